@@ -24,7 +24,7 @@ class Endpoint:
     name: str
     #: The v1 path, with ``{placeholders}`` for its parameters.
     v1_path: str
-    #: v1 path parameter → keyword argument of the helper's ``list_course_stats``.
+    #: v1 path parameter → keyword argument of the helper's ``list_course_stats`` (see ``V2_FILTERS``).
     filters: Mapping[str, str]
     #: v1 path parameters that hold a user's email (or, for getUserCourses, an email or an id).
     user_parameters: frozenset[str]
@@ -41,6 +41,16 @@ ENDPOINTS: Final[Mapping[str, Endpoint]] = MappingProxyType(
             user_parameters=frozenset({"userEmail"}),
             response="attempts",
         ),
+    }
+)
+
+#: Keyword argument of the helper's ``list_course_stats`` → the v2 filter it sends.
+V2_FILTERS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "course_id": "courseId[eq]",
+        "user_id": "userId[eq]",
+        "completed_at_gte": "completedAt[gte]",
+        "completed_at_lt": "completedAt[lt]",
     }
 )
 

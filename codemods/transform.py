@@ -1,6 +1,7 @@
 """The pure entry point of the rewrite: bytes of one module in, migrated bytes and findings out.
 
-It knows nothing of files, processes or the command line. A module that cannot be parsed raises
+It knows nothing of files, processes or the command line. The module is parsed from bytes, so its
+encoding (coding cookie, BOM) and line endings come back unchanged. A module that cannot be parsed raises
 ``SourceError``; the engine turns that into a per-file error and goes on with the others.
 """
 
@@ -8,7 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.metadata import MetadataWrapper
+
+from codemods.analysis import Metadata
+from codemods.apply import Applier
 from codemods.findings import SourceResult
+from codemods.rewrite import Planner
 
 
 class SourceError(Exception):
@@ -21,6 +30,36 @@ class TransformOptions:
     helper_module: str = "learning360_v2"
 
 
+def parse(source: bytes) -> cst.Module:
+    """Parse a module from its bytes, or raise ``SourceError`` with a one-line reason."""
+    try:
+        return cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        message = str(error.message).splitlines()[0] if error.message else "invalid syntax"
+        raise SourceError(f"syntax error at line {error.raw_line}, column {error.raw_column + 1}: {message}") from None
+    except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
+        raise SourceError(f"cannot decode: {str(error).splitlines()[0]}") from None
+    except RecursionError:
+        raise SourceError("nested too deeply to parse") from None
+
+
 def migrate_source(source: bytes, *, display_path: str, options: TransformOptions) -> SourceResult:
-    """Migrate every v1 course-statistics call site of one module (placeholder: changes nothing)."""
-    return SourceResult(source=source, findings=())
+    """Migrate every v1 course-statistics call site of one module."""
+    module = parse(source)
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    plan = Planner(Metadata(wrapper), display_path=display_path, helper_name=options.helper_module).run()
+    if not plan.findings:
+        return SourceResult(source=source, findings=())
+    migrated = wrapper.module.visit(Applier(plan))
+    if plan.rewrites:
+        context = CodemodContext()
+        for module_name, obj, asname in sorted(plan.client_imports, key=str):
+            RemoveImportsVisitor.remove_unused_import(context, module_name, obj, asname)
+        migrated = RemoveImportsVisitor(context).transform_module(migrated)
+        package, _, name = options.helper_module.rpartition(".")
+        if package:
+            AddImportsVisitor.add_needed_import(context, package, name)
+        else:
+            AddImportsVisitor.add_needed_import(context, name)
+        migrated = AddImportsVisitor(context).transform_module(migrated)
+    return SourceResult(source=migrated.bytes, findings=tuple(plan.findings))

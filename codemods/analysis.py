@@ -1,0 +1,166 @@
+"""Metadata of one module, resolved once: parents, positions, scopes and qualified names.
+
+The rewrite asks questions of the tree in any order (what is this node's parent, which single value was
+this name assigned, which names read that variable). LibCST answers them through its metadata providers;
+this module resolves them once per module and answers in the terms the rewrite needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, cast
+
+import libcst as cst
+from libcst._metadata_dependent import LazyValue
+from libcst.metadata import (
+    Access,
+    Assignment,
+    BaseAssignment,
+    CodeRange,
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedName,
+    QualifiedNameProvider,
+    Scope,
+    ScopeProvider,
+)
+
+_LOOPS = (cst.For, cst.While, cst.CompFor)
+
+
+class Metadata:
+    """Answers structural questions about the nodes of one module (a ``MetadataWrapper``'s module)."""
+
+    def __init__(self, wrapper: MetadataWrapper) -> None:
+        resolved = wrapper.resolve_many(
+            [ParentNodeProvider, PositionProvider, ScopeProvider, QualifiedNameProvider]
+        )
+        self.module = wrapper.module
+        self._parents = cast(Mapping[cst.CSTNode, cst.CSTNode], resolved[ParentNodeProvider])
+        self._positions = cast(Mapping[cst.CSTNode, CodeRange], resolved[PositionProvider])
+        self._scopes = cast(Mapping[cst.CSTNode, Scope | None], resolved[ScopeProvider])
+        self._qualified = cast(Mapping[cst.CSTNode, Any], resolved[QualifiedNameProvider])
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self._parents.get(node)
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        current = self.parent(node)
+        while current is not None:
+            yield current
+            current = self.parent(current)
+
+    def position(self, node: cst.CSTNode) -> tuple[int, int]:
+        """1-based line and 1-based column of the node's start."""
+        start = self._positions[node].start
+        return start.line, start.column + 1
+
+    def qualified_names(self, node: cst.CSTNode) -> frozenset[str]:
+        value = self._qualified.get(node)
+        if isinstance(value, LazyValue):
+            value = value()
+        names = cast("set[QualifiedName] | None", value) or set()
+        return frozenset(q.name for q in names)
+
+    def statement(self, node: cst.CSTNode) -> cst.BaseStatement:
+        """The statement (a simple line or a compound statement's header) that holds the node."""
+        current: cst.CSTNode | None = node
+        while current is not None and not isinstance(current, cst.BaseStatement):
+            current = self.parent(current)
+        assert current is not None, "every expression sits in a statement"
+        return current
+
+    def small_statement(self, node: cst.CSTNode) -> cst.BaseSmallStatement | None:
+        for ancestor in (node, *self.ancestors(node)):
+            if isinstance(ancestor, cst.BaseSmallStatement):
+                return ancestor
+            if isinstance(ancestor, cst.BaseStatement):
+                return None
+        return None
+
+    # --- names ---------------------------------------------------------------------------------------
+
+    def referents(self, name: cst.Name) -> set[BaseAssignment] | None:
+        """The assignments a name that is read may refer to; ``None`` when it isn't a read."""
+        scope = self._scopes.get(name)
+        if scope is None:
+            return None
+        accesses = [a for a in scope.accesses[name] if a.node is name]
+        if len(accesses) != 1:
+            return None
+        return set(accesses[0].referents)
+
+    def assigned_value(self, assignment: BaseAssignment) -> cst.BaseExpression | None:
+        """The value of ``name = value`` (or ``name: T = value``) for a plain assignment, else ``None``."""
+        if not isinstance(assignment, Assignment) or not isinstance(assignment.node, cst.Name):
+            return None
+        parent = self.parent(assignment.node)
+        if isinstance(parent, cst.AssignTarget):
+            statement = self.parent(parent)
+            if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
+                return statement.value
+        if isinstance(parent, cst.AnnAssign) and parent.target is assignment.node:
+            return parent.value
+        return None
+
+    def single_value(self, name: cst.Name) -> cst.BaseExpression | None:
+        """The value a name was assigned, when it has exactly one plain assignment."""
+        referents = self.referents(name)
+        if not referents or len(referents) != 1:
+            return None
+        return self.assigned_value(next(iter(referents)))
+
+    def binding(self, target: cst.Name) -> Assignment | None:
+        """The assignment made by a name that is written (an assignment target, a loop variable…)."""
+        scope = self._scopes.get(target)
+        if scope is None:
+            return None
+        for assignment in scope.assignments[target.value]:
+            node = assignment.node
+            if isinstance(assignment, Assignment) and (
+                node is target or (isinstance(node, cst.Param) and node.name is target)
+            ):
+                return assignment
+        return None
+
+    def reads(self, assignment: Assignment) -> list[cst.Name]:
+        """The names that read the value of this assignment and no other one.
+
+        Scope analysis is not flow-sensitive: a read of a name assigned twice refers to both. A read is
+        the assignment's own when every other assignment of the name lies before it or after the read,
+        and none after the read sits in a loop around the read. Raises ``AmbiguousRead`` otherwise.
+        """
+        reads: list[cst.Name] = []
+        own = self._start(assignment.node)
+        for access in sorted(assignment.references, key=lambda a: self._start(a.node)):
+            node = access.node
+            if not isinstance(node, cst.Name):
+                raise AmbiguousRead(f"{assignment.name} is read through a string annotation")
+            self._check_unambiguous(assignment, access, own)
+            reads.append(node)
+        return reads
+
+    def _check_unambiguous(self, assignment: Assignment, access: Access, own: tuple[int, int]) -> None:
+        at = self._start(access.node)
+        for other in access.referents:
+            if other is assignment:
+                continue
+            where = self._start(other.node) if isinstance(other, Assignment) else (0, 0)
+            if where < own:
+                continue
+            loops = [a for a in self.ancestors(access.node) if isinstance(a, _LOOPS)]
+            if where > at and not any(self._contains(loop, other.node) for loop in loops):
+                continue
+            raise AmbiguousRead(f"{assignment.name} is assigned more than once where it is read")
+
+    def _start(self, node: cst.CSTNode) -> tuple[int, int]:
+        start = self._positions[node].start
+        return start.line, start.column
+
+    def _contains(self, outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
+        return any(a is outer for a in self.ancestors(inner))
+
+
+class AmbiguousRead(Exception):
+    """A variable is read where more than one of its assignments may have set it."""

@@ -1,0 +1,92 @@
+"""Applies a plan to the tree: replaced expressions, removed statements, unwrapped status checks, markers.
+
+Edits are keyed by the nodes of the original tree, so the planner never has to know how the transformer
+walks. Marker comments are written above the statement of a site left for review; an existing marker of
+ours is replaced, never duplicated, so a second run leaves the file as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+from codemods.mapping import MARKER_PREFIX, REVIEW_MARKER
+from codemods.rewrite import Plan
+
+
+def marker_comment(reasons: Sequence[str]) -> str:
+    """The one-line review marker for the reasons given."""
+    text = "; ".join(dict.fromkeys(" ".join(r.split()) for r in reasons))
+    return f"{REVIEW_MARKER} {text}"
+
+
+def is_review_marker(line: cst.EmptyLine) -> bool:
+    return line.comment is not None and line.comment.value.startswith(REVIEW_MARKER)
+
+
+def is_marker(line: cst.EmptyLine) -> bool:
+    return line.comment is not None and line.comment.value.startswith(MARKER_PREFIX)
+
+
+class Applier(cst.CSTTransformer):
+    def __init__(self, plan: Plan) -> None:
+        super().__init__()
+        self.plan = plan
+
+    def on_leave(
+        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
+    ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
+        edits = self.plan.edits
+        if original_node in edits.replace:
+            return edits.replace[original_node]
+        if original_node in edits.remove:
+            return cst.RemoveFromParent()
+        if isinstance(updated_node, cst.IndentedBlock) and not updated_node.body:
+            return updated_node.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
+        if isinstance(original_node, cst.BaseStatement) and original_node in self.plan.markers:
+            assert isinstance(updated_node, cst.BaseStatement)
+            updated_node = _with_marker(updated_node, marker_comment(self.plan.markers[original_node]))
+        if isinstance(original_node, cst.If) and original_node in edits.unwrap:
+            assert isinstance(updated_node, cst.If)
+            return _unwrap(updated_node, edits.unwrap[original_node])
+        return updated_node
+
+
+def _with_marker(statement: cst.BaseStatement, comment: str) -> cst.BaseStatement:
+    lines = [line for line in getattr(statement, "leading_lines", ()) if not is_review_marker(line)]
+    lines.append(cst.EmptyLine(comment=cst.Comment(comment)))
+    return statement.with_changes(leading_lines=lines)
+
+
+def _unwrap(
+    statement: cst.If, branch: str
+) -> cst.RemovalSentinel | cst.FlattenSentinel[cst.BaseStatement]:
+    """The statements of the branch that runs when the request succeeded, in place of the ``if``."""
+    suite: cst.BaseSuite | None
+    if branch == "body":
+        suite = statement.body
+    else:
+        suite = statement.orelse.body if isinstance(statement.orelse, cst.Else) else None
+    if suite is None:
+        return cst.RemoveFromParent()
+    body: list[cst.BaseStatement]
+    if isinstance(suite, cst.IndentedBlock):
+        body = list(suite.body)
+    else:
+        assert isinstance(suite, cst.SimpleStatementSuite)
+        body = [cst.SimpleStatementLine(suite.body)]
+    body = [s for s in body if not _is_pass(s)] or []
+    if not body:
+        return cst.RemoveFromParent()
+    first = body[0]
+    body[0] = first.with_changes(leading_lines=[*statement.leading_lines, *getattr(first, "leading_lines", ())])
+    return cst.FlattenSentinel(body)
+
+
+def _is_pass(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Pass)
+    )

@@ -1,0 +1,91 @@
+"""Recognises HTTP GET calls made with the clients real code uses, by qualified name.
+
+``requests.get(url, …)``, ``requests.request("GET", url, …)`` and the ``get``/``request`` methods of a
+``requests.Session`` are recognised whatever the import spelling (``import requests as r``,
+``from requests import get``), because names are matched through LibCST's qualified-name metadata, never
+by their spelling. The result says where the URL, the query parameters, the headers and the other
+keyword arguments are, so that the rewrite can read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+#: Qualified names of module-level functions that send a GET, and of the generic ``request``.
+_GET_FUNCTIONS = frozenset({"requests.get", "requests.api.get"})
+_REQUEST_FUNCTIONS = frozenset({"requests.request", "requests.api.request"})
+#: Qualified names of the constructors of a session.
+SESSION_CONSTRUCTORS = frozenset(
+    {"requests.Session", "requests.session", "requests.sessions.Session", "requests.sessions.session"}
+)
+#: Positional parameters after the URL, per kind of call.
+_POSITIONAL_AFTER_URL = {"function": ("params",), "session": ()}
+
+
+@dataclass(frozen=True)
+class HttpCall:
+    """A recognised GET call."""
+
+    call: cst.Call
+    #: ``requests`` for now; the client library the call belongs to.
+    client: str
+    url: cst.BaseExpression
+    #: Keyword arguments other than the URL and the method, by name (positional ones are named too).
+    arguments: dict[str, cst.BaseExpression] = field(default_factory=dict)
+    #: The session object when the call is a session method (``s.get``), else ``None``.
+    session: cst.BaseExpression | None = None
+    #: Arguments that could not be named (``*args``, ``**kwargs``).
+    unreadable_arguments: bool = False
+
+
+QualifiedNames = Callable[[cst.CSTNode], Collection[str]]
+#: Says whether an expression is a session object (a name bound to ``requests.Session()``…).
+IsSession = Callable[[cst.BaseExpression], bool]
+
+
+def recognise(call: cst.Call, qualified_names: QualifiedNames, is_session: IsSession) -> HttpCall | None:
+    """The HTTP GET call ``call`` is, or ``None`` when it is no GET of a known client."""
+    names = qualified_names(call.func)
+    if names & _GET_FUNCTIONS:
+        return _bind(call, kind="function", method=None)
+    if names & _REQUEST_FUNCTIONS:
+        return _bind(call, kind="function", method="request")
+    func = call.func
+    if isinstance(func, cst.Attribute) and func.attr.value in ("get", "request") and is_session(func.value):
+        method = "request" if func.attr.value == "request" else None
+        bound = _bind(call, kind="session", method=method)
+        if bound is not None:
+            return HttpCall(
+                call, bound.client, bound.url, bound.arguments, func.value, bound.unreadable_arguments
+            )
+    return None
+
+
+def _bind(call: cst.Call, *, kind: str, method: str | None) -> HttpCall | None:
+    positional: list[cst.BaseExpression] = []
+    keywords: dict[str, cst.BaseExpression] = {}
+    unreadable = False
+    for arg in call.args:
+        if arg.star:
+            unreadable = True
+        elif arg.keyword is not None:
+            keywords[arg.keyword.value] = arg.value
+        else:
+            positional.append(arg.value)
+    names = ("method", "url") if method else ("url",)
+    names += _POSITIONAL_AFTER_URL[kind]
+    if len(positional) > len(names):
+        unreadable = True
+    for name, value in zip(names, positional):
+        keywords[name] = value
+    if method:
+        verb = keywords.pop("method", None)
+        if not (isinstance(verb, cst.SimpleString) and str(verb.evaluated_value).upper() == "GET"):
+            return None
+    url = keywords.pop("url", None)
+    if url is None:
+        return None
+    return HttpCall(call, "requests", url, keywords, None, unreadable)

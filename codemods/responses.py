@@ -1,0 +1,319 @@
+"""Adapts what the code does with a v1 response, by following the value from the call to its readers.
+
+A v1 getUserCourseStats answer travels through the code in four kinds: the HTTP *response*, its JSON
+*payload* (``{"attempts": [...]}``), the list of *attempts*, and one *attempt*. v2 answers the list of
+records directly, so after the rewrite the response, the payload and the attempts are one list:
+``.json()`` and ``["attempts"]`` disappear, ``raise_for_status()`` and status checks go (the helper raises
+on failure), and each field read from an attempt is renamed (``globalTime`` → ``timeSpent``…).
+
+Only values that provably come from the v1 response are touched, never every ``"globalTime"`` string of a
+file. Any use the flow does not know — the response returned, an attempt passed to another function,
+the payload printed whole — raises ``Unsupported`` with the reason, and the site is left for a person.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from codemods.analysis import AmbiguousRead, Metadata
+from codemods.mapping import ATTEMPT_FIELD_RENAMES, ATTEMPTS_KEY
+
+
+class Kind(enum.Enum):
+    RESPONSE = "the response"
+    PAYLOAD = "the JSON payload"
+    ATTEMPTS = "the list of attempts"
+    ATTEMPT = "an attempt"
+
+
+class Unsupported(Exception):
+    """The code uses the response in a way the tool cannot adapt; the message says how."""
+
+
+@dataclass
+class Edits:
+    """Changes to the original tree, keyed by original node."""
+
+    replace: dict[cst.CSTNode, cst.CSTNode] = field(default_factory=dict)
+    #: Small statements to delete (``r.raise_for_status()``, ``assert r.ok``…).
+    remove: set[cst.CSTNode] = field(default_factory=set)
+    #: ``if`` statements on the response's status, replaced by the branch that runs on success.
+    unwrap: dict[cst.If, str] = field(default_factory=dict)
+
+    def merge(self, other: Edits) -> None:
+        self.replace.update(other.replace)
+        self.remove |= other.remove
+        self.unwrap.update(other.unwrap)
+
+
+#: Builtins that read a list without letting its items escape.
+_READ_ONLY = frozenset({"len", "bool"})
+#: Builtins that return the same items, as a new list (or iterator).
+_SAME_ITEMS = frozenset({"list", "sorted", "reversed", "tuple"})
+#: Builtins that pick one item.
+_ONE_ITEM = frozenset({"max", "min"})
+
+
+class ResponseFlow:
+    """Follows one rewritten call's value through the code and records the edits that adapt it."""
+
+    def __init__(self, meta: Metadata, edits: Edits) -> None:
+        self.meta = meta
+        self.edits = edits
+        self._seen: set[cst.CSTNode] = set()
+
+    def follow(self, node: cst.BaseExpression, kind: Kind) -> None:
+        if node in self._seen:
+            return
+        self._seen.add(node)
+        parent = self.meta.parent(node)
+        if isinstance(parent, cst.Assign) and parent.value is node:
+            self._follow_assignment(parent, kind)
+            return
+        if isinstance(parent, (cst.AnnAssign, cst.NamedExpr)) and parent.value is node:
+            target = parent.target
+            if not isinstance(target, cst.Name):
+                raise Unsupported(f"{kind.value} is unpacked or stored in an attribute")
+            self._follow_name(target, kind)
+            return
+        handler = {
+            Kind.RESPONSE: self._response,
+            Kind.PAYLOAD: self._payload,
+            Kind.ATTEMPTS: self._attempts,
+            Kind.ATTEMPT: self._attempt,
+        }[kind]
+        handler(node, parent)
+
+    def _current(self, node: cst.CSTNode) -> cst.BaseExpression:
+        """What the node becomes after the edits recorded so far."""
+        replaced = self.edits.replace.get(node, node)
+        assert isinstance(replaced, cst.BaseExpression)
+        return replaced
+
+    def _follow_assignment(self, assign: cst.Assign, kind: Kind) -> None:
+        if len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Name):
+            raise Unsupported(f"{kind.value} is unpacked, stored in an attribute or assigned to several names")
+        self._follow_name(assign.targets[0].target, kind)
+
+    def _follow_name(self, target: cst.Name, kind: Kind) -> None:
+        binding = self.meta.binding(target)
+        if binding is None:
+            raise Unsupported(f"{kind.value} is assigned to {target.value}, whose readers cannot be found")
+        try:
+            reads = self.meta.reads(binding)
+        except AmbiguousRead as error:
+            raise Unsupported(str(error)) from None
+        for read in reads:
+            self.follow(read, kind)
+
+    # --- the response -------------------------------------------------------------------------------
+
+    def _response(self, node: cst.BaseExpression, parent: cst.CSTNode | None) -> None:
+        if not (isinstance(parent, cst.Attribute) and parent.value is node):
+            raise Unsupported(self._escape(Kind.RESPONSE, node, parent))
+        attr = parent.attr.value
+        call = self.meta.parent(parent)
+        called = isinstance(call, cst.Call) and call.func is parent and not call.args
+        if attr == "json" and called:
+            assert isinstance(call, cst.Call)
+            self.edits.replace[call] = self._current(node)
+            self.follow(call, Kind.PAYLOAD)
+        elif attr == "raise_for_status" and called:
+            assert call is not None
+            statement = self.meta.parent(call)
+            if not isinstance(statement, cst.Expr):
+                raise Unsupported("the value of raise_for_status() is used")
+            self.edits.remove.add(statement)
+        elif attr in ("status_code", "ok"):
+            self._status_check(parent)
+        else:
+            raise Unsupported(f"the response's .{attr} has no v2 equivalent in the helper")
+
+    def _status_check(self, attribute: cst.Attribute) -> None:
+        """``if r.ok:``, ``if r.status_code != 200:``, ``assert r.status_code == 200``…"""
+        test: cst.BaseExpression = attribute
+        success = True
+        parent = self.meta.parent(attribute)
+        if attribute.attr.value == "status_code":
+            if not (
+                isinstance(parent, cst.Comparison)
+                and len(parent.comparisons) == 1
+                and isinstance(parent.comparisons[0].comparator, cst.Integer)
+                and parent.comparisons[0].comparator.value == "200"
+                and isinstance(parent.comparisons[0].operator, (cst.Equal, cst.NotEqual))
+            ):
+                raise Unsupported("the response's status code is compared to something other than 200")
+            success = isinstance(parent.comparisons[0].operator, cst.Equal)
+            test = parent
+            parent = self.meta.parent(parent)
+        if isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Not):
+            success = not success
+            test = parent
+            parent = self.meta.parent(parent)
+        if isinstance(parent, cst.Assert) and parent.test is test and success:
+            self.edits.remove.add(parent)
+            return
+        if isinstance(parent, cst.If) and parent.test is test:
+            if isinstance(self.meta.parent(parent), cst.If):
+                raise Unsupported("the response's status is tested in an elif")
+            if not success and isinstance(parent.orelse, cst.If):
+                raise Unsupported("the response's status is tested in an if/elif chain")
+            self.edits.unwrap[parent] = "body" if success else "orelse"
+            return
+        raise Unsupported("the response's status is used other than in an if or assert")
+
+    # --- the payload --------------------------------------------------------------------------------
+
+    def _payload(self, node: cst.BaseExpression, parent: cst.CSTNode | None) -> None:
+        if isinstance(parent, cst.Subscript) and parent.value is node and _index_key(parent) == ATTEMPTS_KEY:
+            self.edits.replace[parent] = self._current(node)
+            self.follow(parent, Kind.ATTEMPTS)
+            return
+        if isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value == "get":
+            call = self.meta.parent(parent)
+            if isinstance(call, cst.Call) and call.args and _string(call.args[0].value) == ATTEMPTS_KEY:
+                self.edits.replace[call] = self._current(node)
+                self.follow(call, Kind.ATTEMPTS)
+                return
+        raise Unsupported(
+            self._escape(Kind.PAYLOAD, node, parent) + "; in v2 the answer is the list of attempts itself"
+        )
+
+    # --- the list of attempts -----------------------------------------------------------------------
+
+    def _attempts(self, node: cst.BaseExpression, parent: cst.CSTNode | None) -> None:
+        if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is node:
+            self._bind_target(parent.target, Kind.ATTEMPT)
+            return
+        if isinstance(parent, cst.Subscript) and parent.value is node and len(parent.slice) == 1:
+            index = parent.slice[0].slice
+            if isinstance(index, cst.Index) and _is_int(index.value):
+                self.follow(parent, Kind.ATTEMPT)
+                return
+            if isinstance(index, cst.Slice):
+                self.follow(parent, Kind.ATTEMPTS)
+                return
+        if isinstance(parent, (cst.If, cst.While)) and parent.test is node:
+            return
+        if isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Not):
+            return
+        if isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value == "sort":
+            call = self.meta.parent(parent)
+            if isinstance(call, cst.Call):
+                self._key_functions(call)
+                return
+        if isinstance(parent, cst.Arg) and parent.keyword is None:
+            call = self.meta.parent(parent)
+            if isinstance(call, cst.Call) and call.args and call.args[0] is parent:
+                builtin = self._builtin(call)
+                if builtin in _READ_ONLY:
+                    return
+                if builtin in _SAME_ITEMS:
+                    self._key_functions(call)
+                    self.follow(call, Kind.ATTEMPTS)
+                    return
+                if builtin in _ONE_ITEM and len(call.args) == 1 or builtin in _ONE_ITEM and all(
+                    a.keyword is not None for a in call.args[1:]
+                ):
+                    self._key_functions(call)
+                    self.follow(call, Kind.ATTEMPT)
+                    return
+                if builtin == "enumerate":
+                    loop = self.meta.parent(call)
+                    if isinstance(loop, (cst.For, cst.CompFor)) and loop.iter is call:
+                        target = loop.target
+                        if isinstance(target, cst.Tuple) and len(target.elements) == 2:
+                            self._bind_target(target.elements[1].value, Kind.ATTEMPT)
+                            return
+        raise Unsupported(self._escape(Kind.ATTEMPTS, node, parent))
+
+    def _key_functions(self, call: cst.Call) -> None:
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == "key":
+                key = arg.value
+                if not (isinstance(key, cst.Lambda) and len(key.params.params) == 1):
+                    raise Unsupported("the attempts are sorted with a key that is not a one-argument lambda")
+                self._bind_target(key.params.params[0].name, Kind.ATTEMPT)
+
+    def _bind_target(self, target: cst.BaseExpression, kind: Kind) -> None:
+        if not isinstance(target, cst.Name):
+            raise Unsupported(f"{kind.value} is unpacked into several names")
+        self._follow_name(target, kind)
+
+    def _builtin(self, call: cst.Call) -> str | None:
+        for name in self.meta.qualified_names(call.func):
+            if name.startswith("builtins."):
+                return name.removeprefix("builtins.")
+        return None
+
+    # --- one attempt --------------------------------------------------------------------------------
+
+    def _attempt(self, node: cst.BaseExpression, parent: cst.CSTNode | None) -> None:
+        if isinstance(parent, cst.Subscript) and parent.value is node and len(parent.slice) == 1:
+            index = parent.slice[0].slice
+            if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString):
+                self._rename(index.value)
+                return
+        if isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value == "get":
+            call = self.meta.parent(parent)
+            if isinstance(call, cst.Call) and call.args and isinstance(call.args[0].value, cst.SimpleString):
+                self._rename(call.args[0].value)
+                return
+        if isinstance(parent, cst.ComparisonTarget) and parent.comparator is node:
+            comparison = self.meta.parent(parent)
+            if (
+                isinstance(parent.operator, (cst.In, cst.NotIn))
+                and isinstance(comparison, cst.Comparison)
+                and len(comparison.comparisons) == 1
+                and isinstance(comparison.left, cst.SimpleString)
+            ):
+                self._rename(comparison.left)
+                return
+        raise Unsupported(self._escape(Kind.ATTEMPT, node, parent) + "; its fields are renamed in v2")
+
+    def _rename(self, key: cst.SimpleString) -> None:
+        value = key.evaluated_value
+        if isinstance(value, str) and value in ATTEMPT_FIELD_RENAMES:
+            quote = key.quote
+            self.edits.replace[key] = key.with_changes(
+                value=key.prefix + quote + ATTEMPT_FIELD_RENAMES[value] + quote
+            )
+
+    # --- messages -----------------------------------------------------------------------------------
+
+    def _escape(self, kind: Kind, node: cst.CSTNode, parent: cst.CSTNode | None) -> str:
+        if isinstance(parent, cst.Return):
+            return f"{kind.value} is returned, so its readers elsewhere cannot be adapted"
+        if isinstance(parent, cst.Arg):
+            call = self.meta.parent(parent)
+            if isinstance(call, cst.Call):
+                name = self.meta.module.code_for_node(call.func)
+                return f"{kind.value} is passed to {name}(), which the tool cannot adapt"
+        return f"{kind.value} is used in a way the tool cannot adapt"
+
+
+def _string(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _index_key(subscript: cst.Subscript) -> str | None:
+    if len(subscript.slice) != 1:
+        return None
+    index = subscript.slice[0].slice
+    return _string(index.value) if isinstance(index, cst.Index) else None
+
+
+def _is_int(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.Integer):
+        return True
+    return (
+        isinstance(node, cst.UnaryOperation)
+        and isinstance(node.operator, cst.Minus)
+        and isinstance(node.expression, cst.Integer)
+    )

@@ -1,0 +1,311 @@
+"""Finds the v1 course-statistics call sites of one module and plans how each is migrated.
+
+For every recognised HTTP GET whose URL has a v1 path and belongs to 360Learning, the planner reads the
+URL, the credentials and the other arguments, builds the call of the helper that replaces it, and follows
+the response to adapt its readers. A site is migrated whole or not at all: when any step cannot be made
+safely, the site keeps its code, gets a marker comment and a ``needs_review`` finding with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from codemods import clients
+from codemods.analysis import Metadata
+from codemods.clients import HttpCall
+from codemods.credentials import Credentials, UnreadablePairs, classify, read_pairs
+from codemods.findings import Finding, Status
+from codemods.mapping import (
+    ENDPOINTS,
+    HEADERS_ARGUMENT,
+    HELPER_LIST_FUNCTION,
+    HELPER_RESOLVE_FUNCTION,
+    PARAMS_ARGUMENT,
+    PASSED_THROUGH_ARGUMENTS,
+    RULES,
+    V2_COURSE_STATS_PATH,
+    V2_FILTERS,
+)
+from codemods.responses import Edits, Kind, ResponseFlow, Unsupported
+from codemods.urls import UnreadableUrl, UrlMatch, flatten, match_endpoint
+
+_OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
+
+
+class _Review(Exception):
+    """A site that must be left for a person: the rule key and the reason."""
+
+    def __init__(self, rule: str, reason: str) -> None:
+        super().__init__(reason)
+        self.rule = rule
+        self.reason = reason
+
+
+@dataclass
+class Plan:
+    """Everything to change in one module."""
+
+    edits: Edits = field(default_factory=Edits)
+    #: Statement → reasons for the review marker to put above it.
+    markers: dict[cst.BaseStatement, list[str]] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    #: Imports of the HTTP client used by rewritten calls, as (module, name, asname): removed when
+    #: no longer used.
+    client_imports: set[tuple[str, str | None, str | None]] = field(default_factory=set)
+
+    @property
+    def rewrites(self) -> int:
+        return sum(1 for f in self.findings if f.status is Status.REWRITE)
+
+
+class Planner:
+    """Plans the migration of one module whose metadata is resolved."""
+
+    def __init__(self, meta: Metadata, *, display_path: str, helper_name: str) -> None:
+        self.meta = meta
+        self.display_path = display_path
+        self.helper_name = helper_name
+        self.plan = Plan()
+
+    def run(self) -> Plan:
+        for call in _calls(self.meta.module):
+            http = clients.recognise(call, self.meta.qualified_names, self._is_session)
+            if http is not None:
+                self._site(http)
+        return self.plan
+
+    # --- one site -----------------------------------------------------------------------------------
+
+    def _site(self, http: HttpCall) -> None:
+        try:
+            parts = flatten(http.url, self.meta.single_value)
+            match = match_endpoint(parts)
+        except UnreadableUrl as error:
+            if not self._looks_v1(http):
+                return
+            self._review(http, "getUserCourseStats", _Review("unsupported-url", str(error)))
+            return
+        if match is None:
+            return
+        try:
+            credentials = self._credentials(http, match)
+        except _Review as review:
+            if match.is_360learning:
+                self._review(http, match.endpoint.name, review)
+            return
+        if not (match.is_360learning or credentials.found):
+            return
+        try:
+            edits = Edits()
+            edits.replace[http.call] = self._helper_call(http, match, credentials)
+            ResponseFlow(self.meta, edits).follow(http.call, Kind.RESPONSE)
+            self._collapse(http.call, edits)
+        except _Review as review:
+            self._review(http, match.endpoint.name, review)
+            return
+        except Unsupported as error:
+            self._review(http, match.endpoint.name, _Review("unsupported-response-use", str(error)))
+            return
+        self.plan.edits.merge(edits)
+        self._import_of(http)
+        line, column = self.meta.position(http.call)
+        self.plan.findings.append(
+            Finding(
+                self.display_path, line, column, match.endpoint.name, Status.REWRITE, "rewrite",
+                _rewrite_message(match),
+            )
+        )
+
+    def _collapse(self, call: cst.Call, edits: Edits) -> None:
+        """``r = get(…)`` then ``data = r.json()`` becomes ``data = list_course_stats(…)``.
+
+        Only when the response is read once for its payload, by the next statement that is kept, and
+        otherwise only by status checks that the rewrite removes.
+        """
+        first = self.meta.parent(call)
+        if not (isinstance(first, cst.Assign) and len(first.targets) == 1):
+            return
+        target = first.targets[0].target
+        binding = self.meta.binding(target) if isinstance(target, cst.Name) else None
+        if binding is None:
+            return
+        payload_reads: list[cst.CSTNode] = []
+        for read in self.meta.reads(binding):
+            top: cst.CSTNode = read
+            while self.meta.parent(top) in edits.replace or isinstance(self.meta.parent(top), cst.Attribute):
+                parent = self.meta.parent(top)
+                assert parent is not None
+                top = parent
+            if edits.replace.get(top) is read:
+                payload_reads.append(top)
+            elif not any(a in edits.remove or a in edits.unwrap for a in self.meta.ancestors(read)):
+                return
+        if len(payload_reads) != 1:
+            return
+        second = self.meta.parent(payload_reads[0])
+        if not (isinstance(second, cst.Assign) and len(second.targets) == 1):
+            return
+        lines = [self.meta.parent(first), self.meta.parent(second)]
+        block = self.meta.parent(lines[0]) if lines[0] is not None else None
+        if not isinstance(block, (cst.IndentedBlock, cst.Module)) or self.meta.parent(lines[1]) is not block:
+            return
+        body = list(block.body)
+        start, end = body.index(lines[0]), body.index(lines[1])  # type: ignore[arg-type]
+        between = body[start + 1 : end]
+        for statement in between:
+            if not (isinstance(statement, cst.SimpleStatementLine) and set(statement.body) <= edits.remove):
+                return
+        if end <= start or len(lines[0].body) != 1 or len(lines[1].body) != 1:  # type: ignore[union-attr]
+            return
+        edits.replace[payload_reads[0]] = edits.replace[call]
+        edits.remove.add(first)
+
+    def _looks_v1(self, http: HttpCall) -> bool:
+        code = self.meta.module.code_for_node(http.url)
+        return "360learning" in code.lower() or "/api/v1/courses" in code
+
+    def _review(self, http: HttpCall, endpoint: str, review: _Review) -> None:
+        line, column = self.meta.position(http.call)
+        self.plan.findings.append(
+            Finding(self.display_path, line, column, endpoint, Status.NEEDS_REVIEW, review.rule, review.reason)
+        )
+        statement = self.meta.statement(http.call)
+        self.plan.markers.setdefault(statement, []).append(review.reason)
+
+    def _credentials(self, http: HttpCall, match: UrlMatch) -> Credentials:
+        try:
+            params = dict(match.query)
+            if PARAMS_ARGUMENT in http.arguments:
+                params.update(read_pairs(http.arguments[PARAMS_ARGUMENT], self.meta.single_value))
+            headers: dict[str, cst.BaseExpression] = {}
+            if HEADERS_ARGUMENT in http.arguments:
+                headers = read_pairs(http.arguments[HEADERS_ARGUMENT], self.meta.single_value)
+        except UnreadablePairs as error:
+            raise _Review("unsupported-credentials", f"the query parameters or headers: {error}") from None
+        credentials = classify(params, headers)
+        if credentials.other_params:
+            names = ", ".join(credentials.other_params)
+            raise _Review("unsupported-argument", f"query parameter {names} has no v2 equivalent")
+        if credentials.other_headers:
+            names = ", ".join(credentials.other_headers)
+            raise _Review("unsupported-argument", f"header {names} is not sent by the helper")
+        return credentials
+
+    def _helper_call(self, http: HttpCall, match: UrlMatch, credentials: Credentials) -> cst.Call:
+        if http.unreadable_arguments:
+            raise _Review("unsupported-argument", "the call passes *args or **kwargs")
+        extra = set(http.arguments) - {PARAMS_ARGUMENT, HEADERS_ARGUMENT} - PASSED_THROUGH_ARGUMENTS
+        if extra:
+            names = ", ".join(sorted(extra))
+            raise _Review("unsupported-argument", f"argument {names} has no equivalent in the helper")
+        if match.host is None:
+            raise _Review("unsupported-url", "the URL has no host (a path relative to a base URL)")
+        args = [cst.Arg(match.host)]
+        for parameter, keyword in match.endpoint.filters.items():
+            value = match.parameters[parameter]
+            if parameter in match.endpoint.user_parameters:
+                value = self._user_id(match.host, value)
+            args.append(_keyword(keyword, value))
+        for name in sorted(PASSED_THROUGH_ARGUMENTS & set(http.arguments)):
+            args.append(_keyword(name, http.arguments[name]))
+        helper_call = cst.Call(self._helper(HELPER_LIST_FUNCTION), args)
+        statement_line = self.meta.module.code_for_node(self.meta.statement(http.call)).strip().splitlines()[0]
+        _, column = self.meta.position(self.meta.statement(http.call))
+        width = column + len(statement_line) + len(self.meta.module.code_for_node(helper_call))
+        width -= len(self.meta.module.code_for_node(http.call))
+        return _one_argument_per_line(helper_call) if width > _LINE_LENGTH else helper_call
+
+    def _user_id(self, host: cst.BaseExpression, value: cst.BaseExpression) -> cst.BaseExpression:
+        """An id as it is; an email (or a value only known at run time) through the resolver."""
+        if isinstance(value, cst.SimpleString) and _OBJECT_ID.match(str(value.evaluated_value)):
+            return value
+        return cst.Call(self._helper(HELPER_RESOLVE_FUNCTION), [cst.Arg(host), cst.Arg(value)])
+
+    def _helper(self, function: str) -> cst.Attribute:
+        return cst.Attribute(cst.Name(self.helper_name.rpartition(".")[2]), cst.Name(function))
+
+    def _import_of(self, http: HttpCall) -> None:
+        """Remember the import the call's function comes from, to drop it if it is no longer used."""
+        root: cst.BaseExpression = http.call.func
+        while isinstance(root, cst.Attribute):
+            root = root.value
+        if http.session is not None or not isinstance(root, cst.Name):
+            return
+        for referent in self.meta.referents(root) or ():
+            node = referent.node
+            if isinstance(node, cst.Import):
+                for alias in node.names:
+                    if (alias.evaluated_alias or alias.evaluated_name).split(".")[0] == root.value:
+                        self.plan.client_imports.add((alias.evaluated_name, None, alias.evaluated_alias))
+            elif isinstance(node, cst.ImportFrom) and node.module is not None and not node.relative:
+                module = cst.Module([]).code_for_node(node.module)
+                for alias in node.names if not isinstance(node.names, cst.ImportStar) else ():
+                    if (alias.evaluated_alias or alias.evaluated_name) == root.value:
+                        self.plan.client_imports.add((module, alias.evaluated_name, alias.evaluated_alias))
+
+    # --- sessions -----------------------------------------------------------------------------------
+
+    def _is_session(self, expr: cst.BaseExpression) -> bool:
+        if not isinstance(expr, cst.Name):
+            return False
+        for referent in self.meta.referents(expr) or ():
+            value = self.meta.assigned_value(referent)
+            node = referent.node
+            if value is None and isinstance(node, cst.CSTNode):
+                parent = self.meta.parent(node)
+                if isinstance(parent, cst.AsName):
+                    item = self.meta.parent(parent)
+                    if isinstance(item, cst.WithItem):
+                        value = item.item
+            if isinstance(value, cst.Call) and self.meta.qualified_names(value.func) & clients.SESSION_CONSTRUCTORS:
+                return True
+        return False
+
+
+def _calls(module: cst.Module) -> list[cst.Call]:
+    found: list[cst.Call] = []
+
+    class Collector(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            found.append(node)
+
+    module.visit(Collector())
+    return found
+
+
+def _one_argument_per_line(call: cst.Call) -> cst.Call:
+    """``f(a, b=c)`` laid out with one argument per line and a trailing comma, as formatters do."""
+
+    def newline(extra: str) -> cst.ParenthesizedWhitespace:
+        return cst.ParenthesizedWhitespace(
+            first_line=cst.TrailingWhitespace(), indent=True, last_line=cst.SimpleWhitespace(extra)
+        )
+
+    args = [
+        arg.with_changes(comma=cst.Comma(whitespace_after=newline("" if last else _INDENT)))
+        for last, arg in ((i == len(call.args) - 1, a) for i, a in enumerate(call.args))
+    ]
+    return call.with_changes(args=args, whitespace_before_args=newline(_INDENT))
+
+
+_LINE_LENGTH = 99
+_INDENT = "    "
+
+
+def _keyword(name: str, value: cst.BaseExpression) -> cst.Arg:
+    return cst.Arg(
+        value,
+        keyword=cst.Name(name),
+        equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+    )
+
+
+def _rewrite_message(match: UrlMatch) -> str:
+    endpoint = ENDPOINTS[match.endpoint.name]
+    filters = "&".join(V2_FILTERS[keyword] for keyword in endpoint.filters.values())
+    resolved = " (email resolved to a user id)" if endpoint.user_parameters else ""
+    return f"{RULES['rewrite'].summary}: GET {V2_COURSE_STATS_PATH}?{filters}, all pages{resolved}"
+

@@ -1,0 +1,434 @@
+"""Reads a URL expression statically and matches it against the v1 course-statistics paths.
+
+Real client code builds these URLs with f-strings, ``+``, ``.format``, ``%`` and names assigned earlier.
+``flatten`` turns such an expression into literal text and *holes* (expressions whose value is unknown),
+following names to the single value they were assigned. ``match_endpoint`` then finds which v1 path the
+text has, and hands back each path parameter and the host as expressions that can be reused in the
+rewritten call: the original host expression is kept (``BASE``, ``self.host``…), never replaced by a
+literal, so a tenant or staging host stays configurable.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+
+from codemods.mapping import ENDPOINTS, HOST_MARKERS, Endpoint
+
+
+class UnreadableUrl(Exception):
+    """The URL has the shape of a v1 path but a piece of it cannot be read statically."""
+
+
+@dataclass(frozen=True)
+class Text:
+    """Literal text of the URL."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class Hole:
+    """An expression of the URL whose value is not known statically.
+
+    When the expression is a name bound to a single value, ``expansion`` holds that value, flattened.
+    """
+
+    expr: cst.BaseExpression
+    expansion: tuple[Text | Hole, ...] | None = None
+
+
+Part = Text | Hole
+#: Follows a name to the expression it was assigned, or ``None``.
+NameResolver = Callable[[cst.Name], "cst.BaseExpression | None"]
+
+_MAX_DEPTH = 8
+
+
+def flatten(expr: cst.BaseExpression, resolve: NameResolver, depth: int = 0) -> tuple[Part, ...]:
+    """Flatten a string expression into text and holes; raise ``UnreadableUrl`` on what can't be read."""
+    if depth > _MAX_DEPTH:
+        return (Hole(expr),)
+    if isinstance(expr, cst.SimpleString):
+        value = expr.evaluated_value
+        if not isinstance(value, str):
+            raise UnreadableUrl("the URL is a bytes literal")
+        return (Text(value),)
+    if isinstance(expr, cst.ConcatenatedString):
+        return _join(flatten(expr.left, resolve, depth), flatten(expr.right, resolve, depth))
+    if isinstance(expr, cst.FormattedString):
+        return _flatten_fstring(expr, resolve, depth)
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        return _join(flatten(expr.left, resolve, depth), flatten(expr.right, resolve, depth))
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
+        return _flatten_percent(expr, resolve, depth)
+    if (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value == "format"
+    ):
+        return _flatten_format(expr, expr.func.value, resolve, depth)
+    if isinstance(expr, cst.Name):
+        value = resolve(expr)
+        if value is None:
+            return (Hole(expr),)
+        try:
+            expansion = flatten(value, resolve, depth + 1)
+        except UnreadableUrl:
+            return (Hole(expr),)
+        return (Hole(expr, expansion),)
+    return (Hole(expr),)
+
+
+def _join(left: tuple[Part, ...], right: tuple[Part, ...]) -> tuple[Part, ...]:
+    if left and right and isinstance(left[-1], Text) and isinstance(right[0], Text):
+        return (*left[:-1], Text(left[-1].value + right[0].value), *right[1:])
+    return left + right
+
+
+def _fstring_text(node: cst.FormattedString, text: str) -> str:
+    text = text.replace("{{", "{").replace("}}", "}")
+    if "\\" in text and "r" not in node.prefix.lower():
+        text = text.encode("latin-1", "backslashreplace").decode("unicode_escape")
+    return text
+
+
+def _flatten_fstring(node: cst.FormattedString, resolve: NameResolver, depth: int) -> tuple[Part, ...]:
+    parts: tuple[Part, ...] = ()
+    for piece in node.parts:
+        if isinstance(piece, cst.FormattedStringText):
+            parts = _join(parts, (Text(_fstring_text(node, piece.value)),))
+            continue
+        if piece.format_spec or piece.conversion not in (None, "s"):
+            raise UnreadableUrl("the URL formats a value with a conversion or format spec")
+        parts = _join(parts, flatten(piece.expression, resolve, depth))
+    return parts
+
+
+def _literal_text(expr: cst.BaseExpression, resolve: NameResolver, depth: int) -> tuple[Part, ...]:
+    """The parts of a template string (the receiver of ``.format`` or the left side of ``%``)."""
+    parts = flatten(expr, resolve, depth)
+    return _expand(parts)
+
+
+def _substitute(
+    parts: Sequence[Part], pattern: re.Pattern[str], value_for: Callable[[re.Match[str]], Part]
+) -> tuple[Part, ...]:
+    out: tuple[Part, ...] = ()
+    for part in parts:
+        if isinstance(part, Hole):
+            out = _join(out, (part,))
+            continue
+        pos = 0
+        for m in pattern.finditer(part.value):
+            out = _join(out, (Text(part.value[pos : m.start()]),))
+            out = _join(out, (value_for(m),))
+            pos = m.end()
+        out = _join(out, (Text(part.value[pos:]),))
+    return tuple(p for p in out if not (isinstance(p, Text) and not p.value))
+
+
+def _flatten_format(
+    call: cst.Call, receiver: cst.BaseExpression, resolve: NameResolver, depth: int
+) -> tuple[Part, ...]:
+    template = _literal_text(receiver, resolve, depth)
+    positional = [a.value for a in call.args if a.keyword is None and not a.star]
+    keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+    if any(a.star for a in call.args):
+        raise UnreadableUrl("the URL is formatted with *args or **kwargs")
+    counter = iter(range(len(positional) + 1))
+    formatter = string.Formatter()
+    out: tuple[Part, ...] = ()
+    for part in template:
+        if isinstance(part, Hole):
+            out = _join(out, (part,))
+            continue
+        for literal, field, spec, conversion in formatter.parse(part.value):
+            out = _join(out, (Text(literal),) if literal else ())
+            if field is None:
+                continue
+            if spec or conversion not in (None, "s"):
+                raise UnreadableUrl("the URL formats a value with a conversion or format spec")
+            if field == "":
+                index = next(counter)
+                if index >= len(positional):
+                    raise UnreadableUrl("the URL's .format() has fewer arguments than fields")
+                value = positional[index]
+            elif field.isdigit():
+                if int(field) >= len(positional):
+                    raise UnreadableUrl("the URL's .format() has fewer arguments than fields")
+                value = positional[int(field)]
+            elif field in keywords:
+                value = keywords[field]
+            else:
+                raise UnreadableUrl(f"the URL's .format() field {{{field}}} cannot be read")
+            out = _join(out, flatten(value, resolve, depth))
+    return out
+
+
+_PERCENT = re.compile(r"%(?:\((?P<key>[^)]*)\))?(?P<conv>[sdr%])")
+
+
+def _flatten_percent(node: cst.BinaryOperation, resolve: NameResolver, depth: int) -> tuple[Part, ...]:
+    template = _literal_text(node.left, resolve, depth)
+    right = node.right
+    if isinstance(right, cst.Name):
+        right = resolve(right) or right
+    values: list[cst.BaseExpression]
+    by_key: dict[str, cst.BaseExpression] = {}
+    if isinstance(right, cst.Tuple):
+        values = [e.value for e in right.elements if isinstance(e, cst.Element)]
+        if len(values) != len(right.elements):
+            raise UnreadableUrl("the URL is %-formatted with a starred tuple")
+    elif isinstance(right, cst.Dict):
+        values = []
+        for el in right.elements:
+            if not (isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString)):
+                raise UnreadableUrl("the URL is %-formatted with a dict that cannot be read")
+            key = el.key.evaluated_value
+            if isinstance(key, str):
+                by_key[key] = el.value
+    else:
+        values = [right]
+    queue = iter(values)
+
+    def value_for(m: re.Match[str]) -> Part:
+        if m.group("conv") == "%":
+            return Text("%")
+        if m.group("conv") == "r":
+            raise UnreadableUrl("the URL formats a value with %r")
+        if m.group("key") is not None:
+            if m.group("key") not in by_key:
+                raise UnreadableUrl("the URL's %-format key cannot be read")
+            parts = flatten(by_key[m.group("key")], resolve, depth)
+        else:
+            try:
+                parts = flatten(next(queue), resolve, depth)
+            except StopIteration:
+                raise UnreadableUrl("the URL's %-format has fewer values than fields") from None
+        if len(parts) == 1:
+            return parts[0]
+        raise UnreadableUrl("a %-formatted value of the URL is itself a composite string")
+
+    return _substitute(template, _PERCENT, value_for)
+
+
+def _expand(parts: Sequence[Part]) -> tuple[Part, ...]:
+    """Replace every hole that has an expansion by that expansion, recursively."""
+    out: tuple[Part, ...] = ()
+    for part in parts:
+        if isinstance(part, Hole) and part.expansion is not None:
+            out = _join(out, _expand(part.expansion))
+        else:
+            out = _join(out, (part,))
+    return out
+
+
+# --- matching ---------------------------------------------------------------------------------------
+
+_HOLE_BASE = 0xE000  # private-use code points stand for holes in the text that is matched
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of the URL (host, path parameter or query value), as deep parts."""
+
+    parts: tuple[Part, ...]
+
+    @property
+    def literal(self) -> str | None:
+        if all(isinstance(p, Text) for p in self.parts):
+            return "".join(p.value for p in self.parts if isinstance(p, Text))
+        return None
+
+    def text(self) -> str:
+        """The literal text of the segment, holes left out (used to recognise hosts)."""
+        return "".join(p.value for p in _expand(self.parts) if isinstance(p, Text))
+
+
+@dataclass(frozen=True)
+class UrlMatch:
+    """A URL that has the shape of a v1 course-statistics path."""
+
+    endpoint: Endpoint
+    #: The host as an expression to reuse (``None`` when the URL has no host: a relative path).
+    host: cst.BaseExpression | None
+    #: The host's literal text, with the text of the constants it comes from.
+    host_text: str
+    #: v1 path parameter → the expression of its value.
+    parameters: dict[str, cst.BaseExpression]
+    #: Query-string key → the expression of its value.
+    query: dict[str, cst.BaseExpression]
+
+    @property
+    def is_360learning(self) -> bool:
+        text = self.host_text.lower()
+        return any(marker in text for marker in HOST_MARKERS)
+
+
+def _path_regex(endpoint: Endpoint) -> re.Pattern[str]:
+    path = endpoint.v1_path.lstrip("/")
+    pattern = re.sub(
+        r"\\\{(\w+)\\\}", lambda m: f"(?P<{m.group(1)}>[^/?#]+)", re.escape(path)
+    )
+    holes = f"[{chr(_HOLE_BASE)}-{chr(0xF8FF)}]"
+    return re.compile(rf"^(?P<host>.*?)(?:/|(?<={holes})|^){pattern}/?(?:\?(?P<query>.*))?$", re.DOTALL)
+
+
+_REGEXES = {name: _path_regex(endpoint) for name, endpoint in ENDPOINTS.items()}
+
+
+def match_endpoint(parts: tuple[Part, ...]) -> UrlMatch | None:
+    """Match flattened URL parts against every v1 path; ``None`` when the URL has none of their shapes.
+
+    Matching runs on the text with every name expanded; the pieces handed back are cut from the URL
+    as written, so a piece that is exactly a name (``COURSE_ID``, ``BASE``) stays that name.
+    Raises ``UnreadableUrl`` when the shape matches but a piece cannot be turned into an expression.
+    """
+    expanded = _expand(parts)
+    encoded = "".join(p.value if isinstance(p, Text) else chr(_HOLE_BASE + i) for i, p in enumerate(expanded))
+    for name, regex in _REGEXES.items():
+        m = regex.match(encoded)
+        if m is None:
+            continue
+        endpoint = ENDPOINTS[name]
+        params = {
+            key: _expression(Segment(_slice(parts, m.start(key), m.end(key)))) for key in endpoint.filters
+        }
+        query: dict[str, cst.BaseExpression] = {}
+        if m.group("query"):
+            query = _query(Segment(_slice(expanded, m.start("query"), m.end("query"))))
+        host_end = m.end("host")
+        host_text = Segment(_slice(parts, 0, host_end)).text()
+        return UrlMatch(endpoint, _host_expression(parts, host_end), host_text, params, query)
+    return None
+
+
+def _width(part: Part) -> int:
+    """How many characters a part takes in the encoded text of the expanded URL (a hole takes one)."""
+    if isinstance(part, Text):
+        return len(part.value)
+    if part.expansion is None:
+        return 1
+    return sum(_width(p) for p in part.expansion)
+
+
+def _slice(parts: Sequence[Part], start: int, end: int) -> tuple[Part, ...]:
+    """The parts covering ``[start, end)`` of the expanded text, whole parts kept as written."""
+    out: tuple[Part, ...] = ()
+    pos = 0
+    for part in parts:
+        width = _width(part)
+        lo, hi = max(start, pos), min(end, pos + width)
+        if lo < hi:
+            if lo == pos and hi == pos + width:
+                out = _join(out, (part,))
+            elif isinstance(part, Text):
+                out = _join(out, (Text(part.value[lo - pos : hi - pos]),))
+            else:
+                assert part.expansion is not None  # a hole without expansion is one character wide
+                out = _join(out, _slice(part.expansion, lo - pos, hi - pos))
+        pos += width
+    return out
+
+
+def _host_expression(parts: Sequence[Part], end: int) -> cst.BaseExpression | None:
+    """The host as written: the parts of the URL before the v1 path, as the original expressions.
+
+    A host that ends inside a constant holding the API root (``API = "https://…/api/v1"``) keeps the
+    constant whole: the helper drops a trailing ``/api/v1`` itself.
+    """
+    pos = 0
+    for part in parts:
+        width = _width(part)
+        if pos < end < pos + width and isinstance(part, Hole):
+            tail = Segment(_expand((part,))).literal
+            if tail is not None and tail[end - pos :].rstrip("/") == "/api/v1":
+                return _expression(Segment((*_slice(parts, 0, pos), part)))
+        pos += width
+    kept = _slice(parts, 0, end)
+    if not kept:
+        return None
+    segment = Segment(kept)
+    literal = segment.literal
+    if literal is not None:
+        return _string_node(literal.rstrip("/") or literal)
+    return _expression(segment)
+
+
+def _string_node(value: str) -> cst.SimpleString:
+    return cst.SimpleString(_quote(value))
+
+
+def _quote(value: str) -> str:
+    text = repr(value)
+    if text.startswith("'") and '"' not in value:
+        text = '"' + text[1:-1].replace("\\'", "'") + '"'
+    return text
+
+
+def _expression(segment: Segment) -> cst.BaseExpression:
+    """An expression whose value is the segment's text."""
+    literal = segment.literal
+    if literal is not None:
+        return _string_node(literal)
+    if len(segment.parts) == 1:
+        hole = segment.parts[0]
+        assert isinstance(hole, Hole)
+        return _unquoted(hole.expr)
+    pieces: list[cst.BaseFormattedStringContent] = []
+    for part in segment.parts:
+        if isinstance(part, Text):
+            pieces.append(cst.FormattedStringText(part.value.replace("{", "{{").replace("}", "}}")))
+        else:
+            pieces.append(cst.FormattedStringExpression(part.expr))
+    return cst.FormattedString(pieces)
+
+
+def _unquoted(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``quote(email)`` in a v1 path becomes ``email``: v2 takes the value, not its URL encoding."""
+    if (
+        isinstance(expr, cst.Call)
+        and len(expr.args) == 1
+        and expr.args[0].keyword is None
+        and not expr.args[0].star
+    ):
+        func = expr.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+        if name in ("quote", "quote_plus"):
+            return expr.args[0].value
+    return expr
+
+
+def _query(segment: Segment) -> dict[str, cst.BaseExpression]:
+    """The query string's keys and values; keys must be literal."""
+    out: dict[str, cst.BaseExpression] = {}
+    # Split on literal '&' only.
+    current: tuple[Part, ...] = ()
+    pieces: list[tuple[Part, ...]] = []
+    for part in segment.parts:
+        if isinstance(part, Text):
+            chunks = part.value.split("&")
+            for j, chunk in enumerate(chunks):
+                if j:
+                    pieces.append(current)
+                    current = ()
+                if chunk:
+                    current = _join(current, (Text(chunk),))
+        else:
+            current = current + (part,)
+    pieces.append(current)
+    for piece in pieces:
+        if not piece:
+            continue
+        head = piece[0]
+        if not isinstance(head, Text) or "=" not in head.value:
+            raise UnreadableUrl("the URL's query string cannot be read")
+        key, _, rest = head.value.partition("=")
+        value_parts = ((Text(rest),) if rest else ()) + piece[1:]
+        out[key] = _expression(Segment(value_parts))
+    return out
