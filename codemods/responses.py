@@ -106,8 +106,31 @@ class ResponseFlow:
             reads = self.meta.reads(binding)
         except AmbiguousRead as error:
             raise Unsupported(str(error)) from None
-        for read in reads:
-            self.follow(read, kind)
+        # Status tests first: what they drop (an error branch) need not be adapted.
+        for read in sorted(reads, key=lambda r: not self._in_test(r)):
+            if not self._dropped(read):
+                self.follow(read, kind)
+
+    def _in_test(self, node: cst.CSTNode) -> bool:
+        child = node
+        for ancestor in self.meta.ancestors(node):
+            if isinstance(ancestor, (cst.If, cst.Assert)) and ancestor.test is child:
+                return True
+            if isinstance(ancestor, cst.BaseStatement):
+                return False
+            child = ancestor
+        return False
+
+    def _dropped(self, node: cst.CSTNode) -> bool:
+        """Whether the node lies in a branch that an unwrapped status check removes."""
+        child = node
+        for ancestor in self.meta.ancestors(node):
+            if isinstance(ancestor, cst.If) and ancestor in self.edits.unwrap:
+                kept = ancestor.body if self.edits.unwrap[ancestor] == "body" else ancestor.orelse
+                if child is not kept and child is not ancestor.test:
+                    return True
+            child = ancestor
+        return False
 
     # --- the response -------------------------------------------------------------------------------
 
@@ -272,6 +295,9 @@ class ResponseFlow:
             ):
                 self._rename(comparison.left)
                 return
+        if isinstance(parent, (cst.ListComp, cst.GeneratorExp)) and parent.elt is node:
+            self.follow(parent, Kind.ATTEMPTS)
+            return
         raise Unsupported(self._escape(Kind.ATTEMPT, node, parent) + "; its fields are renamed in v2")
 
     def _rename(self, key: cst.SimpleString) -> None:

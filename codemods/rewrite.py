@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from codemods import clients
+from libcst.metadata import Assignment
+
 from codemods.analysis import Metadata
 from codemods.clients import HttpCall
 from codemods.credentials import Credentials, UnreadablePairs, classify, read_pairs
@@ -111,6 +113,9 @@ class Planner:
             return
         self.plan.edits.merge(edits)
         self._import_of(http)
+        for argument in (http.url, *http.arguments.values()):
+            if isinstance(argument, cst.Name):
+                self._drop_if_dead(argument)
         line, column = self.meta.position(http.call)
         self.plan.findings.append(
             Finding(
@@ -156,12 +161,29 @@ class Planner:
         start, end = body.index(lines[0]), body.index(lines[1])  # type: ignore[arg-type]
         between = body[start + 1 : end]
         for statement in between:
-            if not (isinstance(statement, cst.SimpleStatementLine) and set(statement.body) <= edits.remove):
+            removed = isinstance(statement, cst.SimpleStatementLine) and set(statement.body) <= edits.remove
+            dropped = isinstance(statement, cst.If) and edits.unwrap.get(statement) == "orelse"
+            if not (removed or (dropped and statement.orelse is None)):  # type: ignore[union-attr]
                 return
         if end <= start or len(lines[0].body) != 1 or len(lines[1].body) != 1:  # type: ignore[union-attr]
             return
         edits.replace[payload_reads[0]] = edits.replace[call]
         edits.remove.add(first)
+
+    def _drop_if_dead(self, name: cst.Name) -> None:
+        """Delete ``url = …`` / ``params = …`` of a function when the rewritten call was its only reader."""
+        referents = self.meta.referents(name)
+        if not referents or len(referents) != 1:
+            return
+        (assignment,) = referents
+        value = self.meta.assigned_value(assignment)
+        if value is None or not isinstance(assignment, Assignment) or len(assignment.references) != 1:
+            return
+        if isinstance(assignment.scope, cst.metadata.GlobalScope) or not _pure(value):
+            return
+        statement = self.meta.small_statement(value)
+        if isinstance(statement, cst.Assign):
+            self.plan.edits.remove.add(statement)
 
     def _looks_v1(self, http: HttpCall) -> bool:
         code = self.meta.module.code_for_node(http.url)
@@ -212,10 +234,8 @@ class Planner:
         for name in sorted(PASSED_THROUGH_ARGUMENTS & set(http.arguments)):
             args.append(_keyword(name, http.arguments[name]))
         helper_call = cst.Call(self._helper(HELPER_LIST_FUNCTION), args)
-        statement_line = self.meta.module.code_for_node(self.meta.statement(http.call)).strip().splitlines()[0]
-        _, column = self.meta.position(self.meta.statement(http.call))
-        width = column + len(statement_line) + len(self.meta.module.code_for_node(helper_call))
-        width -= len(self.meta.module.code_for_node(http.call))
+        _, column = self.meta.position(http.call)
+        width = column + len(self.meta.module.code_for_node(helper_call))
         return _one_argument_per_line(helper_call) if width > _LINE_LENGTH else helper_call
 
     def _user_id(self, host: cst.BaseExpression, value: cst.BaseExpression) -> cst.BaseExpression:
@@ -274,6 +294,25 @@ def _calls(module: cst.Module) -> list[cst.Call]:
 
     module.visit(Collector())
     return found
+
+
+def _pure(expr: cst.BaseExpression) -> bool:
+    """Whether evaluating the expression can have no effect beyond its value (strings, names, dicts…)."""
+    allowed = (
+        cst.Name, cst.Attribute, cst.SimpleString, cst.ConcatenatedString, cst.FormattedString,
+        cst.FormattedStringText, cst.FormattedStringExpression, cst.BinaryOperation, cst.Tuple, cst.List,
+        cst.Dict, cst.DictElement, cst.Element, cst.Integer, cst.Subscript, cst.SubscriptElement, cst.Index,
+    )
+    found: list[bool] = []
+
+    class Check(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if isinstance(node, cst.BaseExpression) or isinstance(node, (cst.DictElement, cst.Element)):
+                found.append(isinstance(node, allowed))
+            return True
+
+    expr.visit(Check())
+    return all(found)
 
 
 def _one_argument_per_line(call: cst.Call) -> cst.Call:

@@ -346,8 +346,8 @@ def _host_expression(parts: Sequence[Part], end: int) -> cst.BaseExpression | No
     for part in parts:
         width = _width(part)
         if pos < end < pos + width and isinstance(part, Hole):
-            tail = Segment(_expand((part,))).literal
-            if tail is not None and tail[end - pos :].rstrip("/") == "/api/v1":
+            tail = Segment(_slice((part,), end - pos, width)).literal
+            if tail is not None and tail.rstrip("/") == "/api/v1":
                 return _expression(Segment((*_slice(parts, 0, pos), part)))
         pos += width
     kept = _slice(parts, 0, end)

@@ -1,0 +1,1 @@
+"""Modules shipped as package data and copied verbatim into the migrated repositories."""
