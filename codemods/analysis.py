@@ -117,7 +117,7 @@ class Metadata:
         if scope is None:
             return None
         for assignment in scope.assignments[target.value]:
-            node = assignment.node
+            node = assigned_node(assignment)
             if isinstance(assignment, Assignment) and (
                 node is target or (isinstance(node, cst.Param) and node.name is target)
             ):
@@ -150,7 +150,8 @@ class Metadata:
             if where < own:
                 continue
             loops = [a for a in self.ancestors(access.node) if isinstance(a, _LOOPS)]
-            if where > at and not any(self._contains(loop, other.node) for loop in loops):
+            node = assigned_node(other)
+            if where > at and node is not None and not any(self._contains(loop, node) for loop in loops):
                 continue
             raise AmbiguousRead(f"{assignment.name} is assigned more than once where it is read")
 
@@ -160,6 +161,11 @@ class Metadata:
 
     def _contains(self, outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
         return any(a is outer for a in self.ancestors(inner))
+
+
+def assigned_node(assignment: BaseAssignment) -> cst.CSTNode | None:
+    """The node that made an assignment (a target name, a parameter, an import), if there is one."""
+    return assignment.node if isinstance(assignment, Assignment) else None
 
 
 class AmbiguousRead(Exception):

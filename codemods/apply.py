@@ -34,7 +34,7 @@ class Applier(cst.CSTTransformer):
         super().__init__()
         self.plan = plan
 
-    def on_leave(
+    def on_leave(  # type: ignore[override]
         self, original_node: cst.CSTNode, updated_node: cst.CSTNode
     ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
         edits = self.plan.edits
@@ -59,9 +59,7 @@ def _with_marker(statement: cst.BaseStatement, comment: str) -> cst.BaseStatemen
     return statement.with_changes(leading_lines=lines)
 
 
-def _unwrap(
-    statement: cst.If, branch: str
-) -> cst.RemovalSentinel | cst.FlattenSentinel[cst.BaseStatement]:
+def _unwrap(statement: cst.If, branch: str) -> cst.RemovalSentinel | cst.FlattenSentinel[cst.BaseStatement]:
     """The statements of the branch that runs when the request succeeded, in place of the ``if``."""
     suite: cst.BaseSuite | None
     if branch == "body":
@@ -80,7 +78,9 @@ def _unwrap(
     if not body:
         return cst.RemoveFromParent()
     first = body[0]
-    body[0] = first.with_changes(leading_lines=[*statement.leading_lines, *getattr(first, "leading_lines", ())])
+    body[0] = first.with_changes(
+        leading_lines=[*statement.leading_lines, *getattr(first, "leading_lines", ())]
+    )
     return cst.FlattenSentinel(body)
 
 

@@ -9,7 +9,7 @@ keyword arguments are, so that the rewrite can read them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -41,7 +41,7 @@ class HttpCall:
     unreadable_arguments: bool = False
 
 
-QualifiedNames = Callable[[cst.CSTNode], Collection[str]]
+QualifiedNames = Callable[[cst.CSTNode], frozenset[str]]
 #: Says whether an expression is a session object (a name bound to ``requests.Session()``…).
 IsSession = Callable[[cst.BaseExpression], bool]
 
@@ -75,11 +75,10 @@ def _bind(call: cst.Call, *, kind: str, method: str | None) -> HttpCall | None:
             keywords[arg.keyword.value] = arg.value
         else:
             positional.append(arg.value)
-    names = ("method", "url") if method else ("url",)
-    names += _POSITIONAL_AFTER_URL[kind]
+    names = (*(("method", "url") if method else ("url",)), *_POSITIONAL_AFTER_URL[kind])
     if len(positional) > len(names):
         unreadable = True
-    for name, value in zip(names, positional):
+    for name, value in zip(names, positional, strict=False):
         keywords[name] = value
     if method:
         verb = keywords.pop("method", None)

@@ -75,9 +75,7 @@ class Credentials:
     literal_values: dict[str, str] = field(default_factory=dict)
 
 
-def classify(
-    params: dict[str, cst.BaseExpression], headers: dict[str, cst.BaseExpression]
-) -> Credentials:
+def classify(params: dict[str, cst.BaseExpression], headers: dict[str, cst.BaseExpression]) -> Credentials:
     found = {k for k in params if k in V1_CREDENTIAL_PARAMS}
     found |= {k for k in headers if k.lower() in V1_CREDENTIAL_HEADERS}
     literal_values = {

@@ -8,9 +8,10 @@ the documentation read this module; none of them spells an endpoint, a field or 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Final, Mapping
+from typing import Final
 
 #: The single v2 endpoint the four v1 endpoints are merged into.
 V2_COURSE_STATS_PATH: Final = "/api/v2/courses/stats"
@@ -66,9 +67,7 @@ ATTEMPT_FIELD_RENAMES: Final[Mapping[str, str]] = MappingProxyType(
 )
 
 #: Every field a v1 attempt can carry.
-V1_ATTEMPT_FIELDS: Final = frozenset(
-    {"_id", "progress", "score", "completedAt", *ATTEMPT_FIELD_RENAMES}
-)
+V1_ATTEMPT_FIELDS: Final = frozenset({"_id", "progress", "score", "completedAt", *ATTEMPT_FIELD_RENAMES})
 
 #: The key of the v1 getUserCourseStats envelope, gone in v2 (the answer is the list itself).
 ATTEMPTS_KEY: Final = "attempts"

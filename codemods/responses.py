@@ -95,7 +95,9 @@ class ResponseFlow:
 
     def _follow_assignment(self, assign: cst.Assign, kind: Kind) -> None:
         if len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Name):
-            raise Unsupported(f"{kind.value} is unpacked, stored in an attribute or assigned to several names")
+            raise Unsupported(
+                f"{kind.value} is unpacked, stored in an attribute or assigned to several names"
+            )
         self._follow_name(assign.targets[0].target, kind)
 
     def _follow_name(self, target: cst.Name, kind: Kind) -> None:
@@ -238,8 +240,8 @@ class ResponseFlow:
                     self._key_functions(call)
                     self.follow(call, Kind.ATTEMPTS)
                     return
-                if builtin in _ONE_ITEM and len(call.args) == 1 or builtin in _ONE_ITEM and all(
-                    a.keyword is not None for a in call.args[1:]
+                if (builtin in _ONE_ITEM and len(call.args) == 1) or (
+                    builtin in _ONE_ITEM and all(a.keyword is not None for a in call.args[1:])
                 ):
                     self._key_functions(call)
                     self.follow(call, Kind.ATTEMPT)

@@ -12,11 +12,10 @@ import re
 from dataclasses import dataclass, field
 
 import libcst as cst
-
-from codemods import clients
 from libcst.metadata import Assignment
 
-from codemods.analysis import Metadata
+from codemods import clients
+from codemods.analysis import Metadata, assigned_node
 from codemods.clients import HttpCall
 from codemods.credentials import Credentials, UnreadablePairs, classify, read_pairs
 from codemods.findings import Finding, Status
@@ -119,7 +118,12 @@ class Planner:
         line, column = self.meta.position(http.call)
         self.plan.findings.append(
             Finding(
-                self.display_path, line, column, match.endpoint.name, Status.REWRITE, "rewrite",
+                self.display_path,
+                line,
+                column,
+                match.endpoint.name,
+                Status.REWRITE,
+                "rewrite",
                 _rewrite_message(match),
             )
         )
@@ -140,10 +144,9 @@ class Planner:
         payload_reads: list[cst.CSTNode] = []
         for read in self.meta.reads(binding):
             top: cst.CSTNode = read
-            while self.meta.parent(top) in edits.replace or isinstance(self.meta.parent(top), cst.Attribute):
-                parent = self.meta.parent(top)
-                assert parent is not None
-                top = parent
+            parent = self.meta.parent(top)
+            while parent is not None and (parent in edits.replace or isinstance(parent, cst.Attribute)):
+                top, parent = parent, self.meta.parent(parent)
             if edits.replace.get(top) is read:
                 payload_reads.append(top)
             elif not any(a in edits.remove or a in edits.unwrap for a in self.meta.ancestors(read)):
@@ -153,19 +156,29 @@ class Planner:
         second = self.meta.parent(payload_reads[0])
         if not (isinstance(second, cst.Assign) and len(second.targets) == 1):
             return
-        lines = [self.meta.parent(first), self.meta.parent(second)]
-        block = self.meta.parent(lines[0]) if lines[0] is not None else None
-        if not isinstance(block, (cst.IndentedBlock, cst.Module)) or self.meta.parent(lines[1]) is not block:
+        first_line, second_line = self.meta.parent(first), self.meta.parent(second)
+        if not (
+            isinstance(first_line, cst.SimpleStatementLine)
+            and isinstance(second_line, cst.SimpleStatementLine)
+            and len(first_line.body) == 1
+            and len(second_line.body) == 1
+        ):
+            return
+        block = self.meta.parent(first_line)
+        if not isinstance(block, (cst.IndentedBlock, cst.Module)) or self.meta.parent(second_line) is not block:
             return
         body = list(block.body)
-        start, end = body.index(lines[0]), body.index(lines[1])  # type: ignore[arg-type]
-        between = body[start + 1 : end]
-        for statement in between:
+        start, end = body.index(first_line), body.index(second_line)
+        for statement in body[start + 1 : end]:
             removed = isinstance(statement, cst.SimpleStatementLine) and set(statement.body) <= edits.remove
-            dropped = isinstance(statement, cst.If) and edits.unwrap.get(statement) == "orelse"
-            if not (removed or (dropped and statement.orelse is None)):  # type: ignore[union-attr]
+            dropped = (
+                isinstance(statement, cst.If)
+                and edits.unwrap.get(statement) == "orelse"
+                and statement.orelse is None
+            )
+            if not (removed or dropped):
                 return
-        if end <= start or len(lines[0].body) != 1 or len(lines[1].body) != 1:  # type: ignore[union-attr]
+        if end <= start:
             return
         edits.replace[payload_reads[0]] = edits.replace[call]
         edits.remove.add(first)
@@ -192,7 +205,9 @@ class Planner:
     def _review(self, http: HttpCall, endpoint: str, review: _Review) -> None:
         line, column = self.meta.position(http.call)
         self.plan.findings.append(
-            Finding(self.display_path, line, column, endpoint, Status.NEEDS_REVIEW, review.rule, review.reason)
+            Finding(
+                self.display_path, line, column, endpoint, Status.NEEDS_REVIEW, review.rule, review.reason
+            )
         )
         statement = self.meta.statement(http.call)
         self.plan.markers.setdefault(statement, []).append(review.reason)
@@ -255,7 +270,7 @@ class Planner:
         if http.session is not None or not isinstance(root, cst.Name):
             return
         for referent in self.meta.referents(root) or ():
-            node = referent.node
+            node = assigned_node(referent)
             if isinstance(node, cst.Import):
                 for alias in node.names:
                     if (alias.evaluated_alias or alias.evaluated_name).split(".")[0] == root.value:
@@ -273,14 +288,17 @@ class Planner:
             return False
         for referent in self.meta.referents(expr) or ():
             value = self.meta.assigned_value(referent)
-            node = referent.node
-            if value is None and isinstance(node, cst.CSTNode):
+            node = assigned_node(referent)
+            if value is None and node is not None:
                 parent = self.meta.parent(node)
                 if isinstance(parent, cst.AsName):
                     item = self.meta.parent(parent)
                     if isinstance(item, cst.WithItem):
                         value = item.item
-            if isinstance(value, cst.Call) and self.meta.qualified_names(value.func) & clients.SESSION_CONSTRUCTORS:
+            if (
+                isinstance(value, cst.Call)
+                and self.meta.qualified_names(value.func) & clients.SESSION_CONSTRUCTORS
+            ):
                 return True
         return False
 
@@ -299,15 +317,29 @@ def _calls(module: cst.Module) -> list[cst.Call]:
 def _pure(expr: cst.BaseExpression) -> bool:
     """Whether evaluating the expression can have no effect beyond its value (strings, names, dicts…)."""
     allowed = (
-        cst.Name, cst.Attribute, cst.SimpleString, cst.ConcatenatedString, cst.FormattedString,
-        cst.FormattedStringText, cst.FormattedStringExpression, cst.BinaryOperation, cst.Tuple, cst.List,
-        cst.Dict, cst.DictElement, cst.Element, cst.Integer, cst.Subscript, cst.SubscriptElement, cst.Index,
+        cst.Name,
+        cst.Attribute,
+        cst.SimpleString,
+        cst.ConcatenatedString,
+        cst.FormattedString,
+        cst.FormattedStringText,
+        cst.FormattedStringExpression,
+        cst.BinaryOperation,
+        cst.Tuple,
+        cst.List,
+        cst.Dict,
+        cst.DictElement,
+        cst.Element,
+        cst.Integer,
+        cst.Subscript,
+        cst.SubscriptElement,
+        cst.Index,
     )
     found: list[bool] = []
 
     class Check(cst.CSTVisitor):
         def on_visit(self, node: cst.CSTNode) -> bool:
-            if isinstance(node, cst.BaseExpression) or isinstance(node, (cst.DictElement, cst.Element)):
+            if isinstance(node, (cst.BaseExpression, cst.DictElement, cst.Element)):
                 found.append(isinstance(node, allowed))
             return True
 
@@ -347,4 +379,3 @@ def _rewrite_message(match: UrlMatch) -> str:
     filters = "&".join(V2_FILTERS[keyword] for keyword in endpoint.filters.values())
     resolved = " (email resolved to a user id)" if endpoint.user_parameters else ""
     return f"{RULES['rewrite'].summary}: GET {V2_COURSE_STATS_PATH}?{filters}, all pages{resolved}"
-

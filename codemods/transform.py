@@ -36,7 +36,9 @@ def parse(source: bytes) -> cst.Module:
         return cst.parse_module(source)
     except cst.ParserSyntaxError as error:
         message = str(error.message).splitlines()[0] if error.message else "invalid syntax"
-        raise SourceError(f"syntax error at line {error.raw_line}, column {error.raw_column + 1}: {message}") from None
+        raise SourceError(
+            f"syntax error at line {error.raw_line}, column {error.raw_column + 1}: {message}"
+        ) from None
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
         raise SourceError(f"cannot decode: {str(error).splitlines()[0]}") from None
     except RecursionError:

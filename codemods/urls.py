@@ -73,11 +73,11 @@ def flatten(expr: cst.BaseExpression, resolve: NameResolver, depth: int = 0) -> 
     ):
         return _flatten_format(expr, expr.func.value, resolve, depth)
     if isinstance(expr, cst.Name):
-        value = resolve(expr)
-        if value is None:
+        assigned = resolve(expr)
+        if assigned is None:
             return (Hole(expr),)
         try:
-            expansion = flatten(value, resolve, depth + 1)
+            expansion = flatten(assigned, resolve, depth + 1)
         except UnreadableUrl:
             return (Hole(expr),)
         return (Hole(expr, expansion),)
@@ -103,6 +103,7 @@ def _flatten_fstring(node: cst.FormattedString, resolve: NameResolver, depth: in
         if isinstance(piece, cst.FormattedStringText):
             parts = _join(parts, (Text(_fstring_text(node, piece.value)),))
             continue
+        assert isinstance(piece, cst.FormattedStringExpression)
         if piece.format_spec or piece.conversion not in (None, "s"):
             raise UnreadableUrl("the URL formats a value with a conversion or format spec")
         parts = _join(parts, flatten(piece.expression, resolve, depth))
@@ -272,9 +273,7 @@ class UrlMatch:
 
 def _path_regex(endpoint: Endpoint) -> re.Pattern[str]:
     path = endpoint.v1_path.lstrip("/")
-    pattern = re.sub(
-        r"\\\{(\w+)\\\}", lambda m: f"(?P<{m.group(1)}>[^/?#]+)", re.escape(path)
-    )
+    pattern = re.sub(r"\\\{(\w+)\\\}", lambda m: f"(?P<{m.group(1)}>[^/?#]+)", re.escape(path))
     holes = f"[{chr(_HOLE_BASE)}-{chr(0xF8FF)}]"
     return re.compile(rf"^(?P<host>.*?)(?:/|(?<={holes})|^){pattern}/?(?:\?(?P<query>.*))?$", re.DOTALL)
 
@@ -420,7 +419,7 @@ def _query(segment: Segment) -> dict[str, cst.BaseExpression]:
                 if chunk:
                     current = _join(current, (Text(chunk),))
         else:
-            current = current + (part,)
+            current = (*current, part)
     pieces.append(current)
     for piece in pieces:
         if not piece:
