@@ -165,7 +165,10 @@ class Planner:
         ):
             return
         block = self.meta.parent(first_line)
-        if not isinstance(block, (cst.IndentedBlock, cst.Module)) or self.meta.parent(second_line) is not block:
+        if (
+            not isinstance(block, (cst.IndentedBlock, cst.Module))
+            or self.meta.parent(second_line) is not block
+        ):
             return
         body = list(block.body)
         start, end = body.index(first_line), body.index(second_line)
@@ -339,7 +342,11 @@ def _pure(expr: cst.BaseExpression) -> bool:
 
     class Check(cst.CSTVisitor):
         def on_visit(self, node: cst.CSTNode) -> bool:
-            if isinstance(node, (cst.BaseExpression, cst.DictElement, cst.Element)):
+            if isinstance(node, cst.Call):
+                # "…".format(…) builds a string and does nothing else.
+                func = node.func
+                found.append(isinstance(func, cst.Attribute) and func.attr.value == "format")
+            elif isinstance(node, (cst.BaseExpression, cst.DictElement, cst.Element)):
                 found.append(isinstance(node, allowed))
             return True
 
