@@ -1,15 +1,33 @@
 """Runs the migration over files: discovery, pre-filter, parallel transform, atomic writes.
 
-(Interface only for now; see RunOptions and run.)
+The parent process finds the files and hands their paths, in chunks, to worker processes that read,
+pre-filter and transform them; only the files that may hold a call site travel back with their bytes.
+One file's failure, whatever it is, becomes that file's error and the run goes on. Results are sorted by
+display path, so the number of workers never changes the output. Nothing here prints.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
+from typing import Any, Final
 
-from codemods.findings import RunResult
+from codemods.discovery import Candidate, DiscoveryError, discover
+from codemods.files import FileError, Snapshot, read_source, write_atomic, write_new_atomic
+from codemods.findings import FileOutcome, HelperOutcome, RunResult, Status
+from codemods.mapping import DEFAULT_HELPER_FILE
+from codemods.prefilter import may_contain_site
+from codemods.transform import SourceError, TransformOptions, migrate_source
+
+#: Below this many files a process pool costs more than it saves.
+MIN_FILES_FOR_POOL: Final = 8
+HELPER_DIFFERS: Final = "exists and differs from the generated helper; not overwritten"
+#: Files sent to a worker at once: large enough to amortise the round trip, small enough to balance.
+MAX_CHUNK: Final = 64
 
 
 @dataclass(frozen=True)
@@ -25,5 +43,244 @@ class RunOptions:
     write: bool = False
 
 
+@dataclass(frozen=True)
+class _Task:
+    index: int
+    path: str
+    display_path: str
+
+
+@dataclass(frozen=True)
+class _Done:
+    """A worker's answer for one file: ``outcome`` is None when the pre-filter skipped it."""
+
+    index: int
+    outcome: FileOutcome | None
+    mtime_ns: int = 0
+    size: int = 0
+    mode: int = 0
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _process(task: _Task, helper_module: str) -> _Done:
+    """Read, pre-filter and transform one file; every failure becomes the outcome's error."""
+    try:
+        snapshot = read_source(Path(task.path))
+    except FileError as e:
+        return _Done(task.index, FileOutcome(task.path, task.display_path, error=e.reason))
+    if not may_contain_site(snapshot.data):
+        return _Done(task.index, None)
+    error: str | None = None
+    try:
+        result = migrate_source(
+            snapshot.data,
+            display_path=task.display_path,
+            options=TransformOptions(helper_module=helper_module),
+        )
+    except SourceError as e:
+        error = _one_line(str(e)) or "cannot be parsed"
+    except UnicodeError as e:
+        error = _one_line(f"cannot be decoded: {e}")
+    except RecursionError:
+        error = "internal error: nesting too deep to process"
+    except Exception as e:
+        error = _one_line(f"internal error: {type(e).__name__}: {e}")
+    if error is not None:
+        outcome = FileOutcome(task.path, task.display_path, original=snapshot.data, error=error)
+    else:
+        outcome = FileOutcome(
+            task.path,
+            task.display_path,
+            original=snapshot.data,
+            migrated=result.source,
+            findings=result.findings,
+        )
+    return _Done(task.index, outcome, snapshot.mtime_ns, snapshot.size, snapshot.mode)
+
+
+def _process_chunk(tasks: Sequence[_Task], helper_module: str) -> list[_Done]:
+    return [_process(task, helper_module) for task in tasks]
+
+
+def _transform_all(
+    tasks: list[_Task],
+    helper_module: str,
+    jobs: int,
+    progress: Callable[[int, int], None] | None,
+) -> list[_Done]:
+    total = len(tasks)
+    done: list[_Done] = []
+    if jobs <= 1 or total < MIN_FILES_FOR_POOL:
+        for task in tasks:
+            done.append(_process(task, helper_module))
+            if progress is not None:
+                progress(len(done), total)
+        return done
+    chunk = max(1, min(MAX_CHUNK, total // (jobs * 4)))
+    chunks = [tasks[i : i + chunk] for i in range(0, total, chunk)]
+    with ProcessPoolExecutor(max_workers=min(jobs, len(chunks))) as pool:
+        futures: dict[Future[list[_Done]], list[_Task]] = {
+            pool.submit(_process_chunk, part, helper_module): part for part in chunks
+        }
+        failed: list[_Task] = []
+        for future in as_completed(futures):
+            try:
+                done.extend(future.result())
+            except Exception:
+                # A worker died (killed, out of memory, crashed) and took the pool down with it.
+                failed.extend(futures[future])
+                continue
+            if progress is not None:
+                progress(len(done), total)
+    for task in sorted(failed, key=lambda t: t.index):
+        done.append(_isolated(task, helper_module))
+        if progress is not None:
+            progress(len(done), total)
+    return done
+
+
+def _isolated(task: _Task, helper_module: str) -> _Done:
+    """Process one file in a process of its own, so a file that kills its worker harms no other."""
+    try:
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            return pool.submit(_process, task, helper_module).result()
+    except Exception as e:
+        reason = _one_line(f"internal error: the worker process failed: {type(e).__name__}: {e}")
+        return _Done(task.index, FileOutcome(task.path, task.display_path, error=reason))
+
+
+def _write(done: _Done, outcome: FileOutcome) -> FileOutcome:
+    if not outcome.changed:
+        return outcome
+    expected = Snapshot(outcome.original, done.mtime_ns, done.size, done.mode, 0, 0)
+    try:
+        write_atomic(Path(outcome.path), outcome.migrated, expected)
+    except FileError as e:
+        return FileOutcome(
+            outcome.path,
+            outcome.display_path,
+            original=outcome.original,
+            migrated=outcome.migrated,
+            findings=outcome.findings,
+            error=e.reason,
+        )
+    return FileOutcome(
+        outcome.path,
+        outcome.display_path,
+        original=outcome.original,
+        migrated=outcome.migrated,
+        findings=outcome.findings,
+        written=True,
+    )
+
+
+def helper_path(options: RunOptions) -> Path:
+    """Where the helper module goes: as given, or beside the code of the first PATH."""
+    if options.helper_module is not None:
+        return Path(os.path.abspath(options.helper_module))
+    first = options.paths[0]
+    base = first if first.is_dir() else first.parent
+    return Path(os.path.abspath(base / DEFAULT_HELPER_FILE))
+
+
+def dotted_module_name(path: Path) -> str:
+    """The name rewritten code imports ``path`` by: its stem, under every enclosing package."""
+    parts = [path.stem]
+    directory = Path(os.path.abspath(path)).parent
+    while (directory / "__init__.py").is_file() and directory.parent != directory:
+        parts.append(directory.name)
+        directory = directory.parent
+    return ".".join(reversed(parts))
+
+
+def _helper_display(path: Path, options: RunOptions) -> str:
+    first = Path(os.path.abspath(options.paths[0]))
+    base = first if options.paths[0].is_dir() else first.parent
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def helper_source() -> bytes:
+    """The helper module the tool ships, as bytes."""
+    return resources.files("codemods.runtime").joinpath(DEFAULT_HELPER_FILE).read_bytes()
+
+
+def helper_outcome(path: Path, *, display_path: str, module: str, write: bool) -> HelperOutcome:
+    """Compare the helper module at ``path`` with the shipped one; create it when ``write`` and absent.
+
+    An existing file is never replaced: when it differs, the outcome says so in ``error``.
+    """
+
+    def outcome(content: bytes, existing: bytes | None, **result: Any) -> HelperOutcome:
+        return HelperOutcome(str(path), display_path, content, existing, module, **result)
+
+    try:
+        content = helper_source()
+    except (OSError, ModuleNotFoundError) as e:
+        return outcome(b"", None, error=_one_line(f"the helper module is not installed: {e}"))
+    existing: bytes | None = None
+    if os.path.lexists(path):
+        try:
+            existing = read_source(path).data
+        except FileError as e:
+            return outcome(content, None, error=e.reason)
+    if existing is not None:
+        if existing != content:
+            return outcome(content, existing, error=HELPER_DIFFERS)
+        return outcome(content, existing)
+    if not write:
+        return outcome(content, None)
+    try:
+        write_new_atomic(path, content)
+    except FileError as e:
+        return outcome(content, None, error=e.reason)
+    return outcome(content, None, written=True)
+
+
+def _is_helper(candidate: Candidate, helper: Path) -> bool:
+    if candidate.path.name != helper.name:
+        return False
+    return os.path.realpath(candidate.path) == os.path.realpath(helper)
+
+
 def run(options: RunOptions, progress: Callable[[int, int], None] | None = None) -> RunResult:
-    raise NotImplementedError
+    """Migrate every Python file under ``options.paths``; never raises for one bad file.
+
+    Raises ``DiscoveryError`` when no PATH is given or one does not exist.
+    """
+    if not options.paths:
+        raise DiscoveryError("no PATH given")
+    found = discover(options.paths, include=options.include, exclude=options.exclude)
+    helper_at = helper_path(options)
+    module = dotted_module_name(helper_at)
+    candidates = [c for c in found.files if not _is_helper(c, helper_at)]
+    tasks = [_Task(i, str(c.path), c.display_path) for i, c in enumerate(candidates)]
+    jobs = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
+    done = sorted(_transform_all(tasks, module, jobs, progress), key=lambda d: d.index)
+    outcomes: list[FileOutcome] = []
+    for d in done:
+        if d.outcome is not None:
+            outcomes.append(_write(d, d.outcome) if options.write else d.outcome)
+    needs_helper = any(f.status is Status.REWRITE for o in outcomes if o.error is None for f in o.findings)
+    return RunResult(
+        outcomes=tuple(outcomes),
+        files_scanned=len(candidates),
+        files_excluded=found.excluded,
+        files_skipped_by_filter=len(done) - len(outcomes),
+        helper=(
+            helper_outcome(
+                helper_at,
+                display_path=_helper_display(helper_at, options),
+                module=module,
+                write=options.write,
+            )
+            if needs_helper
+            else None
+        ),
+        errors=found.skipped,
+    )
