@@ -120,7 +120,7 @@ def diff(paths: tuple[Path, ...], **options: Any) -> None:
     result = _run(paths, write=False, **options)
     text = report.unified_diff(result)
     if text:
-        stdout = click.get_binary_stream("stdout")
+        stdout = sys.stdout.buffer
         sys.stdout.flush()
         console.write_diff(text, console.stdout_console(), stdout)
     click.get_current_context().exit(1 if text else 0)

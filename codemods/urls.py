@@ -178,7 +178,9 @@ def _flatten_percent(node: cst.BinaryOperation, resolve: NameResolver, depth: in
     template = _literal_text(node.left, resolve, depth)
     right = node.right
     if isinstance(right, cst.Name):
-        right = resolve(right) or right
+        resolved = resolve(right)
+        if isinstance(resolved, (cst.Tuple, cst.Dict)):
+            right = resolved
     values: list[cst.BaseExpression]
     by_key: dict[str, cst.BaseExpression] = {}
     if isinstance(right, cst.Tuple):
@@ -247,8 +249,10 @@ class Segment:
         return None
 
     def text(self) -> str:
-        """The literal text of the segment, holes left out (used to recognise hosts)."""
-        return "".join(p.value for p in _expand(self.parts) if isinstance(p, Text))
+        """The segment's text with every name expanded and the code of what remains unknown
+        (``os.environ.get("HOST", "https://app.360learning.com")``): used to recognise hosts."""
+        code = cst.Module([]).code_for_node
+        return "".join(p.value if isinstance(p, Text) else code(p.expr) for p in _expand(self.parts))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,179 @@
+"""Reading URL expressions: every way real code builds a v1 URL, and what cannot be read."""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+import pytest
+
+from codemods.urls import UnreadableUrl, flatten, match_endpoint
+
+CONSTANTS = {
+    "BASE": '"https://app.360learning.com"',
+    "TENANT_BASE": 'f"https://{tenant}.360learning.com"',
+    "API": '"https://app.360learning.com/api/v1"',
+    "API_FROM_ENV": 'os.environ.get("HOST", "https://app.360learning.com") + "/api/v1/"',
+    "COURSE": '"64b000000000000000000001"',
+    "TEMPLATE": '"/api/v1/courses/{}/stats/{}"',
+    "PERCENT_TEMPLATE": '"/api/v1/courses/%s/stats/%s"',
+    "PAIRS": "(cid, email)",
+}
+
+
+def resolve(name: cst.Name) -> cst.BaseExpression | None:
+    source = CONSTANTS.get(name.value)
+    return cst.parse_expression(source) if source else None
+
+
+def read(source: str) -> tuple[str | None, str, dict[str, str], dict[str, str]] | None:
+    match = match_endpoint(flatten(cst.parse_expression(source), resolve))
+    if match is None:
+        return None
+    code = cst.Module([]).code_for_node
+    return (
+        code(match.host) if match.host is not None else None,
+        match.host_text,
+        {k: code(v) for k, v in match.parameters.items()},
+        {k: code(v) for k, v in match.query.items()},
+    )
+
+
+IDS = {"courseId": "cid", "userEmail": "email"}
+
+
+@pytest.mark.parametrize(
+    ("source", "host", "parameters", "query"),
+    [
+        pytest.param('f"{BASE}/api/v1/courses/{cid}/stats/{email}"', "BASE", IDS, {}, id="f-string"),
+        pytest.param(
+            'BASE + "/api/v1/courses/" + cid + "/stats/" + email', "BASE", IDS, {}, id="concatenation"
+        ),
+        pytest.param(
+            '"{}/api/v1/courses/{}/stats/{}".format(BASE, cid, email)', "BASE", IDS, {}, id="format-auto"
+        ),
+        pytest.param(
+            '"{0}/api/v1/courses/{1}/stats/{2}".format(BASE, cid, email)', "BASE", IDS, {}, id="format-index"
+        ),
+        pytest.param(
+            '"{h}/api/v1/courses/{c}/stats/{e}".format(h=BASE, c=cid, e=email)',
+            "BASE",
+            IDS,
+            {},
+            id="format-named",
+        ),
+        pytest.param('"%s/api/v1/courses/%s/stats/%s" % (BASE, cid, email)', "BASE", IDS, {}, id="percent"),
+        pytest.param(
+            '"%(h)s/api/v1/courses/%(c)s/stats/%(e)s" % {"h": BASE, "c": cid, "e": email}',
+            "BASE",
+            IDS,
+            {},
+            id="percent-dict",
+        ),
+        pytest.param("BASE + TEMPLATE.format(cid, email)", "BASE", IDS, {}, id="template-constant"),
+        pytest.param('"%s" % BASE + PERCENT_TEMPLATE % PAIRS', "BASE", IDS, {}, id="percent-named-tuple"),
+        pytest.param('f"{API}/courses/{cid}/stats/{email}"', "API", IDS, {}, id="api-root-constant"),
+        pytest.param(
+            'f"{API_FROM_ENV}courses/{cid}/stats/{email}"', "API_FROM_ENV", IDS, {}, id="api-root-env"
+        ),
+        pytest.param(
+            'f"{BASE}/api/v1/courses/{COURSE}/stats/{quote(email)}"',
+            "BASE",
+            {"courseId": "COURSE", "userEmail": "email"},
+            {},
+            id="constant-course-quoted-email",
+        ),
+        pytest.param(
+            '" https://acme.360learning.com/api/v1/courses/64b000000000000000000001/stats/jane@acme.com"',
+            '" https://acme.360learning.com"',
+            {"courseId": '"64b000000000000000000001"', "userEmail": '"jane@acme.com"'},
+            {},
+            id="literal-with-stray-space",
+        ),
+        pytest.param(
+            'f"{BASE}/api/v1/courses/{cid}/stats/{email}?company={c}&apiKey={k}"',
+            "BASE",
+            IDS,
+            {"company": "c", "apiKey": "k"},
+            id="credentials-in-query",
+        ),
+        pytest.param(
+            'f"https://{tenant}.360learning.com/api/v1/courses/{cid}/stats/{email}/"',
+            'f"https://{tenant}.360learning.com"',
+            IDS,
+            {},
+            id="tenant-host-trailing-slash",
+        ),
+        pytest.param(
+            'f"{TENANT_BASE}/api/v1/courses/course-{cid}/stats/{email}"',
+            "TENANT_BASE",
+            {"courseId": 'f"course-{cid}"', "userEmail": "email"},
+            {},
+            id="mixed-segment",
+        ),
+    ],
+)
+def test_reads(source: str, host: str, parameters: dict[str, str], query: dict[str, str]) -> None:
+    result = read(source)
+    assert result is not None
+    assert result[0] == host
+    assert "360learning" in result[1]
+    assert result[2] == parameters
+    assert result[3] == query
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param('f"{BASE}/api/v1/courses/{cid}/stats"', id="getCourseStats-not-yet"),
+        pytest.param('f"{BASE}/api/v1/users/{email}"', id="users"),
+        pytest.param('f"{BASE}/api/v2/courses/stats"', id="v2"),
+        pytest.param('f"{BASE}/api/v1/courses/{cid}/stats/{email}/extra"', id="longer-path"),
+        pytest.param("url", id="unknown-name"),
+        pytest.param("build_url(cid, email)", id="call"),
+        pytest.param('f"{BASE}/myapi/v1/courses/{cid}/stats/{email}"', id="other-prefix"),
+    ],
+)
+def test_not_a_v1_url(source: str) -> None:
+    assert read(source) is None
+
+
+def test_host_is_none_for_a_relative_path() -> None:
+    result = read('f"/api/v1/courses/{cid}/stats/{email}"')
+    assert result is not None and result[0] is None
+
+
+def test_other_vendor_is_read_but_not_360learning() -> None:
+    match = match_endpoint(
+        flatten(cst.parse_expression('f"https://canvas.example.edu/api/v1/courses/{c}/stats/{s}"'), resolve)
+    )
+    assert match is not None and not match.is_360learning
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        ('f"{BASE}/api/v1/courses/{cid!r}/stats/{email}"', "conversion or format spec"),
+        ('f"{BASE}/api/v1/courses/{cid:>10}/stats/{email}"', "conversion or format spec"),
+        ('"{}/api/v1/courses/{}/stats/{}".format(BASE, cid)', "fewer arguments"),
+        ('"{9}/api/v1/courses/{1}/stats/{2}".format(BASE, cid, email)', "fewer arguments"),
+        ('"{h}/api/v1/courses/{c}/stats/{e}".format(c=cid, e=email)', "cannot be read"),
+        ('"{}/api/v1/courses/{}/stats/{}".format(*parts)', "*args"),
+        ('"{0.x}/api/v1/courses/{1}/stats/{2}".format(BASE, cid, email)', "cannot be read"),
+        ('"%s/api/v1/courses/%r/stats/%s" % (BASE, cid, email)', "%r"),
+        ('"%s/api/v1/courses/%s/stats/%s" % (BASE, cid)', "fewer values"),
+        ('"%(h)s/api/v1/courses/%(c)s/stats/%(x)s" % {"h": BASE, "c": cid}', "key cannot be read"),
+        ('"%s/api/v1/courses/%s/stats/%s" % (BASE, *rest)', "starred"),
+        ('"%s/api/v1/courses/%s/stats/%s" % {**d}', "dict that cannot be read"),
+        ('b"/api/v1/courses/x/stats/y"', "bytes"),
+        ('f"{BASE}/api/v1/courses/{cid}/stats/{email}?{query}"', "query string"),
+    ],
+)
+def test_unreadable(source: str, reason: str) -> None:
+    with pytest.raises(UnreadableUrl, match=re.escape(reason)):
+        read(source)
+
+
+def test_fstring_escapes_are_unescaped() -> None:
+    parts = flatten(cst.parse_expression('f"{{x}}\\t{y}"'), resolve)
+    assert parts[0].value == "{x}\t"  # type: ignore[union-attr]
