@@ -255,7 +255,11 @@ def discover(paths: Sequence[Path], *, include: Sequence[str] = (), exclude: Seq
             skipped.extend(walker.skipped)
         else:
             st = given.stat()
+            # As given, but relative to the working directory when it lies below it, so that a diff
+            # of a file named by its absolute path still applies with `git apply`.
             display = given.as_posix()
+            if given.is_absolute() and absolute.is_relative_to(Path.cwd()):
+                display = absolute.relative_to(Path.cwd()).as_posix()
             offer((st.st_dev, st.st_ino), 0, order, Candidate(absolute, display, absolute.parent, True))
     ordered = sorted(chosen.values(), key=lambda item: (item[1], item[2]))
     return Discovery(files=tuple(c for *_, c in ordered), excluded=excluded, skipped=tuple(skipped))

@@ -178,3 +178,13 @@ def test_special_files_are_not_candidates(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe.py")
     make(tmp_path, "a.py")
     assert shown(discover([tmp_path])) == ["a.py"]
+
+
+def test_file_named_by_absolute_path_below_the_working_directory_is_shown_relative(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "stats.py").write_text("x = 1\n")
+    monkeypatch.chdir(tmp_path)
+    found = discover([tmp_path / "app" / "stats.py"])
+    assert [c.display_path for c in found.files] == ["app/stats.py"]
