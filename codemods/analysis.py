@@ -42,6 +42,16 @@ class Metadata:
         self._scopes = cast(Mapping[cst.CSTNode, Scope | None], resolved[ScopeProvider])
         self._qualified = cast(Mapping[cst.CSTNode, Any], resolved[QualifiedNameProvider])
 
+    @property
+    def is_script(self) -> bool:
+        """Whether the module runs as a program (it has an ``if __name__ == "__main__":`` block)."""
+        return any(
+            isinstance(statement, cst.If)
+            and isinstance(statement.test, cst.Comparison)
+            and cst.Module([]).code_for_node(statement.test).replace("'", '"') == '__name__ == "__main__"'
+            for statement in self.module.body
+        )
+
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self._parents.get(node)
 
@@ -119,7 +129,8 @@ class Metadata:
         for assignment in scope.assignments[target.value]:
             node = assigned_node(assignment)
             if isinstance(assignment, Assignment) and (
-                node is target or (isinstance(node, cst.Param) and node.name is target)
+                node is target
+                or (isinstance(node, (cst.Param, cst.FunctionDef, cst.ClassDef)) and node.name is target)
             ):
                 return assignment
         return None

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from codemods.mapping import MARKER_PREFIX, REVIEW_MARKER
+from codemods.mapping import MARKER_PREFIX, NOTE_MARKER, REVIEW_MARKER
 from codemods.rewrite import Plan
 
 
@@ -47,6 +47,10 @@ class Applier(cst.CSTTransformer):
         if isinstance(original_node, cst.BaseStatement) and original_node in self.plan.markers:
             assert isinstance(updated_node, cst.BaseStatement)
             updated_node = _with_marker(updated_node, marker_comment(self.plan.markers[original_node]))
+        if isinstance(original_node, cst.BaseStatement) and original_node in self.plan.notes:
+            assert isinstance(updated_node, cst.BaseStatement)
+            note = f"{NOTE_MARKER} " + "; ".join(self.plan.notes[original_node])
+            updated_node = _with_marker(updated_node, note)
         if isinstance(original_node, cst.If) and original_node in edits.unwrap:
             assert isinstance(updated_node, cst.If)
             return _unwrap(updated_node, edits.unwrap[original_node])
@@ -54,7 +58,13 @@ class Applier(cst.CSTTransformer):
 
 
 def _with_marker(statement: cst.BaseStatement, comment: str) -> cst.BaseStatement:
-    lines = [line for line in getattr(statement, "leading_lines", ()) if not is_review_marker(line)]
+    """The statement with the marker comment above it, in place of an older marker of the same kind."""
+    kind = comment.split(":", 2)[1]
+    lines = [
+        line
+        for line in getattr(statement, "leading_lines", ())
+        if not (is_marker(line) and line.comment is not None and line.comment.value.split(":", 2)[1] == kind)
+    ]
     lines.append(cst.EmptyLine(comment=cst.Comment(comment)))
     return statement.with_changes(leading_lines=lines)
 

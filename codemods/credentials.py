@@ -47,6 +47,9 @@ def read_pairs(expr: cst.BaseExpression, resolve: Resolve) -> dict[str, cst.Base
                 raise UnreadablePairs("an entry is not a (key, value) pair")
             pairs[_key(pair.elements[0].value)] = pair.elements[1].value
         return pairs
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        # AUTH + (("createdAtAfter", day),): pairs joined with +.
+        return {**read_pairs(expr.left, resolve), **read_pairs(expr.right, resolve)}
     if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "dict":
         if any(arg.keyword is None for arg in expr.args):
             raise UnreadablePairs("dict(...) with positional arguments cannot be read statically")

@@ -9,12 +9,49 @@ the documentation read this module; none of them spells an endpoint, a field or 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
 
 #: The single v2 endpoint the four v1 endpoints are merged into.
 V2_COURSE_STATS_PATH: Final = "/api/v2/courses/stats"
+
+
+@dataclass(frozen=True, eq=False)
+class Shape:
+    """The shape of a v1 answer, or of a piece of it, as the code that reads it sees it.
+
+    ``kind`` is ``list`` (of ``item``), ``record`` (a dict with ``fields``; reading a key of ``gone`` has
+    no v2 source and is reported with its message), ``attempt`` (a v1 attempt, whose fields are renamed),
+    or ``value`` (a plain value nobody needs to follow).
+    """
+
+    kind: str
+    #: How findings name a value of this shape ("the list of attempts").
+    label: str = "a value"
+    item: Shape | None = None
+    fields: Mapping[str, Shape] = field(default_factory=dict)
+    gone: Mapping[str, str] = field(default_factory=dict)
+
+
+VALUE: Final = Shape("value")
+ATTEMPT: Final = Shape("attempt", "an attempt")
+ATTEMPTS: Final = Shape("list", "the list of attempts", item=ATTEMPT)
+#: A user as v1 embedded it: v2 records carry only ``userId``; the helper adds ``mail`` back from the
+#: user directory.
+USER: Final = Shape("record", "a user", fields=MappingProxyType({"_id": VALUE, "mail": VALUE}))
+COURSE_NAME_GONE: Final = (
+    "a course's name is not in v2 course statistics: read it from GET /api/v2/courses/{courseId}"
+)
+COURSE: Final = Shape(
+    "record",
+    "a course",
+    fields=MappingProxyType({"_id": VALUE}),
+    gone=MappingProxyType({"name": COURSE_NAME_GONE}),
+)
+USER_STATS: Final = Shape(
+    "record", "a user's statistics", fields=MappingProxyType({"user": USER, "attempts": ATTEMPTS})
+)
 
 
 @dataclass(frozen=True)
@@ -25,12 +62,18 @@ class Endpoint:
     name: str
     #: The v1 path, with ``{placeholders}`` for its parameters.
     v1_path: str
-    #: v1 path parameter → keyword argument of the helper's ``list_course_stats`` (see ``V2_FILTERS``).
+    #: v1 path parameter → keyword argument of the helper function (see ``V2_FILTERS``).
     filters: Mapping[str, str]
     #: v1 path parameters that hold a user's email (or, for getUserCourses, an email or an id).
     user_parameters: frozenset[str]
-    #: The shape of the v1 answer: ``attempts`` ({"attempts": [...]}), or a nested list.
-    response: str
+    #: The helper function that answers in the v1 shape (with v2 records as attempts).
+    helper: str
+    #: The shape of what the helper returns, which is the v1 answer's shape with v2 records inside.
+    response: Shape
+    #: The key of a v1 envelope that v2 no longer has (``{"attempts": [...]}`` is now the list itself).
+    envelope: str | None = None
+    #: How the v2 answer is presented to the reviewer.
+    summary: str = ""
 
 
 ENDPOINTS: Final[Mapping[str, Endpoint]] = MappingProxyType(
@@ -40,9 +83,79 @@ ENDPOINTS: Final[Mapping[str, Endpoint]] = MappingProxyType(
             v1_path="/api/v1/courses/{courseId}/stats/{userEmail}",
             filters=MappingProxyType({"courseId": "course_id", "userEmail": "user_id"}),
             user_parameters=frozenset({"userEmail"}),
-            response="attempts",
+            helper="list_course_stats",
+            response=ATTEMPTS,
+            envelope="attempts",
+            summary="the answer is the list of attempts itself",
+        ),
+        "getCourseStats": Endpoint(
+            name="getCourseStats",
+            v1_path="/api/v1/courses/{courseId}/stats",
+            filters=MappingProxyType({"courseId": "course_id"}),
+            user_parameters=frozenset(),
+            helper="course_stats_by_user",
+            response=Shape("list", "the list of users' statistics", item=USER_STATS),
+            summary="grouped by user as v1 answered",
+        ),
+        "getCoursesStats": Endpoint(
+            name="getCoursesStats",
+            v1_path="/api/v1/courses/stats",
+            filters=MappingProxyType({}),
+            user_parameters=frozenset(),
+            helper="course_stats_by_course_and_user",
+            response=Shape(
+                "list",
+                "the list of courses' statistics",
+                item=Shape(
+                    "record",
+                    "a course's statistics",
+                    fields=MappingProxyType(
+                        {
+                            "course": COURSE,
+                            "stats": Shape("list", "the list of users' statistics", item=USER_STATS),
+                        }
+                    ),
+                ),
+            ),
+            summary="grouped by course and user as v1 answered",
+        ),
+        "getUserCourses": Endpoint(
+            name="getUserCourses",
+            v1_path="/api/v1/users/{userEmailOrId}/courses",
+            filters=MappingProxyType({"userEmailOrId": "user_id"}),
+            user_parameters=frozenset({"userEmailOrId"}),
+            helper="course_stats_by_course",
+            response=Shape(
+                "list",
+                "the list of the learner's courses",
+                item=Shape(
+                    "record",
+                    "a course and its attempts",
+                    fields=MappingProxyType({"course": COURSE, "attempts": ATTEMPTS}),
+                ),
+            ),
+            summary="grouped by course as v1 answered",
         ),
     }
+)
+
+#: v1 query filters of the list endpoints → the helper's keyword argument, or ``None`` when v2 has none.
+V1_QUERY_FILTERS: Final[Mapping[str, str | None]] = MappingProxyType(
+    {
+        "createdAtAfter": "completed_at_gte",
+        "createdAtBefore": "completed_at_lt",
+        "firstActivityAtAfter": None,
+        "firstActivityAtBefore": None,
+        "lastActivityAtAfter": None,
+        "lastActivityAtBefore": None,
+    }
+)
+#: Why a v1 filter that v2 translates changes meaning (said in the finding and in a comment on the line);
+#: ``{filters}`` lists them as "createdAtAfter → completedAt[gte]".
+CREATED_BECOMES_COMPLETED: Final = "{filters}: v2 filters on the completion date, not the creation date"
+#: Why a v1 filter that v2 does not have stops the rewrite.
+FILTER_GONE: Final = (
+    "filter {v1} has no v2 equivalent: filter the records on {field} after fetching them, or drop it"
 )
 
 #: Keyword argument of the helper's ``list_course_stats`` → the v2 filter it sends.
@@ -87,8 +200,7 @@ PASSED_THROUGH_ARGUMENTS: Final = frozenset({"timeout"})
 #: A host expression whose text contains one of these belongs to 360Learning.
 HOST_MARKERS: Final = ("360learning",)
 
-#: The functions of the generated helper module that rewritten code calls.
-HELPER_LIST_FUNCTION: Final = "list_course_stats"
+#: The helper function that turns an email into a user id (an id passes through at run time).
 HELPER_RESOLVE_FUNCTION: Final = "resolve_user_id"
 #: The helper module's file name when none is given.
 DEFAULT_HELPER_FILE: Final = "learning360_v2.py"
@@ -96,6 +208,7 @@ DEFAULT_HELPER_FILE: Final = "learning360_v2.py"
 #: The text that starts every marker comment the tool writes.
 MARKER_PREFIX: Final = "# migrate-360learning:"
 REVIEW_MARKER: Final = MARKER_PREFIX + " review:"
+NOTE_MARKER: Final = MARKER_PREFIX + " note:"
 
 
 @dataclass(frozen=True)
@@ -113,5 +226,10 @@ RULES: Final[Mapping[str, Rule]] = MappingProxyType(
         "unsupported-argument": Rule("L360101", "an argument of the call has no v2 equivalent"),
         "unsupported-response-use": Rule("L360102", "the response is used in a way the tool cannot adapt"),
         "unsupported-credentials": Rule("L360103", "the query parameters or headers could not be read"),
+        "filter-without-v2": Rule("L360104", "a v1 filter has no v2 equivalent"),
+        "data-gone-in-v2": Rule("L360105", "the code reads data that v2 course statistics do not carry"),
+        "filter-meaning-changed": Rule(
+            "L360002", "rewritten; a date filter now applies to the completion date"
+        ),
     }
 )

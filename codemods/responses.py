@@ -1,10 +1,12 @@
 """Adapts what the code does with a v1 response, by following the value from the call to its readers.
 
-A v1 getUserCourseStats answer travels through the code in four kinds: the HTTP *response*, its JSON
-*payload* (``{"attempts": [...]}``), the list of *attempts*, and one *attempt*. v2 answers the list of
-records directly, so after the rewrite the response, the payload and the attempts are one list:
-``.json()`` and ``["attempts"]`` disappear, ``raise_for_status()`` and status checks go (the helper raises
-on failure), and each field read from an attempt is renamed (``globalTime`` → ``timeSpent``…).
+A v1 answer travels through the code as the HTTP *response*, its JSON *payload*, and then the pieces of
+the payload, whose shapes ``mapping`` describes per endpoint (lists; records such as a user or a course;
+attempts). After the rewrite the helper's answer stands where the response was: ``.json()`` goes,
+``raise_for_status()`` and status checks go (the helper raises on failure), the ``{"attempts": …}``
+envelope of getUserCourseStats goes, and each field read from an attempt is renamed (``globalTime`` →
+``timeSpent``…). Reading data that v2 no longer carries (a course's name) stops the rewrite with a message
+that says where that data now lives.
 
 Only values that provably come from the v1 response are touched, never every ``"globalTime"`` string of a
 file. Any use the flow does not know — the response returned, an attempt passed to another function,
@@ -13,24 +15,24 @@ the payload printed whole — raises ``Unsupported`` with the reason, and the si
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 
 import libcst as cst
 
 from codemods.analysis import AmbiguousRead, Metadata
-from codemods.mapping import ATTEMPT_FIELD_RENAMES, ATTEMPTS_KEY
+from codemods.mapping import ATTEMPT_FIELD_RENAMES, Endpoint, Shape
 
-
-class Kind(enum.Enum):
-    RESPONSE = "the response"
-    PAYLOAD = "the JSON payload"
-    ATTEMPTS = "the list of attempts"
-    ATTEMPT = "an attempt"
+#: The HTTP response, and the JSON payload of an answer with a v1 envelope, before they become data.
+RESPONSE = Shape("response", "the response")
+PAYLOAD = Shape("payload", "the JSON payload")
 
 
 class Unsupported(Exception):
     """The code uses the response in a way the tool cannot adapt; the message says how."""
+
+    def __init__(self, reason: str, rule: str = "unsupported-response-use") -> None:
+        super().__init__(reason)
+        self.rule = rule
 
 
 @dataclass
@@ -60,13 +62,14 @@ _ONE_ITEM = frozenset({"max", "min"})
 class ResponseFlow:
     """Follows one rewritten call's value through the code and records the edits that adapt it."""
 
-    def __init__(self, meta: Metadata, edits: Edits) -> None:
+    def __init__(self, meta: Metadata, edits: Edits, endpoint: Endpoint) -> None:
         self.meta = meta
         self.edits = edits
+        self.endpoint = endpoint
         self._seen: set[cst.CSTNode] = set()
 
-    def follow(self, node: cst.BaseExpression, kind: Kind) -> None:
-        if node in self._seen:
+    def follow(self, node: cst.BaseExpression, kind: Shape) -> None:
+        if node in self._seen or kind.kind == "value":
             return
         self._seen.add(node)
         parent = self.meta.parent(node)
@@ -76,16 +79,20 @@ class ResponseFlow:
         if isinstance(parent, (cst.AnnAssign, cst.NamedExpr)) and parent.value is node:
             target = parent.target
             if not isinstance(target, cst.Name):
-                raise Unsupported(f"{kind.value} is unpacked or stored in an attribute")
+                raise Unsupported(f"{kind.label} is unpacked or stored in an attribute")
             self._follow_name(target, kind)
             return
+        if isinstance(parent, cst.Return) and kind.kind in ("list", "record", "attempt"):
+            self._returned(parent, kind)
+            return
         handler = {
-            Kind.RESPONSE: self._response,
-            Kind.PAYLOAD: self._payload,
-            Kind.ATTEMPTS: self._attempts,
-            Kind.ATTEMPT: self._attempt,
-        }[kind]
-        handler(node, parent)
+            "response": self._response,
+            "payload": self._payload,
+            "list": self._list,
+            "record": self._record,
+            "attempt": self._attempt,
+        }[kind.kind]
+        handler(node, parent, kind)
 
     def _current(self, node: cst.CSTNode) -> cst.BaseExpression:
         """What the node becomes after the edits recorded so far."""
@@ -93,17 +100,17 @@ class ResponseFlow:
         assert isinstance(replaced, cst.BaseExpression)
         return replaced
 
-    def _follow_assignment(self, assign: cst.Assign, kind: Kind) -> None:
+    def _follow_assignment(self, assign: cst.Assign, kind: Shape) -> None:
         if len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Name):
             raise Unsupported(
-                f"{kind.value} is unpacked, stored in an attribute or assigned to several names"
+                f"{kind.label} is unpacked, stored in an attribute or assigned to several names"
             )
         self._follow_name(assign.targets[0].target, kind)
 
-    def _follow_name(self, target: cst.Name, kind: Kind) -> None:
+    def _follow_name(self, target: cst.Name, kind: Shape) -> None:
         binding = self.meta.binding(target)
         if binding is None:
-            raise Unsupported(f"{kind.value} is assigned to {target.value}, whose readers cannot be found")
+            raise Unsupported(f"{kind.label} is assigned to {target.value}, whose readers cannot be found")
         try:
             reads = self.meta.reads(binding)
         except AmbiguousRead as error:
@@ -136,16 +143,16 @@ class ResponseFlow:
 
     # --- the response -------------------------------------------------------------------------------
 
-    def _response(self, node: cst.BaseExpression, parent: cst.CSTNode | None) -> None:
+    def _response(self, node: cst.BaseExpression, parent: cst.CSTNode | None, kind: Shape) -> None:
         if not (isinstance(parent, cst.Attribute) and parent.value is node):
-            raise Unsupported(self._escape(Kind.RESPONSE, node, parent))
+            raise Unsupported(self._escape(kind, parent))
         attr = parent.attr.value
         call = self.meta.parent(parent)
         called = isinstance(call, cst.Call) and call.func is parent and not call.args
         if attr == "json" and called:
             assert isinstance(call, cst.Call)
             self.edits.replace[call] = self._current(node)
-            self.follow(call, Kind.PAYLOAD)
+            self.follow(call, PAYLOAD if self.endpoint.envelope else self.endpoint.response)
         elif attr == "raise_for_status" and called:
             assert call is not None
             statement = self.meta.parent(call)
@@ -192,80 +199,119 @@ class ResponseFlow:
 
     # --- the payload --------------------------------------------------------------------------------
 
-    def _payload(self, node: cst.BaseExpression, parent: cst.CSTNode | None) -> None:
-        if isinstance(parent, cst.Subscript) and parent.value is node and _index_key(parent) == ATTEMPTS_KEY:
+    def _payload(self, node: cst.BaseExpression, parent: cst.CSTNode | None, kind: Shape) -> None:
+        """The ``{"attempts": [...]}`` envelope of a v1 answer: v2 answers the list itself."""
+        key = self.endpoint.envelope
+        if isinstance(parent, cst.Subscript) and parent.value is node and _index_key(parent) == key:
             self.edits.replace[parent] = self._current(node)
-            self.follow(parent, Kind.ATTEMPTS)
+            self.follow(parent, self.endpoint.response)
             return
         if isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value == "get":
             call = self.meta.parent(parent)
-            if isinstance(call, cst.Call) and call.args and _string(call.args[0].value) == ATTEMPTS_KEY:
+            if isinstance(call, cst.Call) and call.args and _string(call.args[0].value) == key:
                 self.edits.replace[call] = self._current(node)
-                self.follow(call, Kind.ATTEMPTS)
+                self.follow(call, self.endpoint.response)
                 return
         raise Unsupported(
-            self._escape(Kind.PAYLOAD, node, parent) + "; in v2 the answer is the list of attempts itself"
+            self._escape(kind, parent) + f"; in v2 the answer is {self.endpoint.response.label} itself"
         )
 
-    # --- the list of attempts -----------------------------------------------------------------------
+    # --- lists --------------------------------------------------------------------------------------
 
-    def _attempts(self, node: cst.BaseExpression, parent: cst.CSTNode | None) -> None:
+    def _list(self, node: cst.BaseExpression, parent: cst.CSTNode | None, kind: Shape) -> None:
+        item = kind.item
+        assert item is not None
         if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is node:
-            self._bind_target(parent.target, Kind.ATTEMPT)
+            self._bind_target(parent.target, item)
             return
         if isinstance(parent, cst.Subscript) and parent.value is node and len(parent.slice) == 1:
             index = parent.slice[0].slice
             if isinstance(index, cst.Index) and _is_int(index.value):
-                self.follow(parent, Kind.ATTEMPT)
+                self.follow(parent, item)
                 return
             if isinstance(index, cst.Slice):
-                self.follow(parent, Kind.ATTEMPTS)
+                self.follow(parent, kind)
                 return
-        if isinstance(parent, (cst.If, cst.While)) and parent.test is node:
+        if isinstance(parent, (cst.If, cst.While, cst.CompIf)) and parent.test is node:
+            return
+        if isinstance(parent, cst.Return):
+            self._returned(parent, kind)
             return
         if isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Not):
             return
         if isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value == "sort":
             call = self.meta.parent(parent)
             if isinstance(call, cst.Call):
-                self._key_functions(call)
+                self._key_functions(call, item)
                 return
-        if isinstance(parent, cst.Arg) and parent.keyword is None:
-            call = self.meta.parent(parent)
-            if isinstance(call, cst.Call) and call.args and call.args[0] is parent:
-                builtin = self._builtin(call)
-                if builtin in _READ_ONLY:
-                    return
-                if builtin in _SAME_ITEMS:
-                    self._key_functions(call)
-                    self.follow(call, Kind.ATTEMPTS)
-                    return
-                if (builtin in _ONE_ITEM and len(call.args) == 1) or (
-                    builtin in _ONE_ITEM and all(a.keyword is not None for a in call.args[1:])
-                ):
-                    self._key_functions(call)
-                    self.follow(call, Kind.ATTEMPT)
-                    return
-                if builtin == "enumerate":
-                    loop = self.meta.parent(call)
-                    if isinstance(loop, (cst.For, cst.CompFor)) and loop.iter is call:
-                        target = loop.target
-                        if isinstance(target, cst.Tuple) and len(target.elements) == 2:
-                            self._bind_target(target.elements[1].value, Kind.ATTEMPT)
-                            return
-        raise Unsupported(self._escape(Kind.ATTEMPTS, node, parent))
+        if isinstance(parent, cst.Arg) and parent.keyword is None and self._builtin_use(parent, kind):
+            return
+        raise Unsupported(self._escape(kind, parent))
 
-    def _key_functions(self, call: cst.Call) -> None:
+    def _builtin_use(self, arg: cst.Arg, kind: Shape) -> bool:
+        """``len(xs)``, ``sorted(xs, key=…)``, ``max(xs, key=…)``, ``for i, x in enumerate(xs)``…"""
+        item = kind.item
+        assert item is not None
+        call = self.meta.parent(arg)
+        if not (isinstance(call, cst.Call) and call.args and call.args[0] is arg):
+            return False
+        builtin = self._builtin(call)
+        rest_are_keywords = all(a.keyword is not None for a in call.args[1:])
+        if builtin in _READ_ONLY:
+            return True
+        if builtin in _SAME_ITEMS and rest_are_keywords:
+            self._key_functions(call, item)
+            self.follow(call, kind)
+            return True
+        if builtin in _ONE_ITEM and rest_are_keywords:
+            self._key_functions(call, item)
+            self.follow(call, item)
+            return True
+        if builtin == "enumerate":
+            loop = self.meta.parent(call)
+            if isinstance(loop, (cst.For, cst.CompFor)) and loop.iter is call:
+                target = loop.target
+                if isinstance(target, cst.Tuple) and len(target.elements) == 2:
+                    self._bind_target(target.elements[1].value, item)
+                    return True
+        return False
+
+    def _returned(self, statement: cst.Return, kind: Shape) -> None:
+        """A value returned by a function of this module is followed into every call of the function.
+
+        Only when every use of the function in the module is a direct call, and the function cannot be
+        called from elsewhere unseen: it is private (``_name``) or the module is a script.
+        """
+        function = next((a for a in self.meta.ancestors(statement) if isinstance(a, cst.FunctionDef)), None)
+        if function is None or any(
+            isinstance(a, (cst.FunctionDef, cst.ClassDef)) for a in self.meta.ancestors(function)
+        ):
+            raise Unsupported(f"{kind.label} is returned, so its readers elsewhere cannot be adapted")
+        name = function.name.value
+        if not (name.startswith("_") or self.meta.is_script):
+            raise Unsupported(
+                f"{kind.label} is returned by {name}(), which other modules may call: adapt its callers"
+            )
+        binding = self.meta.binding(function.name)
+        if binding is None:
+            raise Unsupported(f"{kind.label} is returned by {name}(), whose callers cannot be found")
+        for read in binding.references:
+            call = self.meta.parent(read.node)
+            if not (isinstance(call, cst.Call) and call.func is read.node):
+                raise Unsupported(f"{kind.label} is returned by {name}(), which is used other than by a call")
+            self.follow(call, kind)
+
+    def _key_functions(self, call: cst.Call, item: Shape) -> None:
         for arg in call.args:
             if arg.keyword is not None and arg.keyword.value == "key":
                 key = arg.value
                 if not (isinstance(key, cst.Lambda) and len(key.params.params) == 1):
-                    raise Unsupported("the attempts are sorted with a key that is not a one-argument lambda")
-                self._bind_target(key.params.params[0].name, Kind.ATTEMPT)
+                    raise Unsupported(f"{item.label} is sorted with a key that is not a one-argument lambda")
+                self._bind_target(key.params.params[0].name, item)
 
-    def _bind_target(self, target: cst.BaseExpression, kind: Kind) -> None:
+    def _bind_target(self, target: cst.BaseExpression, kind: Shape) -> None:
         if not isinstance(target, cst.Name):
-            raise Unsupported(f"{kind.value} is unpacked into several names")
+            raise Unsupported(f"{kind.label} is unpacked into several names")
         self._follow_name(target, kind)
 
     def _builtin(self, call: cst.Call) -> str | None:
@@ -274,19 +320,45 @@ class ResponseFlow:
                 return name.removeprefix("builtins.")
         return None
 
-    # --- one attempt --------------------------------------------------------------------------------
+    # --- records and attempts ----------------------------------------------------------------------
 
-    def _attempt(self, node: cst.BaseExpression, parent: cst.CSTNode | None) -> None:
+    def _record(self, node: cst.BaseExpression, parent: cst.CSTNode | None, kind: Shape) -> None:
+        found = self._key_read(node, parent)
+        if found is None:
+            raise Unsupported(self._escape(kind, parent))
+        key, reader, _ = found
+        if key in kind.gone:
+            raise Unsupported(kind.gone[key], rule="data-gone-in-v2")
+        if key not in kind.fields:
+            raise Unsupported(f"{kind.label} has no key {key!r} in what the helper returns")
+        if not isinstance(reader, cst.Comparison):
+            self.follow(reader, kind.fields[key])
+
+    def _attempt(self, node: cst.BaseExpression, parent: cst.CSTNode | None, kind: Shape) -> None:
+        found = self._key_read(node, parent)
+        if found is not None:
+            self._rename(found[2])
+            return
+        if isinstance(parent, (cst.ListComp, cst.GeneratorExp)) and parent.elt is node:
+            self.follow(parent, Shape("list", f"a list of {kind.label[3:]}s", item=kind))
+            return
+        raise Unsupported(self._escape(kind, parent) + "; its fields are renamed in v2")
+
+    def _key_read(
+        self, node: cst.BaseExpression, parent: cst.CSTNode | None
+    ) -> tuple[str, cst.BaseExpression, cst.SimpleString] | None:
+        """A literal key read from a dict: ``d["k"]``, ``d.get("k", …)`` or ``"k" in d``.
+
+        Returns the key, the expression whose value is what was read, and the key's string node.
+        """
         if isinstance(parent, cst.Subscript) and parent.value is node and len(parent.slice) == 1:
             index = parent.slice[0].slice
             if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString):
-                self._rename(index.value)
-                return
+                return _keyed(index.value, parent)
         if isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value == "get":
             call = self.meta.parent(parent)
             if isinstance(call, cst.Call) and call.args and isinstance(call.args[0].value, cst.SimpleString):
-                self._rename(call.args[0].value)
-                return
+                return _keyed(call.args[0].value, call)
         if isinstance(parent, cst.ComparisonTarget) and parent.comparator is node:
             comparison = self.meta.parent(parent)
             if (
@@ -295,12 +367,8 @@ class ResponseFlow:
                 and len(comparison.comparisons) == 1
                 and isinstance(comparison.left, cst.SimpleString)
             ):
-                self._rename(comparison.left)
-                return
-        if isinstance(parent, (cst.ListComp, cst.GeneratorExp)) and parent.elt is node:
-            self.follow(parent, Kind.ATTEMPTS)
-            return
-        raise Unsupported(self._escape(Kind.ATTEMPT, node, parent) + "; its fields are renamed in v2")
+                return _keyed(comparison.left, comparison)
+        return None
 
     def _rename(self, key: cst.SimpleString) -> None:
         value = key.evaluated_value
@@ -312,15 +380,22 @@ class ResponseFlow:
 
     # --- messages -----------------------------------------------------------------------------------
 
-    def _escape(self, kind: Kind, node: cst.CSTNode, parent: cst.CSTNode | None) -> str:
+    def _escape(self, kind: Shape, parent: cst.CSTNode | None) -> str:
         if isinstance(parent, cst.Return):
-            return f"{kind.value} is returned, so its readers elsewhere cannot be adapted"
+            return f"{kind.label} is returned, so its readers elsewhere cannot be adapted"
         if isinstance(parent, cst.Arg):
             call = self.meta.parent(parent)
             if isinstance(call, cst.Call):
                 name = self.meta.module.code_for_node(call.func)
-                return f"{kind.value} is passed to {name}(), which the tool cannot adapt"
-        return f"{kind.value} is used in a way the tool cannot adapt"
+                return f"{kind.label} is passed to {name}(), which the tool cannot adapt"
+        return f"{kind.label} is used in a way the tool cannot adapt"
+
+
+def _keyed(
+    string: cst.SimpleString, reader: cst.BaseExpression
+) -> tuple[str, cst.BaseExpression, cst.SimpleString] | None:
+    key = _string(string)
+    return (key, reader, string) if key is not None else None
 
 
 def _string(node: cst.BaseExpression) -> str | None:

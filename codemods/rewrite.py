@@ -20,17 +20,18 @@ from codemods.clients import HttpCall
 from codemods.credentials import Credentials, UnreadablePairs, classify, read_pairs
 from codemods.findings import Finding, Status
 from codemods.mapping import (
-    ENDPOINTS,
+    CREATED_BECOMES_COMPLETED,
+    FILTER_GONE,
     HEADERS_ARGUMENT,
-    HELPER_LIST_FUNCTION,
     HELPER_RESOLVE_FUNCTION,
     PARAMS_ARGUMENT,
     PASSED_THROUGH_ARGUMENTS,
     RULES,
+    V1_QUERY_FILTERS,
     V2_COURSE_STATS_PATH,
     V2_FILTERS,
 )
-from codemods.responses import Edits, Kind, ResponseFlow, Unsupported
+from codemods.responses import RESPONSE, Edits, ResponseFlow, Unsupported
 from codemods.urls import UnreadableUrl, UrlMatch, flatten, match_endpoint
 
 _OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
@@ -52,6 +53,8 @@ class Plan:
     edits: Edits = field(default_factory=Edits)
     #: Statement → reasons for the review marker to put above it.
     markers: dict[cst.BaseStatement, list[str]] = field(default_factory=dict)
+    #: Statement → notes for the reviewer of a rewrite (a filter whose meaning changed).
+    notes: dict[cst.BaseStatement, list[str]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     #: Imports of the HTTP client used by rewritten calls, as (module, name, asname): removed when
     #: no longer used.
@@ -85,14 +88,14 @@ class Planner:
             parts = flatten(http.url, self.meta.single_value)
             match = match_endpoint(parts)
         except UnreadableUrl as error:
-            if not self._looks_v1(http):
-                return
-            self._review(http, "getUserCourseStats", _Review("unsupported-url", str(error)))
+            endpoint = _guess_endpoint(self.meta.module.code_for_node(http.url))
+            if endpoint is not None:
+                self._review(http, endpoint, _Review("unsupported-url", str(error)))
             return
         if match is None:
             return
         try:
-            credentials = self._credentials(http, match)
+            credentials, filters = self._credentials(http, match)
         except _Review as review:
             if match.is_360learning:
                 self._review(http, match.endpoint.name, review)
@@ -101,15 +104,23 @@ class Planner:
             return
         try:
             edits = Edits()
-            edits.replace[http.call] = self._helper_call(http, match, credentials)
-            ResponseFlow(self.meta, edits).follow(http.call, Kind.RESPONSE)
+            edits.replace[http.call] = self._helper_call(http, match, filters)
+            ResponseFlow(self.meta, edits, match.endpoint).follow(http.call, RESPONSE)
             self._collapse(http.call, edits)
         except _Review as review:
             self._review(http, match.endpoint.name, review)
             return
         except Unsupported as error:
-            self._review(http, match.endpoint.name, _Review("unsupported-response-use", str(error)))
+            self._review(http, match.endpoint.name, _Review(error.rule, str(error)))
             return
+        changed = [
+            f"{name} → {V2_FILTERS[keyword]}"
+            for name, keyword in V1_QUERY_FILTERS.items()
+            if keyword is not None and keyword in filters
+        ]
+        notes = [CREATED_BECOMES_COMPLETED.format(filters=", ".join(changed))] if changed else []
+        if notes:
+            self.plan.notes.setdefault(self.meta.statement(http.call), []).extend(notes)
         self.plan.edits.merge(edits)
         self._import_of(http)
         for argument in (http.url, *http.arguments.values()):
@@ -123,8 +134,8 @@ class Planner:
                 column,
                 match.endpoint.name,
                 Status.REWRITE,
-                "rewrite",
-                _rewrite_message(match),
+                "filter-meaning-changed" if notes else "rewrite",
+                "; ".join([_rewrite_message(match, filters), *notes]),
             )
         )
 
@@ -201,10 +212,6 @@ class Planner:
         if isinstance(statement, cst.Assign):
             self.plan.edits.remove.add(statement)
 
-    def _looks_v1(self, http: HttpCall) -> bool:
-        code = self.meta.module.code_for_node(http.url)
-        return "360learning" in code.lower() or "/api/v1/courses" in code
-
     def _review(self, http: HttpCall, endpoint: str, review: _Review) -> None:
         line, column = self.meta.position(http.call)
         self.plan.findings.append(
@@ -215,7 +222,10 @@ class Planner:
         statement = self.meta.statement(http.call)
         self.plan.markers.setdefault(statement, []).append(review.reason)
 
-    def _credentials(self, http: HttpCall, match: UrlMatch) -> Credentials:
+    def _credentials(
+        self, http: HttpCall, match: UrlMatch
+    ) -> tuple[Credentials, dict[str, cst.BaseExpression]]:
+        """The call's v1 credentials, and its v1 query filters translated to the helper's keywords."""
         try:
             params = dict(match.query)
             if PARAMS_ARGUMENT in http.arguments:
@@ -225,6 +235,13 @@ class Planner:
                 headers = read_pairs(http.arguments[HEADERS_ARGUMENT], self.meta.single_value)
         except UnreadablePairs as error:
             raise _Review("unsupported-credentials", f"the query parameters or headers: {error}") from None
+        filters: dict[str, cst.BaseExpression] = {}
+        for name in [k for k in params if k in V1_QUERY_FILTERS]:
+            keyword = V1_QUERY_FILTERS[name]
+            if keyword is None:
+                field = name.removesuffix("After").removesuffix("Before").removesuffix("At")
+                raise _Review("filter-without-v2", FILTER_GONE.format(v1=name, field=field))
+            filters[keyword] = params.pop(name)
         credentials = classify(params, headers)
         if credentials.other_params:
             names = ", ".join(credentials.other_params)
@@ -232,9 +249,11 @@ class Planner:
         if credentials.other_headers:
             names = ", ".join(credentials.other_headers)
             raise _Review("unsupported-argument", f"header {names} is not sent by the helper")
-        return credentials
+        return credentials, filters
 
-    def _helper_call(self, http: HttpCall, match: UrlMatch, credentials: Credentials) -> cst.Call:
+    def _helper_call(
+        self, http: HttpCall, match: UrlMatch, filters: dict[str, cst.BaseExpression]
+    ) -> cst.Call:
         if http.unreadable_arguments:
             raise _Review("unsupported-argument", "the call passes *args or **kwargs")
         extra = set(http.arguments) - {PARAMS_ARGUMENT, HEADERS_ARGUMENT} - PASSED_THROUGH_ARGUMENTS
@@ -249,9 +268,10 @@ class Planner:
             if parameter in match.endpoint.user_parameters:
                 value = self._user_id(match.host, value)
             args.append(_keyword(keyword, value))
+        args.extend(_keyword(keyword, filters[keyword]) for keyword in V2_FILTERS if keyword in filters)
         for name in sorted(PASSED_THROUGH_ARGUMENTS & set(http.arguments)):
             args.append(_keyword(name, http.arguments[name]))
-        helper_call = cst.Call(self._helper(HELPER_LIST_FUNCTION), args)
+        helper_call = cst.Call(self._helper(match.endpoint.helper), args)
         _, column = self.meta.position(http.call)
         width = column + len(self.meta.module.code_for_node(helper_call))
         return _one_argument_per_line(helper_call) if width > _LINE_LENGTH else helper_call
@@ -381,8 +401,23 @@ def _keyword(name: str, value: cst.BaseExpression) -> cst.Arg:
     )
 
 
-def _rewrite_message(match: UrlMatch) -> str:
-    endpoint = ENDPOINTS[match.endpoint.name]
-    filters = "&".join(V2_FILTERS[keyword] for keyword in endpoint.filters.values())
-    resolved = " (email resolved to a user id)" if endpoint.user_parameters else ""
-    return f"{RULES['rewrite'].summary}: GET {V2_COURSE_STATS_PATH}?{filters}, all pages{resolved}"
+def _rewrite_message(match: UrlMatch, filters: dict[str, cst.BaseExpression]) -> str:
+    endpoint = match.endpoint
+    keywords = [*endpoint.filters.values(), *(k for k in V2_FILTERS if k in filters)]
+    query = "?" + "&".join(V2_FILTERS[k] for k in keywords) if keywords else ""
+    resolved = "; email resolved to a user id" if endpoint.user_parameters else ""
+    request = f"GET {V2_COURSE_STATS_PATH}{query}"
+    return f"{RULES['rewrite'].summary}: {request}, all pages; {endpoint.summary}{resolved}"
+
+
+def _guess_endpoint(code: str) -> str | None:
+    """The endpoint a URL that cannot be read most likely calls, from the words of its source."""
+    if "360learning" not in code.lower() and "api/v1" not in code:
+        return None
+    if "/users/" in code and "courses" in code:
+        return "getUserCourses"
+    if "courses/stats" in code:
+        return "getCoursesStats"
+    if "/stats/" in code:
+        return "getUserCourseStats"
+    return "getCourseStats" if "/stats" in code and "/courses/" in code else None

@@ -19,7 +19,15 @@ from fixture_cases import Case, cases
 
 from codemods.engine import RunOptions, run
 
-RUNNABLE = [c for c in cases() if c.runnable and (c.directory / "after.py").exists()]
+#: Runnable programs the tool migrates whole (a program with a site left for review still calls v1).
+RUNNABLE = [
+    c
+    for c in cases()
+    if c.runnable
+    and (c.directory / "after.py").exists()
+    and all(f["status"] == "rewrite" for f in c.findings)
+    and c.findings
+]
 
 
 def _under(fake: Fake360, prefix: str) -> list[str]:
@@ -65,15 +73,20 @@ def test_migrated_program_prints_the_same(case: Case, fake360: Fake360, tmp_path
     env = fake360.v2_env(tmp_path / "users.sqlite3")
     after = _run(v2_dir / "program.py", env)
     assert after.returncode == 0, after.stderr
-    assert after.stdout == before.stdout
+    # A createdAt filter became a completedAt filter: the program runs on v2, but it selects by
+    # completion date now, as its note and finding say, so its output may differ.
+    same_meaning = all(f["rule"] != "filter-meaning-changed" for f in case.findings)
+    if same_meaning:
+        assert after.stdout == before.stdout
     assert before.stdout.strip(), "the program must print something to compare"
     assert not _under(fake360, "/api/v1/"), "the migrated program must not read v1"
     pages = fake360.requests_to("/api/v2/courses/stats")
     if b"ada.lovelace@example.com" in case.before:
         assert len(pages) >= 2, "more than 500 records: every page must be read"
-    assert fake360.requests_to("/api/v2/users"), "the first run fills the user cache"
+    if b"resolve_user_id" in case.after:
+        assert fake360.requests_to("/api/v2/users"), "the first run fills the user cache"
 
     fake360.clear_log()
     again = _run(v2_dir / "program.py", env)
-    assert again.stdout == before.stdout
+    assert again.stdout == after.stdout
     assert not fake360.requests_to("/api/v2/users"), "the second run must use the user cache"

@@ -20,7 +20,7 @@ import codemods
 from codemods import __version__
 from codemods.cli import cli
 from codemods.console import PROGRESS_THRESHOLD, ProgressReporter
-from codemods.mapping import DEFAULT_HELPER_FILE, HELPER_LIST_FUNCTION
+from codemods.mapping import DEFAULT_HELPER_FILE, ENDPOINTS
 from codemods.report import SCHEMA_RESOURCE, TOOL_NAME
 
 COMMANDS = ("diff", "apply", "check", "report")
@@ -126,7 +126,7 @@ def test_apply_migrates_then_check_and_diff_pass(tmp_path: Path) -> None:
     root = make_tree(tmp_path, "rewrite")
     assert run("apply", root).exit_code == 0
     migrated = (root / "app/stats.py").read_text(encoding="utf-8")
-    assert f"{HELPER_MODULE}.{HELPER_LIST_FUNCTION}(" in migrated
+    assert f"{HELPER_MODULE}.{ENDPOINTS['getUserCourseStats'].helper}(" in migrated
     assert "/api/v1/" not in migrated
     assert (root / DEFAULT_HELPER_FILE).is_file()
     assert (root / "app/canvas.py").read_text(encoding="utf-8") == NEUTRAL

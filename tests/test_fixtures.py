@@ -40,7 +40,21 @@ def test_lookalike_is_left_alone(case: Case) -> None:
     assert result.findings == ()
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c not in LOOKALIKES], ids=lambda c: c.id)
+#: Cases whose before.py is written but whose call shape the tool does not migrate yet: each must fail to
+#: find its site (strict), so that the day it is supported, its after.py gets written and reviewed.
+PENDING = [c for c in CASES if c not in LOOKALIKES and not (c.directory / "after.py").exists()]
+
+
+@pytest.mark.parametrize("case", PENDING, ids=lambda c: c.id)
+@pytest.mark.xfail(strict=True, reason="call shape not supported yet")
+def test_pending_case_is_found(case: Case) -> None:
+    result = migrate_source(case.before, display_path="before.py", options=OPTIONS)
+    assert result.findings
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c not in LOOKALIKES and c not in PENDING], ids=lambda c: c.id
+)
 def test_fixture(case: Case) -> None:
     result = migrate_source(case.before, display_path="before.py", options=OPTIONS)
     assert result.source == case.after

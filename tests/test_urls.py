@@ -125,7 +125,6 @@ def test_reads(source: str, host: str, parameters: dict[str, str], query: dict[s
 @pytest.mark.parametrize(
     "source",
     [
-        pytest.param('f"{BASE}/api/v1/courses/{cid}/stats"', id="getCourseStats-not-yet"),
         pytest.param('f"{BASE}/api/v1/users/{email}"', id="users"),
         pytest.param('f"{BASE}/api/v2/courses/stats"', id="v2"),
         pytest.param('f"{BASE}/api/v1/courses/{cid}/stats/{email}/extra"', id="longer-path"),
@@ -136,6 +135,28 @@ def test_reads(source: str, host: str, parameters: dict[str, str], query: dict[s
 )
 def test_not_a_v1_url(source: str) -> None:
     assert read(source) is None
+
+
+@pytest.mark.parametrize(
+    ("source", "endpoint", "parameters", "query"),
+    [
+        ('f"{BASE}/api/v1/courses/{cid}/stats"', "getCourseStats", {"courseId": "cid"}, {}),
+        (
+            'BASE + "/api/v1/courses/stats?createdAtAfter=" + day',
+            "getCoursesStats",
+            {},
+            {"createdAtAfter": "day"},
+        ),
+        ('"%s/api/v1/users/%s/courses" % (BASE, who)', "getUserCourses", {"userEmailOrId": "who"}, {}),
+        ('f"{API}/courses/{cid}/stats/{email}"', "getUserCourseStats", IDS, {}),
+    ],
+)
+def test_each_endpoint(source: str, endpoint: str, parameters: dict[str, str], query: dict[str, str]) -> None:
+    match = match_endpoint(flatten(cst.parse_expression(source), resolve))
+    assert match is not None and match.endpoint.name == endpoint
+    code = cst.Module([]).code_for_node
+    assert {k: code(v) for k, v in match.parameters.items()} == parameters
+    assert {k: code(v) for k, v in match.query.items()} == query
 
 
 def test_host_is_none_for_a_relative_path() -> None:

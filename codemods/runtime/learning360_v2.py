@@ -13,8 +13,15 @@ called getCoursesStats, getCourseStats, getUserCourseStats or getUserCourses now
 
 v2 filters on user ids, not emails. ``resolve_user_id`` turns an email into an id through a local copy of
 the user directory (``GET /api/v2/users``) kept in a SQLite file and refreshed when it is older than its
-time to live; ``user_mail`` looks the other way. Calls from ``async`` code use ``alist_course_stats``,
-``aresolve_user_id`` and ``auser_mail``, which run the same code in a worker thread.
+time to live; ``user_mail`` (one id) and ``user_mails`` (many ids, one read) look the other way.
+
+Code that grouped, counted or keyed v1's nested answers by user or by course calls the v1-shaped views
+instead: ``course_stats_by_user`` (getCourseStats), ``course_stats_by_course_and_user`` (getCoursesStats)
+and ``course_stats_by_course`` (getUserCourses) rebuild v1's nesting from the flat v2 records, so only the
+field names of the attempts change for the code that reads them.
+
+Calls from ``async`` code use the same names prefixed with ``a`` (``alist_course_stats``,
+``acourse_stats_by_user``, ``aresolve_user_id``, …), which run the same code in a worker thread.
 
 Configuration, from the environment:
 
@@ -38,9 +45,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable, Iterable
 from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ENV_CLIENT_ID = "LEARNING360_CLIENT_ID"
 ENV_CLIENT_SECRET = "LEARNING360_CLIENT_SECRET"
@@ -130,6 +138,114 @@ def user_mail(host: str, user_id: str, *, timeout: float = 30.0) -> str:
     return user[1]
 
 
+def user_mails(host: str, user_ids: Iterable[str], *, timeout: float = 30.0) -> dict[str, str]:
+    """The email of each of these users (id → email), deleted users included, read from the user
+    directory in one pass: a single refresh at most, however many ids.
+
+    Raises ``UserNotFoundError`` naming every id the directory does not list (or lists without an email),
+    even after a refresh: v2 keeps deleted users in its user list, so an attempt's user is always there.
+    """
+    wanted = sorted({str(user_id).strip() for user_id in user_ids})
+    if not wanted:
+        return {}
+    base = _normalize_host(host)
+    with _directory_lock:
+        mails = _consult_directory(
+            base,
+            timeout,
+            lambda connection: _lookup_mails(connection, base, wanted),
+            lambda found: len(found) == len(wanted),
+        )
+    missing = [user_id for user_id in wanted if user_id not in mails]
+    if missing:
+        shown = ", ".join(repr(user_id) for user_id in missing[:10])
+        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        raise UserNotFoundError(f"no 360Learning user with an email has the id {shown}{more} on {base}")
+    return mails
+
+
+def course_stats_by_user(
+    host: str,
+    *,
+    course_id: str,
+    completed_at_gte: str | None = None,
+    completed_at_lt: str | None = None,
+    timeout: float = 30.0,
+) -> list[dict[str, Any]]:
+    """One course's attempts grouped by user, in getCourseStats' shape:
+    ``[{"user": {"_id": id, "mail": email}, "attempts": [v2 record, …]}, …]``.
+
+    Users come in the order of their first attempt, as v1 listed them; the attempts are the flat v2
+    records (``timeSpent``, ``firstActivityAt``, …). Emails come from the user directory (deleted users
+    included, as in v1). ``completed_at_*`` filter on the completion date, not on the creation date that
+    v1's ``createdAtAfter`` / ``createdAtBefore`` used. An unknown course gives an empty list (v1: 404).
+    """
+    records = list_course_stats(
+        host,
+        course_id=course_id,
+        completed_at_gte=completed_at_gte,
+        completed_at_lt=completed_at_lt,
+        timeout=timeout,
+    )
+    return _stats_by_user(records, _mails_of(host, records, timeout))
+
+
+def course_stats_by_course_and_user(
+    host: str,
+    *,
+    completed_at_gte: str | None = None,
+    completed_at_lt: str | None = None,
+    timeout: float = 30.0,
+) -> list[dict[str, Any]]:
+    """Every attempt grouped by course, then by user, in getCoursesStats' shape:
+    ``[{"course": {"_id": id}, "stats": [{"user": {"_id": id, "mail": email}, "attempts": […]}, …]}, …]``.
+
+    Courses and users come in the order of their first attempt, as v1 listed them; the attempts are the
+    flat v2 records. The course has no ``name``: v2 course statistics do not carry it, read it from
+    ``GET /api/v2/courses/{id}``. ``completed_at_*`` filter on the completion date, not on the creation
+    date that v1's ``createdAtAfter`` / ``createdAtBefore`` used. Every email is read in one pass.
+    """
+    records = list_course_stats(
+        host, completed_at_gte=completed_at_gte, completed_at_lt=completed_at_lt, timeout=timeout
+    )
+    mails = _mails_of(host, records, timeout)
+    return [
+        {"course": {"_id": course_id}, "stats": _stats_by_user(attempts, mails)}
+        for course_id, attempts in _grouped(records, "courseId")
+    ]
+
+
+def course_stats_by_course(
+    host: str,
+    *,
+    user_id: str,
+    completed_at_gte: str | None = None,
+    completed_at_lt: str | None = None,
+    timeout: float = 30.0,
+) -> list[dict[str, Any]]:
+    """One user's attempts grouped by course, in getUserCourses' shape:
+    ``[{"course": {"_id": id}, "attempts": [v2 record, …]}, …]``.
+
+    ``user_id`` is an email or an id, as v1 accepted (``resolve_user_id`` tells them apart): an unknown or
+    deleted user's email raises ``UserNotFoundError``, as v1 answered 404; an id is used as is, without
+    reading the user directory. Courses come in the order of their first attempt, as v1 listed them. The
+    course has no ``name``: v2 course statistics do not carry it, read it from ``GET /api/v2/courses/{id}``.
+    ``completed_at_*`` filter on the completion date, not on the creation date that v1's
+    ``createdAtAfter`` / ``createdAtBefore`` used.
+    """
+    records = list_course_stats(
+        host,
+        user_id=resolve_user_id(host, user_id, timeout=timeout),
+        completed_at_gte=completed_at_gte,
+        completed_at_lt=completed_at_lt,
+        timeout=timeout,
+    )
+    return [
+        {"course": {"_id": course_id}, "attempts": attempts}
+        for course_id, attempts in _grouped(records, "courseId")
+    ]
+
+
 async def alist_course_stats(
     host: str,
     *,
@@ -161,10 +277,98 @@ async def auser_mail(host: str, user_id: str, *, timeout: float = 30.0) -> str:
     return await asyncio.to_thread(user_mail, host, user_id, timeout=timeout)
 
 
+async def auser_mails(host: str, user_ids: Iterable[str], *, timeout: float = 30.0) -> dict[str, str]:
+    """``user_mails`` for async code: runs in a worker thread."""
+    return await asyncio.to_thread(user_mails, host, list(user_ids), timeout=timeout)
+
+
+async def acourse_stats_by_user(
+    host: str,
+    *,
+    course_id: str,
+    completed_at_gte: str | None = None,
+    completed_at_lt: str | None = None,
+    timeout: float = 30.0,
+) -> list[dict[str, Any]]:
+    """``course_stats_by_user`` for async code: runs in a worker thread."""
+    return await asyncio.to_thread(
+        course_stats_by_user,
+        host,
+        course_id=course_id,
+        completed_at_gte=completed_at_gte,
+        completed_at_lt=completed_at_lt,
+        timeout=timeout,
+    )
+
+
+async def acourse_stats_by_course_and_user(
+    host: str,
+    *,
+    completed_at_gte: str | None = None,
+    completed_at_lt: str | None = None,
+    timeout: float = 30.0,
+) -> list[dict[str, Any]]:
+    """``course_stats_by_course_and_user`` for async code: runs in a worker thread."""
+    return await asyncio.to_thread(
+        course_stats_by_course_and_user,
+        host,
+        completed_at_gte=completed_at_gte,
+        completed_at_lt=completed_at_lt,
+        timeout=timeout,
+    )
+
+
+async def acourse_stats_by_course(
+    host: str,
+    *,
+    user_id: str,
+    completed_at_gte: str | None = None,
+    completed_at_lt: str | None = None,
+    timeout: float = 30.0,
+) -> list[dict[str, Any]]:
+    """``course_stats_by_course`` for async code: runs in a worker thread."""
+    return await asyncio.to_thread(
+        course_stats_by_course,
+        host,
+        user_id=user_id,
+        completed_at_gte=completed_at_gte,
+        completed_at_lt=completed_at_lt,
+        timeout=timeout,
+    )
+
+
 def clear_token_cache() -> None:
     """Forgets every access token kept in memory: the next call asks for a new one."""
     with _token_lock:
         _tokens.clear()
+
+
+# -- v1 nesting -----------------------------------------------------------------------------------------
+
+
+def _grouped(records: list[dict[str, Any]], key: str) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The records grouped by the value of ``key``, groups in the order of their first record."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        value = record.get(key)
+        if not value:
+            raise Learning360Error(f"a 360Learning course statistic has no {key}: {record.get('_id')!r}")
+        groups.setdefault(str(value), []).append(record)
+    return list(groups.items())
+
+
+def _stats_by_user(records: list[dict[str, Any]], mails: dict[str, str]) -> list[dict[str, Any]]:
+    """v1's ``[{"user": {"_id", "mail"}, "attempts": […]}, …]`` from flat records."""
+    return [
+        {"user": {"_id": user_id, "mail": mails[user_id]}, "attempts": attempts}
+        for user_id, attempts in _grouped(records, "userId")
+    ]
+
+
+def _mails_of(host: str, records: list[dict[str, Any]], timeout: float) -> dict[str, str]:
+    """The email of every user the records name, in one read of the user directory."""
+    user_ids = (str(record["userId"]) for record in records if record.get("userId"))
+    return user_mails(host, user_ids, timeout=timeout)
 
 
 # -- HTTP ---------------------------------------------------------------------------------------------
@@ -367,6 +571,9 @@ CREATE INDEX IF NOT EXISTS users_by_mail ON users (host, mail_key);
 """
 #: A user row: (id, mail, status).
 _User = tuple[str, str, str]
+_Found = TypeVar("_Found")
+#: Ids a query binds at most: SQLite before 3.32 allows 999 variables in one statement.
+_SQL_VARIABLES = 500
 
 
 def cache_path() -> Path:
@@ -409,8 +616,14 @@ def _connect() -> sqlite3.Connection:
     return connection
 
 
-def _find_user(base: str, column: str, value: str, timeout: float) -> _User | None:
-    """Looks a user up by ``column``; refreshes the directory when stale, or once when the user is missing."""
+def _consult_directory(
+    base: str,
+    timeout: float,
+    lookup: Callable[[sqlite3.Connection], _Found],
+    complete: Callable[[_Found], bool],
+) -> _Found:
+    """Runs ``lookup`` on this host's copy of the user directory, refreshed first when stale, or once
+    more when the answer is not ``complete`` and the last refresh is older than ``MISS_REFRESH_AFTER``."""
     ttl = _ttl()
     with closing(_connect()) as connection:
         row = connection.execute("SELECT refreshed_at FROM directories WHERE host = ?", (base,)).fetchone()
@@ -418,12 +631,21 @@ def _find_user(base: str, column: str, value: str, timeout: float) -> _User | No
         if age is None or age > ttl:
             _refresh(connection, base, timeout)
             age = 0.0
-        user = _lookup(connection, base, column, value)
-        usable = user is not None and (column == "user_id" or user[2] != "deleted")
-        if not usable and age > MISS_REFRESH_AFTER:
+        found = lookup(connection)
+        if not complete(found) and age > MISS_REFRESH_AFTER:
             _refresh(connection, base, timeout)
-            user = _lookup(connection, base, column, value)
-        return user
+            found = lookup(connection)
+        return found
+
+
+def _find_user(base: str, column: str, value: str, timeout: float) -> _User | None:
+    """Looks a user up by ``column``; an email matching only a deleted user counts as missing."""
+    return _consult_directory(
+        base,
+        timeout,
+        lambda connection: _lookup(connection, base, column, value),
+        lambda user: user is not None and (column == "user_id" or user[2] != "deleted"),
+    )
 
 
 def _lookup(connection: sqlite3.Connection, base: str, column: str, value: str) -> _User | None:
@@ -436,6 +658,19 @@ def _lookup(connection: sqlite3.Connection, base: str, column: str, value: str) 
     if row is None:
         return None
     return str(row[0]), str(row[1] or ""), str(row[2] or "")
+
+
+def _lookup_mails(connection: sqlite3.Connection, base: str, user_ids: list[str]) -> dict[str, str]:
+    """id → email of the listed users among ``user_ids`` that have an email."""
+    mails: dict[str, str] = {}
+    for start in range(0, len(user_ids), _SQL_VARIABLES):
+        chunk = user_ids[start : start + _SQL_VARIABLES]
+        rows = connection.execute(
+            f"SELECT user_id, mail FROM users WHERE host = ? AND user_id IN ({', '.join('?' * len(chunk))})",
+            (base, *chunk),
+        )
+        mails.update((str(user_id), str(mail)) for user_id, mail in rows if mail)
+    return mails
 
 
 def _refresh(connection: sqlite3.Connection, base: str, timeout: float) -> None:
