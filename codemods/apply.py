@@ -51,6 +51,9 @@ class Applier(cst.CSTTransformer):
             assert isinstance(updated_node, cst.BaseStatement)
             note = f"{NOTE_MARKER} " + "; ".join(self.plan.notes[original_node])
             updated_node = _with_marker(updated_node, note)
+        if isinstance(original_node, cst.With) and original_node in edits.unwrap_with:
+            assert isinstance(updated_node, cst.With)
+            return _unwrap_with(updated_node, edits.unwrap_with[original_node])
         if isinstance(original_node, cst.If) and original_node in edits.unwrap:
             assert isinstance(updated_node, cst.If)
             return _unwrap(updated_node, edits.unwrap[original_node])
@@ -92,6 +95,21 @@ def _unwrap(statement: cst.If, branch: str) -> cst.RemovalSentinel | cst.Flatten
         leading_lines=[*statement.leading_lines, *getattr(first, "leading_lines", ())]
     )
     return cst.FlattenSentinel(body)
+
+
+def _unwrap_with(
+    statement: cst.With, assignment: cst.SimpleStatementLine
+) -> cst.FlattenSentinel[cst.BaseStatement]:
+    """``with client.get(…) as r: body`` → ``r = <helper call>`` and the body, one level out."""
+    suite = statement.body
+    body: list[cst.BaseStatement]
+    if isinstance(suite, cst.IndentedBlock):
+        body = list(suite.body)
+    else:
+        assert isinstance(suite, cst.SimpleStatementSuite)
+        body = [cst.SimpleStatementLine(suite.body)]
+    first = assignment.with_changes(leading_lines=statement.leading_lines)
+    return cst.FlattenSentinel([first, *(s for s in body if not _is_pass(s))])
 
 
 def _is_pass(statement: cst.BaseStatement) -> bool:

@@ -1,9 +1,11 @@
 """Recognises HTTP GET calls made with the clients real code uses, by qualified name.
 
-``requests.get(url, …)``, ``requests.request("GET", url, …)`` and the ``get``/``request`` methods of a
-``requests.Session`` are recognised whatever the import spelling (``import requests as r``,
+``requests.get(url, …)``, ``requests.request("GET", url, …)``, ``httpx.get``/``httpx.request``, and the
+``get``/``request`` methods of a ``requests.Session``, an ``httpx.Client``/``AsyncClient`` or an
+``aiohttp.ClientSession`` are recognised whatever the import spelling (``import requests as r``,
 ``from requests import get``), because names are matched through LibCST's qualified-name metadata, never
-by their spelling. The result says where the URL, the query parameters, the headers and the other
+by their spelling. A ``get`` on an object whose type cannot be seen (a client passed as a parameter,
+``self.session``) is recognised too: the caller only treats it as a site when its URL is 360Learning's. The result says where the URL, the query parameters, the headers and the other
 keyword arguments are, so that the rewrite can read them.
 """
 
@@ -15,11 +17,19 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 #: Qualified names of module-level functions that send a GET, and of the generic ``request``.
-_GET_FUNCTIONS = frozenset({"requests.get", "requests.api.get"})
-_REQUEST_FUNCTIONS = frozenset({"requests.request", "requests.api.request"})
+_GET_FUNCTIONS = frozenset({"requests.get", "requests.api.get", "httpx.get"})
+_REQUEST_FUNCTIONS = frozenset({"requests.request", "requests.api.request", "httpx.request"})
 #: Qualified names of the constructors of a session.
 SESSION_CONSTRUCTORS = frozenset(
-    {"requests.Session", "requests.session", "requests.sessions.Session", "requests.sessions.session"}
+    {
+        "requests.Session",
+        "requests.session",
+        "requests.sessions.Session",
+        "requests.sessions.session",
+        "httpx.Client",
+        "httpx.AsyncClient",
+        "aiohttp.ClientSession",
+    }
 )
 #: Positional parameters after the URL, per kind of call.
 _POSITIONAL_AFTER_URL = {"function": ("params",), "session": ()}
@@ -54,7 +64,9 @@ def recognise(call: cst.Call, qualified_names: QualifiedNames, is_session: IsSes
     if names & _REQUEST_FUNCTIONS:
         return _bind(call, kind="function", method="request")
     func = call.func
-    if isinstance(func, cst.Attribute) and func.attr.value in ("get", "request") and is_session(func.value):
+    if isinstance(func, cst.Attribute) and (
+        func.attr.value == "get" or (func.attr.value == "request" and is_session(func.value))
+    ):
         method = "request" if func.attr.value == "request" else None
         bound = _bind(call, kind="session", method=method)
         if bound is not None:

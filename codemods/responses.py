@@ -44,13 +44,19 @@ class Edits:
     remove: set[cst.CSTNode] = field(default_factory=set)
     #: ``if`` statements on the response's status, replaced by the branch that runs on success.
     unwrap: dict[cst.If, str] = field(default_factory=dict)
+    #: ``with client.get(…) as r:`` → ``r = <helper call>`` followed by the body.
+    unwrap_with: dict[cst.With, cst.SimpleStatementLine] = field(default_factory=dict)
 
     def merge(self, other: Edits) -> None:
         self.replace.update(other.replace)
         self.remove |= other.remove
         self.unwrap.update(other.unwrap)
+        self.unwrap_with.update(other.unwrap_with)
 
 
+#: Attributes of a response that hold its status code (requests, httpx; aiohttp), or say it succeeded.
+_STATUS_CODE = frozenset({"status_code", "status"})
+_SUCCESS = frozenset({"ok", "is_success"})
 #: Builtins that read a list without letting its items escape.
 _READ_ONLY = frozenset({"len", "bool"})
 #: Builtins that return the same items, as a new list (or iterator).
@@ -82,6 +88,10 @@ class ResponseFlow:
                 raise Unsupported(f"{kind.label} is unpacked or stored in an attribute")
             self._follow_name(target, kind)
             return
+        if isinstance(parent, cst.Await) and parent.expression is node and kind.kind != "response":
+            # ``await f()`` where ``f`` returns followed data: the awaited value is that data.
+            self.follow(parent, kind)
+            return
         if isinstance(parent, cst.Return) and kind.kind in ("list", "record", "attempt"):
             self._returned(parent, kind)
             return
@@ -106,6 +116,10 @@ class ResponseFlow:
                 f"{kind.label} is unpacked, stored in an attribute or assigned to several names"
             )
         self._follow_name(assign.targets[0].target, kind)
+
+    def follow_name(self, target: cst.Name, kind: Shape) -> None:
+        """Follow the value bound to a name (``with … as r``) to every read of it."""
+        self._follow_name(target, kind)
 
     def _follow_name(self, target: cst.Name, kind: Shape) -> None:
         binding = self.meta.binding(target)
@@ -151,15 +165,18 @@ class ResponseFlow:
         called = isinstance(call, cst.Call) and call.func is parent and not call.args
         if attr == "json" and called:
             assert isinstance(call, cst.Call)
-            self.edits.replace[call] = self._current(node)
-            self.follow(call, PAYLOAD if self.endpoint.envelope else self.endpoint.response)
+            # aiohttp: ``await r.json()``; requests, httpx: ``r.json()``.
+            awaited = self.meta.parent(call)
+            payload = awaited if isinstance(awaited, cst.Await) and awaited.expression is call else call
+            self.edits.replace[payload] = self._current(node)
+            self.follow(payload, PAYLOAD if self.endpoint.envelope else self.endpoint.response)
         elif attr == "raise_for_status" and called:
             assert call is not None
             statement = self.meta.parent(call)
             if not isinstance(statement, cst.Expr):
                 raise Unsupported("the value of raise_for_status() is used")
             self.edits.remove.add(statement)
-        elif attr in ("status_code", "ok"):
+        elif attr in _STATUS_CODE or attr in _SUCCESS:
             self._status_check(parent)
         else:
             raise Unsupported(f"the response's .{attr} has no v2 equivalent in the helper")
@@ -169,7 +186,7 @@ class ResponseFlow:
         test: cst.BaseExpression = attribute
         success = True
         parent = self.meta.parent(attribute)
-        if attribute.attr.value == "status_code":
+        if attribute.attr.value in _STATUS_CODE:
             if not (
                 isinstance(parent, cst.Comparison)
                 and len(parent.comparisons) == 1

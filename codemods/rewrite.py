@@ -35,6 +35,8 @@ from codemods.responses import RESPONSE, Edits, ResponseFlow, Unsupported
 from codemods.urls import UnreadableUrl, UrlMatch, flatten, match_endpoint
 
 _OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
+#: The helper's awaitable variant of a function has this prefix (``alist_course_stats``).
+_ASYNC_PREFIX = "a"
 
 
 class _Review(Exception):
@@ -104,9 +106,7 @@ class Planner:
             return
         try:
             edits = Edits()
-            edits.replace[http.call] = self._helper_call(http, match, filters)
-            ResponseFlow(self.meta, edits, match.endpoint).follow(http.call, RESPONSE)
-            self._collapse(http.call, edits)
+            self._replace_call(http, match, filters, edits)
         except _Review as review:
             self._review(http, match.endpoint.name, review)
             return
@@ -139,7 +139,40 @@ class Planner:
             )
         )
 
-    def _collapse(self, call: cst.Call, edits: Edits) -> None:
+    def _replace_call(
+        self, http: HttpCall, match: UrlMatch, filters: dict[str, cst.BaseExpression], edits: Edits
+    ) -> None:
+        """Put the helper call where the v1 call was, and adapt what reads its response.
+
+        ``await client.get(…)`` becomes ``await <async helper>(…)``; ``with s.get(…) as r:`` (aiohttp's
+        ``async with``) becomes ``r = <helper call>`` followed by the body.
+        """
+        parent = self.meta.parent(http.call)
+        flow = ResponseFlow(self.meta, edits, match.endpoint)
+        if isinstance(parent, cst.WithItem) and parent.item is http.call:
+            statement = self.meta.parent(parent)
+            assert isinstance(statement, cst.With)
+            target = parent.asname.name if parent.asname is not None else None
+            if len(statement.items) != 1 or not isinstance(target, cst.Name):
+                raise _Review("unsupported-response-use", "the call opens a with statement of several items")
+            asynchronous = statement.asynchronous is not None
+            value: cst.BaseExpression = self._helper_call(http, match, filters, asynchronous=asynchronous)
+            if asynchronous:
+                value = cst.Await(value)
+            assign = cst.Assign([cst.AssignTarget(cst.Name(target.value))], value)
+            edits.unwrap_with[statement] = cst.SimpleStatementLine([assign])
+            flow.follow_name(target, RESPONSE)
+            return
+        if isinstance(parent, cst.Await) and parent.expression is http.call:
+            edits.replace[parent] = cst.Await(self._helper_call(http, match, filters, asynchronous=True))
+            flow.follow(parent, RESPONSE)
+            self._collapse(parent, edits)
+            return
+        edits.replace[http.call] = self._helper_call(http, match, filters, asynchronous=False)
+        flow.follow(http.call, RESPONSE)
+        self._collapse(http.call, edits)
+
+    def _collapse(self, call: cst.BaseExpression, edits: Edits) -> None:
         """``r = get(…)`` then ``data = r.json()`` becomes ``data = list_course_stats(…)``.
 
         Only when the response is read once for its payload, by the next statement that is kept, and
@@ -252,7 +285,12 @@ class Planner:
         return credentials, filters
 
     def _helper_call(
-        self, http: HttpCall, match: UrlMatch, filters: dict[str, cst.BaseExpression]
+        self,
+        http: HttpCall,
+        match: UrlMatch,
+        filters: dict[str, cst.BaseExpression],
+        *,
+        asynchronous: bool,
     ) -> cst.Call:
         if http.unreadable_arguments:
             raise _Review("unsupported-argument", "the call passes *args or **kwargs")
@@ -266,21 +304,26 @@ class Planner:
         for parameter, keyword in match.endpoint.filters.items():
             value = match.parameters[parameter]
             if parameter in match.endpoint.user_parameters:
-                value = self._user_id(match.host, value)
+                value = self._user_id(match.host, value, asynchronous=asynchronous)
             args.append(_keyword(keyword, value))
         args.extend(_keyword(keyword, filters[keyword]) for keyword in V2_FILTERS if keyword in filters)
         for name in sorted(PASSED_THROUGH_ARGUMENTS & set(http.arguments)):
             args.append(_keyword(name, http.arguments[name]))
-        helper_call = cst.Call(self._helper(match.endpoint.helper), args)
+        prefix = _ASYNC_PREFIX if asynchronous else ""
+        helper_call = cst.Call(self._helper(prefix + match.endpoint.helper), args)
         _, column = self.meta.position(http.call)
         width = column + len(self.meta.module.code_for_node(helper_call))
         return _one_argument_per_line(helper_call) if width > _LINE_LENGTH else helper_call
 
-    def _user_id(self, host: cst.BaseExpression, value: cst.BaseExpression) -> cst.BaseExpression:
+    def _user_id(
+        self, host: cst.BaseExpression, value: cst.BaseExpression, *, asynchronous: bool
+    ) -> cst.BaseExpression:
         """An id as it is; an email (or a value only known at run time) through the resolver."""
         if isinstance(value, cst.SimpleString) and _OBJECT_ID.match(str(value.evaluated_value)):
             return value
-        return cst.Call(self._helper(HELPER_RESOLVE_FUNCTION), [cst.Arg(host), cst.Arg(value)])
+        prefix = _ASYNC_PREFIX if asynchronous else ""
+        resolve = cst.Call(self._helper(prefix + HELPER_RESOLVE_FUNCTION), [cst.Arg(host), cst.Arg(value)])
+        return cst.Await(resolve) if asynchronous else resolve
 
     def _helper(self, function: str) -> cst.Attribute:
         return cst.Attribute(cst.Name(self.helper_name.rpartition(".")[2]), cst.Name(function))
