@@ -5,8 +5,10 @@
 ``aiohttp.ClientSession`` are recognised whatever the import spelling (``import requests as r``,
 ``from requests import get``), because names are matched through LibCST's qualified-name metadata, never
 by their spelling. A ``get`` on an object whose type cannot be seen (a client passed as a parameter,
-``self.session``) is recognised too: the caller only treats it as a site when its URL is 360Learning's. The result says where the URL, the query parameters, the headers and the other
-keyword arguments are, so that the rewrite can read them.
+``self.session``) is recognised too: the caller only treats it as a site when its URL is
+360Learning's. ``urllib.request.urlopen`` is recognised with its ``Request`` object. The result says
+where the URL, the query parameters, the headers and the other keyword arguments are, so that the
+rewrite can read them.
 """
 
 from __future__ import annotations
@@ -32,7 +34,12 @@ SESSION_CONSTRUCTORS = frozenset(
     }
 )
 #: Positional parameters after the URL, per kind of call.
-_POSITIONAL_AFTER_URL = {"function": ("params",), "session": ()}
+_POSITIONAL_AFTER_URL = {
+    "function": ("params",),
+    "session": (),
+    "urlopen": ("data", "timeout"),
+    "request_object": ("data", "headers"),
+}
 
 
 @dataclass(frozen=True)
@@ -49,16 +56,28 @@ class HttpCall:
     session: cst.BaseExpression | None = None
     #: Arguments that could not be named (``*args``, ``**kwargs``).
     unreadable_arguments: bool = False
+    #: ``urlopen(request)``: the name of the ``Request`` object, which the rewrite leaves unused.
+    request_variable: cst.BaseExpression | None = None
 
+
+#: The standard library's opener, and the request object it may be given.
+_URLOPEN = frozenset({"urllib.request.urlopen"})
+_REQUEST_OBJECT = frozenset({"urllib.request.Request"})
 
 QualifiedNames = Callable[[cst.CSTNode], frozenset[str]]
+#: Follows a name to the single value it was assigned, or ``None``.
+Resolve = Callable[[cst.Name], "cst.BaseExpression | None"]
 #: Says whether an expression is a session object (a name bound to ``requests.Session()``…).
 IsSession = Callable[[cst.BaseExpression], bool]
 
 
-def recognise(call: cst.Call, qualified_names: QualifiedNames, is_session: IsSession) -> HttpCall | None:
+def recognise(
+    call: cst.Call, qualified_names: QualifiedNames, is_session: IsSession, resolve: Resolve
+) -> HttpCall | None:
     """The HTTP GET call ``call`` is, or ``None`` when it is no GET of a known client."""
     names = qualified_names(call.func)
+    if names & _URLOPEN:
+        return _urlopen(call, qualified_names, resolve)
     if names & _GET_FUNCTIONS:
         return _bind(call, kind="function", method=None)
     if names & _REQUEST_FUNCTIONS:
@@ -74,6 +93,30 @@ def recognise(call: cst.Call, qualified_names: QualifiedNames, is_session: IsSes
                 call, bound.client, bound.url, bound.arguments, func.value, bound.unreadable_arguments
             )
     return None
+
+
+def _urlopen(call: cst.Call, qualified_names: QualifiedNames, resolve: Resolve) -> HttpCall | None:
+    """``urlopen(url)`` or ``urlopen(Request(url, headers=…))``, the request possibly in a variable."""
+    bound = _bind(call, kind="urlopen", method=None)
+    if bound is None:
+        return None
+    target = bound.url
+    request = resolve(target) if isinstance(target, cst.Name) else target
+    if isinstance(request, cst.Call) and qualified_names(request.func) & _REQUEST_OBJECT:
+        inner = _bind(request, kind="request_object", method=None)
+        if inner is None or "data" in inner.arguments:
+            return None
+        method = inner.arguments.pop("method", None)
+        if method is not None and not (
+            isinstance(method, cst.SimpleString) and str(method.evaluated_value).upper() == "GET"
+        ):
+            return None
+        arguments = {**inner.arguments, **bound.arguments}
+        unreadable = inner.unreadable_arguments or bound.unreadable_arguments
+        return HttpCall(call, "urllib", inner.url, arguments, None, unreadable, request_variable=target)
+    if "data" in bound.arguments:
+        return None
+    return HttpCall(call, "urllib", target, bound.arguments, None, bound.unreadable_arguments)
 
 
 def _bind(call: cst.Call, *, kind: str, method: str | None) -> HttpCall | None:

@@ -158,6 +158,11 @@ class ResponseFlow:
     # --- the response -------------------------------------------------------------------------------
 
     def _response(self, node: cst.BaseExpression, parent: cst.CSTNode | None, kind: Shape) -> None:
+        payload = self._decoded(node, parent)
+        if payload is not None:
+            self.edits.replace[payload] = self._current(node)
+            self.follow(payload, PAYLOAD if self.endpoint.envelope else self.endpoint.response)
+            return
         if not (isinstance(parent, cst.Attribute) and parent.value is node):
             raise Unsupported(self._escape(kind, parent))
         attr = parent.attr.value
@@ -167,9 +172,9 @@ class ResponseFlow:
             assert isinstance(call, cst.Call)
             # aiohttp: ``await r.json()``; requests, httpx: ``r.json()``.
             awaited = self.meta.parent(call)
-            payload = awaited if isinstance(awaited, cst.Await) and awaited.expression is call else call
-            self.edits.replace[payload] = self._current(node)
-            self.follow(payload, PAYLOAD if self.endpoint.envelope else self.endpoint.response)
+            decoded = awaited if isinstance(awaited, cst.Await) and awaited.expression is call else call
+            self.edits.replace[decoded] = self._current(node)
+            self.follow(decoded, PAYLOAD if self.endpoint.envelope else self.endpoint.response)
         elif attr == "raise_for_status" and called:
             assert call is not None
             statement = self.meta.parent(call)
@@ -180,6 +185,21 @@ class ResponseFlow:
             self._status_check(parent)
         else:
             raise Unsupported(f"the response's .{attr} has no v2 equivalent in the helper")
+
+    def _decoded(self, node: cst.BaseExpression, parent: cst.CSTNode | None) -> cst.Call | None:
+        """``json.load(resp)`` or ``json.loads(resp.read())``: the standard library's way to the payload."""
+        argument: cst.CSTNode | None = parent
+        if isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value == "read":
+            read = self.meta.parent(parent)
+            if isinstance(read, cst.Call) and not read.args:
+                argument = self.meta.parent(read)
+        if not (isinstance(argument, cst.Arg) and argument.keyword is None):
+            return None
+        call = self.meta.parent(argument)
+        if not (isinstance(call, cst.Call) and len(call.args) == 1):
+            return None
+        expected = "json.loads" if argument.value is not node else "json.load"
+        return call if expected in self.meta.qualified_names(call.func) else None
 
     def _status_check(self, attribute: cst.Attribute) -> None:
         """``if r.ok:``, ``if r.status_code != 200:``, ``assert r.status_code == 200``…"""

@@ -32,7 +32,7 @@ from codemods.mapping import (
     V2_FILTERS,
 )
 from codemods.responses import RESPONSE, Edits, ResponseFlow, Unsupported
-from codemods.urls import UnreadableUrl, UrlMatch, flatten, match_endpoint
+from codemods.urls import UnreadableUrl, UrlMatch, flatten, is_urljoin, match_endpoint
 
 _OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
 #: The helper's awaitable variant of a function has this prefix (``alist_course_stats``).
@@ -58,9 +58,6 @@ class Plan:
     #: Statement → notes for the reviewer of a rewrite (a filter whose meaning changed).
     notes: dict[cst.BaseStatement, list[str]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
-    #: Imports of the HTTP client used by rewritten calls, as (module, name, asname): removed when
-    #: no longer used.
-    client_imports: set[tuple[str, str | None, str | None]] = field(default_factory=set)
 
     @property
     def rewrites(self) -> int:
@@ -78,7 +75,9 @@ class Planner:
 
     def run(self) -> Plan:
         for call in _calls(self.meta.module):
-            http = clients.recognise(call, self.meta.qualified_names, self._is_session)
+            http = clients.recognise(
+                call, self.meta.qualified_names, self._is_session, self.meta.single_value
+            )
             if http is not None:
                 self._site(http)
         return self.plan
@@ -122,8 +121,7 @@ class Planner:
         if notes:
             self.plan.notes.setdefault(self.meta.statement(http.call), []).extend(notes)
         self.plan.edits.merge(edits)
-        self._import_of(http)
-        for argument in (http.url, *http.arguments.values()):
+        for argument in (http.url, *http.arguments.values(), http.request_variable):
             if isinstance(argument, cst.Name):
                 self._drop_if_dead(argument)
         line, column = self.meta.position(http.call)
@@ -328,24 +326,39 @@ class Planner:
     def _helper(self, function: str) -> cst.Attribute:
         return cst.Attribute(cst.Name(self.helper_name.rpartition(".")[2]), cst.Name(function))
 
-    def _import_of(self, http: HttpCall) -> None:
-        """Remember the import the call's function comes from, to drop it if it is no longer used."""
-        root: cst.BaseExpression = http.call.func
-        while isinstance(root, cst.Attribute):
-            root = root.value
-        if http.session is not None or not isinstance(root, cst.Name):
-            return
-        for referent in self.meta.referents(root) or ():
-            node = assigned_node(referent)
-            if isinstance(node, cst.Import):
-                for alias in node.names:
-                    if (alias.evaluated_alias or alias.evaluated_name).split(".")[0] == root.value:
-                        self.plan.client_imports.add((alias.evaluated_name, None, alias.evaluated_alias))
-            elif isinstance(node, cst.ImportFrom) and node.module is not None and not node.relative:
-                module = cst.Module([]).code_for_node(node.module)
-                for alias in node.names if not isinstance(node.names, cst.ImportStar) else ():
-                    if (alias.evaluated_alias or alias.evaluated_name) == root.value:
-                        self.plan.client_imports.add((module, alias.evaluated_name, alias.evaluated_alias))
+    def unused_imports(self) -> set[tuple[str, str | None, str | None]]:
+        """The imports read by the code the plan deletes or replaces (``requests``, ``json``…), as
+        (module, name, asname): candidates for removal, dropped only if nothing else still uses them."""
+        found: set[tuple[str, str | None, str | None]] = set()
+        edits = self.plan.edits
+        gone = [*edits.replace, *edits.remove, *(w.items[0].item for w in edits.unwrap_with)]
+        names: list[cst.Name] = []
+        dotted: set[str] = set()
+        code = self.meta.module.code_for_node
+
+        class Names(cst.CSTVisitor):
+            def visit_Name(self, node: cst.Name) -> None:
+                names.append(node)
+
+            def visit_Attribute(self, node: cst.Attribute) -> None:
+                dotted.add(code(node))
+
+        for node in gone:
+            node.visit(Names())
+        for name in names:
+            for referent in self.meta.referents(name) or ():
+                found |= _import_entries(assigned_node(referent), name.value)
+        # ``import urllib.request`` is read as ``urllib.request.urlopen``: matched by its dotted name.
+        for statement in self.meta.module.body:
+            for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
+                if isinstance(small, cst.Import):
+                    found |= {
+                        (alias.evaluated_name, None, None)
+                        for alias in small.names
+                        if alias.asname is None
+                        and any(d.startswith(alias.evaluated_name + ".") for d in dotted)
+                    }
+        return found
 
     # --- sessions -----------------------------------------------------------------------------------
 
@@ -367,6 +380,26 @@ class Planner:
             ):
                 return True
         return False
+
+
+def _import_entries(node: cst.CSTNode | None, name: str) -> set[tuple[str, str | None, str | None]]:
+    """The (module, name, asname) entries of an import statement that bind ``name``."""
+    code = cst.Module([]).code_for_node
+    if isinstance(node, cst.Import):
+        return {
+            (alias.evaluated_name, None, alias.evaluated_alias)
+            for alias in node.names
+            if (alias.evaluated_alias or alias.evaluated_name).split(".")[0] == name
+        }
+    if isinstance(node, cst.ImportFrom) and node.module is not None and not node.relative:
+        if isinstance(node.names, cst.ImportStar):
+            return set()
+        return {
+            (code(node.module), alias.evaluated_name, alias.evaluated_alias)
+            for alias in node.names
+            if (alias.evaluated_alias or alias.evaluated_name) == name
+        }
+    return set()
 
 
 def _calls(module: cst.Module) -> list[cst.Call]:
@@ -406,9 +439,10 @@ def _pure(expr: cst.BaseExpression) -> bool:
     class Check(cst.CSTVisitor):
         def on_visit(self, node: cst.CSTNode) -> bool:
             if isinstance(node, cst.Call):
-                # "…".format(…) builds a string and does nothing else.
+                # "…".format(…), urljoin(…) and Request(…) build a value and do nothing else.
                 func = node.func
-                found.append(isinstance(func, cst.Attribute) and func.attr.value == "format")
+                name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+                found.append(name in ("format", "Request") or is_urljoin(node))
             elif isinstance(node, (cst.BaseExpression, cst.DictElement, cst.Element)):
                 found.append(isinstance(node, allowed))
             return True

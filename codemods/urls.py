@@ -72,6 +72,9 @@ def flatten(expr: cst.BaseExpression, resolve: NameResolver, depth: int = 0) -> 
         and expr.func.attr.value == "format"
     ):
         return _flatten_format(expr, expr.func.value, resolve, depth)
+    if is_urljoin(expr):
+        assert isinstance(expr, cst.Call)
+        return _flatten_urljoin(expr, resolve, depth)
     if isinstance(expr, cst.Name):
         assigned = resolve(expr)
         if assigned is None:
@@ -82,6 +85,30 @@ def flatten(expr: cst.BaseExpression, resolve: NameResolver, depth: int = 0) -> 
             return (Hole(expr),)
         return (Hole(expr, expansion),)
     return (Hole(expr),)
+
+
+def is_urljoin(expr: cst.BaseExpression) -> bool:
+    """``urljoin(base, path)`` (``urllib.parse``, ``requests.compat``…): a pure function of its text."""
+    if not (isinstance(expr, cst.Call) and len(expr.args) == 2):
+        return False
+    if any(arg.keyword is not None or arg.star for arg in expr.args):
+        return False
+    func = expr.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+    return name == "urljoin"
+
+
+def _flatten_urljoin(call: cst.Call, resolve: NameResolver, depth: int) -> tuple[Part, ...]:
+    """``urljoin(BASE, "/api/v1/…")`` reads as ``BASE + "/api/v1/…"``: an absolute path keeps only the
+    base's host, which is what the helper makes of ``BASE`` too (it drops a trailing API root)."""
+    base = flatten(call.args[0].value, resolve, depth)
+    path = flatten(call.args[1].value, resolve, depth)
+    head = path[0] if path else None
+    if not (isinstance(head, Text) and head.value.startswith(("/", "api/"))):
+        raise UnreadableUrl("urljoin() is given a path that is not absolute")
+    if not head.value.startswith("/"):
+        path = (Text("/" + head.value), *path[1:])
+    return _join(base, path)
 
 
 def _join(left: tuple[Part, ...], right: tuple[Part, ...]) -> tuple[Part, ...]:
