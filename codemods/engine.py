@@ -1,7 +1,9 @@
 """Runs the migration over files: discovery, pre-filter, parallel transform, atomic writes.
 
-The parent process finds the files and hands their paths, in chunks, to worker processes that read,
-pre-filter and transform them; only the files that may hold a call site travel back with their bytes.
+The parent process finds the files, indexes the string constants of the few that may matter (so that a
+URL built from another module's constants can be read), and hands the paths, in chunks, to worker
+processes that read, pre-filter and transform them; each worker receives the index once, when it starts.
+Only the files that may hold a call site travel back with their bytes.
 One file's failure, whatever it is, becomes that file's error and the run goes on. Results are sorted by
 display path, so the number of workers never changes the output. Nothing here prints.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final
@@ -19,6 +21,7 @@ from typing import Any, Final
 from codemods.discovery import Candidate, DiscoveryError, discover
 from codemods.files import FileError, Snapshot, read_source, write_atomic, write_new_atomic
 from codemods.findings import FileOutcome, HelperOutcome, RunResult, Status
+from codemods.index import RepositoryIndex, build_index, module_name
 from codemods.mapping import DEFAULT_HELPER_FILE
 from codemods.prefilter import may_contain_site
 from codemods.transform import SourceError, TransformOptions, migrate_source
@@ -48,6 +51,36 @@ class _Task:
     index: int
     path: str
     display_path: str
+    #: The file's dotted module name, for the relative imports of its URLs.
+    module: str = ""
+
+
+@dataclass(frozen=True)
+class TransformSetup:
+    """What every transform of a run shares; a worker process receives it once, when it starts."""
+
+    #: The dotted name under which rewritten code imports the helper module.
+    helper_module: str
+    index: RepositoryIndex = field(default_factory=RepositoryIndex)
+    #: ``index.needles()``, computed once.
+    needles: frozenset[tuple[bytes, bytes]] = frozenset()
+
+    @classmethod
+    def of(cls, helper_module: str, index: RepositoryIndex) -> TransformSetup:
+        return cls(helper_module, index, index.needles())
+
+    def options(self, module: str) -> TransformOptions:
+        """The options of the transform of one file, the module named ``module``."""
+        return TransformOptions(helper_module=self.helper_module, index=self.index, module=module)
+
+
+#: The run's ``TransformSetup`` in a worker process, set by the pool's initializer.
+_worker_setup: TransformSetup | None = None
+
+
+def _start_worker(setup: TransformSetup) -> None:
+    global _worker_setup
+    _worker_setup = setup
 
 
 @dataclass(frozen=True)
@@ -65,20 +98,20 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _process(task: _Task, helper_module: str) -> _Done:
+def _process(task: _Task, setup: TransformSetup) -> _Done:
     """Read, pre-filter and transform one file; every failure becomes the outcome's error."""
     try:
         snapshot = read_source(Path(task.path))
     except FileError as e:
         return _Done(task.index, FileOutcome(task.path, task.display_path, error=e.reason))
-    if not may_contain_site(snapshot.data):
+    if not may_contain_site(snapshot.data, setup.needles):
         return _Done(task.index, None)
     error: str | None = None
     try:
         result = migrate_source(
             snapshot.data,
             display_path=task.display_path,
-            options=TransformOptions(helper_module=helper_module),
+            options=setup.options(task.module),
         )
     except SourceError as e:
         error = _one_line(str(e)) or "cannot be parsed"
@@ -101,13 +134,18 @@ def _process(task: _Task, helper_module: str) -> _Done:
     return _Done(task.index, outcome, snapshot.mtime_ns, snapshot.size, snapshot.mode)
 
 
-def _process_chunk(tasks: Sequence[_Task], helper_module: str) -> list[_Done]:
-    return [_process(task, helper_module) for task in tasks]
+def _process_chunk(tasks: Sequence[_Task]) -> list[_Done]:
+    assert _worker_setup is not None, "the pool's initializer sets up every worker"
+    return [_process(task, _worker_setup) for task in tasks]
+
+
+def _process_alone(task: _Task) -> _Done:
+    return _process_chunk([task])[0]
 
 
 def _transform_all(
     tasks: list[_Task],
-    helper_module: str,
+    setup: TransformSetup,
     jobs: int,
     progress: Callable[[int, int], None] | None,
 ) -> list[_Done]:
@@ -115,15 +153,17 @@ def _transform_all(
     done: list[_Done] = []
     if jobs <= 1 or total < MIN_FILES_FOR_POOL:
         for task in tasks:
-            done.append(_process(task, helper_module))
+            done.append(_process(task, setup))
             if progress is not None:
                 progress(len(done), total)
         return done
     chunk = max(1, min(MAX_CHUNK, total // (jobs * 4)))
     chunks = [tasks[i : i + chunk] for i in range(0, total, chunk)]
-    with ProcessPoolExecutor(max_workers=min(jobs, len(chunks))) as pool:
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, len(chunks)), initializer=_start_worker, initargs=(setup,)
+    ) as pool:
         futures: dict[Future[list[_Done]], list[_Task]] = {
-            pool.submit(_process_chunk, part, helper_module): part for part in chunks
+            pool.submit(_process_chunk, part): part for part in chunks
         }
         failed: list[_Task] = []
         for future in as_completed(futures):
@@ -136,17 +176,17 @@ def _transform_all(
             if progress is not None:
                 progress(len(done), total)
     for task in sorted(failed, key=lambda t: t.index):
-        done.append(_isolated(task, helper_module))
+        done.append(_isolated(task, setup))
         if progress is not None:
             progress(len(done), total)
     return done
 
 
-def _isolated(task: _Task, helper_module: str) -> _Done:
+def _isolated(task: _Task, setup: TransformSetup) -> _Done:
     """Process one file in a process of its own, so a file that kills its worker harms no other."""
     try:
-        with ProcessPoolExecutor(max_workers=1) as pool:
-            return pool.submit(_process, task, helper_module).result()
+        with ProcessPoolExecutor(max_workers=1, initializer=_start_worker, initargs=(setup,)) as pool:
+            return pool.submit(_process_alone, task).result()
     except Exception as e:
         reason = _one_line(f"internal error: the worker process failed: {type(e).__name__}: {e}")
         return _Done(task.index, FileOutcome(task.path, task.display_path, error=reason))
@@ -259,9 +299,16 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
     helper_at = helper_path(options)
     module = dotted_module_name(helper_at)
     candidates = [c for c in found.files if not _is_helper(c, helper_at)]
-    tasks = [_Task(i, str(c.path), c.display_path) for i, c in enumerate(candidates)]
+    modules = [module_name(c.path, c.root) for c in candidates]
+    index = build_index([(c.path, name) for c, name in zip(candidates, modules, strict=True)])
+    tasks = [
+        _Task(i, str(c.path), c.display_path, name)
+        for i, (c, name) in enumerate(zip(candidates, modules, strict=True))
+    ]
     jobs = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
-    done = sorted(_transform_all(tasks, module, jobs, progress), key=lambda d: d.index)
+    done = sorted(
+        _transform_all(tasks, TransformSetup.of(module, index), jobs, progress), key=lambda d: d.index
+    )
     outcomes: list[FileOutcome] = []
     for d in done:
         if d.outcome is not None:

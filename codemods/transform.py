@@ -17,6 +17,7 @@ from libcst.metadata import MetadataWrapper
 from codemods.analysis import Metadata
 from codemods.apply import Applier
 from codemods.findings import SourceResult
+from codemods.index import RepositoryIndex
 from codemods.rewrite import Planner
 
 
@@ -28,6 +29,10 @@ class SourceError(Exception):
 class TransformOptions:
     #: The dotted name under which rewritten code imports the helper module.
     helper_module: str = "learning360_v2"
+    #: The repository's string constants, to read URLs built from other modules' constants.
+    index: RepositoryIndex | None = None
+    #: The dotted name of the module being transformed (``pkg.client``), to resolve relative imports.
+    module: str = ""
 
 
 def parse(source: bytes) -> cst.Module:
@@ -45,19 +50,41 @@ def parse(source: bytes) -> cst.Module:
         raise SourceError("nested too deeply to parse") from None
 
 
+def _keep_spacing(before: cst.Module, after: cst.Module) -> cst.Module:
+    """Give the blank lines of a removed top-level import to the statement that now follows it, so that
+    removing ``import requests`` does not glue the next import to the module docstring."""
+    code = before.code_for_node
+    kept = [code(s.with_changes(leading_lines=[])) for s in after.body]
+    body = list(after.body)
+    position = 0
+    pending: list[cst.EmptyLine] = []
+    for statement in before.body:
+        text = code(statement.with_changes(leading_lines=[]))
+        if position < len(kept) and kept[position] == text:
+            current = body[position]
+            if pending and not current.leading_lines:
+                body[position] = current.with_changes(leading_lines=pending)
+            pending = []
+            position += 1
+        elif not pending:
+            pending = list(statement.leading_lines)
+    return after.with_changes(body=body)
+
+
 def migrate_source(source: bytes, *, display_path: str, options: TransformOptions) -> SourceResult:
     """Migrate every v1 course-statistics call site of one module."""
     module = parse(source)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    plan = Planner(Metadata(wrapper), display_path=display_path, helper_name=options.helper_module).run()
+    planner = Planner(Metadata(wrapper), display_path=display_path, helper_name=options.helper_module)
+    plan = planner.run()
     if not plan.findings:
         return SourceResult(source=source, findings=())
     migrated = wrapper.module.visit(Applier(plan))
     if plan.rewrites:
         context = CodemodContext()
-        for module_name, obj, asname in sorted(plan.client_imports, key=str):
+        for module_name, obj, asname in sorted(planner.unused_imports(), key=str):
             RemoveImportsVisitor.remove_unused_import(context, module_name, obj, asname)
-        migrated = RemoveImportsVisitor(context).transform_module(migrated)
+        migrated = _keep_spacing(migrated, RemoveImportsVisitor(context).transform_module(migrated))
         package, _, name = options.helper_module.rpartition(".")
         if package:
             AddImportsVisitor.add_needed_import(context, package, name)

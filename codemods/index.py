@@ -1,0 +1,582 @@
+"""An index of the repository's module-level string constants, so URLs assembled across modules can be read.
+
+Client code keeps the API root in one module and builds the v1 path in another (``from settings import
+LMS_API`` then ``f"{LMS_API}/courses/{cid}/stats/{email}"``). Each file is transformed on its own, in a
+worker process, so before transforming the engine reads the constants of the whole repository once, with
+the fast ``ast`` parser and only in the few files whose bytes may matter, and hands the result to every
+transform. Each constant's value is flattened into pieces: literal text, and the source code of what cannot
+be known statically (``os.getenv("HOST", "https://app.360learning.com")`` keeps its source, so a host is
+still recognised by its text). Only constants that mention the host or a v1 path word are kept, with the
+constants they are built from, so the index stays small enough to send to every worker.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+import string
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib.util import decode_source
+from pathlib import Path
+from typing import Final
+
+from codemods.files import FileError, read_source
+from codemods.mapping import HOST_MARKERS
+from codemods.prefilter import PATH_WORDS, VERSION_PREFIX, uses_indexed_constant
+
+#: ``("text", literal text)`` or ``("code", source of an expression whose value is unknown)``.
+Piece = tuple[str, str]
+TEXT: Final = "text"
+CODE: Final = "code"
+
+_API_ROOT: Final = "/".join(VERSION_PREFIX)
+#: A file is parsed only when its bytes hold one of these (any case), or a name the index already keeps.
+_MAY_MATTER: Final = tuple(w.lower().encode("ascii") for w in (*HOST_MARKERS, _API_ROOT))
+#: A constant is kept when its flattened text mentions one of these (any case), or a kept one uses it.
+_RELEVANT_WORDS: Final = tuple(sorted({*HOST_MARKERS, _API_ROOT, *PATH_WORDS}))
+#: Constant → constant references followed, at most, before the rest becomes code (a guard: values are
+#: remembered once read, so only a chain longer than this, read from its far end first, is cut).
+_MAX_DEPTH: Final = 32
+#: Passes looking for modules that re-export kept constants (``from .settings import LMS_API``).
+_MAX_ROUNDS: Final = 4
+_NOT_STRINGS: Final = (
+    ast.Dict, ast.List, ast.Set, ast.Tuple, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
+    ast.Lambda,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RepositoryIndex:
+    """The string constants of a repository that may take part in a v1 URL, flattened."""
+
+    #: module key → constant name → the constant's value as pieces. A module is keyed by its dotted
+    #: name and by each dotted suffix of it (``app.settings``, ``settings``); a class constant is named
+    #: ``Class.NAME``.
+    constants: Mapping[str, Mapping[str, tuple[Piece, ...]]] = field(default_factory=dict, hash=False)
+
+    def lookup(self, module: str, name: str) -> tuple[Piece, ...] | None:
+        """The value of ``name`` in the module imported as ``module``, or ``None`` when not indexed."""
+        names = self.constants.get(module)
+        return None if names is None else names.get(name)
+
+    def needles(self) -> frozenset[tuple[bytes, bytes]]:
+        """``(constant name, last segment of its module's name)`` for every indexed constant.
+
+        A module that uses a constant of another module names the constant (a class constant by its
+        attribute) and imports that module, which spells the module's last segment or imports from the
+        enclosing package (``from . import LMS_API``): the pre-filter looks for both.
+        """
+        return frozenset(
+            (_needle(name.rpartition(".")[2]), _needle(key.rpartition(".")[2]))
+            for key, names in self.constants.items()
+            for name in names
+        )
+
+
+def _needle(identifier: str) -> bytes:
+    """The bytes that spell ``identifier`` in any source encoding; empty, which is found in every file,
+    when it is not ASCII."""
+    return identifier.encode("ascii") if identifier.isascii() else b""
+
+
+def module_name(path: Path, root: Path) -> str:
+    """The dotted name of ``path`` found under the PATH ``root``, as code imports it.
+
+    ``pkg/settings.py`` is ``pkg.settings`` and ``pkg/__init__.py`` is ``pkg``; when ``root`` is itself
+    inside packages (it holds an ``__init__.py``), their names come first. A file outside ``root`` is
+    named by its stem.
+    """
+    try:
+        parts = list(path.relative_to(root).parts)
+    except ValueError:
+        parts = [path.name]
+    if not parts:
+        return ""
+    parts[-1] = parts[-1].rpartition(".")[0] or parts[-1]
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join([*_packages_around(root), *parts])
+
+
+def _packages_around(directory: Path) -> tuple[str, ...]:
+    """The names of the packages ``directory`` is part of, outermost first (itself included)."""
+    names: list[str] = []
+    while (directory / "__init__.py").is_file() and directory.parent != directory:
+        names.append(directory.name)
+        directory = directory.parent
+    return tuple(reversed(names))
+
+
+def absolute_module(module: str, level: int, target: str | None, *, package: bool = False) -> str | None:
+    """The dotted name a ``from`` import refers to, seen from ``module``; ``None`` when it leaves the root.
+
+    ``package`` says that ``module`` is a package's ``__init__``: its relative imports start from itself.
+    """
+    if level == 0:
+        return target
+    parts = module.split(".") if module else []
+    keep = len(parts) - (level - 1 if package else level)
+    if keep < 0 or (keep == 0 and not target):
+        return None
+    return ".".join([*parts[:keep], *([target] if target else [])])
+
+
+def build_index(files: Sequence[tuple[Path, str]]) -> RepositoryIndex:
+    """Index the constants of ``files``: ``(absolute path, dotted module name)`` of every file scanned.
+
+    Unreadable or unparsable files are left out: the transform reports them on its own.
+    """
+    return _Builder(files).build()
+
+
+# --- reading one module --------------------------------------------------------------------------------
+
+
+class _Unreadable(Exception):
+    """A piece of a value cannot be read statically; the whole value becomes code."""
+
+
+@dataclass(frozen=True)
+class _Import:
+    """A name bound by an import: ``module`` (absolute), and the attribute taken from it, if any."""
+
+    module: str
+    attribute: str | None
+
+
+@dataclass(frozen=True)
+class _Assigned:
+    """A name bound once by an assignment; ``owner`` is the class whose body assigns it, if any."""
+
+    value: ast.expr
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
+class _Class:
+    """A name bound to a class defined in the module."""
+
+
+_Binding = _Import | _Assigned | _Class | None  # None: bound in a way whose value is unknown
+
+
+@dataclass
+class _Module:
+    name: str
+    package: bool
+    #: Every name bound once at module level (class constants as ``Class.NAME``).
+    bindings: dict[str, _Binding]
+    #: Names bound more than once: their value is ambiguous.
+    ambiguous: set[str]
+
+
+def _parse(path: Path, name: str, data: bytes) -> _Module | None:
+    try:
+        tree = ast.parse(decode_source(data))
+    except (SyntaxError, ValueError, UnicodeError, LookupError, RecursionError, MemoryError):
+        return None
+    module = _Module(name, path.name == "__init__.py", {}, set())
+    counts: dict[str, int] = {}
+    found: dict[str, _Binding] = {}
+    for key, binding in _bind_all(tree.body, module, owner=None):
+        counts[key] = counts.get(key, 0) + 1
+        found[key] = binding
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Global):
+            for global_name in node.names:
+                counts[global_name] = counts.get(global_name, 0) + 2
+    for key, count in counts.items():
+        if count == 1:
+            module.bindings[key] = found[key]
+        else:
+            module.ambiguous.add(key)
+    return module
+
+
+def _bind_all(body: Sequence[ast.stmt], module: _Module, owner: str | None) -> Iterator[tuple[str, _Binding]]:
+    """Every name a block binds at module (or class) level, nested blocks included, with its binding."""
+    prefix = f"{owner}." if owner else ""
+    for stmt in body:
+        if isinstance(stmt, ast.Assign):
+            single = len(stmt.targets) == 1 or all(isinstance(t, ast.Name) for t in stmt.targets)
+            for target in stmt.targets:
+                if isinstance(target, ast.Name) and single:
+                    yield prefix + target.id, _Assigned(stmt.value, owner)
+                else:
+                    yield from ((prefix + n, None) for n in _target_names(target))
+        elif isinstance(stmt, ast.AnnAssign):
+            if stmt.value is not None and isinstance(stmt.target, ast.Name):
+                yield prefix + stmt.target.id, _Assigned(stmt.value, owner)
+        elif isinstance(stmt, (ast.AugAssign, ast.For, ast.AsyncFor)):
+            yield from ((prefix + n, None) for n in _target_names(stmt.target))
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            for item in stmt.items:
+                if item.optional_vars is not None:
+                    yield from ((prefix + n, None) for n in _target_names(item.optional_vars))
+        elif isinstance(stmt, ast.Delete):
+            for target in stmt.targets:
+                yield from ((prefix + n, None) for n in _target_names(target))
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield prefix + stmt.name, None
+        elif isinstance(stmt, ast.ClassDef):
+            yield prefix + stmt.name, _Class() if owner is None else None
+            if owner is None:
+                yield from _bind_all(stmt.body, module, owner=stmt.name)
+        elif isinstance(stmt, ast.Import) and owner is None:
+            for alias in stmt.names:
+                if alias.asname:
+                    yield alias.asname, _Import(alias.name, None)
+                else:
+                    head = alias.name.partition(".")[0]
+                    yield head, _Import(head, None)
+        elif isinstance(stmt, ast.ImportFrom) and owner is None:
+            base = absolute_module(module.name, stmt.level, stmt.module, package=module.package)
+            for alias in stmt.names:
+                if alias.name != "*":
+                    yield alias.asname or alias.name, None if base is None else _Import(base, alias.name)
+        if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+            for handler in getattr(stmt, "handlers", ()):
+                if handler.name:
+                    yield prefix + handler.name, None
+        for block in ("body", "orelse", "finalbody"):
+            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                yield from _bind_all(getattr(stmt, block, ()), module, owner)
+        for handler in getattr(stmt, "handlers", ()):
+            yield from _bind_all(handler.body, module, owner)
+
+
+def _target_names(target: ast.expr) -> Iterator[str]:
+    for node in ast.walk(target):
+        if isinstance(node, ast.Name):
+            yield node.id
+
+
+# --- building the index --------------------------------------------------------------------------------
+
+_Ref = tuple[str, str]  # (module's dotted name, constant name)
+
+
+class _Builder:
+    def __init__(self, files: Sequence[tuple[Path, str]]) -> None:
+        self.files = files
+        claims: dict[str, set[Path]] = {}
+        for path, name in files:
+            for key in _keys(name):
+                claims.setdefault(key, set()).add(path)
+        #: Module key → the one file that claims it.
+        self.by_key = {key: next(iter(paths)) for key, paths in claims.items() if len(paths) == 1}
+        self.name_of = {path: name for path, name in files}
+        self.parsed: dict[Path, _Module | None] = {}
+        self.values: dict[_Ref, tuple[Piece, ...] | None] = {}
+        self.uses: dict[_Ref, set[_Ref]] = {}
+        self.in_progress: set[_Ref] = set()
+        self.cuts = 0
+
+    def build(self) -> RepositoryIndex:
+        #: Files whose dotted name another file also has are left out: no import can tell them apart.
+        files = [(path, name) for path, name in self.files if self.by_key.get(name) == path]
+        pending = [(path, name) for path, name in files if self._may_matter(path, _mentions_host_or_api)]
+        kept: dict[str, dict[str, tuple[Piece, ...]]] = {}
+        for _ in range(_MAX_ROUNDS):
+            for path, _name in pending:
+                self._module_at(path)
+            kept = self._kept()
+            needles = RepositoryIndex(kept).needles()
+            if not needles:
+                break
+            uses_one = functools.partial(uses_indexed_constant, needles=needles)
+            pending = [
+                (path, name)
+                for path, name in files
+                if path not in self.parsed and self._may_matter(path, uses_one)
+            ]
+            if not pending:
+                break
+        constants: dict[str, Mapping[str, tuple[Piece, ...]]] = {}
+        for name, values in kept.items():
+            for key in _keys(name):
+                if key in self.by_key and self.name_of[self.by_key[key]] == name:
+                    constants[key] = values
+        return RepositoryIndex(constants)
+
+    @staticmethod
+    def _may_matter(path: Path, test: Callable[[bytes], object]) -> bool:
+        try:
+            data = read_source(path).data
+        except FileError:
+            return False
+        return bool(test(data))
+
+    def _module_at(self, path: Path) -> _Module | None:
+        if path not in self.parsed:
+            try:
+                data = read_source(path).data
+            except FileError:
+                self.parsed[path] = None
+            else:
+                self.parsed[path] = _parse(path, self.name_of[path], data)
+        return self.parsed[path]
+
+    def _module(self, name: str) -> _Module | None:
+        path = self.by_key.get(name)
+        return None if path is None else self._module_at(path)
+
+    def _kept(self) -> dict[str, dict[str, tuple[Piece, ...]]]:
+        """Every constant of the parsed modules that mentions a relevant word, and what it is built from."""
+        values: dict[_Ref, tuple[Piece, ...] | None] = {}
+        relevant: list[_Ref] = []
+        for module in list(self.parsed.values()):
+            if module is None:
+                continue
+            for name, binding in module.bindings.items():
+                if isinstance(binding, (_Assigned, _Import)):
+                    value = values[(module.name, name)] = self.value(module, name)
+                    if value is not None and _mentions_relevant(value):
+                        relevant.append((module.name, name))
+        kept: dict[str, dict[str, tuple[Piece, ...]]] = {}
+        seen: set[_Ref] = set()
+        while relevant:
+            ref = relevant.pop()
+            if ref in seen:
+                continue
+            seen.add(ref)
+            if ref not in values:
+                holder = self._module(ref[0])
+                values[ref] = None if holder is None else self.value(holder, ref[1])
+            value = values[ref]
+            if value is not None:
+                kept.setdefault(ref[0], {})[ref[1]] = value
+                relevant.extend(self.uses.get(ref, ()))
+        return kept
+
+    # --- values ---
+
+    def value(self, module: _Module, name: str, depth: int = 0) -> tuple[Piece, ...] | None:
+        """The flattened value of ``name`` in ``module``; ``None`` when it is not a single string value."""
+        ref = (module.name, name)
+        if ref in self.values:
+            return self.values[ref]
+        binding = module.bindings.get(name)
+        if ref in self.in_progress or depth > _MAX_DEPTH:
+            self.cuts += 1
+            return None
+        result: tuple[Piece, ...] | None = None
+        cuts = self.cuts
+        self.in_progress.add(ref)
+        try:
+            if isinstance(binding, _Assigned) and not isinstance(binding.value, _NOT_STRINGS):
+                if not (isinstance(binding.value, ast.Constant) and not isinstance(binding.value.value, str)):
+                    result = self._flatten_value(binding.value, module, binding.owner, ref, depth)
+            elif isinstance(binding, _Import) and binding.attribute is not None:
+                result = self._imported(binding.module, binding.attribute, ref, depth)
+        finally:
+            self.in_progress.discard(ref)
+        if self.cuts == cuts:
+            self.values[ref] = result
+        return result
+
+    def _flatten_value(
+        self, node: ast.expr, module: _Module, owner: str | None, ref: _Ref, depth: int
+    ) -> tuple[Piece, ...] | None:
+        scope = _Scope(self, module, owner, ref, depth)
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            # A bare name that leads to no string constant says nothing of its value's type.
+            return scope.reference(node)
+        try:
+            return scope.flatten(node)
+        except (_Unreadable, RecursionError):
+            return ((CODE, ast.unparse(node)),)
+
+    def _imported(self, module_name: str, attribute: str, ref: _Ref, depth: int) -> tuple[Piece, ...] | None:
+        """``from module_name import attribute``: a constant of that module, if indexed."""
+        target = self._module(module_name)
+        if target is None:
+            return None
+        value = self.value(target, attribute, depth + 1)
+        if value is not None:
+            self.uses.setdefault(ref, set()).add((target.name, attribute))
+        return value
+
+
+class _Scope:
+    """Flattens one constant's value, resolving the names it uses."""
+
+    def __init__(self, builder: _Builder, module: _Module, owner: str | None, ref: _Ref, depth: int) -> None:
+        self.builder, self.module, self.owner, self.ref, self.depth = builder, module, owner, ref, depth
+
+    def flatten(self, node: ast.expr) -> tuple[Piece, ...]:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return _text(node.value)
+        if isinstance(node, ast.JoinedStr):
+            return self._fstring(node)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return _join(self.flatten(node.left), self.flatten(node.right))
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+            return self._percent(node)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+            return self._format(node, node.func.value)
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            value = self.reference(node)
+            if value is not None:
+                return value
+        return ((CODE, ast.unparse(node)),)
+
+    def reference(self, node: ast.Name | ast.Attribute) -> tuple[Piece, ...] | None:
+        """The value of a name (``BASE``) or dotted name (``settings.BASE``, ``Client.ROOT``), if known."""
+        dotted = _dotted(node)
+        if dotted is None:
+            return None
+        head, *rest = dotted
+        module, builder = self.module, self.builder
+        own = f"{self.owner}.{head}"
+        # ``ROOT = ROOT + "/api/v1"`` in a class body reads the module's ROOT.
+        if self.owner and not rest and own != self.ref[1]:
+            if own in module.ambiguous:
+                return None
+            if own in module.bindings:
+                return self._constant(module, own)
+        binding = module.bindings.get(head)
+        if not rest:
+            return self._constant(module, head) if isinstance(binding, (_Assigned, _Import)) else None
+        if isinstance(binding, _Class) and len(rest) == 1:
+            return self._constant(module, f"{head}.{rest[0]}")
+        if not isinstance(binding, _Import):
+            return None
+        # ``import pkg.settings`` then ``pkg.settings.BASE``; ``from pkg import settings`` then
+        # ``settings.BASE``; ``from client import Client`` then ``Client.ROOT``.
+        parts = [binding.module, *([binding.attribute] if binding.attribute else []), *rest]
+        for split in range(len(parts) - 1, 0, -1):
+            target = builder._module(".".join(parts[:split]))
+            if target is not None:
+                attribute = ".".join(parts[split:])
+                return self._constant(target, attribute) if attribute.count(".") <= 1 else None
+        return None
+
+    def _constant(self, module: _Module, name: str) -> tuple[Piece, ...] | None:
+        value = self.builder.value(module, name, self.depth + 1)
+        if value is not None:
+            self.builder.uses.setdefault(self.ref, set()).add((module.name, name))
+        return value
+
+    def _fstring(self, node: ast.JoinedStr) -> tuple[Piece, ...]:
+        out: tuple[Piece, ...] = ()
+        for value in node.values:
+            if isinstance(value, ast.FormattedValue):
+                if value.format_spec is not None or value.conversion not in (-1, ord("s")):
+                    raise _Unreadable
+                out = _join(out, self.flatten(value.value))
+            elif isinstance(value, ast.Constant) and isinstance(value.value, str):
+                out = _join(out, _text(value.value))
+        return out
+
+    def _format(self, call: ast.Call, receiver: ast.expr) -> tuple[Piece, ...]:
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            raise _Unreadable
+        positional = list(call.args)
+        keywords = {k.arg: k.value for k in call.keywords if k.arg is not None}
+        counter = iter(range(len(positional) + 1))
+        out: tuple[Piece, ...] = ()
+        for kind, text in self.flatten(receiver):
+            if kind == CODE:
+                out = _join(out, ((kind, text),))
+                continue
+            try:
+                fields = list(string.Formatter().parse(text))
+            except ValueError:
+                raise _Unreadable from None
+            for literal, name, spec, conversion in fields:
+                out = _join(out, _text(literal))
+                if name is None:
+                    continue
+                if spec or conversion not in (None, "s"):
+                    raise _Unreadable
+                if name == "":
+                    index = next(counter)
+                    value = positional[index] if index < len(positional) else None
+                elif name.isdigit():
+                    value = positional[int(name)] if int(name) < len(positional) else None
+                else:
+                    value = keywords.get(name)
+                if value is None:
+                    raise _Unreadable
+                out = _join(out, self.flatten(value))
+        return out
+
+    _PERCENT: Final = re.compile(r"%(?:\((?P<key>[^)]*)\))?(?P<conv>[sdr%])")
+
+    def _percent(self, node: ast.BinOp) -> tuple[Piece, ...]:
+        right = node.right
+        values: list[ast.expr] = []
+        by_key: dict[str, ast.expr] = {}
+        if isinstance(right, ast.Tuple):
+            values = list(right.elts)
+            if any(isinstance(v, ast.Starred) for v in values):
+                raise _Unreadable
+        elif isinstance(right, ast.Dict):
+            for key, value in zip(right.keys, right.values, strict=True):
+                if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+                    raise _Unreadable
+                by_key[key.value] = value
+        else:
+            values = [right]
+        queue = iter(values)
+        out: tuple[Piece, ...] = ()
+        for kind, text in self.flatten(node.left):
+            if kind == CODE:
+                out = _join(out, ((kind, text),))
+                continue
+            pos = 0
+            for m in self._PERCENT.finditer(text):
+                out = _join(out, _text(text[pos : m.start()]))
+                pos = m.end()
+                if m.group("conv") == "%":
+                    out = _join(out, _text("%"))
+                    continue
+                if m.group("conv") == "r":
+                    raise _Unreadable
+                field_key: str | None = m.group("key")
+                argument = by_key.get(field_key) if field_key is not None else next(queue, None)
+                if argument is None:
+                    raise _Unreadable
+                out = _join(out, self.flatten(argument))
+            out = _join(out, _text(text[pos:]))
+        return out
+
+
+def _dotted(node: ast.expr) -> list[str] | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return parts[::-1]
+
+
+def _text(value: str) -> tuple[Piece, ...]:
+    return ((TEXT, value),) if value else ()
+
+
+def _join(left: tuple[Piece, ...], right: tuple[Piece, ...]) -> tuple[Piece, ...]:
+    if left and right and left[-1][0] == TEXT and right[0][0] == TEXT:
+        return (*left[:-1], (TEXT, left[-1][1] + right[0][1]), *right[1:])
+    return left + right
+
+
+def _mentions_host_or_api(data: bytes) -> bool:
+    text = data.lower()
+    return any(word in text for word in _MAY_MATTER)
+
+
+def _mentions_relevant(pieces: tuple[Piece, ...]) -> bool:
+    text = "".join(value for _, value in pieces).lower()
+    return any(word in text for word in _RELEVANT_WORDS)
+
+
+def _keys(name: str) -> list[str]:
+    """A module's dotted name and each of its dotted suffixes."""
+    parts = name.split(".") if name else []
+    return [".".join(parts[i:]) for i in range(len(parts))]
