@@ -30,6 +30,9 @@ def read_pairs(expr: cst.BaseExpression, resolve: Resolve) -> dict[str, cst.Base
         if value is None:
             raise UnreadablePairs(f"{expr.value} cannot be read statically")
         return read_pairs(value, resolve)
+    if isinstance(expr, cst.Attribute):
+        name = cst.Module([]).code_for_node(expr)
+        raise UnreadablePairs(f"{name} (another module's or object's value) cannot be read statically")
     if isinstance(expr, cst.Dict):
         out: dict[str, cst.BaseExpression] = {}
         for element in expr.elements:

@@ -32,7 +32,8 @@ from codemods.mapping import (
     V2_FILTERS,
 )
 from codemods.responses import RESPONSE, Edits, ResponseFlow, Unsupported
-from codemods.urls import UnreadableUrl, UrlMatch, flatten, is_urljoin, match_endpoint
+from codemods.index import TEXT, Piece, RepositoryIndex, absolute_module
+from codemods.urls import Hole, Part, Text, UnreadableUrl, UrlMatch, flatten, is_urljoin, match_endpoint
 
 _OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
 #: The helper's awaitable variant of a function has this prefix (``alist_course_stats``).
@@ -67,10 +68,20 @@ class Plan:
 class Planner:
     """Plans the migration of one module whose metadata is resolved."""
 
-    def __init__(self, meta: Metadata, *, display_path: str, helper_name: str) -> None:
+    def __init__(
+        self,
+        meta: Metadata,
+        *,
+        display_path: str,
+        helper_name: str,
+        index: RepositoryIndex | None = None,
+        module: str = "",
+    ) -> None:
         self.meta = meta
         self.display_path = display_path
         self.helper_name = helper_name
+        self.index = index or RepositoryIndex()
+        self.module = module
         self.plan = Plan()
 
     def run(self) -> Plan:
@@ -86,7 +97,7 @@ class Planner:
 
     def _site(self, http: HttpCall) -> None:
         try:
-            parts = flatten(http.url, self.meta.single_value)
+            parts = flatten(http.url, self._resolve)
             match = match_endpoint(parts)
         except UnreadableUrl as error:
             endpoint = _guess_endpoint(self.meta.module.code_for_node(http.url))
@@ -136,6 +147,40 @@ class Planner:
                 "; ".join([_rewrite_message(match, filters), *notes]),
             )
         )
+
+    def _resolve(self, node: cst.Name | cst.Attribute) -> cst.BaseExpression | tuple[Part, ...] | None:
+        """A name's single value in this module, or a constant of another module of the repository
+        (``from settings import LMS_API``, ``settings.LMS_API``, a class constant read as ``self.X``)."""
+        if isinstance(node, cst.Name):
+            referents = self.meta.referents(node)
+            if not referents or len(referents) != 1:
+                return None
+            (referent,) = referents
+            value = self.meta.assigned_value(referent)
+            if value is not None:
+                return value
+            statement = assigned_node(referent)
+            if isinstance(statement, cst.ImportFrom) and not isinstance(statement.names, cst.ImportStar):
+                for alias in statement.names:
+                    if (alias.evaluated_alias or alias.evaluated_name) == node.value:
+                        source = cst.Module([]).code_for_node(statement.module) if statement.module else None
+                        module = absolute_module(self.module, len(statement.relative), source)
+                        return _pieces(self.index.lookup(module, alias.evaluated_name)) if module else None
+            return None
+        owner = node.value
+        if isinstance(owner, cst.Name):
+            if owner.value == "self":
+                cls = next((a for a in self.meta.ancestors(node) if isinstance(a, cst.ClassDef)), None)
+                if cls is not None:
+                    return _pieces(self.index.lookup(self.module, f"{cls.name.value}.{node.attr.value}"))
+                return None
+            for referent in self.meta.referents(owner) or ():
+                statement = assigned_node(referent)
+                if isinstance(statement, cst.Import):
+                    for alias in statement.names:
+                        if (alias.evaluated_alias or alias.evaluated_name) == owner.value:
+                            return _pieces(self.index.lookup(alias.evaluated_name, node.attr.value))
+        return None
 
     def _replace_call(
         self, http: HttpCall, match: UrlMatch, filters: dict[str, cst.BaseExpression], edits: Edits
@@ -380,6 +425,22 @@ class Planner:
             ):
                 return True
         return False
+
+
+def _pieces(pieces: tuple[Piece, ...] | None) -> tuple[Part, ...] | None:
+    """Index pieces as URL parts; an unknown piece keeps its source for the host to be recognised."""
+    if pieces is None:
+        return None
+    parts: list[Part] = []
+    for kind, value in pieces:
+        if kind == TEXT:
+            parts.append(Text(value))
+        else:
+            try:
+                parts.append(Hole(cst.parse_expression(value)))
+            except cst.ParserSyntaxError:
+                parts.append(Hole(cst.Name("_")))
+    return tuple(parts)
 
 
 def _import_entries(node: cst.CSTNode | None, name: str) -> set[tuple[str, str | None, str | None]]:

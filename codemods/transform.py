@@ -75,7 +75,13 @@ def migrate_source(source: bytes, *, display_path: str, options: TransformOption
     """Migrate every v1 course-statistics call site of one module."""
     module = parse(source)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    planner = Planner(Metadata(wrapper), display_path=display_path, helper_name=options.helper_module)
+    planner = Planner(
+        Metadata(wrapper),
+        display_path=display_path,
+        helper_name=options.helper_module,
+        index=options.index,
+        module=options.module,
+    )
     plan = planner.run()
     if not plan.findings:
         return SourceResult(source=source, findings=())

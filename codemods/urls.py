@@ -43,8 +43,9 @@ class Hole:
 
 
 Part = Text | Hole
-#: Follows a name to the expression it was assigned, or ``None``.
-NameResolver = Callable[[cst.Name], "cst.BaseExpression | None"]
+#: Follows a name (or ``module.NAME``, ``self.NAME``) to the expression it was assigned, or to its value
+#: already flattened (a constant of another module, from the repository index), or ``None``.
+NameResolver = Callable[[cst.Name | cst.Attribute], "cst.BaseExpression | tuple[Part, ...] | None"]
 
 _MAX_DEPTH = 8
 
@@ -75,10 +76,12 @@ def flatten(expr: cst.BaseExpression, resolve: NameResolver, depth: int = 0) -> 
     if is_urljoin(expr):
         assert isinstance(expr, cst.Call)
         return _flatten_urljoin(expr, resolve, depth)
-    if isinstance(expr, cst.Name):
+    if isinstance(expr, (cst.Name, cst.Attribute)):
         assigned = resolve(expr)
         if assigned is None:
             return (Hole(expr),)
+        if isinstance(assigned, tuple):
+            return (Hole(expr, assigned),)
         try:
             expansion = flatten(assigned, resolve, depth + 1)
         except UnreadableUrl:
@@ -204,7 +207,7 @@ _PERCENT = re.compile(r"%(?:\((?P<key>[^)]*)\))?(?P<conv>[sdr%])")
 def _flatten_percent(node: cst.BinaryOperation, resolve: NameResolver, depth: int) -> tuple[Part, ...]:
     template = _literal_text(node.left, resolve, depth)
     right = node.right
-    if isinstance(right, cst.Name):
+    if isinstance(right, (cst.Name, cst.Attribute)):
         resolved = resolve(right)
         if isinstance(resolved, (cst.Tuple, cst.Dict)):
             right = resolved

@@ -1,0 +1,118 @@
+"""URLs assembled from other modules of the repository: a constant imported from a settings module,
+a module attribute, a class constant read through ``self``. The repository index built before the
+transform lets each file read them; the migrated program still prints what the original printed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from fake360 import Fake360
+
+from codemods.engine import RunOptions, run
+from codemods.findings import Status
+
+SETTINGS = """
+    import os
+
+    LMS_HOST = os.environ.get("LEARNING360_HOST", "https://app.360learning.com")
+    LMS_API = LMS_HOST + "/api/v1"
+    COMPANY = os.environ.get("LEARNING360_COMPANY")
+    API_KEY = os.environ.get("LEARNING360_API_KEY")
+    AUTH = {"company": COMPANY, "apiKey": API_KEY}
+"""
+
+FILES = {
+    "settings.py": SETTINGS,
+    "stats_from_import.py": """
+        import requests
+        from settings import LMS_API, COMPANY, API_KEY
+
+
+        def minutes(course_id, email):
+            r = requests.get(f"{LMS_API}/courses/{course_id}/stats/{email}", params={"company": COMPANY, "apiKey": API_KEY})
+            r.raise_for_status()
+            return sum(a["globalTime"] for a in r.json()["attempts"]) // 60000
+    """,
+    "stats_from_module.py": """
+        import requests
+
+        import settings
+
+
+        def count(course_id, email):
+            r = requests.get(settings.LMS_HOST + "/api/v1/courses/" + course_id + "/stats/" + email, params=settings.AUTH)
+            r.raise_for_status()
+            return len(r.json()["attempts"])
+    """,
+    "client.py": """
+        import os
+
+        import requests
+
+        class Client:
+            BASE_URL = "https://app.360learning.com"
+            STATS = "/api/v1/courses/{}/stats/{}"
+
+            def __init__(self):
+                self.auth = (("company", os.environ.get("LEARNING360_COMPANY")), ("apiKey", os.environ.get("LEARNING360_API_KEY")))
+
+            def best(self, host, course_id, email):
+                r = requests.get(host + self.STATS.format(course_id, email), params=(("company", "c"), ("apiKey", "k")))
+                return max(a.get("score", 0) for a in r.json()["attempts"])
+    """,
+    "main.py": """
+        import stats_from_import
+
+        if __name__ == "__main__":
+            print(stats_from_import.minutes("64b000000000000000000001", "ada.lovelace@example.com"))
+    """,
+}
+
+
+def _tree(root: Path) -> None:
+    for name, text in FILES.items():
+        (root / name).write_text(textwrap.dedent(text).lstrip())
+
+
+def test_urls_from_other_modules_are_read(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    result = run(RunOptions(paths=(tmp_path,), jobs=1))
+    by_path = {f.path: f for f in result.findings}
+    assert by_path["stats_from_import.py"].status is Status.REWRITE
+    assert by_path["client.py"].status is Status.REWRITE
+    migrated = {o.display_path: o.migrated.decode() for o in result.outcomes}
+    assert "list_course_stats(\n        LMS_API," in migrated["stats_from_import.py"]
+    assert "list_course_stats(\n            host," in migrated["client.py"]
+    # The host is read through the module (settings.LMS_HOST), but credentials kept in another
+    # module's dict cannot be told from other query parameters yet: left for a person.
+    assert by_path["stats_from_module.py"].status is Status.NEEDS_REVIEW
+    assert "cannot be read statically" in by_path["stats_from_module.py"].message
+
+
+def test_migrated_program_using_a_settings_module_prints_the_same(fake360: Fake360, tmp_path: Path) -> None:
+    _tree(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEARNING360_")}
+
+    def main(extra: dict[str, str]) -> str:
+        done = subprocess.run(
+            [sys.executable, "main.py"],
+            cwd=tmp_path,
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    before = main(fake360.v1_env())
+    run(RunOptions(paths=(tmp_path,), write=True, jobs=1))
+    fake360.clear_log()
+    after = main(fake360.v2_env(tmp_path / "users.sqlite3"))
+    assert after == before
+    assert len(fake360.requests_to("/api/v2/courses/stats")) >= 2
