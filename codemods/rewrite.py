@@ -19,6 +19,7 @@ from codemods.analysis import Metadata, assigned_node
 from codemods.clients import HttpCall
 from codemods.credentials import Credentials, UnreadablePairs, classify, read_pairs
 from codemods.findings import Finding, Status
+from codemods.index import TEXT, Piece, RepositoryIndex, absolute_module
 from codemods.mapping import (
     CREATED_BECOMES_COMPLETED,
     FILTER_GONE,
@@ -32,7 +33,6 @@ from codemods.mapping import (
     V2_FILTERS,
 )
 from codemods.responses import RESPONSE, Edits, ResponseFlow, Unsupported
-from codemods.index import TEXT, Piece, RepositoryIndex, absolute_module
 from codemods.urls import Hole, Part, Text, UnreadableUrl, UrlMatch, flatten, is_urljoin, match_endpoint
 
 _OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
