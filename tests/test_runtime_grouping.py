@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,21 +38,8 @@ Answer = list[dict[str, Any]]
 View = Callable[..., Answer]
 
 
-@pytest.fixture
-def cache(tmp_path: Path) -> Path:
-    return tmp_path / "cache" / "users.sqlite3"
-
-
-@pytest.fixture(autouse=True)
-def v2_environment(fake360: Fake360, cache: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The helper configured for the fake, with no token in memory."""
-    for name in (helper.ENV_COMPANY_ID, helper.ENV_USER_CACHE_TTL):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in fake360.v2_env(cache).items():
-        monkeypatch.setenv(name, value)
-    helper.clear_token_cache()
-    yield
-    helper.clear_token_cache()
+#: The helper configured for the fake (see conftest.py).
+pytestmark = pytest.mark.usefixtures("v2_environment")
 
 
 def view(name: str) -> View:

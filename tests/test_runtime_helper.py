@@ -14,7 +14,6 @@ import sqlite3
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,21 +30,8 @@ STATS = "/api/v2/courses/stats"
 USERS = "/api/v2/users"
 
 
-@pytest.fixture
-def cache(tmp_path: Path) -> Path:
-    return tmp_path / "cache" / "users.sqlite3"
-
-
-@pytest.fixture(autouse=True)
-def v2_environment(fake360: Fake360, cache: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The helper configured for the fake, with no token in memory."""
-    for name in (helper.ENV_COMPANY_ID, helper.ENV_USER_CACHE_TTL):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in fake360.v2_env(cache).items():
-        monkeypatch.setenv(name, value)
-    helper.clear_token_cache()
-    yield
-    helper.clear_token_cache()
+#: The helper configured for the fake (see conftest.py).
+pytestmark = pytest.mark.usefixtures("v2_environment")
 
 
 def v1_attempt_ids(fake: Fake360, path: str) -> list[str]:
