@@ -11,22 +11,8 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from codemods.mapping import MARKER_PREFIX, NOTE_MARKER, REVIEW_MARKER
+from codemods.mapping import NOTE_MARKER, REVIEW_MARKER
 from codemods.rewrite import Plan
-
-
-def marker_comment(reasons: Sequence[str]) -> str:
-    """The one-line review marker for the reasons given."""
-    text = "; ".join(dict.fromkeys(" ".join(r.split()) for r in reasons))
-    return f"{REVIEW_MARKER} {text}"
-
-
-def is_review_marker(line: cst.EmptyLine) -> bool:
-    return line.comment is not None and line.comment.value.startswith(REVIEW_MARKER)
-
-
-def is_marker(line: cst.EmptyLine) -> bool:
-    return line.comment is not None and line.comment.value.startswith(MARKER_PREFIX)
 
 
 class Applier(cst.CSTTransformer):
@@ -46,11 +32,10 @@ class Applier(cst.CSTTransformer):
             return updated_node.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
         if isinstance(original_node, cst.BaseStatement) and original_node in self.plan.markers:
             assert isinstance(updated_node, cst.BaseStatement)
-            updated_node = _with_marker(updated_node, marker_comment(self.plan.markers[original_node]))
+            updated_node = _with_marker(updated_node, REVIEW_MARKER, self.plan.markers[original_node])
         if isinstance(original_node, cst.BaseStatement) and original_node in self.plan.notes:
             assert isinstance(updated_node, cst.BaseStatement)
-            note = f"{NOTE_MARKER} " + "; ".join(self.plan.notes[original_node])
-            updated_node = _with_marker(updated_node, note)
+            updated_node = _with_marker(updated_node, NOTE_MARKER, self.plan.notes[original_node])
         if isinstance(original_node, cst.With) and original_node in edits.unwrap_with:
             assert isinstance(updated_node, cst.With)
             return _unwrap_with(updated_node, edits.unwrap_with[original_node])
@@ -60,15 +45,16 @@ class Applier(cst.CSTTransformer):
         return updated_node
 
 
-def _with_marker(statement: cst.BaseStatement, comment: str) -> cst.BaseStatement:
-    """The statement with the marker comment above it, in place of an older marker of the same kind."""
-    kind = comment.split(":", 2)[1]
+def _with_marker(statement: cst.BaseStatement, marker: str, reasons: Sequence[str]) -> cst.BaseStatement:
+    """The statement with a one-line ``marker`` comment above it giving the reasons, in place of an
+    older comment with the same marker."""
+    text = "; ".join(dict.fromkeys(" ".join(r.split()) for r in reasons))
     lines = [
         line
         for line in getattr(statement, "leading_lines", ())
-        if not (is_marker(line) and line.comment is not None and line.comment.value.split(":", 2)[1] == kind)
+        if line.comment is None or not line.comment.value.startswith(marker)
     ]
-    lines.append(cst.EmptyLine(comment=cst.Comment(comment)))
+    lines.append(cst.EmptyLine(comment=cst.Comment(f"{marker} {text}")))
     return statement.with_changes(leading_lines=lines)
 
 

@@ -42,10 +42,6 @@ class SourceResult:
     source: bytes
     findings: tuple[Finding, ...]
 
-    @property
-    def sites(self) -> int:
-        return len(self.findings)
-
 
 @dataclass(frozen=True)
 class FileOutcome:

@@ -54,6 +54,10 @@ USER_STATS: Final = Shape(
 )
 
 
+#: The key of the v1 getUserCourseStats envelope, gone in v2 (the answer is the list itself).
+ATTEMPTS_KEY: Final = "attempts"
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """One v1 course-statistics endpoint and what it becomes in v2."""
@@ -85,7 +89,7 @@ ENDPOINTS: Final[Mapping[str, Endpoint]] = MappingProxyType(
             user_parameters=frozenset({"userEmail"}),
             helper="list_course_stats",
             response=ATTEMPTS,
-            envelope="attempts",
+            envelope=ATTEMPTS_KEY,
             summary="the answer is the list of attempts itself",
         ),
         "getCourseStats": Endpoint(
@@ -181,9 +185,6 @@ ATTEMPT_FIELD_RENAMES: Final[Mapping[str, str]] = MappingProxyType(
 
 #: Every field a v1 attempt can carry.
 V1_ATTEMPT_FIELDS: Final = frozenset({"_id", "progress", "score", "completedAt", *ATTEMPT_FIELD_RENAMES})
-
-#: The key of the v1 getUserCourseStats envelope, gone in v2 (the answer is the list itself).
-ATTEMPTS_KEY: Final = "attempts"
 
 #: v1 credentials sent as query parameters.
 V1_CREDENTIAL_PARAMS: Final = frozenset({"company", "apiKey"})

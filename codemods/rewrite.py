@@ -160,12 +160,11 @@ class Planner:
             if value is not None:
                 return value
             statement = assigned_node(referent)
-            if isinstance(statement, cst.ImportFrom) and not isinstance(statement.names, cst.ImportStar):
-                for alias in statement.names:
-                    if (alias.evaluated_alias or alias.evaluated_name) == node.value:
-                        source = cst.Module([]).code_for_node(statement.module) if statement.module else None
-                        module = absolute_module(self.module, len(statement.relative), source)
-                        return _pieces(self.index.lookup(module, alias.evaluated_name)) if module else None
+            if isinstance(statement, cst.ImportFrom):
+                for alias in _aliases_binding(statement, node.value):
+                    source = cst.Module([]).code_for_node(statement.module) if statement.module else None
+                    module = absolute_module(self.module, len(statement.relative), source)
+                    return _pieces(self.index.lookup(module, alias.evaluated_name)) if module else None
             return None
         owner = node.value
         if isinstance(owner, cst.Name):
@@ -177,9 +176,10 @@ class Planner:
             for referent in self.meta.referents(owner) or ():
                 statement = assigned_node(referent)
                 if isinstance(statement, cst.Import):
-                    for alias in statement.names:
-                        if (alias.evaluated_alias or alias.evaluated_name) == owner.value:
-                            return _pieces(self.index.lookup(alias.evaluated_name, node.attr.value))
+                    for alias in _aliases_binding(statement, owner.value):
+                        # ``import a.b`` binds ``a`` (``a.X`` is of ``a``); ``import a.b as m`` binds ``a.b``.
+                        module = alias.evaluated_name if alias.asname else owner.value
+                        return _pieces(self.index.lookup(module, node.attr.value))
         return None
 
     def _replace_call(
@@ -443,23 +443,26 @@ def _pieces(pieces: tuple[Piece, ...] | None) -> tuple[Part, ...] | None:
     return tuple(parts)
 
 
+def _aliases_binding(statement: cst.Import | cst.ImportFrom, name: str) -> list[cst.ImportAlias]:
+    """The names of an import statement that bind ``name`` (``import a.b`` binds ``a``)."""
+    if isinstance(statement.names, cst.ImportStar):
+        return []
+    dotted = isinstance(statement, cst.Import)
+    return [
+        alias
+        for alias in statement.names
+        if (alias.evaluated_alias or (alias.evaluated_name.split(".")[0] if dotted else alias.evaluated_name))
+        == name
+    ]
+
+
 def _import_entries(node: cst.CSTNode | None, name: str) -> set[tuple[str, str | None, str | None]]:
     """The (module, name, asname) entries of an import statement that bind ``name``."""
-    code = cst.Module([]).code_for_node
     if isinstance(node, cst.Import):
-        return {
-            (alias.evaluated_name, None, alias.evaluated_alias)
-            for alias in node.names
-            if (alias.evaluated_alias or alias.evaluated_name).split(".")[0] == name
-        }
+        return {(a.evaluated_name, None, a.evaluated_alias) for a in _aliases_binding(node, name)}
     if isinstance(node, cst.ImportFrom) and node.module is not None and not node.relative:
-        if isinstance(node.names, cst.ImportStar):
-            return set()
-        return {
-            (code(node.module), alias.evaluated_name, alias.evaluated_alias)
-            for alias in node.names
-            if (alias.evaluated_alias or alias.evaluated_name) == name
-        }
+        module = cst.Module([]).code_for_node(node.module)
+        return {(module, a.evaluated_name, a.evaluated_alias) for a in _aliases_binding(node, name)}
     return set()
 
 

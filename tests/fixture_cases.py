@@ -45,6 +45,4 @@ class Case:
 
 
 def cases() -> list[Case]:
-    return [
-        Case(p.parent) for p in sorted(FIXTURES.glob("*/*/before.py")) if p.parent.parent.name != "demo_repo"
-    ]
+    return [Case(p.parent) for p in sorted(FIXTURES.glob("*/*/before.py"))]
