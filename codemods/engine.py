@@ -130,6 +130,7 @@ def _process(task: _Task, setup: TransformSetup) -> _Done:
             original=snapshot.data,
             migrated=result.source,
             findings=result.findings,
+            secrets=result.secrets,
         )
     return _Done(task.index, outcome, snapshot.mtime_ns, snapshot.size, snapshot.mode)
 
@@ -205,6 +206,7 @@ def _write(done: _Done, outcome: FileOutcome) -> FileOutcome:
             original=outcome.original,
             migrated=outcome.migrated,
             findings=outcome.findings,
+            secrets=outcome.secrets,
             error=e.reason,
         )
     return FileOutcome(
@@ -213,6 +215,7 @@ def _write(done: _Done, outcome: FileOutcome) -> FileOutcome:
         original=outcome.original,
         migrated=outcome.migrated,
         findings=outcome.findings,
+        secrets=outcome.secrets,
         written=True,
     )
 

@@ -15,6 +15,8 @@ class Status(str, enum.Enum):
 
     REWRITE = "rewrite"
     NEEDS_REVIEW = "needs_review"
+    #: A person accepted the site with ``# migrate-360learning: ignore[<reason>]``; not outstanding.
+    SUPPRESSED = "suppressed"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class SourceResult:
 
     source: bytes
     findings: tuple[Finding, ...]
+    #: Literal credential values (v1 API keys) seen in the module: reports print them redacted.
+    secrets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ class FileOutcome:
     error: str | None = None
     #: True when the file was written back (``apply`` only).
     written: bool = False
+    #: Literal credential values seen in the file (see ``SourceResult.secrets``).
+    secrets: tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:

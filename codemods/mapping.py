@@ -210,6 +210,8 @@ DEFAULT_HELPER_FILE: Final = "learning360_v2.py"
 MARKER_PREFIX: Final = "# migrate-360learning:"
 REVIEW_MARKER: Final = MARKER_PREFIX + " review:"
 NOTE_MARKER: Final = MARKER_PREFIX + " note:"
+#: ``# migrate-360learning: ignore[<reason>]`` on a site's statement: a person accepted it as it is.
+IGNORE_MARKER: Final = MARKER_PREFIX + " ignore["
 
 
 @dataclass(frozen=True)
@@ -232,5 +234,9 @@ RULES: Final[Mapping[str, Rule]] = MappingProxyType(
         "filter-meaning-changed": Rule(
             "L360002", "rewritten; a date filter now applies to the completion date"
         ),
+        "hard-coded-api-key": Rule(
+            "L360200", "a v1 API key is written in the code: revoke it and keep credentials out of code"
+        ),
+        "suppressed": Rule("L360300", "a person accepted this site as it is (ignore marker)"),
     }
 )
