@@ -190,6 +190,8 @@ V1_ATTEMPT_FIELDS: Final = frozenset({"_id", "progress", "score", "completedAt",
 V1_CREDENTIAL_PARAMS: Final = frozenset({"company", "apiKey"})
 #: v1 credentials sent as headers (compared case-insensitively, so stored lower-case).
 V1_CREDENTIAL_HEADERS: Final = frozenset({"x-company-id", "x-apikey"})
+#: Credential names whose literal value is a secret (compared in lower case): reports never print it.
+V1_SECRET_NAMES: Final = frozenset({"apikey", "x-apikey"})
 #: Headers of a v1 call that the helper replaces by its own (compared lower-case).
 V1_REPLACED_HEADERS: Final = frozenset({"authorization", "accept", "content-type"})
 #: The keyword arguments of an HTTP call that carry credentials, query parameters and headers.

@@ -25,12 +25,14 @@ from codemods.mapping import (
     FILTER_GONE,
     HEADERS_ARGUMENT,
     HELPER_RESOLVE_FUNCTION,
+    IGNORE_MARKER,
     PARAMS_ARGUMENT,
     PASSED_THROUGH_ARGUMENTS,
     RULES,
     V1_QUERY_FILTERS,
     V2_COURSE_STATS_PATH,
     V2_FILTERS,
+    V1_SECRET_NAMES,
 )
 from codemods.responses import RESPONSE, Edits, ResponseFlow, Unsupported
 from codemods.urls import Hole, Part, Text, UnreadableUrl, UrlMatch, flatten, is_urljoin, match_endpoint
@@ -59,6 +61,8 @@ class Plan:
     #: Statement → notes for the reviewer of a rewrite (a filter whose meaning changed).
     notes: dict[cst.BaseStatement, list[str]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    #: Literal v1 API keys written in the module, for reports to redact.
+    secrets: set[str] = field(default_factory=set)
 
     @property
     def rewrites(self) -> int:
@@ -113,6 +117,9 @@ class Planner:
                 self._review(http, match.endpoint.name, review)
             return
         if not (match.is_360learning or credentials.found):
+            return
+        self._hard_coded_keys(http, match)
+        if self._suppressed(http, match.endpoint.name):
             return
         try:
             edits = Edits()
@@ -289,6 +296,8 @@ class Planner:
             self.plan.edits.remove.add(statement)
 
     def _review(self, http: HttpCall, endpoint: str, review: _Review) -> None:
+        if self._suppressed(http, endpoint):
+            return
         line, column = self.meta.position(http.call)
         self.plan.findings.append(
             Finding(
@@ -297,6 +306,54 @@ class Planner:
         )
         statement = self.meta.statement(http.call)
         self.plan.markers.setdefault(statement, []).append(review.reason)
+
+    def _suppressed(self, http: HttpCall, endpoint: str) -> bool:
+        """A site a person accepted with ``# migrate-360learning: ignore[<reason>]`` on its statement (the
+        line above it, or at the end of its line): reported as ``suppressed``, left as it is."""
+        reason = _ignore_reason(self.meta.statement(http.call))
+        if reason is None:
+            return False
+        line, column = self.meta.position(http.call)
+        message = f"accepted as it is: {reason}" if reason else "accepted as it is (no reason given)"
+        self.plan.findings.append(
+            Finding(self.display_path, line, column, endpoint, Status.SUPPRESSED, "suppressed", message)
+        )
+        return True
+
+    def _hard_coded_keys(self, http: HttpCall, match: UrlMatch) -> None:
+        """Report each v1 API key written in the code of a site (in the call, or in a constant it reads);
+        its value is kept in ``plan.secrets`` so that no report prints it."""
+        pairs: dict[str, cst.BaseExpression] = dict(match.query)
+        for argument in (PARAMS_ARGUMENT, HEADERS_ARGUMENT):
+            if argument in http.arguments:
+                try:
+                    pairs.update(read_pairs(http.arguments[argument], self.meta.single_value))
+                except UnreadablePairs:
+                    continue
+        for name, value in pairs.items():
+            if name.lower() not in V1_SECRET_NAMES:
+                continue
+            if isinstance(value, cst.Name):
+                value = self.meta.single_value(value) or value
+            if not isinstance(value, cst.SimpleString):
+                continue
+            secret = value.evaluated_value
+            if not isinstance(secret, str) or not secret.strip() or secret in self.plan.secrets:
+                continue
+            self.plan.secrets.add(secret)
+            line, column = self.meta.position(value)
+            self.plan.findings.append(
+                Finding(
+                    self.display_path,
+                    line,
+                    column,
+                    match.endpoint.name,
+                    Status.NEEDS_REVIEW,
+                    "hard-coded-api-key",
+                    f"a v1 API key is written in the code ({name}): revoke it in 360Learning, since it "
+                    "stays in the repository's history; v2 credentials are read from the environment",
+                )
+            )
 
     def _credentials(
         self, http: HttpCall, match: UrlMatch
@@ -425,6 +482,20 @@ class Planner:
             ):
                 return True
         return False
+
+
+def _ignore_reason(statement: cst.BaseStatement) -> str | None:
+    """The reason of an ignore marker on the statement, or ``None`` when it has none."""
+    comments = [line.comment for line in statement.leading_lines if line.comment is not None]
+    if isinstance(statement, cst.SimpleStatementLine) and statement.trailing_whitespace.comment:
+        comments.append(statement.trailing_whitespace.comment)
+    for comment in comments:
+        text = comment.value
+        start = text.find(IGNORE_MARKER)
+        if start >= 0:
+            reason, closed, _ = text[start + len(IGNORE_MARKER) :].partition("]")
+            return reason.strip() if closed else reason.strip().rstrip("]")
+    return None
 
 
 def _pieces(pieces: tuple[Piece, ...] | None) -> tuple[Part, ...] | None:

@@ -97,4 +97,8 @@ def migrate_source(source: bytes, *, display_path: str, options: TransformOption
         else:
             AddImportsVisitor.add_needed_import(context, name)
         migrated = AddImportsVisitor(context).transform_module(migrated)
-    return SourceResult(source=migrated.bytes, findings=tuple(plan.findings))
+    return SourceResult(
+        source=migrated.bytes,
+        findings=tuple(sorted(plan.findings, key=lambda f: (f.line, f.column))),
+        secrets=tuple(sorted(plan.secrets)),
+    )
