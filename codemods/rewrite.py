@@ -30,9 +30,9 @@ from codemods.mapping import (
     PASSED_THROUGH_ARGUMENTS,
     RULES,
     V1_QUERY_FILTERS,
+    V1_SECRET_NAMES,
     V2_COURSE_STATS_PATH,
     V2_FILTERS,
-    V1_SECRET_NAMES,
 )
 from codemods.responses import RESPONSE, Edits, ResponseFlow, Unsupported
 from codemods.urls import Hole, Part, Text, UnreadableUrl, UrlMatch, flatten, is_urljoin, match_endpoint
