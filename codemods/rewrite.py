@@ -9,6 +9,7 @@ safely, the site keeps its code, gets a marker comment and a ``needs_review`` fi
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -486,11 +487,12 @@ class Planner:
 
 def _ignore_reason(statement: cst.BaseStatement) -> str | None:
     """The reason of an ignore marker on the statement, or ``None`` when it has none."""
-    comments = [line.comment for line in statement.leading_lines if line.comment is not None]
+    leading: Sequence[cst.EmptyLine] = getattr(statement, "leading_lines", ())
+    comments = [line.comment for line in leading if line.comment is not None]
     if isinstance(statement, cst.SimpleStatementLine) and statement.trailing_whitespace.comment:
         comments.append(statement.trailing_whitespace.comment)
     for comment in comments:
-        text = comment.value
+        text: str = comment.value
         start = text.find(IGNORE_MARKER)
         if start >= 0:
             reason, closed, _ = text[start + len(IGNORE_MARKER) :].partition("]")
