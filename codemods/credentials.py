@@ -20,19 +20,23 @@ class UnreadablePairs(Exception):
     """Query parameters or headers that cannot be read statically."""
 
 
-Resolve = Callable[[cst.Name], "cst.BaseExpression | None"]
+Resolve = Callable[["cst.Name | cst.Attribute"], "cst.BaseExpression | None"]
 
 
 def read_pairs(expr: cst.BaseExpression, resolve: Resolve) -> dict[str, cst.BaseExpression]:
-    """The keys and values of a dict literal, a tuple or list of pairs, or ``dict(k=v)``."""
+    """The keys and values of a dict literal, a tuple or list of pairs, or ``dict(k=v)``; a name or an
+    attribute (``self.auth``) is read through ``resolve``."""
     if isinstance(expr, cst.Name):
         value = resolve(expr)
         if value is None:
             raise UnreadablePairs(f"{expr.value} cannot be read statically")
         return read_pairs(value, resolve)
     if isinstance(expr, cst.Attribute):
-        name = cst.Module([]).code_for_node(expr)
-        raise UnreadablePairs(f"{name} (another module's or object's value) cannot be read statically")
+        value = resolve(expr)
+        if value is None:
+            name = cst.Module([]).code_for_node(expr)
+            raise UnreadablePairs(f"{name} (another module's or object's value) cannot be read statically")
+        return read_pairs(value, resolve)
     if isinstance(expr, cst.Dict):
         out: dict[str, cst.BaseExpression] = {}
         for element in expr.elements:

@@ -11,9 +11,10 @@ display path, so the number of workers never changes the output. Nothing here pr
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final
@@ -25,6 +26,7 @@ from codemods.index import RepositoryIndex, build_index, module_name
 from codemods.mapping import DEFAULT_HELPER_FILE
 from codemods.prefilter import may_contain_site
 from codemods.transform import SourceError, TransformOptions, migrate_source
+from codemods.wrappers import Export, WrapperState, blocked_reason
 
 #: Below this many files a process pool costs more than it saves.
 MIN_FILES_FOR_POOL: Final = 8
@@ -44,6 +46,15 @@ class RunOptions:
     helper_module: Path | None = None
     #: ``apply`` writes files and the helper module; every other command writes nothing.
     write: bool = False
+    # -- settings (``--host``, ``--changed-since``, ``[tool.migrate-360learning]``) --
+    #: Hosts of 360Learning besides those the tool knows.
+    hosts: tuple[str, ...] = ()
+    #: (qualified name of a function or method, the v1 operation it performs).
+    wrappers: tuple[tuple[str, str], ...] = ()
+    #: (constant of the helper module, e.g. ``ENV_CLIENT_ID``; the environment variable it names).
+    helper_env: tuple[tuple[str, str], ...] = ()
+    #: When set, only these files (real paths) are transformed; the index still reads every file found.
+    transform_only: frozenset[Path] | None = None
 
 
 @dataclass(frozen=True)
@@ -64,14 +75,35 @@ class TransformSetup:
     index: RepositoryIndex = field(default_factory=RepositoryIndex)
     #: ``index.needles()``, computed once.
     needles: frozenset[tuple[bytes, bytes]] = frozenset()
+    #: See ``RunOptions``.
+    hosts: tuple[str, ...] = ()
+    wrappers: tuple[tuple[str, str], ...] = ()
+    #: The wrappers known so far (``codemods.wrappers``), and whether the pre-filter runs: the files
+    #: re-read for wrappers' callers need not mention any v1 path.
+    wrapper_state: WrapperState = field(default_factory=WrapperState)
+    prefilter: bool = True
 
     @classmethod
-    def of(cls, helper_module: str, index: RepositoryIndex) -> TransformSetup:
-        return cls(helper_module, index, index.needles())
+    def of(
+        cls,
+        helper_module: str,
+        index: RepositoryIndex,
+        *,
+        hosts: tuple[str, ...] = (),
+        wrappers: tuple[tuple[str, str], ...] = (),
+    ) -> TransformSetup:
+        return cls(helper_module, index, index.needles(), hosts, wrappers)
 
     def options(self, module: str) -> TransformOptions:
         """The options of the transform of one file, the module named ``module``."""
-        return TransformOptions(helper_module=self.helper_module, index=self.index, module=module)
+        return TransformOptions(
+            helper_module=self.helper_module,
+            index=self.index,
+            module=module,
+            hosts=self.hosts,
+            wrappers=self.wrappers,
+            wrapper_state=self.wrapper_state,
+        )
 
 
 #: The run's ``TransformSetup`` in a worker process, set by the pool's initializer.
@@ -104,7 +136,7 @@ def _process(task: _Task, setup: TransformSetup) -> _Done:
         snapshot = read_source(Path(task.path))
     except FileError as e:
         return _Done(task.index, FileOutcome(task.path, task.display_path, error=e.reason))
-    if not may_contain_site(snapshot.data, setup.needles):
+    if setup.prefilter and not may_contain_site(snapshot.data, setup.needles):
         return _Done(task.index, None)
     error: str | None = None
     try:
@@ -131,6 +163,8 @@ def _process(task: _Task, setup: TransformSetup) -> _Done:
             migrated=result.source,
             findings=result.findings,
             secrets=result.secrets,
+            exports=result.exports,
+            uses=result.uses,
         )
     return _Done(task.index, outcome, snapshot.mtime_ns, snapshot.size, snapshot.mode)
 
@@ -248,14 +282,44 @@ def _helper_display(path: Path, options: RunOptions) -> str:
         return path.as_posix()
 
 
-def helper_source() -> bytes:
-    """The helper module the tool ships, as bytes."""
-    return resources.files("codemods.runtime").joinpath(DEFAULT_HELPER_FILE).read_bytes()
+class HelperSourceError(Exception):
+    """The shipped helper module cannot be given the configured environment variable names."""
 
 
-def helper_outcome(path: Path, *, display_path: str, module: str, write: bool) -> HelperOutcome:
+#: ``ENV_CLIENT_ID``…: the helper's constants that name an environment variable, and such a name.
+_ENV_CONSTANT = re.compile(r"ENV_[A-Z_]+", re.ASCII)
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
+
+
+def with_env_names(source: bytes, env: Sequence[tuple[str, str]]) -> bytes:
+    """``source`` with each ``CONSTANT = "NAME"`` line of ``env`` naming the given variable instead.
+
+    Raises ``HelperSourceError`` when a name is not a valid variable name or the line is not there.
+    """
+    for constant, name in env:
+        if not _ENV_CONSTANT.fullmatch(constant) or not _ENV_NAME.fullmatch(name):
+            raise HelperSourceError(f"cannot set {constant} to {name!r}: not an environment variable name")
+        line = re.compile(rb"^" + constant.encode() + rb' = "([A-Za-z0-9_]*)"$', re.MULTILINE)
+        found = line.findall(source)
+        if len(found) != 1:
+            raise HelperSourceError(f'the helper module has no line {constant} = "…" to set to {name}')
+        source = line.sub(f'{constant} = "{name}"'.encode(), source)
+        # The module's documentation names the variable as ``NAME``: it follows.
+        source = source.replace(b"``" + found[0] + b"``", f"``{name}``".encode())
+    return source
+
+
+def helper_source(env: Sequence[tuple[str, str]] = ()) -> bytes:
+    """The helper module the tool ships, as bytes, reading the environment variables ``env`` names."""
+    return with_env_names(resources.files("codemods.runtime").joinpath(DEFAULT_HELPER_FILE).read_bytes(), env)
+
+
+def helper_outcome(
+    path: Path, *, display_path: str, module: str, write: bool, env: Sequence[tuple[str, str]] = ()
+) -> HelperOutcome:
     """Compare the helper module at ``path`` with the shipped one; create it when ``write`` and absent.
 
+    ``env``: (constant, environment variable) pairs the generated helper reads (see ``with_env_names``).
     An existing file is never replaced: when it differs, the outcome says so in ``error``.
     """
 
@@ -263,9 +327,11 @@ def helper_outcome(path: Path, *, display_path: str, module: str, write: bool) -
         return HelperOutcome(str(path), display_path, content, existing, module, **result)
 
     try:
-        content = helper_source()
+        content = helper_source(env)
     except (OSError, ModuleNotFoundError) as e:
         return outcome(b"", None, error=_one_line(f"the helper module is not installed: {e}"))
+    except HelperSourceError as e:
+        return outcome(b"", None, error=str(e))
     existing: bytes | None = None
     if os.path.lexists(path):
         try:
@@ -291,6 +357,68 @@ def _is_helper(candidate: Candidate, helper: Path) -> bool:
     return os.path.realpath(candidate.path) == os.path.realpath(helper)
 
 
+def _transformed(candidates: Sequence[Candidate], only: frozenset[Path] | None) -> list[int]:
+    """The positions of the candidates to transform: all, or those whose real path is in ``only``."""
+    return [i for i, c in enumerate(candidates) if only is None or Path(os.path.realpath(c.path)) in only]
+
+
+#: Rounds of wrapper resolution before the engine stops (each round only re-reads the files involved).
+MAX_WRAPPER_ROUNDS: Final = 6
+
+
+def _exports(done: Iterable[_Done]) -> tuple[Export, ...]:
+    found = {e for d in done if d.outcome is not None and d.outcome.error is None for e in d.outcome.exports}
+    return tuple(sorted(found, key=lambda e: e.qualified_name))
+
+
+def _mentions(task: _Task, done: _Done | None, names: Sequence[bytes]) -> bool:
+    data = done.outcome.original if done is not None and done.outcome is not None else None
+    if data is None:
+        try:
+            data = Path(task.path).read_bytes()
+        except OSError:
+            return False
+    return any(name in data for name in names)
+
+
+def _settle_wrappers(
+    done: list[_Done], tasks: list[_Task], setup: TransformSetup, jobs: int
+) -> list[_Done]:
+    """Migrate the wrappers the first pass exported together with their callers, in rounds.
+
+    Each round re-transforms the files that mention an exported wrapper, knowing every export and the
+    wrappers blocked so far; a wrapper with a caller that cannot be adapted is blocked, and the rounds go
+    on until the exports and the blocked wrappers no longer change (see ``codemods.wrappers``).
+    """
+    by_index = {d.index: d for d in done}
+    blocked: dict[str, str] = {}
+    involved: set[int] = set()
+    exports = _exports(by_index.values())
+    for _ in range(MAX_WRAPPER_ROUNDS):
+        if not exports:
+            break
+        names = sorted({e.name.encode() for e in exports})
+        involved |= {t.index for t in tasks if _mentions(t, by_index.get(t.index), names)}
+        state = WrapperState(True, exports, dict(blocked), setup.wrapper_state.declared)
+        again = [t for t in tasks if t.index in involved]
+        for d in _transform_all(again, replace(setup, wrapper_state=state, prefilter=False), jobs, None):
+            by_index[d.index] = d
+        now = _exports(by_index.values())
+        by_name = {e.qualified_name: e for e in now}
+        newly = {
+            use.qualified_name: blocked_reason(by_name[use.qualified_name], use)
+            for d in sorted(by_index.values(), key=lambda d: d.index)
+            if d.outcome is not None and d.outcome.error is None
+            for use in d.outcome.uses
+            if use.problem is not None and use.qualified_name in by_name and use.qualified_name not in blocked
+        }
+        if not newly and now == exports:
+            break
+        blocked.update(newly)
+        exports = now
+    return list(by_index.values())
+
+
 def run(options: RunOptions, progress: Callable[[int, int], None] | None = None) -> RunResult:
     """Migrate every Python file under ``options.paths``; never raises for one bad file.
 
@@ -304,14 +432,15 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
     candidates = [c for c in found.files if not _is_helper(c, helper_at)]
     modules = [module_name(c.path, c.root) for c in candidates]
     index = build_index([(c.path, name) for c, name in zip(candidates, modules, strict=True)])
-    tasks = [
-        _Task(i, str(c.path), c.display_path, name)
-        for i, (c, name) in enumerate(zip(candidates, modules, strict=True))
-    ]
+    chosen = _transformed(candidates, options.transform_only)
+    tasks = [_Task(i, str(candidates[i].path), candidates[i].display_path, modules[i]) for i in chosen]
     jobs = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
-    done = sorted(
-        _transform_all(tasks, TransformSetup.of(module, index), jobs, progress), key=lambda d: d.index
-    )
+    setup = TransformSetup.of(module, index, hosts=options.hosts, wrappers=options.wrappers)
+    # Wrappers are followed into their callers only over whole directories, where the callers are.
+    setup = replace(setup, wrapper_state=WrapperState(enabled=all(p.is_dir() for p in options.paths)))
+    done = _transform_all(tasks, setup, jobs, progress)
+    every_file = [_Task(i, str(c.path), c.display_path, modules[i]) for i, c in enumerate(candidates)]
+    done = sorted(_settle_wrappers(done, every_file, setup, jobs), key=lambda d: d.index)
     outcomes: list[FileOutcome] = []
     for d in done:
         if d.outcome is not None:
@@ -319,8 +448,9 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
     needs_helper = any(f.status is Status.REWRITE for o in outcomes if o.error is None for f in o.findings)
     return RunResult(
         outcomes=tuple(outcomes),
-        files_scanned=len(candidates),
-        files_excluded=found.excluded,
+        files_scanned=len(tasks),
+        # Files not changed since --changed-since's revision count as excluded.
+        files_excluded=found.excluded + len(candidates) - len(tasks),
         files_skipped_by_filter=len(done) - len(outcomes),
         helper=(
             helper_outcome(
@@ -328,6 +458,7 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
                 display_path=_helper_display(helper_at, options),
                 module=module,
                 write=options.write,
+                env=options.helper_env,
             )
             if needs_helper
             else None

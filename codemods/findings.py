@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from codemods.wrappers import Export, Use
+
 
 class Status(str, enum.Enum):
     """What became of one v1 call site."""
@@ -45,6 +47,9 @@ class SourceResult:
     findings: tuple[Finding, ...]
     #: Literal credential values (v1 API keys) seen in the module: reports print them redacted.
     secrets: tuple[str, ...] = ()
+    #: Wrappers the module defines and migrates, and the calls of other modules' wrappers it makes.
+    exports: tuple[Export, ...] = ()
+    uses: tuple[Use, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,9 @@ class FileOutcome:
     written: bool = False
     #: Literal credential values seen in the file (see ``SourceResult.secrets``).
     secrets: tuple[str, ...] = ()
+    #: See ``SourceResult``.
+    exports: tuple[Export, ...] = ()
+    uses: tuple[Use, ...] = ()
 
     @property
     def changed(self) -> bool:

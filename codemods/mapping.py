@@ -216,6 +216,10 @@ NOTE_MARKER: Final = MARKER_PREFIX + " note:"
 IGNORE_MARKER: Final = MARKER_PREFIX + " ignore["
 
 
+#: The rule of a caller of a migrated wrapper whose reads were adapted.
+WRAPPER_CALLER: Final = "wrapper-caller"
+
+
 @dataclass(frozen=True)
 class Rule:
     """A kind of change or of problem, with a stable id for reports and CI."""
@@ -235,6 +239,9 @@ RULES: Final[Mapping[str, Rule]] = MappingProxyType(
         "data-gone-in-v2": Rule("L360105", "the code reads data that v2 course statistics do not carry"),
         "filter-meaning-changed": Rule(
             "L360002", "rewritten; a date filter now applies to the completion date"
+        ),
+        WRAPPER_CALLER: Rule(
+            "L360003", "code that reads a migrated wrapper's result adapted to the v2 answer"
         ),
         "hard-coded-api-key": Rule(
             "L360200", "a v1 API key is written in the code: revoke it and keep credentials out of code"

@@ -21,6 +21,7 @@ import libcst as cst
 
 from codemods.analysis import AmbiguousRead, Metadata
 from codemods.mapping import ATTEMPT_FIELD_RENAMES, Endpoint, Shape
+from codemods.wrappers import WRAPPER_NAMES, Export, WrapperState, shape_path
 
 #: The HTTP response, and the JSON payload of an answer with a v1 envelope, before they become data.
 RESPONSE = Shape("response", "the response")
@@ -47,6 +48,10 @@ class Edits:
     #: ``with client.get(…) as r:`` → ``r = <helper call>`` followed by the body.
     unwrap_with: dict[cst.With, cst.SimpleStatementLine] = field(default_factory=dict)
 
+    @property
+    def empty(self) -> bool:
+        return not (self.replace or self.remove or self.unwrap or self.unwrap_with)
+
     def merge(self, other: Edits) -> None:
         self.replace.update(other.replace)
         self.remove |= other.remove
@@ -65,13 +70,28 @@ _SAME_ITEMS = frozenset({"list", "sorted", "reversed", "tuple"})
 _ONE_ITEM = frozenset({"max", "min"})
 
 
+@dataclass
+class Returns:
+    """What following a value out of the function that returns it needs (see ``codemods.wrappers``)."""
+
+    #: The dotted name of the module, and the path findings give it.
+    module: str
+    path: str
+    state: WrapperState = field(default_factory=WrapperState)
+    #: The wrappers this module exports, found while following values.
+    exports: list[Export] = field(default_factory=list)
+
+
 class ResponseFlow:
     """Follows one rewritten call's value through the code and records the edits that adapt it."""
 
-    def __init__(self, meta: Metadata, edits: Edits, endpoint: Endpoint) -> None:
+    def __init__(
+        self, meta: Metadata, edits: Edits, endpoint: Endpoint, returns: Returns | None = None
+    ) -> None:
         self.meta = meta
         self.edits = edits
         self.endpoint = endpoint
+        self.returns = returns or Returns("", "")
         self._seen: set[cst.CSTNode] = set()
 
     def follow(self, node: cst.BaseExpression, kind: Shape) -> None:
@@ -92,7 +112,7 @@ class ResponseFlow:
             # ``await f()`` where ``f`` returns followed data: the awaited value is that data.
             self.follow(parent, kind)
             return
-        if isinstance(parent, cst.Return) and kind.kind in ("list", "record", "attempt"):
+        if isinstance(parent, cst.Return):
             self._returned(parent, kind)
             return
         handler = {
@@ -314,21 +334,54 @@ class ResponseFlow:
         return False
 
     def _returned(self, statement: cst.Return, kind: Shape) -> None:
-        """A value returned by a function of this module is followed into every call of the function.
+        """A value returned by a function is followed into every call of the function.
 
-        Only when every use of the function in the module is a direct call, and the function cannot be
-        called from elsewhere unseen: it is private (``_name``) or the module is a script.
+        Calls in this module are followed here: direct calls of a function, ``self.name(…)`` calls of a
+        method inside its class. When the function can be called from elsewhere (it is public and the
+        module is not a script, or it is a method), it is also *exported* for the engine to adapt its
+        callers in every module, or to block it when one of them cannot be adapted.
         """
         function = next((a for a in self.meta.ancestors(statement) if isinstance(a, cst.FunctionDef)), None)
-        if function is None or any(
-            isinstance(a, (cst.FunctionDef, cst.ClassDef)) for a in self.meta.ancestors(function)
-        ):
+        owners = [
+            a
+            for a in self.meta.ancestors(function or statement)
+            if isinstance(a, (cst.FunctionDef, cst.ClassDef))
+        ]
+        if function is None or len(owners) > 1 or (owners and isinstance(owners[0], cst.FunctionDef)):
             raise Unsupported(f"{kind.label} is returned, so its readers elsewhere cannot be adapted")
+        cls = owners[0] if owners else None
+        assert cls is None or isinstance(cls, cst.ClassDef)
         name = function.name.value
-        if not (name.startswith("_") or self.meta.is_script):
+        label = f"{cls.name.value}.{name}" if cls is not None else name
+        qualified = ".".join(p for p in (self.returns.module, label) if p)
+        state = self.returns.state
+        if qualified in state.blocked:
+            raise Unsupported(state.blocked[qualified])
+        if cls is None:
+            self._calls_of_function(function, kind)
+            if name.startswith("_") or self.meta.is_script:
+                return
+        else:
+            self._calls_of_method(cls, name, kind)
+        if not state.enabled:
             raise Unsupported(
-                f"{kind.label} is returned by {name}(), which other modules may call: adapt its callers"
+                f"{kind.label} is returned by {label}(), which other modules may call: adapt its callers"
             )
+        if cls is not None and name not in WRAPPER_NAMES and qualified not in state.declared:
+            raise Unsupported(
+                f"{kind.label} is returned by {label}(), whose callers cannot be found by its name: "
+                "declare it under [tool.migrate-360learning] wrappers"
+            )
+        path = shape_path(self.endpoint, kind, RESPONSE, PAYLOAD)
+        if path is None:
+            raise Unsupported(f"{kind.label} is returned by {label}(), and is not part of the v1 answer")
+        line, _ = self.meta.position(function)
+        export = Export(qualified, self.endpoint.name, path, cls is not None, self.returns.path, line)
+        if export not in self.returns.exports:
+            self.returns.exports.append(export)
+
+    def _calls_of_function(self, function: cst.FunctionDef, kind: Shape) -> None:
+        name = function.name.value
         binding = self.meta.binding(function.name)
         if binding is None:
             raise Unsupported(f"{kind.label} is returned by {name}(), whose callers cannot be found")
@@ -336,6 +389,27 @@ class ResponseFlow:
             call = self.meta.parent(read.node)
             if not (isinstance(call, cst.Call) and call.func is read.node):
                 raise Unsupported(f"{kind.label} is returned by {name}(), which is used other than by a call")
+            self.follow(call, kind)
+
+    def _calls_of_method(self, cls: cst.ClassDef, name: str, kind: Shape) -> None:
+        """``self.name(…)`` inside the class: its other callers are found by the engine, by name."""
+        found: list[cst.Attribute] = []
+
+        class Reads(cst.CSTVisitor):
+            def visit_Attribute(self, node: cst.Attribute) -> None:
+                if (
+                    node.attr.value == name
+                    and isinstance(node.value, cst.Name)
+                    and node.value.value == "self"
+                ):
+                    found.append(node)
+
+        cls.body.visit(Reads())
+        for attribute in found:
+            call = self.meta.parent(attribute)
+            if not (isinstance(call, cst.Call) and call.func is attribute):
+                label = f"{cls.name.value}.{name}"
+                raise Unsupported(f"{kind.label} is returned by {label}(), used other than by a call")
             self.follow(call, kind)
 
     def _key_functions(self, call: cst.Call, item: Shape) -> None:

@@ -23,6 +23,7 @@ from codemods.findings import Finding, Status
 from codemods.index import TEXT, Piece, RepositoryIndex, absolute_module
 from codemods.mapping import (
     CREATED_BECOMES_COMPLETED,
+    ENDPOINTS,
     FILTER_GONE,
     HEADERS_ARGUMENT,
     HELPER_RESOLVE_FUNCTION,
@@ -34,9 +35,11 @@ from codemods.mapping import (
     V1_SECRET_NAMES,
     V2_COURSE_STATS_PATH,
     V2_FILTERS,
+    WRAPPER_CALLER,
 )
-from codemods.responses import RESPONSE, Edits, ResponseFlow, Unsupported
+from codemods.responses import PAYLOAD, RESPONSE, Edits, ResponseFlow, Returns, Unsupported
 from codemods.urls import Hole, Part, Text, UnreadableUrl, UrlMatch, flatten, is_urljoin, match_endpoint
+from codemods.wrappers import Export, Use, WrapperState, shape_at
 
 _OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
 #: The helper's awaitable variant of a function has this prefix (``alist_course_stats``).
@@ -64,10 +67,14 @@ class Plan:
     findings: list[Finding] = field(default_factory=list)
     #: Literal v1 API keys written in the module, for reports to redact.
     secrets: set[str] = field(default_factory=set)
+    #: Wrappers this module migrates, and its calls of other modules' wrappers (``codemods.wrappers``).
+    exports: list[Export] = field(default_factory=list)
+    uses: list[Use] = field(default_factory=list)
 
     @property
-    def rewrites(self) -> int:
-        return sum(1 for f in self.findings if f.status is Status.REWRITE)
+    def calls_helper(self) -> bool:
+        """Whether a site was rewritten into a call of the helper module (not only a wrapper's caller)."""
+        return any(f.status is Status.REWRITE and f.rule != WRAPPER_CALLER for f in self.findings)
 
 
 class Planner:
@@ -81,12 +88,14 @@ class Planner:
         helper_name: str,
         index: RepositoryIndex | None = None,
         module: str = "",
+        wrapper_state: WrapperState | None = None,
     ) -> None:
         self.meta = meta
         self.display_path = display_path
         self.helper_name = helper_name
         self.index = index or RepositoryIndex()
         self.module = module
+        self.wrapper_state = wrapper_state or WrapperState()
         self.plan = Plan()
 
     def run(self) -> Plan:
@@ -96,7 +105,112 @@ class Planner:
             )
             if http is not None:
                 self._site(http)
+        if self.wrapper_state.exports:
+            self._wrapper_uses()
         return self.plan
+
+    def _returns(self) -> Returns:
+        return Returns(self.module, self.display_path, self.wrapper_state)
+
+    # --- calls of the repository's wrappers ---------------------------------------------------------
+
+    def _wrapper_uses(self) -> None:
+        """Adapt the code that reads what another module's migrated wrapper returns, call by call, and
+        record each call (``Use``) so that the engine can block a wrapper one of whose callers cannot be
+        adapted."""
+        state = self.wrapper_state
+        functions = state.by_qualified_name()
+        methods = state.methods_by_name()
+        for node in _references(self.meta.module):
+            export = self._export_of(node, functions, methods)
+            if export is None or export.qualified_name in state.blocked:
+                continue
+            line, column = self.meta.position(node)
+            call = self.meta.parent(node)
+            if not (isinstance(call, cst.Call) and call.func is node):
+                problem = f"{export.name} is used other than by a call"
+                self.plan.uses.append(Use(export.qualified_name, self.display_path, line, problem))
+                continue
+            start: cst.BaseExpression = call
+            awaited = self.meta.parent(call)
+            if isinstance(awaited, cst.Await) and awaited.expression is call:
+                start = awaited
+            endpoint = ENDPOINTS[export.endpoint]
+            shape = shape_at(endpoint, export.shape, RESPONSE, PAYLOAD)
+            edits = Edits()
+            returns = self._returns()
+            try:
+                if shape is None:
+                    raise Unsupported(f"{export.name}() returns a value the tool does not know")
+                ResponseFlow(self.meta, edits, endpoint, returns).follow(start, shape)
+            except Unsupported as error:
+                self.plan.uses.append(Use(export.qualified_name, self.display_path, line, str(error)))
+                continue
+            self.plan.edits.merge(edits)
+            self.plan.exports.extend(e for e in returns.exports if e not in self.plan.exports)
+            self.plan.uses.append(Use(export.qualified_name, self.display_path, line))
+            if edits.empty:
+                continue  # the caller reads nothing that changes (a regrouped answer's ids and mails)
+            self.plan.findings.append(
+                Finding(
+                    self.display_path,
+                    line,
+                    column,
+                    export.endpoint,
+                    Status.REWRITE,
+                    WRAPPER_CALLER,
+                    f"reads what {export.name}() returns ({export.path}:{export.line}), which is migrated "
+                    f"to v2: adapted ({endpoint.summary})",
+                )
+            )
+
+    def _export_of(
+        self,
+        node: cst.Name | cst.Attribute,
+        functions: dict[str, Export],
+        methods: dict[str, list[Export]],
+    ) -> Export | None:
+        for qualified in self.meta.qualified_names(node):
+            export = functions.get(self._absolute(qualified))
+            if export is not None:
+                return export
+        if not isinstance(node, cst.Attribute) or node.attr.value not in methods:
+            return None
+        receiver = node.value
+        cls = next((a for a in self.meta.ancestors(node) if isinstance(a, cst.ClassDef)), None)
+        for export in methods[node.attr.value]:
+            owner_module, _, owner_class = export.owner.rpartition(".")
+            if isinstance(receiver, cst.Name) and receiver.value == "self" and cls is not None:
+                if owner_module == self.module and cls.name.value == owner_class:
+                    continue  # followed where the method returns it
+                if _defines(cls, export.name):
+                    continue  # another class's own method of that name
+            made_by = self._constructed_by(receiver)
+            if made_by is not None and made_by != owner_class:
+                continue
+            return export
+        return None
+
+    def _constructed_by(self, receiver: cst.BaseExpression) -> str | None:
+        """The class a receiver was made by (``client = Client(…)``), when that can be seen."""
+        if not isinstance(receiver, cst.Name):
+            return None
+        value = self.meta.single_value(receiver)
+        if isinstance(value, cst.Call):
+            func = value.func
+            name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+            if isinstance(name, str) and name[:1].isupper():
+                return name
+        return None
+
+    def _absolute(self, qualified: str) -> str:
+        """A qualified name of a relative import (``.client.get_stats``) made absolute."""
+        if not qualified.startswith("."):
+            return qualified
+        level = len(qualified) - len(qualified.lstrip("."))
+        module, _, name = qualified[level:].rpartition(".")
+        base = absolute_module(self.module, level, module or None)
+        return f"{base}.{name}" if base else name
 
     # --- one site -----------------------------------------------------------------------------------
 
@@ -124,7 +238,8 @@ class Planner:
             return
         try:
             edits = Edits()
-            self._replace_call(http, match, filters, edits)
+            returns = self._returns()
+            self._replace_call(http, match, filters, edits, returns)
         except _Review as review:
             self._review(http, match.endpoint.name, review)
             return
@@ -140,6 +255,7 @@ class Planner:
         if notes:
             self.plan.notes.setdefault(self.meta.statement(http.call), []).extend(notes)
         self.plan.edits.merge(edits)
+        self.plan.exports.extend(e for e in returns.exports if e not in self.plan.exports)
         for argument in (http.url, *http.arguments.values(), http.request_variable):
             if isinstance(argument, cst.Name):
                 self._drop_if_dead(argument)
@@ -191,7 +307,12 @@ class Planner:
         return None
 
     def _replace_call(
-        self, http: HttpCall, match: UrlMatch, filters: dict[str, cst.BaseExpression], edits: Edits
+        self,
+        http: HttpCall,
+        match: UrlMatch,
+        filters: dict[str, cst.BaseExpression],
+        edits: Edits,
+        returns: Returns,
     ) -> None:
         """Put the helper call where the v1 call was, and adapt what reads its response.
 
@@ -199,7 +320,7 @@ class Planner:
         ``async with``) becomes ``r = <helper call>`` followed by the body.
         """
         parent = self.meta.parent(http.call)
-        flow = ResponseFlow(self.meta, edits, match.endpoint)
+        flow = ResponseFlow(self.meta, edits, match.endpoint, returns)
         if isinstance(parent, cst.WithItem) and parent.item is http.call:
             statement = self.meta.parent(parent)
             assert isinstance(statement, cst.With)
@@ -328,7 +449,7 @@ class Planner:
         for argument in (PARAMS_ARGUMENT, HEADERS_ARGUMENT):
             if argument in http.arguments:
                 try:
-                    pairs.update(read_pairs(http.arguments[argument], self.meta.single_value))
+                    pairs.update(read_pairs(http.arguments[argument], self._pair_value))
                 except UnreadablePairs:
                     continue
         for name, value in pairs.items():
@@ -356,6 +477,64 @@ class Planner:
                 )
             )
 
+    def _pair_value(self, node: cst.Name | cst.Attribute) -> cst.BaseExpression | None:
+        """What a name or attribute holding query parameters or headers is bound to: a name's single
+        value, or ``self.auth`` assigned once in the class."""
+        if isinstance(node, cst.Name):
+            return self.meta.single_value(node)
+        return self._instance_value(node)
+
+    def _instance_value(self, node: cst.Attribute) -> cst.BaseExpression | None:
+        """``self.x`` read in a method: the value of the one ``self.x = …`` of its class, when nothing
+        else in the class changes ``self.x``."""
+        if not (isinstance(node.value, cst.Name) and node.value.value == "self"):
+            return None
+        cls = next((a for a in self.meta.ancestors(node) if isinstance(a, cst.ClassDef)), None)
+        if cls is None:
+            return None
+        name = node.attr.value
+        values: list[cst.BaseExpression | None] = []
+
+        def is_it(target: cst.BaseExpression) -> bool:
+            return (
+                isinstance(target, cst.Attribute)
+                and target.attr.value == name
+                and isinstance(target.value, cst.Name)
+                and target.value.value == "self"
+            )
+
+        class Writes(cst.CSTVisitor):
+            def visit_Assign(self, assign: cst.Assign) -> None:
+                for target in assign.targets:
+                    if is_it(target.target):
+                        values.append(assign.value if len(assign.targets) == 1 else None)
+                    elif isinstance(target.target, cst.Subscript) and is_it(target.target.value):
+                        values.append(None)
+
+            def visit_AugAssign(self, assign: cst.AugAssign) -> None:
+                if is_it(assign.target):
+                    values.append(None)
+
+            def visit_AnnAssign(self, assign: cst.AnnAssign) -> None:
+                if is_it(assign.target):
+                    values.append(assign.value)
+
+            def visit_Call(self, call: cst.Call) -> None:
+                # self.auth.update(...), self.auth.setdefault(...): changed in place.
+                func = call.func
+                if isinstance(func, cst.Attribute) and is_it(func.value) and func.attr.value != "copy":
+                    values.append(None)
+
+        cls.body.visit(Writes())
+        return values[0] if len(values) == 1 else None
+
+    def _read_through_attribute(self, http: HttpCall) -> bool:
+        """Whether the call's query parameters are read from an object's attribute."""
+        value = http.arguments.get(PARAMS_ARGUMENT)
+        while isinstance(value, cst.Name):
+            value = self.meta.single_value(value)
+        return isinstance(value, cst.Attribute)
+
     def _credentials(
         self, http: HttpCall, match: UrlMatch
     ) -> tuple[Credentials, dict[str, cst.BaseExpression]]:
@@ -363,13 +542,17 @@ class Planner:
         try:
             params = dict(match.query)
             if PARAMS_ARGUMENT in http.arguments:
-                params.update(read_pairs(http.arguments[PARAMS_ARGUMENT], self.meta.single_value))
+                params.update(read_pairs(http.arguments[PARAMS_ARGUMENT], self._pair_value))
             headers: dict[str, cst.BaseExpression] = {}
             if HEADERS_ARGUMENT in http.arguments:
-                headers = read_pairs(http.arguments[HEADERS_ARGUMENT], self.meta.single_value)
+                headers = read_pairs(http.arguments[HEADERS_ARGUMENT], self._pair_value)
         except UnreadablePairs as error:
             raise _Review("unsupported-credentials", f"the query parameters or headers: {error}") from None
         filters: dict[str, cst.BaseExpression] = {}
+        moved = [k for k in params if k in V1_QUERY_FILTERS and not _pure_literal(params[k])]
+        if moved and self._read_through_attribute(http):
+            # A value held by an object or another module would not be in scope at the call.
+            raise _Review("unsupported-credentials", f"filter {', '.join(moved)} is set outside the call")
         for name in [k for k in params if k in V1_QUERY_FILTERS]:
             keyword = V1_QUERY_FILTERS[name]
             if keyword is None:
@@ -537,6 +720,37 @@ def _import_entries(node: cst.CSTNode | None, name: str) -> set[tuple[str, str |
         module = cst.Module([]).code_for_node(node.module)
         return {(module, a.evaluated_name, a.evaluated_alias) for a in _aliases_binding(node, name)}
     return set()
+
+
+def _references(module: cst.Module) -> list[cst.Name | cst.Attribute]:
+    """Names and attribute reads outside import statements, outermost first (``a.b.c``, not ``a.b``)."""
+    found: list[cst.Name | cst.Attribute] = []
+
+    class Collector(cst.CSTVisitor):
+        def visit_Import(self, node: cst.Import) -> bool:
+            return False
+
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+            return False
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            found.append(node)
+            node.value.visit(self)
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            found.append(node)
+
+    module.visit(Collector())
+    return found
+
+
+def _pure_literal(node: cst.BaseExpression) -> bool:
+    return isinstance(node, (cst.SimpleString, cst.Integer))
+
+
+def _defines(cls: cst.ClassDef, name: str) -> bool:
+    return any(isinstance(s, cst.FunctionDef) and s.name.value == name for s in cls.body.body)
 
 
 def _calls(module: cst.Module) -> list[cst.Call]:

@@ -7,7 +7,7 @@ encoding (coding cookie, BOM) and line endings come back unchanged. A module tha
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -19,6 +19,7 @@ from codemods.apply import Applier
 from codemods.findings import SourceResult
 from codemods.index import RepositoryIndex
 from codemods.rewrite import Planner
+from codemods.wrappers import WrapperState
 
 
 class SourceError(Exception):
@@ -33,6 +34,12 @@ class TransformOptions:
     index: RepositoryIndex | None = None
     #: The dotted name of the module being transformed (``pkg.client``), to resolve relative imports.
     module: str = ""
+    #: Hosts of 360Learning besides ``mapping.HOST_MARKERS`` (``--host``, ``hosts`` in pyproject.toml).
+    hosts: tuple[str, ...] = ()
+    #: (qualified name of a function or method, the v1 operation it performs), from pyproject.toml.
+    wrappers: tuple[tuple[str, str], ...] = ()
+    #: The repository's wrappers known so far, when the engine follows them across modules.
+    wrapper_state: WrapperState = field(default_factory=WrapperState)
 
 
 def parse(source: bytes) -> cst.Module:
@@ -81,12 +88,13 @@ def migrate_source(source: bytes, *, display_path: str, options: TransformOption
         helper_name=options.helper_module,
         index=options.index,
         module=options.module,
+        wrapper_state=options.wrapper_state,
     )
     plan = planner.run()
     if not plan.findings:
-        return SourceResult(source=source, findings=())
+        return SourceResult(source=source, findings=(), uses=tuple(plan.uses))
     migrated = wrapper.module.visit(Applier(plan))
-    if plan.rewrites:
+    if plan.calls_helper:
         context = CodemodContext()
         for module_name, obj, asname in sorted(planner.unused_imports(), key=str):
             RemoveImportsVisitor.remove_unused_import(context, module_name, obj, asname)
@@ -101,4 +109,6 @@ def migrate_source(source: bytes, *, display_path: str, options: TransformOption
         source=migrated.bytes,
         findings=tuple(sorted(plan.findings, key=lambda f: (f.line, f.column))),
         secrets=tuple(sorted(plan.secrets)),
+        exports=tuple(plan.exports),
+        uses=tuple(plan.uses),
     )

@@ -61,7 +61,7 @@ FILES = {
                 self.auth = (("company", os.environ.get("LEARNING360_COMPANY")), ("apiKey", os.environ.get("LEARNING360_API_KEY")))
 
             def best(self, host, course_id, email):
-                r = requests.get(host + self.STATS.format(course_id, email), params=(("company", "c"), ("apiKey", "k")))
+                r = requests.get(host + self.STATS.format(course_id, email), params=(("company", "c"), ("apiKey", os.environ.get("K"))))
                 return max(a.get("score", 0) for a in r.json()["attempts"])
     """,
     "main.py": """

@@ -1,0 +1,157 @@
+"""Functions that hand a v1 answer to their callers, and the state that lets other modules adapt them.
+
+A wrapper (``def get_user_course_stats(course_id, email): return requests.get(…).json()``) is migrated
+where it is defined, and what it returns changes shape: every caller that reads ``["attempts"]`` or
+``globalTime`` must change with it, in whatever module it lives. One module's transform cannot see the
+others, so the work is split:
+
+* the transform of the defining module *exports* the wrapper (``Export``): its qualified name, the v1
+  endpoint and the shape of the value it returns (as a path from the endpoint's answer, so that it can
+  cross process boundaries);
+* the transform of every module that calls it, given the exports (``WrapperState``), follows each call's
+  value as it would follow the response, and says for each call whether it could be adapted (``Use``);
+* the engine repeats this until nothing changes, *blocking* every wrapper with a caller that cannot be
+  adapted: a blocked wrapper is not migrated at all, its site is left for review with the caller's
+  location, and its callers stay as they are. A wrapper is migrated only together with all its callers.
+
+Nothing here knows of files or processes; ``engine`` drives the rounds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from codemods.mapping import ENDPOINTS, Endpoint, Shape
+
+#: The first step of a shape path: the HTTP response, its decoded JSON payload (with the v1 envelope),
+#: or the endpoint's answer (``Endpoint.response``) and what it holds.
+RESPONSE_STEP = "response"
+PAYLOAD_STEP = "payload"
+ANSWER_STEP = "answer"
+#: The step from a list to its items.
+ITEM_STEP = "[]"
+
+
+@dataclass(frozen=True)
+class Export:
+    """A function or method of the repository whose return value is v1 course-statistics data."""
+
+    #: ``pkg.client.get_stats`` or, for a method, ``pkg.client.Client.get_user_course_stats``.
+    qualified_name: str
+    #: The v1 operation whose answer it returns (a key of ``mapping.ENDPOINTS``).
+    endpoint: str
+    #: Where the returned value sits in the endpoint's answer (see ``shape_path``).
+    shape: tuple[str, ...]
+    #: A method is called on instances: its callers are found by its name, which must say what it does.
+    method: bool
+    #: Where it is defined, for the messages of findings.
+    path: str
+    line: int
+
+    @property
+    def name(self) -> str:
+        """The function's own name (the last part of the qualified name)."""
+        return self.qualified_name.rpartition(".")[2]
+
+    @property
+    def owner(self) -> str:
+        """The module, or the module and class, that defines it."""
+        return self.qualified_name.rpartition(".")[0]
+
+
+@dataclass(frozen=True)
+class Use:
+    """A call of an exported wrapper (or another reference to it) found in a module."""
+
+    qualified_name: str
+    path: str
+    line: int
+    #: Why the caller's code cannot be adapted; ``None`` when it was.
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class WrapperState:
+    """What the transform of one module knows of the repository's wrappers."""
+
+    #: Exported wrappers are followed into other modules only when the engine drives the rounds over the
+    #: whole tree; a transform on its own reports a value returned by a public function instead.
+    enabled: bool = False
+    exports: tuple[Export, ...] = ()
+    #: Qualified name → why the wrapper is not migrated (a caller that cannot be adapted).
+    blocked: Mapping[str, str] = field(default_factory=dict)
+    #: Qualified names of functions and methods declared as wrappers in the configuration.
+    declared: frozenset[str] = frozenset()
+
+    def by_qualified_name(self) -> dict[str, Export]:
+        return {e.qualified_name: e for e in self.exports if not e.method}
+
+    def methods_by_name(self) -> dict[str, list[Export]]:
+        found: dict[str, list[Export]] = {}
+        for export in self.exports:
+            if export.method:
+                found.setdefault(export.name, []).append(export)
+        return found
+
+
+def wrapper_names() -> frozenset[str]:
+    """Names that say a function wraps a v1 operation: ``getUserCourseStats``, ``get_user_course_stats``
+    and ``user_course_stats``, for each endpoint."""
+    names: set[str] = set()
+    for name in ENDPOINTS:
+        snake = "".join("_" + c.lower() if c.isupper() else c for c in name)
+        names |= {name, snake, snake.removeprefix("get_")}
+    return frozenset(names)
+
+
+WRAPPER_NAMES = wrapper_names()
+
+
+def shape_path(endpoint: Endpoint, shape: Shape, response: Shape, payload: Shape) -> tuple[str, ...] | None:
+    """The path of ``shape`` from the endpoint's answer, or ``None`` when it is not part of it (a list
+    built by the code itself)."""
+    if shape is response:
+        return (RESPONSE_STEP,)
+    if shape is payload:
+        return (PAYLOAD_STEP,)
+
+    def search(current: Shape, path: tuple[str, ...]) -> tuple[str, ...] | None:
+        if current is shape:
+            return path
+        if current.item is not None:
+            found = search(current.item, (*path, ITEM_STEP))
+            if found is not None:
+                return found
+        for key, inner in current.fields.items():
+            found = search(inner, (*path, key))
+            if found is not None:
+                return found
+        return None
+
+    return search(endpoint.response, (ANSWER_STEP,))
+
+
+def shape_at(endpoint: Endpoint, path: tuple[str, ...], response: Shape, payload: Shape) -> Shape | None:
+    """The shape a path names (the inverse of ``shape_path``)."""
+    if not path:
+        return None
+    first, rest = path[0], path[1:]
+    if first == RESPONSE_STEP:
+        return response if not rest else None
+    if first == PAYLOAD_STEP:
+        return payload if not rest else None
+    current: Shape | None = endpoint.response
+    for step in rest:
+        if current is None:
+            return None
+        current = current.item if step == ITEM_STEP else current.fields.get(step)
+    return current
+
+
+def blocked_reason(export: Export, use: Use) -> str:
+    """Why a wrapper is left for review: the first caller that cannot be adapted."""
+    return (
+        f"{export.name}() returns v1 data to a caller that cannot be adapted "
+        f"({use.path}:{use.line}: {use.problem}); migrate that caller by hand, then run again"
+    )
