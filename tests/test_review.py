@@ -14,7 +14,10 @@ from codemods.findings import Status
 from codemods.mapping import REVIEW_MARKER
 from codemods.transform import TransformOptions, migrate_source
 
-HEAD = 'import os\nimport requests\nBASE = "https://app.360learning.com"\nAUTH = {"company": "c", "apiKey": os.environ["K"]}\n'
+HEAD = (
+    'import os\nimport requests\nBASE = "https://app.360learning.com"\n'
+    'AUTH = {"company": "c", "apiKey": os.environ["K"]}\n'
+)
 URL = 'f"{BASE}/api/v1/courses/{cid}/stats/{email}"'
 
 
