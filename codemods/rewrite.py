@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import libcst as cst
 from libcst.metadata import Assignment
@@ -38,7 +38,17 @@ from codemods.mapping import (
     WRAPPER_CALLER,
 )
 from codemods.responses import PAYLOAD, RESPONSE, Edits, ResponseFlow, Returns, Unsupported
-from codemods.urls import Hole, Part, Text, UnreadableUrl, UrlMatch, flatten, is_urljoin, match_endpoint
+from codemods.urls import (
+    Hole,
+    Part,
+    Text,
+    UnreadableUrl,
+    UrlMatch,
+    flatten,
+    is_urljoin,
+    join_base,
+    match_endpoint,
+)
 from codemods.wrappers import Export, Use, WrapperState, shape_at
 
 _OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
@@ -217,7 +227,13 @@ class Planner:
     def _site(self, http: HttpCall) -> None:
         try:
             parts = flatten(http.url, self._resolve)
+            base = self._client_setting(http, "base_url")
+            base_parts = flatten(base, self._resolve) if base is not None else ()
+            if base is not None:
+                parts = join_base(base_parts, parts)
             match = match_endpoint(parts)
+            if match is not None and base is not None and match.host is not None:
+                match = replace(match, host=self._base_url_host(http, base_parts, match.host))
         except UnreadableUrl as error:
             endpoint = _guess_endpoint(self.meta.module.code_for_node(http.url))
             if endpoint is not None:
@@ -477,6 +493,56 @@ class Planner:
                 )
             )
 
+    def _client_setting(self, http: HttpCall, keyword: str) -> cst.BaseExpression | None:
+        """A keyword argument of the constructor of the client a call is made with
+        (``httpx.Client(base_url=…, params=…)``), when the client is a name bound once to it."""
+        if not isinstance(http.session, cst.Name):
+            return None
+        value = self.meta.single_value(http.session)
+        if value is None:
+            value = self._with_item_value(http.session)
+        if not (
+            isinstance(value, cst.Call)
+            and self.meta.qualified_names(value.func) & clients.SESSION_CONSTRUCTORS
+        ):
+            return None
+        return next(
+            (a.value for a in value.args if a.keyword is not None and a.keyword.value == keyword), None
+        )
+
+    def _base_url_host(
+        self, http: HttpCall, base: tuple[Part, ...], host: cst.BaseExpression
+    ) -> cst.BaseExpression:
+        """The host of a URL relative to an httpx client's ``base_url``, read back from the client
+        (``str(client.base_url)``) rather than by evaluating the constructor's argument again: when the
+        base is the host, or the host and ``/api/v1`` (which the helper strips)."""
+        assert isinstance(http.session, cst.Name)
+        value = self.meta.single_value(http.session) or self._with_item_value(http.session)
+        httpx_client = isinstance(value, cst.Call) and any(
+            n.startswith("httpx.") for n in self.meta.qualified_names(value.func)
+        )
+        url = flatten(http.url, self._resolve)
+        path_in_url = (
+            bool(url) and isinstance(url[0], Text) and url[0].value.lstrip("/").startswith("api/v1/")
+        )
+        api_in_base = (
+            bool(base) and isinstance(base[-1], Text) and base[-1].value.rstrip("/").endswith("/api/v1")
+        )
+        if not httpx_client or not (path_in_url or api_in_base):
+            return host
+        client = cst.Attribute(cst.Name(http.session.value), cst.Name("base_url"))
+        return cst.Call(cst.Name("str"), [cst.Arg(client)])
+
+    def _with_item_value(self, name: cst.Name) -> cst.BaseExpression | None:
+        """``with httpx.Client(…) as client``: the client's constructor call."""
+        referents = self.meta.referents(name)
+        if not referents or len(referents) != 1:
+            return None
+        node = assigned_node(next(iter(referents)))
+        parent = self.meta.parent(node) if node is not None else None
+        item = self.meta.parent(parent) if isinstance(parent, cst.AsName) else None
+        return item.item if isinstance(item, cst.WithItem) else None
+
     def _pair_value(self, node: cst.Name | cst.Attribute) -> cst.BaseExpression | None:
         """What a name or attribute holding query parameters or headers is bound to: a name's single
         value, or ``self.auth`` assigned once in the class."""
@@ -541,11 +607,15 @@ class Planner:
         """The call's v1 credentials, and its v1 query filters translated to the helper's keywords."""
         try:
             params = dict(match.query)
+            headers: dict[str, cst.BaseExpression] = {}
+            for argument, pairs in ((PARAMS_ARGUMENT, params), (HEADERS_ARGUMENT, headers)):
+                client_wide = self._client_setting(http, argument)
+                if client_wide is not None:
+                    pairs.update(read_pairs(client_wide, self._pair_value))
             if PARAMS_ARGUMENT in http.arguments:
                 params.update(read_pairs(http.arguments[PARAMS_ARGUMENT], self._pair_value))
-            headers: dict[str, cst.BaseExpression] = {}
             if HEADERS_ARGUMENT in http.arguments:
-                headers = read_pairs(http.arguments[HEADERS_ARGUMENT], self._pair_value)
+                headers |= read_pairs(http.arguments[HEADERS_ARGUMENT], self._pair_value)
         except UnreadablePairs as error:
             raise _Review("unsupported-credentials", f"the query parameters or headers: {error}") from None
         filters: dict[str, cst.BaseExpression] = {}

@@ -114,6 +114,19 @@ def _flatten_urljoin(call: cst.Call, resolve: NameResolver, depth: int) -> tuple
     return _join(base, path)
 
 
+def join_base(base: tuple[Part, ...], url: tuple[Part, ...]) -> tuple[Part, ...]:
+    """A client's ``base_url`` joined with a request's URL as httpx joins them: an absolute URL stands
+    alone, a relative one is appended with exactly one slash between them."""
+    if url and isinstance(url[0], Text) and "://" in url[0].value:
+        return url
+    if base and isinstance(base[-1], Text) and url and isinstance(url[0], Text):
+        left, right = base[-1].value.rstrip("/"), url[0].value.lstrip("/")
+        return _join((*base[:-1], Text(left + "/")), (Text(right), *url[1:]))
+    if url and isinstance(url[0], Text) and url[0].value.startswith("/"):
+        return _join(base, url)
+    return _join(_join(base, (Text("/"),)), url)
+
+
 def _join(left: tuple[Part, ...], right: tuple[Part, ...]) -> tuple[Part, ...]:
     if left and right and isinstance(left[-1], Text) and isinstance(right[0], Text):
         return (*left[:-1], Text(left[-1].value + right[0].value), *right[1:])
