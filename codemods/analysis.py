@@ -101,6 +101,18 @@ class Metadata:
             return None
         return set(accesses[0].referents)
 
+    def visible_from(self, name: cst.Name, node: cst.CSTNode) -> bool:
+        """Whether the variable ``name`` reads is in scope where ``node`` is (the same scope or one that
+        encloses it)."""
+        own, here = self._scopes.get(name), self._scopes.get(node)
+        while here is not None:
+            if here is own:
+                return True
+            if here.parent is here:
+                return False
+            here = here.parent
+        return False
+
     def assigned_value(self, assignment: BaseAssignment) -> cst.BaseExpression | None:
         """The value of ``name = value`` (or ``name: T = value``) for a plain assignment, else ``None``."""
         if not isinstance(assignment, Assignment) or not isinstance(assignment.node, cst.Name):

@@ -363,6 +363,8 @@ class ResponseFlow:
                 return
         else:
             self._calls_of_method(cls, name, kind)
+            if name.startswith("_") and not name.startswith("__"):
+                return
         if not state.enabled:
             raise Unsupported(
                 f"{kind.label} is returned by {label}(), which other modules may call: adapt its callers"

@@ -9,7 +9,7 @@ safely, the site keeps its code, gets a marker comment and a ``needs_review`` fi
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import libcst as cst
@@ -20,6 +20,7 @@ from codemods.analysis import Metadata, assigned_node
 from codemods.clients import HttpCall
 from codemods.credentials import Credentials, UnreadablePairs, classify, read_pairs
 from codemods.findings import Finding, Status
+from codemods.getters import GetterCall, Getters
 from codemods.index import TEXT, Piece, RepositoryIndex, absolute_module
 from codemods.mapping import (
     CREATED_BECOMES_COMPLETED,
@@ -50,6 +51,12 @@ from codemods.urls import (
     match_endpoint,
 )
 from codemods.wrappers import Export, Use, WrapperState, shape_at
+
+#: What a URL's name resolves to: an expression, parts already read, or nothing known.
+Resolved = cst.BaseExpression | tuple[Part, ...] | None
+
+#: Names a host expression may read anywhere (``str(client.base_url)``).
+_BUILTIN_NAMES = frozenset({"str"})
 
 _OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
 #: The helper's awaitable variant of a function has this prefix (``alist_course_stats``).
@@ -107,12 +114,14 @@ class Planner:
         self.module = module
         self.wrapper_state = wrapper_state or WrapperState()
         self.plan = Plan()
+        self.getters = Getters(meta, self._recognise)
+
+    def _recognise(self, call: cst.Call) -> HttpCall | None:
+        return clients.recognise(call, self.meta.qualified_names, self._is_session, self.meta.single_value)
 
     def run(self) -> Plan:
         for call in _calls(self.meta.module):
-            http = clients.recognise(
-                call, self.meta.qualified_names, self._is_session, self.meta.single_value
-            )
+            http = self._recognise(call) or self.getters.call(call)
             if http is not None:
                 self._site(http)
         if self.wrapper_state.exports:
@@ -226,7 +235,7 @@ class Planner:
 
     def _site(self, http: HttpCall) -> None:
         try:
-            parts = flatten(http.url, self._resolve)
+            parts = flatten(http.url, self._url_resolver(http))
             base = self._client_setting(http, "base_url")
             base_parts = flatten(base, self._resolve) if base is not None else ()
             if base is not None:
@@ -253,6 +262,9 @@ class Planner:
         if self._suppressed(http, match.endpoint.name):
             return
         try:
+            self._check_host(http, match.host)
+            if isinstance(http, GetterCall):
+                self._check_getter(http)
             edits = Edits()
             returns = self._returns()
             self._replace_call(http, match, filters, edits, returns)
@@ -272,7 +284,12 @@ class Planner:
             self.plan.notes.setdefault(self.meta.statement(http.call), []).extend(notes)
         self.plan.edits.merge(edits)
         self.plan.exports.extend(e for e in returns.exports if e not in self.plan.exports)
-        for argument in (http.url, *http.arguments.values(), http.request_variable):
+        dead = (
+            (http.argument,)
+            if isinstance(http, GetterCall)
+            else (http.url, *http.arguments.values(), http.request_variable)
+        )
+        for argument in dead:
             if isinstance(argument, cst.Name):
                 self._drop_if_dead(argument)
         line, column = self.meta.position(http.call)
@@ -287,6 +304,68 @@ class Planner:
                 "; ".join([_rewrite_message(match, filters), *notes]),
             )
         )
+
+    def _url_resolver(self, http: HttpCall) -> Callable[[cst.Name | cst.Attribute], Resolved]:
+        """How the names of a call's URL are read; in a getter's URL, its path parameter is the caller's
+        argument."""
+        if not isinstance(http, GetterCall) or http.argument is None:
+            return self._resolve
+        argument = flatten(http.argument, self._resolve)
+        function = http.function
+
+        def resolve(node: cst.Name | cst.Attribute) -> Resolved:
+            if (
+                isinstance(node, cst.Name)
+                and node.value == http.parameter
+                and any(a is function for a in self.meta.ancestors(node))
+            ):
+                return argument
+            return self._resolve(node)
+
+        return resolve
+
+    def _check_host(self, http: HttpCall, host: cst.BaseExpression | None) -> None:
+        """The host expression moves into the helper call: every variable it reads must be in scope at
+        the call (not a local of ``__init__`` behind ``self.base_url``, nor a getter's parameter)."""
+        names: list[cst.Name] = []
+
+        class Names(cst.CSTVisitor):
+            def visit_Attribute(self, node: cst.Attribute) -> bool:
+                node.value.visit(self)
+                return False
+
+            def visit_Name(self, node: cst.Name) -> None:
+                names.append(node)
+
+        if host is not None:
+            host.visit(Names())
+        for name in names:
+            if name.value == "self" and self._same_class(name, http.call):
+                continue
+            if name.value in _BUILTIN_NAMES:
+                continue
+            if not self.meta.visible_from(name, http.call):
+                raise _Review(
+                    "unsupported-url", f"the URL's host reads {name.value}, which is not in scope at the call"
+                )
+
+    def _same_class(self, one: cst.CSTNode, other: cst.CSTNode) -> bool:
+        def cls(node: cst.CSTNode) -> cst.ClassDef | None:
+            return next((a for a in self.meta.ancestors(node) if isinstance(a, cst.ClassDef)), None)
+
+        found = cls(one)
+        return found is not None and found is cls(other)
+
+    def _check_getter(self, http: GetterCall) -> None:
+        """A passed-through argument of a getter's GET (``timeout``) moves to the caller: only a constant
+        can."""
+        function = http.function
+        assert function is not None
+        for name in sorted(PASSED_THROUGH_ARGUMENTS & set(http.arguments)):
+            if not _pure_literal(http.arguments[name]):
+                raise _Review(
+                    "unsupported-argument", f"{function.name.value}() passes {name} from its own variables"
+                )
 
     def _resolve(self, node: cst.Name | cst.Attribute) -> cst.BaseExpression | tuple[Part, ...] | None:
         """A name's single value in this module, or a constant of another module of the repository
@@ -311,7 +390,8 @@ class Planner:
             if owner.value == "self":
                 cls = next((a for a in self.meta.ancestors(node) if isinstance(a, cst.ClassDef)), None)
                 if cls is not None:
-                    return _pieces(self.index.lookup(self.module, f"{cls.name.value}.{node.attr.value}"))
+                    found = _pieces(self.index.lookup(self.module, f"{cls.name.value}.{node.attr.value}"))
+                    return found if found is not None else self._instance_value(node)
                 return None
             for referent in self.meta.referents(owner) or ():
                 statement = assigned_node(referent)
@@ -357,7 +437,10 @@ class Planner:
             self._collapse(parent, edits)
             return
         edits.replace[http.call] = self._helper_call(http, match, filters, asynchronous=False)
-        flow.follow(http.call, RESPONSE)
+        start = RESPONSE
+        if isinstance(http, GetterCall) and http.decoded:
+            start = PAYLOAD if match.endpoint.envelope else match.endpoint.response
+        flow.follow(http.call, start)
         self._collapse(http.call, edits)
 
     def _collapse(self, call: cst.BaseExpression, edits: Edits) -> None:
@@ -608,20 +691,27 @@ class Planner:
         try:
             params = dict(match.query)
             headers: dict[str, cst.BaseExpression] = {}
+            #: Pairs whose values are written away from the call: a client's, an object's, a getter's.
+            elsewhere: dict[str, cst.BaseExpression] = {}
             for argument, pairs in ((PARAMS_ARGUMENT, params), (HEADERS_ARGUMENT, headers)):
                 client_wide = self._client_setting(http, argument)
                 if client_wide is not None:
-                    pairs.update(read_pairs(client_wide, self._pair_value))
+                    read = read_pairs(client_wide, self._pair_value)
+                    pairs.update(read)
+                    elsewhere.update(read)
             if PARAMS_ARGUMENT in http.arguments:
-                params.update(read_pairs(http.arguments[PARAMS_ARGUMENT], self._pair_value))
+                read = read_pairs(http.arguments[PARAMS_ARGUMENT], self._pair_value)
+                params.update(read)
+                if isinstance(http, GetterCall) or self._read_through_attribute(http):
+                    elsewhere.update(read)
             if HEADERS_ARGUMENT in http.arguments:
                 headers |= read_pairs(http.arguments[HEADERS_ARGUMENT], self._pair_value)
         except UnreadablePairs as error:
             raise _Review("unsupported-credentials", f"the query parameters or headers: {error}") from None
         filters: dict[str, cst.BaseExpression] = {}
-        moved = [k for k in params if k in V1_QUERY_FILTERS and not _pure_literal(params[k])]
-        if moved and self._read_through_attribute(http):
-            # A value held by an object or another module would not be in scope at the call.
+        moved = [k for k, v in elsewhere.items() if k in V1_QUERY_FILTERS and not _pure_literal(v)]
+        if moved:
+            # A value held by an object, a client or a getter would not be in scope at the call.
             raise _Review("unsupported-credentials", f"filter {', '.join(moved)} is set outside the call")
         for name in [k for k in params if k in V1_QUERY_FILTERS]:
             keyword = V1_QUERY_FILTERS[name]
