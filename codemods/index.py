@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Final
 
 from codemods.files import FileError, read_source
-from codemods.mapping import HOST_MARKERS
+from codemods.mapping import HOST_MARKERS, V1_CREDENTIAL_HEADERS, V1_CREDENTIAL_PARAMS
 from codemods.prefilter import PATH_WORDS, VERSION_PREFIX, uses_indexed_constant
 
 #: ``("text", literal text)`` or ``("code", source of an expression whose value is unknown)``.
@@ -32,8 +32,10 @@ TEXT: Final = "text"
 CODE: Final = "code"
 
 _API_ROOT: Final = "/".join(VERSION_PREFIX)
+#: v1 credential names, in lower case: a constant holding them is indexed by its keys.
+_CREDENTIAL_KEYS: Final = frozenset({*(k.lower() for k in V1_CREDENTIAL_PARAMS), *V1_CREDENTIAL_HEADERS})
 #: A file is parsed only when its bytes hold one of these (any case), or a name the index already keeps.
-_MAY_MATTER: Final = tuple(w.lower().encode("ascii") for w in (*HOST_MARKERS, _API_ROOT))
+_MAY_MATTER: Final = tuple(w.lower().encode("ascii") for w in (*HOST_MARKERS, _API_ROOT, "apikey"))
 #: A constant is kept when its flattened text mentions one of these (any case), or a kept one uses it.
 _RELEVANT_WORDS: Final = tuple(sorted({*HOST_MARKERS, _API_ROOT, *PATH_WORDS}))
 #: Constant → constant references followed, at most, before the rest becomes code (a guard: values are
@@ -55,6 +57,14 @@ class RepositoryIndex:
     #: name and by each dotted suffix of it (``app.settings``, ``settings``); a class constant is named
     #: ``Class.NAME``.
     constants: Mapping[str, Mapping[str, tuple[Piece, ...]]] = field(default_factory=dict, hash=False)
+    #: module key → constant name → the keys of a dict (or tuple of pairs) of v1 credentials
+    #: (``AUTH = {"company": …, "apiKey": …}``), keyed like ``constants``.
+    credentials: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict, hash=False)
+
+    def credential_keys(self, module: str, name: str) -> tuple[str, ...] | None:
+        """The keys of the credentials constant ``name`` of the module imported as ``module``."""
+        names = self.credentials.get(module)
+        return None if names is None else names.get(name)
 
     def lookup(self, module: str, name: str) -> tuple[Piece, ...] | None:
         """The value of ``name`` in the module imported as ``module``, or ``None`` when not indexed."""
@@ -295,11 +305,18 @@ class _Builder:
             if not pending:
                 break
         constants: dict[str, Mapping[str, tuple[Piece, ...]]] = {}
-        for name, values in kept.items():
-            for key in _keys(name):
-                if key in self.by_key and self.name_of[self.by_key[key]] == name:
-                    constants[key] = values
-        return RepositoryIndex(constants)
+        credentials: dict[str, Mapping[str, tuple[str, ...]]] = {}
+        pairs = {
+            module.name: found
+            for module in self.parsed.values()
+            if module is not None and (found := _credential_constants(module))
+        }
+        for kept_by_module, out in ((kept, constants), (pairs, credentials)):
+            for name, values in kept_by_module.items():
+                for key in _keys(name):
+                    if key in self.by_key and self.name_of[self.by_key[key]] == name:
+                        out[key] = values  # type: ignore[assignment]
+        return RepositoryIndex(constants, credentials)
 
     @staticmethod
     def _may_matter(path: Path, test: Callable[[bytes], object]) -> bool:
@@ -564,6 +581,37 @@ def _join(left: tuple[Piece, ...], right: tuple[Piece, ...]) -> tuple[Piece, ...
     if left and right and left[-1][0] == TEXT and right[0][0] == TEXT:
         return (*left[:-1], (TEXT, left[-1][1] + right[0][1]), *right[1:])
     return left + right
+
+
+def _credential_constants(module: _Module) -> dict[str, tuple[str, ...]]:
+    """The module's constants that hold v1 credentials: a dict with string keys, a tuple or list of
+    ``(key, value)`` pairs, or ``dict(key=value)``, one of whose keys is a v1 credential."""
+    found: dict[str, tuple[str, ...]] = {}
+    for name, binding in module.bindings.items():
+        if not isinstance(binding, _Assigned) or binding.owner is not None:
+            continue
+        keys = _pair_keys(binding.value)
+        if keys is not None and {k.lower() for k in keys} & _CREDENTIAL_KEYS:
+            found[name] = keys
+    return found
+
+
+def _pair_keys(node: ast.expr) -> tuple[str, ...] | None:
+    if isinstance(node, ast.Dict):
+        keys = node.keys
+    elif isinstance(node, (ast.Tuple, ast.List)):
+        if not all(isinstance(e, (ast.Tuple, ast.List)) and len(e.elts) == 2 for e in node.elts):
+            return None
+        keys = [e.elts[0] for e in node.elts]  # type: ignore[attr-defined]
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict":
+        if node.args or any(k.arg is None for k in node.keywords):
+            return None
+        return tuple(str(k.arg) for k in node.keywords)
+    else:
+        return None
+    if not all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in keys):
+        return None
+    return tuple(str(k.value) for k in keys if isinstance(k, ast.Constant))
 
 
 def _mentions_host_or_api(data: bytes) -> bool:

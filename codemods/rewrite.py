@@ -55,6 +55,8 @@ from codemods.wrappers import Export, Use, WrapperState, shape_at
 #: What a URL's name resolves to: an expression, parts already read, or nothing known.
 Resolved = cst.BaseExpression | tuple[Part, ...] | None
 
+#: The value of a pair read from another module's credentials constant (only its key is known).
+_INDEXED = "__indexed__"
 #: Names a host expression may read anywhere (``str(client.base_url)``).
 _BUILTIN_NAMES = frozenset({"str"})
 
@@ -630,8 +632,38 @@ class Planner:
         """What a name or attribute holding query parameters or headers is bound to: a name's single
         value, or ``self.auth`` assigned once in the class."""
         if isinstance(node, cst.Name):
-            return self.meta.single_value(node)
-        return self._instance_value(node)
+            return self.meta.single_value(node) or self._indexed_pairs(node)
+        return self._instance_value(node) or self._indexed_pairs(node)
+
+    def _indexed_pairs(self, node: cst.Name | cst.Attribute) -> cst.Dict | None:
+        """Another module's credentials constant (``settings.AUTH``, ``from settings import AUTH``), as a
+        dict of its keys; its values stay where they are (they are not read, only dropped)."""
+        module, name = self._imported(node)
+        keys = self.index.credential_keys(module, name) if module else None
+        if keys is None:
+            return None
+        return cst.Dict([cst.DictElement(cst.SimpleString(repr(k)), cst.Name(_INDEXED)) for k in keys])
+
+    def _imported(self, node: cst.Name | cst.Attribute) -> tuple[str | None, str]:
+        """(module, name) of a name imported from a module of the repository, or of ``module.NAME``."""
+        if isinstance(node, cst.Name):
+            for referent in self.meta.referents(node) or ():
+                statement = assigned_node(referent)
+                if isinstance(statement, cst.ImportFrom):
+                    for alias in _aliases_binding(statement, node.value):
+                        source = cst.Module([]).code_for_node(statement.module) if statement.module else None
+                        return absolute_module(
+                            self.module, len(statement.relative), source
+                        ), alias.evaluated_name
+            return None, node.value
+        owner = node.value
+        if isinstance(owner, cst.Name):
+            for referent in self.meta.referents(owner) or ():
+                statement = assigned_node(referent)
+                if isinstance(statement, cst.Import):
+                    for alias in _aliases_binding(statement, owner.value):
+                        return (alias.evaluated_name if alias.asname else owner.value), node.attr.value
+        return None, node.attr.value
 
     def _instance_value(self, node: cst.Attribute) -> cst.BaseExpression | None:
         """``self.x`` read in a method: the value of the one ``self.x = …`` of its class, when nothing
@@ -709,7 +741,9 @@ class Planner:
         except UnreadablePairs as error:
             raise _Review("unsupported-credentials", f"the query parameters or headers: {error}") from None
         filters: dict[str, cst.BaseExpression] = {}
+        indexed = [k for k, v in params.items() if isinstance(v, cst.Name) and v.value == _INDEXED]
         moved = [k for k, v in elsewhere.items() if k in V1_QUERY_FILTERS and not _pure_literal(v)]
+        moved += [k for k in indexed if k in V1_QUERY_FILTERS and k not in moved]
         if moved:
             # A value held by an object, a client or a getter would not be in scope at the call.
             raise _Review("unsupported-credentials", f"filter {', '.join(moved)} is set outside the call")

@@ -66,9 +66,11 @@ FILES = {
     """,
     "main.py": """
         import stats_from_import
+        import stats_from_module
 
         if __name__ == "__main__":
             print(stats_from_import.minutes("64b000000000000000000001", "ada.lovelace@example.com"))
+            print(stats_from_module.count("64b000000000000000000001", "grace.hopper@example.com"))
     """,
 }
 
@@ -87,10 +89,26 @@ def test_urls_from_other_modules_are_read(tmp_path: Path) -> None:
     migrated = {o.display_path: o.migrated.decode() for o in result.outcomes}
     assert "list_course_stats(\n        LMS_API," in migrated["stats_from_import.py"]
     assert "list_course_stats(\n            host," in migrated["client.py"]
-    # The host is read through the module (settings.LMS_HOST), but credentials kept in another
-    # module's dict cannot be told from other query parameters yet: left for a person.
-    assert by_path["stats_from_module.py"].status is Status.NEEDS_REVIEW
-    assert "cannot be read statically" in by_path["stats_from_module.py"].message
+    # The host is read through the module (settings.LMS_HOST), and the credentials from its dict
+    # (settings.AUTH), whose keys the index keeps.
+    assert by_path["stats_from_module.py"].status is Status.REWRITE
+    assert "settings.AUTH" not in migrated["stats_from_module.py"]
+
+
+def test_a_filter_in_another_modules_dict_is_left_for_review(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    (tmp_path / "settings.py").write_text(
+        textwrap.dedent(SETTINGS).lstrip()
+        + 'SINCE = {"company": COMPANY, "apiKey": API_KEY, "createdAtAfter": "2026-01-01"}\n'
+    )
+    (tmp_path / "since.py").write_text(
+        "import requests\nimport settings\n\n\ndef since(cid):\n"
+        '    return requests.get(settings.LMS_HOST + "/api/v1/courses/" + cid + "/stats", params=settings.SINCE).json()\n'
+    )
+    result = run(RunOptions(paths=(tmp_path,), jobs=1))
+    (finding,) = [f for f in result.findings if f.path == "since.py"]
+    assert finding.status is Status.NEEDS_REVIEW
+    assert "createdAtAfter is set outside the call" in finding.message
 
 
 def test_migrated_program_using_a_settings_module_prints_the_same(fake360: Fake360, tmp_path: Path) -> None:
