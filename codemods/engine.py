@@ -136,7 +136,12 @@ def _process(task: _Task, setup: TransformSetup) -> _Done:
         snapshot = read_source(Path(task.path))
     except FileError as e:
         return _Done(task.index, FileOutcome(task.path, task.display_path, error=e.reason))
-    if setup.prefilter and not may_contain_site(snapshot.data, setup.needles):
+    declared = (name.rpartition(".")[2].encode() for name, _ in setup.wrappers)
+    if (
+        setup.prefilter
+        and not may_contain_site(snapshot.data, setup.needles)
+        and not any(name in snapshot.data for name in declared)
+    ):
         return _Done(task.index, None)
     error: str | None = None
     try:
@@ -274,8 +279,10 @@ def dotted_module_name(path: Path) -> str:
 
 
 def _helper_display(path: Path, options: RunOptions) -> str:
+    """Relative to the first PATH when it is a directory, else to the working directory, as the paths
+    of files named on the command line are: so that a patch applies from where the command ran."""
     first = Path(os.path.abspath(options.paths[0]))
-    base = first if options.paths[0].is_dir() else first.parent
+    base = first if options.paths[0].is_dir() else Path.cwd()
     try:
         return path.relative_to(base).as_posix()
     except ValueError:
@@ -381,9 +388,7 @@ def _mentions(task: _Task, done: _Done | None, names: Sequence[bytes]) -> bool:
     return any(name in data for name in names)
 
 
-def _settle_wrappers(
-    done: list[_Done], tasks: list[_Task], setup: TransformSetup, jobs: int
-) -> list[_Done]:
+def _settle_wrappers(done: list[_Done], tasks: list[_Task], setup: TransformSetup, jobs: int) -> list[_Done]:
     """Migrate the wrappers the first pass exported together with their callers, in rounds.
 
     Each round re-transforms the files that mention an exported wrapper, knowing every export and the
@@ -437,7 +442,13 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
     jobs = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
     setup = TransformSetup.of(module, index, hosts=options.hosts, wrappers=options.wrappers)
     # Wrappers are followed into their callers only over whole directories, where the callers are.
-    setup = replace(setup, wrapper_state=WrapperState(enabled=all(p.is_dir() for p in options.paths)))
+    setup = replace(
+        setup,
+        wrapper_state=WrapperState(
+            enabled=all(p.is_dir() for p in options.paths),
+            declared=frozenset(name for name, _ in options.wrappers),
+        ),
+    )
     done = _transform_all(tasks, setup, jobs, progress)
     every_file = [_Task(i, str(c.path), c.display_path, modules[i]) for i, c in enumerate(candidates)]
     done = sorted(_settle_wrappers(done, every_file, setup, jobs), key=lambda d: d.index)

@@ -60,6 +60,8 @@ class RepositoryIndex:
     #: module key → constant name → the keys of a dict (or tuple of pairs) of v1 credentials
     #: (``AUTH = {"company": …, "apiKey": …}``), keyed like ``constants``.
     credentials: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict, hash=False)
+    #: The dotted name of every module of the repository (to tell its own code from a dependency's).
+    modules: frozenset[str] = frozenset()
 
     def credential_keys(self, module: str, name: str) -> tuple[str, ...] | None:
         """The keys of the credentials constant ``name`` of the module imported as ``module``."""
@@ -316,7 +318,7 @@ class _Builder:
                 for key in _keys(name):
                     if key in self.by_key and self.name_of[self.by_key[key]] == name:
                         out[key] = values  # type: ignore[assignment]
-        return RepositoryIndex(constants, credentials)
+        return RepositoryIndex(constants, credentials, frozenset(name for _, name in self.files))
 
     @staticmethod
     def _may_matter(path: Path, test: Callable[[bytes], object]) -> bool:

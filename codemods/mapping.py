@@ -218,6 +218,8 @@ IGNORE_MARKER: Final = MARKER_PREFIX + " ignore["
 
 #: The rule of a caller of a migrated wrapper whose reads were adapted.
 WRAPPER_CALLER: Final = "wrapper-caller"
+#: The rule of a call of a wrapper declared in the configuration and defined outside the repository.
+DECLARED_WRAPPER: Final = "declared-wrapper"
 
 
 @dataclass(frozen=True)
@@ -242,6 +244,9 @@ RULES: Final[Mapping[str, Rule]] = MappingProxyType(
         ),
         WRAPPER_CALLER: Rule(
             "L360003", "code that reads a migrated wrapper's result adapted to the v2 answer"
+        ),
+        DECLARED_WRAPPER: Rule(
+            "L360106", "a call of a declared wrapper from outside the repository, which must move to v2"
         ),
         "hard-coded-api-key": Rule(
             "L360200", "a v1 API key is written in the code: revoke it and keep credentials out of code"

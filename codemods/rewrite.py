@@ -24,6 +24,7 @@ from codemods.getters import GetterCall, Getters
 from codemods.index import TEXT, Piece, RepositoryIndex, absolute_module
 from codemods.mapping import (
     CREATED_BECOMES_COMPLETED,
+    DECLARED_WRAPPER,
     ENDPOINTS,
     FILTER_GONE,
     HEADERS_ARGUMENT,
@@ -108,6 +109,7 @@ class Planner:
         index: RepositoryIndex | None = None,
         module: str = "",
         wrapper_state: WrapperState | None = None,
+        declared: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self.meta = meta
         self.display_path = display_path
@@ -115,6 +117,8 @@ class Planner:
         self.index = index or RepositoryIndex()
         self.module = module
         self.wrapper_state = wrapper_state or WrapperState()
+        #: Declared wrappers defined outside the repository (an SDK): qualified name → v1 operation.
+        self.external = {name: operation for name, operation in declared if not self._in_repository(name)}
         self.plan = Plan()
         self.getters = Getters(meta, self._recognise)
 
@@ -126,9 +130,42 @@ class Planner:
             http = self._recognise(call) or self.getters.call(call)
             if http is not None:
                 self._site(http)
+            elif self.external:
+                self._external_wrapper(call)
         if self.wrapper_state.exports:
             self._wrapper_uses()
         return self.plan
+
+    def _in_repository(self, qualified: str) -> bool:
+        parts = qualified.split(".")
+        return any(".".join(parts[:n]) in self.index.modules for n in range(1, len(parts)))
+
+    def _external_wrapper(self, call: cst.Call) -> None:
+        """A call of a wrapper declared in the configuration whose code is not in the repository: the
+        tool cannot migrate its body, so each call is reported, with what replaces it."""
+        names = set(self.meta.qualified_names(call.func))
+        func = call.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            made = self.meta.single_value(func.value)
+            if isinstance(made, cst.Call):
+                names |= {f"{n}.{func.attr.value}" for n in self.meta.qualified_names(made.func)}
+        found = next((n for n in sorted(names) if n in self.external), None)
+        if found is None:
+            return
+        endpoint = ENDPOINTS[self.external[found]]
+        reason = (
+            f"{found}() is declared a wrapper of v1 {endpoint.name}, and its code is not in the repository: "
+            f"call {self.helper_name}.{endpoint.helper}() instead ({endpoint.summary})"
+        )
+        line, column = self.meta.position(call)
+        if self._suppressed_at(call, endpoint.name):
+            return
+        self.plan.findings.append(
+            Finding(
+                self.display_path, line, column, endpoint.name, Status.NEEDS_REVIEW, DECLARED_WRAPPER, reason
+            )
+        )
+        self.plan.markers.setdefault(self.meta.statement(call), []).append(reason)
 
     def _returns(self) -> Returns:
         return Returns(self.module, self.display_path, self.wrapper_state)
@@ -531,12 +568,15 @@ class Planner:
         self.plan.markers.setdefault(statement, []).append(review.reason)
 
     def _suppressed(self, http: HttpCall, endpoint: str) -> bool:
+        return self._suppressed_at(http.call, endpoint)
+
+    def _suppressed_at(self, call: cst.Call, endpoint: str) -> bool:
         """A site a person accepted with ``# migrate-360learning: ignore[<reason>]`` on its statement (the
         line above it, or at the end of its line): reported as ``suppressed``, left as it is."""
-        reason = _ignore_reason(self.meta.statement(http.call))
+        reason = _ignore_reason(self.meta.statement(call))
         if reason is None:
             return False
-        line, column = self.meta.position(http.call)
+        line, column = self.meta.position(call)
         message = f"accepted as it is: {reason}" if reason else "accepted as it is (no reason given)"
         self.plan.findings.append(
             Finding(self.display_path, line, column, endpoint, Status.SUPPRESSED, "suppressed", message)

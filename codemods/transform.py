@@ -89,6 +89,7 @@ def migrate_source(source: bytes, *, display_path: str, options: TransformOption
         index=options.index,
         module=options.module,
         wrapper_state=options.wrapper_state,
+        declared=options.wrappers,
     )
     plan = planner.run()
     if not plan.findings:

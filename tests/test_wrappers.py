@@ -189,3 +189,74 @@ def test_a_single_file_run_reports_a_public_wrapper(tmp_path: Path) -> None:
     (finding,) = result.findings
     assert finding.status is Status.NEEDS_REVIEW
     assert "which other modules may call" in finding.message
+
+
+SDK_USER = """
+    import os
+
+    from acme_sdk import Learning360Client
+
+
+    def learners(course_id):
+        client = Learning360Client(os.environ["LEARNING360_HOST"])
+        stats = client.course_stats(course_id)
+        return [entry["user"]["mail"] for entry in stats]
+"""
+
+OWN_CLIENT = {
+    "lms.py": """
+        import os
+
+        import requests
+
+
+        class Lms:
+            def __init__(self, host):
+                self.host = host
+                self.auth = {"company": os.environ.get("LEARNING360_COMPANY"), "apiKey": os.environ.get("LEARNING360_API_KEY")}
+
+            def courses(self, user_id):
+                return requests.get(f"{self.host}/api/v1/users/{user_id}/courses", params=self.auth).json()
+    """,
+    "report.py": """
+        import os
+
+        from lms import Lms
+
+
+        def minutes(email):
+            lms = Lms(os.environ["LEARNING360_HOST"])
+            return {c["course"]["_id"]: sum(a["globalTime"] for a in c["attempts"]) for c in lms.courses(email)}
+    """,
+}
+
+
+def test_a_declared_wrapper_outside_the_repository_is_reported_at_each_call(tmp_path: Path) -> None:
+    _tree(tmp_path, {"learners.py": SDK_USER})
+    declared = (("acme_sdk.Learning360Client.course_stats", "getCourseStats"),)
+    result = run(RunOptions(paths=(tmp_path,), jobs=1, wrappers=declared))
+    (finding,) = result.findings
+    assert (finding.status, finding.rule, finding.line) == (Status.NEEDS_REVIEW, "declared-wrapper", 8)
+    assert "course_stats_by_user()" in finding.message
+    (outcome,) = result.changed
+    assert "# migrate-360learning: review: acme_sdk.Learning360Client.course_stats() is declared" in (
+        outcome.migrated.decode()
+    )
+    # Without the declaration, the file holds no v1 usage the tool can see.
+    assert run(RunOptions(paths=(tmp_path,), jobs=1)).findings == ()
+
+
+def test_a_declared_method_of_the_repository_is_migrated_with_its_callers(tmp_path: Path) -> None:
+    _tree(tmp_path, OWN_CLIENT)
+    undeclared = run(RunOptions(paths=(tmp_path,), jobs=1))
+    (finding,) = undeclared.findings
+    assert finding.status is Status.NEEDS_REVIEW
+    assert "declare it under [tool.migrate-360learning] wrappers" in finding.message
+    declared = (("lms.Lms.courses", "getUserCourses"),)
+    result = run(RunOptions(paths=(tmp_path,), jobs=1, wrappers=declared))
+    assert _by_path(result) == {
+        "lms.py": [("rewrite", "rewrite")],
+        "report.py": [("rewrite", "wrapper-caller")],
+    }
+    report = next(o.migrated.decode() for o in result.outcomes if o.display_path == "report.py")
+    assert 'sum(a["timeSpent"] for a in c["attempts"])' in report
