@@ -101,6 +101,10 @@ class Metadata:
             return None
         return set(accesses[0].referents)
 
+    def in_tree(self, node: cst.CSTNode) -> bool:
+        """Whether the node is part of the module as parsed (not one the rewrite built)."""
+        return node in self._positions
+
     def visible_from(self, name: cst.Name, node: cst.CSTNode) -> bool:
         """Whether the variable ``name`` reads is in scope where ``node`` is (the same scope or one that
         encloses it)."""

@@ -381,8 +381,8 @@ class Planner:
         for name in names:
             if name.value == "self" and self._same_class(name, http.call):
                 continue
-            if name.value in _BUILTIN_NAMES:
-                continue
+            if name.value in _BUILTIN_NAMES or not self.meta.in_tree(name):
+                continue  # a name the rewrite wrote itself (``str(client.base_url)``)
             if not self.meta.visible_from(name, http.call):
                 raise _Review(
                     "unsupported-url", f"the URL's host reads {name.value}, which is not in scope at the call"
