@@ -115,12 +115,21 @@ class ResponseFlow:
         if isinstance(parent, cst.Return):
             self._returned(parent, kind)
             return
+        if (
+            isinstance(parent, cst.DictComp)
+            and parent.value is node
+            and kind.kind not in ("response", "payload")
+        ):
+            # {e["course"]["_id"]: e["attempts"] for e in …}: a dict whose values are followed.
+            self.follow(parent, Shape("mapping", f"a dict of {_bare(kind.label)}", item=kind))
+            return
         handler = {
             "response": self._response,
             "payload": self._payload,
             "list": self._list,
             "record": self._record,
             "attempt": self._attempt,
+            "mapping": self._mapping,
         }[kind.kind]
         handler(node, parent, kind)
 
@@ -433,6 +442,63 @@ class ResponseFlow:
                 return name.removeprefix("builtins.")
         return None
 
+    # --- dicts built from the answer ---------------------------------------------------------------
+
+    def _mapping(self, node: cst.BaseExpression, parent: cst.CSTNode | None, kind: Shape) -> None:
+        """A dict whose values are followed: ``d[k]``, ``d.get(k)``, ``d.values()``, ``d.items()`` in a
+        loop; its keys (``len(d)``, ``k in d``, a loop over ``d``) need nothing."""
+        item = kind.item
+        assert item is not None
+        if (
+            isinstance(parent, cst.Subscript)
+            and parent.value is node
+            and len(parent.slice) == 1
+            and isinstance(parent.slice[0].slice, cst.Index)
+        ):
+            self.follow(parent, item)
+            return
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            call = self.meta.parent(parent)
+            method = parent.attr.value
+            if isinstance(call, cst.Call) and call.func is parent:
+                if method == "get" and call.args:
+                    self.follow(call, item)
+                    return
+                if method == "keys" and not call.args:
+                    return
+                if method == "values" and not call.args:
+                    self.follow(call, Shape("list", f"the values of {kind.label}", item=item))
+                    return
+                if method == "items" and not call.args:
+                    # ``for k, v in d.items()``, also through ``sorted(…)``, ``list(…)``…
+                    pairs: cst.BaseExpression = call
+                    arg = self.meta.parent(pairs)
+                    while isinstance(arg, cst.Arg) and arg.keyword is None:
+                        outer = self.meta.parent(arg)
+                        if not (
+                            isinstance(outer, cst.Call)
+                            and outer.args[0] is arg
+                            and self._builtin(outer) in _SAME_ITEMS
+                            and all(a.keyword is not None for a in outer.args[1:])
+                        ):
+                            break
+                        pairs, arg = outer, self.meta.parent(outer)
+                    loop = self.meta.parent(pairs)
+                    if isinstance(loop, (cst.For, cst.CompFor)) and loop.iter is pairs:
+                        target = loop.target
+                        if isinstance(target, cst.Tuple) and len(target.elements) == 2:
+                            self._bind_target(target.elements[1].value, item)
+                            return
+        if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is node:
+            return
+        if isinstance(parent, cst.ComparisonTarget) and parent.comparator is node:
+            return
+        if isinstance(parent, cst.Arg) and parent.keyword is None:
+            call = self.meta.parent(parent)
+            if isinstance(call, cst.Call) and self._builtin(call) in _READ_ONLY | {"sorted", "list"}:
+                return
+        raise Unsupported(self._escape(kind, parent))
+
     # --- records and attempts ----------------------------------------------------------------------
 
     def _record(self, node: cst.BaseExpression, parent: cst.CSTNode | None, kind: Shape) -> None:
@@ -502,6 +568,15 @@ class ResponseFlow:
                 name = self.meta.module.code_for_node(call.func)
                 return f"{kind.label} is passed to {name}(), which the tool cannot adapt"
         return f"{kind.label} is used in a way the tool cannot adapt"
+
+
+def _bare(label: str) -> str:
+    """ "the list of attempts" → "lists of attempts", for the label of a dict of them."""
+    for article in ("the ", "a ", "an "):
+        if label.startswith(article):
+            head, _, rest = label[len(article) :].partition(" ")
+            return f"{head}s {rest}".strip()
+    return label
 
 
 def _keyed(
