@@ -34,6 +34,13 @@ USERS = "/api/v2/users"
 pytestmark = pytest.mark.usefixtures("v2_environment")
 
 
+@pytest.fixture(autouse=True)
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retry waits of a few hundredths of a second (a 5xx is tried again before it is reported)."""
+    monkeypatch.setattr(helper, "BACKOFF_FIRST", 0.01)
+    monkeypatch.setattr(helper, "BACKOFF_MAX", 0.04)
+
+
 def v1_attempt_ids(fake: Fake360, path: str) -> list[str]:
     params = {"company": dataset.COMPANY_ID, "apiKey": dataset.V1_API_KEY}
     body: Any = requests.get(fake.url + path, params=params, timeout=10).json()
@@ -48,8 +55,12 @@ def users_fetches(fake: Fake360) -> int:
 
 
 def age_directory(cache: Path, seconds: float) -> None:
+    """As if the copy of the directory, and the last refresh an unknown email asked for, were older."""
     with sqlite3.connect(cache) as connection:
-        connection.execute("UPDATE directories SET refreshed_at = refreshed_at - ?", (seconds,))
+        connection.execute(
+            "UPDATE directories SET refreshed_at = refreshed_at - ?, email_miss_at = email_miss_at - ?",
+            (seconds, seconds),
+        )
     connection.close()
 
 
@@ -232,6 +243,34 @@ def test_an_unknown_email_is_an_error_after_at_most_one_refresh(fake360: Fake360
     assert users_fetches(fake360) == 2
 
 
+def test_unknown_emails_refresh_the_directory_once_per_time_to_live(
+    fake360: Fake360, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(helper.ENV_USER_CACHE_TTL, "3600")
+    helper.resolve_user_id(fake360.url, dataset.POWER_USER_EMAIL)
+    age_directory(cache, 2 * helper.MISS_REFRESH_AFTER)
+    with pytest.raises(helper.UserNotFoundError):
+        helper.resolve_user_id(fake360.url, "nobody@example.com")
+    assert users_fetches(fake360) == 2
+    age_directory(cache, 2 * helper.MISS_REFRESH_AFTER)  # older than a minute, within the hour
+    for email in ("nobody@example.com", "somebody.else@example.com"):
+        with pytest.raises(helper.UserNotFoundError):
+            helper.resolve_user_id(fake360.url, email)
+    assert users_fetches(fake360) == 2
+    # Ids are not held back by emails: an id comes from the API's own records.
+    with pytest.raises(helper.UserNotFoundError):
+        helper.user_mail(fake360.url, "ffffffffffffffffffffffff")
+    assert users_fetches(fake360) == 3
+    age_directory(cache, 3700)  # the hour is over: the copy is refreshed for its age, and not once more
+    with pytest.raises(helper.UserNotFoundError):
+        helper.resolve_user_id(fake360.url, "nobody@example.com")
+    assert users_fetches(fake360) == 4
+    age_directory(cache, 2 * helper.MISS_REFRESH_AFTER)  # a new hour: an unknown email may refresh again
+    with pytest.raises(helper.UserNotFoundError):
+        helper.resolve_user_id(fake360.url, "nobody@example.com")
+    assert users_fetches(fake360) == 5
+
+
 def test_a_user_missing_from_an_old_copy_is_found_after_a_refresh(fake360: Fake360, cache: Path) -> None:
     helper.resolve_user_id(fake360.url, dataset.POWER_USER_EMAIL)
     with sqlite3.connect(cache) as connection:
@@ -243,8 +282,28 @@ def test_a_user_missing_from_an_old_copy_is_found_after_a_refresh(fake360: Fake3
 
 
 def test_a_deleted_user_is_not_matched(fake360: Fake360) -> None:
-    with pytest.raises(helper.UserNotFoundError, match="deleted"):
-        helper.resolve_user_id(fake360.url, dataset.DELETED_USER_EMAIL)
+    with pytest.raises(helper.DeletedUserError) as raised:
+        helper.resolve_user_id(fake360.url, dataset.DELETED_USER_EMAIL.upper())
+    email = dataset.DELETED_USER_EMAIL.upper()
+    assert str(raised.value) == f"the 360Learning user with the email {email!r} is deleted on {fake360.url}"
+    assert isinstance(raised.value, helper.UserNotFoundError)
+
+
+def test_a_directory_file_of_an_older_layout_is_rebuilt(fake360: Fake360, cache: Path) -> None:
+    cache.parent.mkdir(parents=True)
+    with sqlite3.connect(cache) as connection:
+        connection.executescript(
+            "CREATE TABLE directories (host TEXT PRIMARY KEY, refreshed_at REAL NOT NULL);"
+            "CREATE TABLE users (host TEXT, user_id TEXT, mail TEXT, mail_key TEXT, status TEXT);"
+            f"INSERT INTO directories VALUES ('{fake360.url}', 1e12);"
+            f"INSERT INTO users VALUES ('{fake360.url}', '{'e' * 24}', 'old@example.com', 'old@example.com',"
+            " 'active');"
+        )
+    connection.close()
+    assert helper.resolve_user_id(fake360.url, dataset.POWER_USER_EMAIL) == ADA
+    with pytest.raises(helper.UserNotFoundError):
+        helper.resolve_user_id(fake360.url, "old@example.com")
+    assert users_fetches(fake360) == 1
 
 
 def test_user_mail_looks_ids_up_in_the_same_directory(fake360: Fake360) -> None:

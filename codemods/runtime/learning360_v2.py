@@ -23,20 +23,42 @@ field names of the attempts change for the code that reads them.
 Calls from ``async`` code use the same names prefixed with ``a`` (``alist_course_stats``,
 ``acourse_stats_by_user``, ``aresolve_user_id``, …), which run the same code in a worker thread.
 
-Configuration, from the environment:
+When the API or the network misbehaves:
+
+- every HTTP call has a timeout: the call's ``timeout=``, else ``DEFAULT_TIMEOUT``;
+- a 429 (too many requests) is waited out: as long as ``Retry-After`` says (seconds or an HTTP date), or
+  else by an exponential backoff with jitter; a 5xx answer, a dropped connection or a timeout is tried
+  again a few times the same way; a request gives up after ``MAX_RETRY_TIME`` seconds at most, with a
+  ``RetriesExhaustedError`` that says so;
+- a 401 (the token expired) in the middle of the pages gets one new token and asks for the same page again;
+- a ``Link`` that loops, a page that repeats records, or a body that is not JSON stop the call with an
+  error: a list comes back whole or not at all. Errors name the URL, never a token or the client secret;
+- the user directory file is shared safely by several processes (SQLite in WAL mode, one transaction per
+  refresh) and readable by its owner only.
+
+Configuration, from the environment (the names are the ``ENV_*`` constants below):
 
 - ``LEARNING360_CLIENT_ID`` and ``LEARNING360_CLIENT_SECRET``: the API v2 credentials (required);
 - ``LEARNING360_COMPANY_ID``: sent with the token request when set;
 - ``LEARNING360_USER_CACHE``: the SQLite file of the user directory (default: ``learning360/users.sqlite3``
   in the user's cache directory);
-- ``LEARNING360_USER_CACHE_TTL``: how many seconds the user directory is trusted (default: 86400).
+- ``LEARNING360_USER_CACHE_TTL``: how many seconds the user directory is trusted (default: 86400);
+- ``LEARNING360_TIMEOUT``: seconds an HTTP call may take when the call says nothing (default: 30);
+- ``LEARNING360_MAX_RETRY_TIME``: seconds a request may spend trying again, waits included (default: 60).
+
+The other things to tune are the constants below.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import email.utils
+import http.client
 import json
+import math
 import os
+import random
 import re
 import sqlite3
 import sys
@@ -45,8 +67,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterable
-from contextlib import closing
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing, contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -55,16 +78,34 @@ ENV_CLIENT_SECRET = "LEARNING360_CLIENT_SECRET"
 ENV_COMPANY_ID = "LEARNING360_COMPANY_ID"
 ENV_USER_CACHE = "LEARNING360_USER_CACHE"
 ENV_USER_CACHE_TTL = "LEARNING360_USER_CACHE_TTL"
+ENV_TIMEOUT = "LEARNING360_TIMEOUT"
+ENV_MAX_RETRY_TIME = "LEARNING360_MAX_RETRY_TIME"
 
 API_VERSION = "v2.0"
 TOKEN_PATH = "/api/v2/oauth2/token"
 COURSE_STATS_PATH = "/api/v2/courses/stats"
 USERS_PATH = "/api/v2/users"
 DEFAULT_USER_CACHE_TTL = 86400.0
-#: An unknown email refreshes the user directory only if the last refresh is older than this (seconds).
+#: An unknown email or id refreshes the user directory only if the last refresh is older than this
+#: (seconds); an unknown email does so once per time to live at most.
 MISS_REFRESH_AFTER = 60.0
-#: How many times a call answered 429 (too many requests) is tried again.
-RATE_LIMIT_RETRIES = 3
+#: Seconds an HTTP call may take (to connect, then between two reads) when the call gives no ``timeout=``;
+#: the environment variable ``ENV_TIMEOUT`` names overrides it.
+DEFAULT_TIMEOUT = 30.0
+#: Seconds a request may take from its first try to its last, waits included: a wait that would end later
+#: is not begun. The environment variable ``ENV_MAX_RETRY_TIME`` names overrides it.
+MAX_RETRY_TIME = 60.0
+#: How many times a request answered 429 (too many requests) is tried again, at most.
+RATE_LIMIT_RETRIES = 10
+#: How many times a request met by a 5xx answer, a dropped connection or a timeout is tried again, at most.
+TRANSIENT_RETRIES = 3
+#: The wait before the first retry when the API sends no ``Retry-After`` (seconds). Each next wait doubles,
+#: up to ``BACKOFF_MAX``, and a random part of up to half of it is taken off (jitter: clients that failed
+#: together do not all come back together).
+BACKOFF_FIRST = 0.5
+BACKOFF_MAX = 10.0
+#: Seconds a process waits for another one that is writing the user directory.
+SQLITE_BUSY_TIMEOUT = 30.0
 
 _OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}")
 _NEXT_LINK = re.compile(r'<([^>]*)>\s*;[^,]*\brel="?next"?', re.IGNORECASE)
@@ -73,11 +114,26 @@ _USER_AGENT = "learning360_v2 (migrate-360learning)"
 
 
 class Learning360Error(Exception):
-    """A call to 360Learning failed: the message gives the status, the URL and the API's own words."""
+    """A call to 360Learning failed: the message gives the status, the URL and the API's own words.
+
+    The message never holds an access token nor the client secret: they are masked (``***``).
+    """
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(_masked(str(message)))
+
+
+class RetriesExhaustedError(Learning360Error):
+    """360Learning kept answering 429 or 5xx, dropping the connection or not answering in time, and the
+    request gave up: the message says after how many tries, how long, and what the last one met."""
 
 
 class UserNotFoundError(Learning360Error):
     """No usable user has this email (or id) in 360Learning's user directory."""
+
+
+class DeletedUserError(UserNotFoundError):
+    """The user with this email is deleted in 360Learning (v1 did not find it either)."""
 
 
 # -- public API ---------------------------------------------------------------------------------------
@@ -90,7 +146,7 @@ def list_course_stats(
     user_id: str | None = None,
     completed_at_gte: str | None = None,
     completed_at_lt: str | None = None,
-    timeout: float = 30.0,
+    timeout: float | tuple[float, float] | None = None,
 ) -> list[dict[str, Any]]:
     """Every course attempt matching the filters (all pages), as flat v2 records.
 
@@ -107,30 +163,32 @@ def list_course_stats(
         params.append(("completedAt[gte]", str(completed_at_gte)))
     if completed_at_lt is not None:
         params.append(("completedAt[lt]", str(completed_at_lt)))
-    return _get_all(base, COURSE_STATS_PATH, params, timeout)
+    return _get_all(base, COURSE_STATS_PATH, params, _timeout(timeout))
 
 
-def resolve_user_id(host: str, email_or_id: str, *, timeout: float = 30.0) -> str:
+def resolve_user_id(
+    host: str, email_or_id: str, *, timeout: float | tuple[float, float] | None = None
+) -> str:
     """The id of the user with this email (case ignored); a value that already is an id is returned as is."""
     value = str(email_or_id).strip()
     if _OBJECT_ID.fullmatch(value):
         return value
     base = _normalize_host(host)
     with _directory_lock:
-        user = _find_user(base, "mail_key", value.casefold(), timeout)
+        user = _find_user(base, "mail_key", value.casefold(), _timeout(timeout))
     if user is None:
         raise UserNotFoundError(f"no 360Learning user has the email {value!r} on {base}")
     if user[2] == "deleted":
-        raise UserNotFoundError(f"the 360Learning user with the email {value!r} is deleted on {base}")
+        raise DeletedUserError(f"the 360Learning user with the email {value!r} is deleted on {base}")
     return user[0]
 
 
-def user_mail(host: str, user_id: str, *, timeout: float = 30.0) -> str:
+def user_mail(host: str, user_id: str, *, timeout: float | tuple[float, float] | None = None) -> str:
     """The email of the user with this id, from the same user directory (deleted users included)."""
     value = str(user_id).strip()
     base = _normalize_host(host)
     with _directory_lock:
-        user = _find_user(base, "user_id", value, timeout)
+        user = _find_user(base, "user_id", value, _timeout(timeout))
     if user is None:
         raise UserNotFoundError(f"no 360Learning user has the id {value!r} on {base}")
     if not user[1]:
@@ -138,7 +196,9 @@ def user_mail(host: str, user_id: str, *, timeout: float = 30.0) -> str:
     return user[1]
 
 
-def user_mails(host: str, user_ids: Iterable[str], *, timeout: float = 30.0) -> dict[str, str]:
+def user_mails(
+    host: str, user_ids: Iterable[str], *, timeout: float | tuple[float, float] | None = None
+) -> dict[str, str]:
     """The email of each of these users (id → email), deleted users included, read from the user
     directory in one pass: a single refresh at most, however many ids.
 
@@ -152,7 +212,7 @@ def user_mails(host: str, user_ids: Iterable[str], *, timeout: float = 30.0) -> 
     with _directory_lock:
         mails = _consult_directory(
             base,
-            timeout,
+            _timeout(timeout),
             lambda connection: _lookup_mails(connection, base, wanted),
             lambda found: len(found) == len(wanted),
         )
@@ -170,7 +230,7 @@ def course_stats_by_user(
     course_id: str,
     completed_at_gte: str | None = None,
     completed_at_lt: str | None = None,
-    timeout: float = 30.0,
+    timeout: float | tuple[float, float] | None = None,
 ) -> list[dict[str, Any]]:
     """One course's attempts grouped by user, in getCourseStats' shape:
     ``[{"user": {"_id": id, "mail": email}, "attempts": [v2 record, …]}, …]``.
@@ -195,7 +255,7 @@ def course_stats_by_course_and_user(
     *,
     completed_at_gte: str | None = None,
     completed_at_lt: str | None = None,
-    timeout: float = 30.0,
+    timeout: float | tuple[float, float] | None = None,
 ) -> list[dict[str, Any]]:
     """Every attempt grouped by course, then by user, in getCoursesStats' shape:
     ``[{"course": {"_id": id}, "stats": [{"user": {"_id": id, "mail": email}, "attempts": […]}, …]}, …]``.
@@ -221,7 +281,7 @@ def course_stats_by_course(
     user_id: str,
     completed_at_gte: str | None = None,
     completed_at_lt: str | None = None,
-    timeout: float = 30.0,
+    timeout: float | tuple[float, float] | None = None,
 ) -> list[dict[str, Any]]:
     """One user's attempts grouped by course, in getUserCourses' shape:
     ``[{"course": {"_id": id}, "attempts": [v2 record, …]}, …]``.
@@ -253,7 +313,7 @@ async def alist_course_stats(
     user_id: str | None = None,
     completed_at_gte: str | None = None,
     completed_at_lt: str | None = None,
-    timeout: float = 30.0,
+    timeout: float | tuple[float, float] | None = None,
 ) -> list[dict[str, Any]]:
     """``list_course_stats`` for async code: runs in a worker thread."""
     return await asyncio.to_thread(
@@ -267,17 +327,21 @@ async def alist_course_stats(
     )
 
 
-async def aresolve_user_id(host: str, email_or_id: str, *, timeout: float = 30.0) -> str:
+async def aresolve_user_id(
+    host: str, email_or_id: str, *, timeout: float | tuple[float, float] | None = None
+) -> str:
     """``resolve_user_id`` for async code: runs in a worker thread."""
     return await asyncio.to_thread(resolve_user_id, host, email_or_id, timeout=timeout)
 
 
-async def auser_mail(host: str, user_id: str, *, timeout: float = 30.0) -> str:
+async def auser_mail(host: str, user_id: str, *, timeout: float | tuple[float, float] | None = None) -> str:
     """``user_mail`` for async code: runs in a worker thread."""
     return await asyncio.to_thread(user_mail, host, user_id, timeout=timeout)
 
 
-async def auser_mails(host: str, user_ids: Iterable[str], *, timeout: float = 30.0) -> dict[str, str]:
+async def auser_mails(
+    host: str, user_ids: Iterable[str], *, timeout: float | tuple[float, float] | None = None
+) -> dict[str, str]:
     """``user_mails`` for async code: runs in a worker thread."""
     return await asyncio.to_thread(user_mails, host, list(user_ids), timeout=timeout)
 
@@ -288,7 +352,7 @@ async def acourse_stats_by_user(
     course_id: str,
     completed_at_gte: str | None = None,
     completed_at_lt: str | None = None,
-    timeout: float = 30.0,
+    timeout: float | tuple[float, float] | None = None,
 ) -> list[dict[str, Any]]:
     """``course_stats_by_user`` for async code: runs in a worker thread."""
     return await asyncio.to_thread(
@@ -306,7 +370,7 @@ async def acourse_stats_by_course_and_user(
     *,
     completed_at_gte: str | None = None,
     completed_at_lt: str | None = None,
-    timeout: float = 30.0,
+    timeout: float | tuple[float, float] | None = None,
 ) -> list[dict[str, Any]]:
     """``course_stats_by_course_and_user`` for async code: runs in a worker thread."""
     return await asyncio.to_thread(
@@ -324,7 +388,7 @@ async def acourse_stats_by_course(
     user_id: str,
     completed_at_gte: str | None = None,
     completed_at_lt: str | None = None,
-    timeout: float = 30.0,
+    timeout: float | tuple[float, float] | None = None,
 ) -> list[dict[str, Any]]:
     """``course_stats_by_course`` for async code: runs in a worker thread."""
     return await asyncio.to_thread(
@@ -365,7 +429,9 @@ def _stats_by_user(records: list[dict[str, Any]], mails: dict[str, str]) -> list
     ]
 
 
-def _mails_of(host: str, records: list[dict[str, Any]], timeout: float) -> dict[str, str]:
+def _mails_of(
+    host: str, records: list[dict[str, Any]], timeout: float | tuple[float, float] | None
+) -> dict[str, str]:
     """The email of every user the records name, in one read of the user directory."""
     user_ids = (str(record["userId"]) for record in records if record.get("userId"))
     return user_mails(host, user_ids, timeout=timeout)
@@ -405,56 +471,175 @@ def _api_error_text(body: bytes) -> str:
     return str(error) if error is not None else json.dumps(data)[:500]
 
 
+def _env_seconds(name: str, default: float, *, positive: bool = False) -> float:
+    """A number of seconds from the environment variable ``name``, or ``default`` when it is not set."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0 or (positive and seconds == 0):
+        raise Learning360Error(f"{name} must be a number of seconds, not {text!r}")
+    return seconds
+
+
+def _timeout(value: float | tuple[float, float] | None) -> float:
+    """Seconds each HTTP call may take: the call's ``timeout=`` (a ``(connect, read)`` pair, as requests
+    takes it, counts as its longer half), else ``LEARNING360_TIMEOUT``, else ``DEFAULT_TIMEOUT``."""
+    if value is None:
+        return _env_seconds(ENV_TIMEOUT, DEFAULT_TIMEOUT, positive=True)
+    if isinstance(value, (tuple, list)):
+        halves = [float(half) for half in value if half is not None]
+        seconds = max(halves) if halves else _env_seconds(ENV_TIMEOUT, DEFAULT_TIMEOUT, positive=True)
+    else:
+        seconds = float(value)
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise Learning360Error(f"a timeout must be a positive number of seconds, not {value!r}")
+    return seconds
+
+
 def _send(
     request: urllib.request.Request, timeout: float, *, pass_401: bool = False
 ) -> tuple[int, Any, str | None]:
     """Sends one request; returns (status, decoded JSON body, Link header).
 
-    Waits and tries again on 429; raises on any other error status, except 401 when ``pass_401``.
+    Tries again after 429, 5xx, a dropped connection or a timeout, within ``RATE_LIMIT_RETRIES``,
+    ``TRANSIENT_RETRIES`` and ``MAX_RETRY_TIME``; raises on any other error status, except 401 when
+    ``pass_401``.
     """
     url = _safe_url(request.full_url)
     method = request.get_method()
-    for attempt in range(RATE_LIMIT_RETRIES + 1):
+    limit = _env_seconds(ENV_MAX_RETRY_TIME, MAX_RETRY_TIME)
+    started = time.monotonic()
+    retries = {True: 0, False: 0}  # rate limited or not → retries made so far
+    tries = 0
+    while True:
+        tries += 1
+        retry_after: str | None = None
+        rate_limited = False
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 status, raw, link = response.status, response.read(), response.headers.get("Link")
         except urllib.error.HTTPError as failure:
             with closing(failure):
-                raw = failure.read()
-                if failure.code == 429 and attempt < RATE_LIMIT_RETRIES:
-                    time.sleep(_retry_delay(failure.headers.get("Retry-After"), attempt))
-                    continue
-                if failure.code == 401 and pass_401:
-                    return 401, None, None
-                text = _api_error_text(raw)
+                raw = _error_body(failure)
+            if failure.code == 401 and pass_401:
+                return 401, None, None
+            text = _api_error_text(raw)
+            if failure.code != 429 and failure.code < 500:
                 raise Learning360Error(
                     f"360Learning answered {failure.code} to {method} {url}: {text}"
                 ) from None
-        except (urllib.error.URLError, OSError) as failure:
-            reason = getattr(failure, "reason", failure)
-            raise Learning360Error(f"cannot reach 360Learning at {url}: {reason}") from None
-        try:
-            return status, json.loads(raw) if raw else None, link
-        except ValueError:
-            raise Learning360Error(
-                f"360Learning answered {method} {url} with a body that is not JSON"
-            ) from None
-    raise AssertionError("unreachable")
+            rate_limited = failure.code == 429
+            retry_after = failure.headers.get("Retry-After")
+            problem = f"360Learning answered {failure.code}: {text}"
+        except (OSError, http.client.HTTPException) as failure:
+            transient = _transient_problem(failure, timeout)
+            if transient is None:
+                reason = getattr(failure, "reason", failure)
+                raise Learning360Error(f"cannot reach 360Learning at {url}: {reason}") from None
+            problem = transient
+        else:
+            try:
+                return status, json.loads(raw) if raw else None, link
+            except ValueError:
+                raise Learning360Error(
+                    f"360Learning answered {method} {url} with a body that is not JSON"
+                ) from None
+        elapsed = time.monotonic() - started
+        gave_up = (
+            f"gave up on {method} {url} after {tries} {'try' if tries == 1 else 'tries'} in {elapsed:.1f} s"
+        )
+        if retries[rate_limited] >= (RATE_LIMIT_RETRIES if rate_limited else TRANSIENT_RETRIES):
+            raise RetriesExhaustedError(f"{gave_up}: {problem}")
+        asked = _retry_after_seconds(retry_after)
+        delay = _backoff(retries[rate_limited]) if asked is None else asked
+        if elapsed + delay > limit:
+            wait = f"it asks to wait {delay:.0f} s" if asked is not None else f"waiting {delay:.1f} s more"
+            raise RetriesExhaustedError(
+                f"{gave_up}: {problem}; {wait} would pass the {limit:g} s a request may take"
+                f" ({ENV_MAX_RETRY_TIME})"
+            )
+        retries[rate_limited] += 1
+        time.sleep(delay)
 
 
-def _retry_delay(retry_after: str | None, attempt: int) -> float:
+def _error_body(failure: urllib.error.HTTPError) -> bytes:
     try:
-        return min(max(float(retry_after or ""), 0.0), 60.0)
+        return failure.read()
+    except (OSError, http.client.HTTPException):
+        return b""
+
+
+def _transient_problem(failure: OSError | http.client.HTTPException, timeout: float) -> str | None:
+    """What went wrong when it is worth trying again (a timeout, a connection dropped before the whole
+    answer came); None for failures a retry would meet again (unknown host, connection refused, TLS)."""
+    reason = failure.reason if isinstance(failure, urllib.error.URLError) else failure
+    if isinstance(reason, TimeoutError):
+        return f"360Learning did not answer within {timeout:g} s (timeout)"
+    if isinstance(reason, ConnectionRefusedError):
+        return None
+    if isinstance(reason, (ConnectionError, http.client.HTTPException)):
+        return f"the connection was dropped before the answer ({type(reason).__name__}: {reason})"
+    return None
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """The wait a ``Retry-After`` header asks for (a number of seconds or an HTTP date); None when there
+    is none or it cannot be read."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        seconds = float(text)
     except ValueError:
-        return float(2**attempt)
+        try:
+            moment = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        seconds = (moment - datetime.now(timezone.utc)).total_seconds()
+    return None if math.isnan(seconds) else max(seconds, 0.0)
+
+
+def _backoff(retries: int) -> float:
+    """The wait before one more retry without ``Retry-After``: ``BACKOFF_FIRST`` doubled at each retry,
+    at most ``BACKOFF_MAX``, of which a random part of up to half is taken off."""
+    ceiling = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** min(retries, 32))
+    return random.uniform(ceiling / 2, ceiling)
 
 
 def _get_all(base: str, path: str, params: list[tuple[str, str]], timeout: float) -> list[dict[str, Any]]:
-    """Every record of a paginated v2 list, following ``Link: <…>; rel="next"``."""
-    url = base + path + ("?" + urllib.parse.urlencode(params, safe="[]:") if params else "")
+    """Every record of a paginated v2 list, following ``Link: <…>; rel="next"``.
+
+    Raises rather than return a list known to be wrong: when a next link leads back to a page already
+    read, or a page holds a record that an earlier page held.
+    """
+    first = url = base + path + ("?" + urllib.parse.urlencode(params, safe="[]:") if params else "")
     records: list[dict[str, Any]] = []
+    read: set[str] = set()
+    page_of: dict[str, int] = {}  # record id → the number of the page that held it
     while url:
+        if url in read:
+            raise Learning360Error(
+                f"360Learning's pages of GET {_safe_url(first)} loop: page {len(read)} links back to"
+                f" {_safe_url(url)}, read before"
+            )
+        read.add(url)
         page, link = _get_page(base, url, timeout)
+        number = len(read)
+        for record in page:
+            key = str(record.get("_id") or "") if isinstance(record, dict) else ""
+            if key in page_of:
+                raise Learning360Error(
+                    f"360Learning's page {number} of GET {_safe_url(first)} repeats the record {key!r} of"
+                    f" page {page_of[key]}: the pages do not hold the list once each"
+                )
+            if key:
+                page_of[key] = number
         records.extend(page)
         url = _next_url(base, url, link)
     return records
@@ -502,6 +687,18 @@ def _next_url(base: str, current: str, link: str | None) -> str:
 
 _token_lock = threading.Lock()
 _tokens: dict[tuple[str, str], tuple[str, float]] = {}  # (host, client id) → (token, monotonic deadline)
+_secrets_lock = threading.Lock()
+#: The latest access tokens this process received, masked in every error message.
+_received_tokens: collections.deque[str] = collections.deque(maxlen=64)
+
+
+def _masked(text: str) -> str:
+    """The text with the client secret and every access token this process received replaced by ``***``."""
+    with _secrets_lock:
+        secrets = [*_received_tokens, os.environ.get(ENV_CLIENT_SECRET, "").strip()]
+    for secret in sorted(filter(None, secrets), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
 
 
 def _token(base: str, timeout: float, *, stale: str | None = None) -> str:
@@ -537,11 +734,15 @@ def _token(base: str, timeout: float, *, stale: str | None = None) -> str:
         )
         try:
             _, answer, _ = _send(request, timeout)
+        except RetriesExhaustedError:
+            raise  # the credentials are not in question
         except Learning360Error as failure:
             raise Learning360Error(f"{failure} (credentials: {ENV_CLIENT_ID}, {ENV_CLIENT_SECRET})") from None
         token = answer.get("access_token") if isinstance(answer, dict) else None
         if not isinstance(token, str) or not token:
             raise Learning360Error(f"360Learning's answer to POST {base + TOKEN_PATH} has no access_token")
+        with _secrets_lock:
+            _received_tokens.append(token)
         lifetime = _seconds(answer.get("expires_in"), 3600.0)
         _tokens[key] = (token, time.monotonic() + lifetime - min(60.0, lifetime / 10))
         return token
@@ -557,20 +758,19 @@ def _seconds(value: object, default: float) -> float:
 # -- user directory -----------------------------------------------------------------------------------
 
 _directory_lock = threading.RLock()
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS directories (host TEXT PRIMARY KEY, refreshed_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS users (
-    host TEXT NOT NULL,
-    user_id TEXT NOT NULL,
-    mail TEXT,
-    mail_key TEXT,
-    status TEXT,
-    PRIMARY KEY (host, user_id)
-);
-CREATE INDEX IF NOT EXISTS users_by_mail ON users (host, mail_key);
-"""
+#: The version of the tables below, kept in the file (``PRAGMA user_version``): a file of another version
+#: is emptied and built again, as any cache may be.
+_SCHEMA_VERSION = 2
+_SCHEMA = (
+    "CREATE TABLE directories (host TEXT PRIMARY KEY, refreshed_at REAL NOT NULL, email_miss_at REAL)",
+    "CREATE TABLE users (host TEXT NOT NULL, user_id TEXT NOT NULL, mail TEXT, mail_key TEXT, status TEXT,"
+    " PRIMARY KEY (host, user_id))",
+    "CREATE INDEX users_by_mail ON users (host, mail_key)",
+)
 #: A user row: (id, mail, status).
 _User = tuple[str, str, str]
+#: A directory row: (when it was refreshed, when an unknown email last refreshed it), ``time.time()``.
+_State = tuple[float, float | None]
 _Found = TypeVar("_Found")
 #: Ids a query binds at most: SQLite before 3.32 allows 999 variables in one statement.
 _SQL_VARIABLES = 500
@@ -590,30 +790,68 @@ def cache_path() -> Path:
     return root / "learning360" / "users.sqlite3"
 
 
-def _ttl() -> float:
-    text = os.environ.get(ENV_USER_CACHE_TTL, "").strip()
-    if not text:
-        return DEFAULT_USER_CACHE_TTL
-    try:
-        return float(text)
-    except ValueError:
-        raise Learning360Error(f"{ENV_USER_CACHE_TTL} must be a number of seconds, not {text!r}") from None
-
-
 def _connect() -> sqlite3.Connection:
     path = cache_path()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not path.exists():
-        # Created readable by its owner only: it holds the emails of every user of the platform.
+        # Readable by its owner only: it holds the emails of every user of the platform. SQLite gives
+        # the files it adds beside it (``-wal``, ``-shm``) the same permissions.
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    connection = sqlite3.connect(path, timeout=30.0)
+    # Autocommit: every write goes through ``_transaction``, which says where it begins and ends.
+    connection = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT, isolation_level=None)
     try:
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.executescript(_SCHEMA)
-    except sqlite3.Error:
+        _prepare(connection)
+    except BaseException:
         connection.close()
         raise
     return connection
+
+
+def _prepare(connection: sqlite3.Connection) -> None:
+    """WAL mode (a process reading never waits for one writing, nor the other way round) and the tables
+    of this version, made once whichever process comes first."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT
+    while True:
+        try:
+            if connection.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal":
+                break
+        except sqlite3.OperationalError as failure:
+            # Switching a new file to WAL needs it to itself, and SQLite does not wait for that by itself
+            # when other processes open it at the same moment.
+            if "locked" not in str(failure) and "busy" not in str(failure):
+                raise
+        if time.monotonic() > deadline:
+            raise Learning360Error(f"the user directory {cache_path()} stays locked by another process")
+        time.sleep(0.01)
+    if connection.execute("PRAGMA user_version").fetchone()[0] == _SCHEMA_VERSION:
+        return
+    with _transaction(connection):
+        if connection.execute("PRAGMA user_version").fetchone()[0] != _SCHEMA_VERSION:
+            connection.execute("DROP TABLE IF EXISTS users")
+            connection.execute("DROP TABLE IF EXISTS directories")
+            for statement in _SCHEMA:
+                connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+
+
+@contextmanager
+def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction, which holds the write lock from its start (``BEGIN IMMEDIATE``): two
+    processes never both read the state and then write over each other."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+def _state(connection: sqlite3.Connection, base: str) -> _State | None:
+    row = connection.execute(
+        "SELECT refreshed_at, email_miss_at FROM directories WHERE host = ?", (base,)
+    ).fetchone()
+    return None if row is None else (float(row[0]), None if row[1] is None else float(row[1]))
 
 
 def _consult_directory(
@@ -621,21 +859,30 @@ def _consult_directory(
     timeout: float,
     lookup: Callable[[sqlite3.Connection], _Found],
     complete: Callable[[_Found], bool],
+    *,
+    by_email: bool = False,
 ) -> _Found:
-    """Runs ``lookup`` on this host's copy of the user directory, refreshed first when stale, or once
-    more when the answer is not ``complete`` and the last refresh is older than ``MISS_REFRESH_AFTER``."""
-    ttl = _ttl()
+    """Runs ``lookup`` on this host's copy of the user directory, refreshed first when older than its
+    time to live. When the answer is not ``complete``, the copy is refreshed once more and read again,
+    unless it is younger than ``MISS_REFRESH_AFTER`` or, for an email, unless an unknown email already
+    refreshed it within the time to live: ids come from the API's own records, so a missing one means
+    the copy is behind, while an email may just be wrong."""
+    ttl = _env_seconds(ENV_USER_CACHE_TTL, DEFAULT_USER_CACHE_TTL)
     with closing(_connect()) as connection:
-        row = connection.execute("SELECT refreshed_at FROM directories WHERE host = ?", (base,)).fetchone()
-        age = time.time() - float(row[0]) if row is not None else None
-        if age is None or age > ttl:
+        state = _state(connection, base)
+        if state is None or time.time() - state[0] > ttl:
             _refresh(connection, base, timeout)
-            age = 0.0
+            state = _state(connection, base)
         found = lookup(connection)
-        if not complete(found) and age > MISS_REFRESH_AFTER:
-            _refresh(connection, base, timeout)
-            found = lookup(connection)
-        return found
+        if complete(found) or state is None:
+            return found
+        now = time.time()
+        if now - state[0] <= MISS_REFRESH_AFTER:
+            return found
+        if by_email and state[1] is not None and now - state[1] < ttl:
+            return found
+        _refresh(connection, base, timeout, email_miss=by_email)
+        return lookup(connection)
 
 
 def _find_user(base: str, column: str, value: str, timeout: float) -> _User | None:
@@ -645,6 +892,7 @@ def _find_user(base: str, column: str, value: str, timeout: float) -> _User | No
         timeout,
         lambda connection: _lookup(connection, base, column, value),
         lambda user: user is not None and (column == "user_id" or user[2] != "deleted"),
+        by_email=column == "mail_key",
     )
 
 
@@ -673,8 +921,11 @@ def _lookup_mails(connection: sqlite3.Connection, base: str, user_ids: list[str]
     return mails
 
 
-def _refresh(connection: sqlite3.Connection, base: str, timeout: float) -> None:
-    """Replaces this host's copy of the user directory by the API's, in one transaction."""
+def _refresh(connection: sqlite3.Connection, base: str, timeout: float, *, email_miss: bool = False) -> None:
+    """Replaces this host's copy of the user directory by the API's, in one transaction; keeps the copy
+    instead when another process stored one it started reading later (``email_miss``: an unknown email
+    asked for this refresh)."""
+    started = time.time()
     users = _get_all(base, USERS_PATH, [], timeout)
     rows = [
         (
@@ -687,12 +938,19 @@ def _refresh(connection: sqlite3.Connection, base: str, timeout: float) -> None:
         for user in users
         if isinstance(user, dict) and user.get("_id")
     ]
-    with connection:
+    with _transaction(connection):
+        state = _state(connection, base)
+        email_miss_at = started if email_miss else (state[1] if state is not None else None)
+        if state is not None and state[0] >= started:
+            connection.execute(
+                "UPDATE directories SET email_miss_at = ? WHERE host = ?", (email_miss_at, base)
+            )
+            return
         connection.execute("DELETE FROM users WHERE host = ?", (base,))
         connection.executemany(
-            "INSERT OR REPLACE INTO users (host, user_id, mail, mail_key, status) VALUES (?, ?, ?, ?, ?)",
-            rows,
+            "INSERT INTO users (host, user_id, mail, mail_key, status) VALUES (?, ?, ?, ?, ?)", rows
         )
         connection.execute(
-            "INSERT OR REPLACE INTO directories (host, refreshed_at) VALUES (?, ?)", (base, time.time())
+            "INSERT OR REPLACE INTO directories (host, refreshed_at, email_miss_at) VALUES (?, ?, ?)",
+            (base, started, email_miss_at),
         )

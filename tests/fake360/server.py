@@ -6,7 +6,12 @@ official OpenAPI subset describes it: OAuth client-credentials tokens, the ``360
 left-hand-side bracket filters, pages of ``page_size`` records chained by ``Link: <…>; rel="next"``.
 
 Every request is recorded (``Fake360.requests``) so tests can assert what a client sent. Hooks added with
-``Fake360.add_hook`` run before each answer and may replace it, which is where faults can be injected.
+``Fake360.add_hook`` run before each answer and may replace it.
+
+Faults are injected per path with ``Fake360.inject``: the next requests to that path meet them one each,
+in order (429 bursts with or without ``Retry-After``, 5xx, slow answers, dropped connections, malformed
+JSON, a ``Link`` that loops back, a page served twice). ``token_max_uses`` makes every token expire after
+that many v2 calls: 401 ``invalid_token`` until the client asks for a new one.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import base64
 import binascii
 import json
 import re
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -23,7 +30,7 @@ from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from . import dataset
@@ -73,6 +80,8 @@ class RecordedRequest:
     headers: dict[str, str]
     #: The JSON body, when there was one.
     body: Any = None
+    #: When the request arrived (``time.monotonic()``).
+    received_at: float = field(default=0.0, compare=False)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -85,6 +94,63 @@ class Reply:
     status: int
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
+    #: Sent as the body instead of ``body``'s JSON: for answers that are not JSON.
+    raw: bytes | None = None
+    #: No answer at all: the connection is closed ("close") or reset ("reset") once the request is read.
+    drop: Literal["close", "reset"] | None = None
+
+
+# -- faults ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RateLimited:
+    """429 ``tooManyRequests``, with ``Retry-After: retry_after`` when given (seconds or an HTTP date)."""
+
+    retry_after: str | None = None
+
+
+@dataclass(frozen=True)
+class ServerError:
+    """A 5xx answer carrying a domain error."""
+
+    status: int = 500
+
+
+@dataclass(frozen=True)
+class Slow:
+    """The usual answer, ``seconds`` late: long enough, in tests, for the client's timeout to end the call."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """No answer: the connection is closed once the request is read, or reset (TCP RST) with ``reset``."""
+
+    reset: bool = False
+
+
+@dataclass(frozen=True)
+class MalformedJson:
+    """A 200 whose body stops in the middle of its JSON."""
+
+
+@dataclass(frozen=True)
+class LinkBack:
+    """A v2 page as usual, except that its ``Link`` points back to the previous page (the first page's
+    points to itself): following the links never ends."""
+
+
+@dataclass(frozen=True)
+class RepeatedPage:
+    """A v2 page that holds the previous page's records again (the first page holds its own), with a
+    ``Link`` that moves on as usual: the records of this page are never served."""
+
+
+Fault = RateLimited | ServerError | Slow | Dropped | MalformedJson | LinkBack | RepeatedPage
+#: The body of a MalformedJson answer.
+MALFORMED_BODY = b'[{"_id": "64c000000000000000000001", "progress": 10'
 
 
 #: Runs before each answer; returning a Reply sends it instead of the fake's own answer.
@@ -106,6 +172,7 @@ class Fake360:
     ``Link`` header carries an absolute URL instead of a relative one), ``token_expires_in`` (seconds)
     and ``token_expires_as_string`` (send it as ``"3600"``), ``token_max_uses`` (a token is revoked after
     that many v2 calls; None: never), ``v1_cap`` (v1 lists return at most that many attempts; None: all).
+    Faults: ``inject``.
     """
 
     def __init__(
@@ -127,6 +194,8 @@ class Fake360:
         self._lock = threading.Lock()
         self._log: list[RecordedRequest] = []
         self._hooks: list[Hook] = []
+        self._faults: dict[str, list[Fault | None]] = {}  # path → what its next requests meet (None: nothing)
+        self._stopping = threading.Event()
         self._tokens: dict[str, list[float]] = {}  # token → [expires at (monotonic), uses]
         self._issued = 0
         self._server: ThreadingHTTPServer | None = None
@@ -137,6 +206,7 @@ class Fake360:
     def start(self) -> Fake360:
         if self._server is not None:
             return self
+        self._stopping.clear()
         server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         server.daemon_threads = True
         server.fake = self  # type: ignore[attr-defined]
@@ -151,6 +221,7 @@ class Fake360:
     def stop(self) -> None:
         server, thread = self._server, self._thread
         self._server = self._thread = None
+        self._stopping.set()  # ends the waits of Slow answers
         if server is not None:
             server.shutdown()
             server.server_close()
@@ -199,6 +270,17 @@ class Fake360:
         with self._lock:
             self._hooks.clear()
 
+    def inject(self, path: str, *faults: Fault, skip: int = 0) -> None:
+        """The next requests to ``path`` meet ``faults``, one each, in order, once ``skip`` requests to it
+        were answered as usual; queued after the faults injected before on that path."""
+        with self._lock:
+            self._faults.setdefault(path, []).extend([None] * skip + list(faults))
+
+    def pending_faults(self, path: str) -> int:
+        """How many faults injected on ``path`` no request has met yet."""
+        with self._lock:
+            return sum(fault is not None for fault in self._faults.get(path, []))
+
     def revoke_tokens(self) -> None:
         """Every v2 token issued so far answers 401 from now on."""
         with self._lock:
@@ -230,25 +312,38 @@ class Fake360:
         with self._lock:
             self._log.append(request)
             hooks = list(self._hooks)
+            queue = self._faults.get(request.path)
+            fault = queue.pop(0) if queue else None
+        if isinstance(fault, RateLimited):
+            headers = {} if fault.retry_after is None else {"Retry-After": fault.retry_after}
+            return Reply(429, {"error": "tooManyRequests"}, headers)
+        if isinstance(fault, ServerError):
+            return _error(fault.status, "internalError", "the fake 360Learning failed on purpose")
+        if isinstance(fault, Dropped):
+            return Reply(0, None, drop="reset" if fault.reset else "close")
+        if isinstance(fault, MalformedJson):
+            return Reply(200, None, raw=MALFORMED_BODY)
+        if isinstance(fault, Slow):
+            self._stopping.wait(fault.seconds)
         for hook in hooks:
             replaced = hook(request)
             if replaced is not None:
                 return replaced
         try:
-            return self._route(request)
+            return self._route(request, fault)
         except _BadRequest as problem:
             return _error(400, "invalid_request", str(problem))
 
-    def _route(self, request: RecordedRequest) -> Reply:
+    def _route(self, request: RecordedRequest, fault: Fault | None = None) -> Reply:
         path = request.path
         if request.method == "POST" and path == V2_TOKEN:
             return self._token(request)
         if request.method != "GET":
             return _error(405, "method_not_allowed", f"{request.method} {path}")
         if path == V2_COURSE_STATS:
-            return self._v2_paged(request, _COURSE_STATS_FILTERS, self._course_stats)
+            return self._v2_paged(request, _COURSE_STATS_FILTERS, self._course_stats, fault)
         if path == V2_USERS:
-            return self._v2_paged(request, _USERS_FILTERS, self._users)
+            return self._v2_paged(request, _USERS_FILTERS, self._users, fault)
         if path.startswith("/api/v1/"):
             return self._v1(request)
         return _error(404, "not_found", f"no route for {path}")
@@ -298,6 +393,7 @@ class Fake360:
         request: RecordedRequest,
         allowed: dict[str, tuple[str, ...]],
         select: Callable[[Filters], list[dict[str, Any]]],
+        fault: Fault | None = None,
     ) -> Reply:
         if not self._authorized(request):
             return Reply(401, {"error": "invalid_token"})
@@ -312,13 +408,16 @@ class Fake360:
                 raise _BadRequest("the filters differ from those of the next cursor")
         records = select(filters)
         page_size = self.page_size
+        previous = max(offset - page_size, 0)
+        following = previous if isinstance(fault, LinkBack) else offset + page_size
         headers: dict[str, str] = {}
-        if offset + page_size < len(records):
-            link = f"{request.path}?{urlencode({'next': _cursor(filters, offset + page_size)})}"
+        if following < len(records):
+            link = f"{request.path}?{urlencode({'next': _cursor(filters, following)})}"
             if self.absolute_links:
                 link = self.url + link
             headers["Link"] = f'<{link}>; rel="next"'
-        return Reply(200, records[offset : offset + page_size], headers)
+        served = previous if isinstance(fault, RepeatedPage) else offset
+        return Reply(200, records[served : served + page_size], headers)
 
     def _course_stats(self, filters: Filters) -> list[dict[str, Any]]:
         for name, values in filters.items():
@@ -566,19 +665,33 @@ class _Handler(BaseHTTPRequestHandler):
             query=parse_qs(target.query, keep_blank_values=True),
             headers={name.lower(): value for name, value in self.headers.items()},
             body=body,
+            received_at=time.monotonic(),
         )
         try:
             reply = fake.answer(request)
         except Exception as problem:  # a bug of the fake: show it to the client instead of hanging
             reply = _error(500, "fake_server_error", repr(problem))
-        payload = json.dumps(reply.body).encode()
-        self.send_response(reply.status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(payload)
+        if reply.drop is not None:
+            self._drop(reset=reply.drop == "reset")
+            return
+        payload = json.dumps(reply.body).encode() if reply.raw is None else reply.raw
+        try:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up waiting (a Slow answer past its timeout)
+
+    def _drop(self, *, reset: bool) -> None:
+        """Ends the connection without a word; with ``reset``, by a TCP reset (linger 0, then close)."""
+        self.close_connection = True
+        if reset:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
