@@ -1,20 +1,25 @@
 """What a person sees: the end-of-run summary, the coloured diff and the progress bar.
 
-Rich decides whether a stream is a terminal (and honours ``NO_COLOR``, ``FORCE_COLOR`` and ``TERM``):
-colour and progress only on a terminal, plain text when piped. Nothing here decides an exit code.
+Rich decides whether a stream is a terminal, following its conventions: ``FORCE_COLOR`` (not empty)
+makes any stream one, ``TTY_COMPATIBLE``/``TTY_INTERACTIVE`` override the detection, ``TERM=dumb`` has
+no colour. Colour only on a terminal, and the progress bar only on an interactive one; plain text when
+piped. ``NO_COLOR`` (not empty, as no-color.org asks) gives plain text everywhere, bold included.
+Nothing here decides an exit code.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import IO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from codemods.findings import RunResult, Status
+from codemods.findings import Finding, RunResult, Status
 from codemods.report import failures, helper_pending
 
 #: Runs over more candidate files than this show a progress bar (on a terminal).
@@ -23,13 +28,17 @@ PROGRESS_THRESHOLD = 200
 _DIFF_STYLES = (("+++", "bold"), ("---", "bold"), ("@@", "cyan"), ("+", "green"), ("-", "red"))
 
 
+def _plain() -> bool:
+    return os.environ.get("NO_COLOR", "") != ""
+
+
 def stderr_console() -> Console:
     """The console of the summary and the progress bar."""
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return Console(stderr=True, highlight=False, soft_wrap=True, color_system=None if _plain() else "auto")
 
 
 def stdout_console() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    return Console(highlight=False, soft_wrap=True, color_system=None if _plain() else "auto")
 
 
 def colours(console: Console) -> bool:
@@ -49,7 +58,8 @@ def write_diff(text: str, console: Console, binary: IO[bytes]) -> None:
 
 
 class ProgressReporter:
-    """The engine's ``progress(done, total)`` callback: a bar for long runs on a terminal, else nothing."""
+    """The engine's ``progress(done, total)`` callback: a bar for long runs on an interactive terminal,
+    else nothing."""
 
     def __init__(self, console: Console, threshold: int = PROGRESS_THRESHOLD) -> None:
         self._console = console
@@ -59,7 +69,7 @@ class ProgressReporter:
 
     def __call__(self, done: int, total: int) -> None:
         if self._progress is None:
-            if total <= self._threshold or not self._console.is_terminal:
+            if total <= self._threshold or not self._console.is_interactive:
                 return
             self._progress = Progress(
                 TextColumn("Migrating"),
@@ -97,8 +107,9 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word if count == 1 else word + 's'}"
 
 
-def summary_lines(result: RunResult, *, applied: bool) -> list[Text]:
-    """The end-of-run summary, one ``Text`` per line; ``applied`` when files were written."""
+def summary_lines(result: RunResult, *, applied: bool, sites: bool = False) -> list[Text]:
+    """The end-of-run summary, one ``Text`` per line; ``applied`` when files were written; ``sites``: list
+    every site to migrate (``check``, where no diff shows them)."""
     lines: list[Text] = []
     scanned = _plural(result.files_scanned, "Python file")
     lines.append(
@@ -108,20 +119,34 @@ def summary_lines(result: RunResult, *, applied: bool) -> list[Text]:
         )
     )
     failed = failures(result)
-    rewrite = sum(
-        1 for o in result.outcomes if o.error is None for f in o.findings if f.status is Status.REWRITE
-    )
+    rewrite = [
+        f for o in result.outcomes if o.error is None for f in o.findings if f.status is Status.REWRITE
+    ]
     review = [f for f in result.findings if f.status is Status.NEEDS_REVIEW]
-    if not result.findings and not failed:
-        lines.append(Text(f"No v1 course-statistics call found in {scanned}.", "green"))
+    suppressed = result.count(Status.SUPPRESSED)
+    accepted = (
+        Text(f"{_plural(suppressed, 'site')} accepted as it is (ignore marker).") if suppressed else None
+    )
+    if not rewrite and not review and not failed:
+        found = "found" if not suppressed else "left to migrate"
+        lines.append(Text(f"No v1 course-statistics call {found} in {scanned}.", "green"))
+        if accepted is not None:
+            lines.append(accepted)
         _listing(lines, "Not followed:", "yellow", result.errors)
         return lines
 
     changed = _plural(len(result.changed), "file")
     if applied:
-        lines.append(Text(f"Changed {changed}; {_plural(rewrite, 'site')} migrated.", "green"))
+        lines.append(Text(f"Changed {changed}; {_plural(len(rewrite), 'site')} migrated.", "green"))
     else:
-        lines.append(Text(f"Would change {changed}; {_plural(rewrite, 'site')} to migrate."))
+        lines.append(
+            Text(
+                f"Would change {changed}; {_plural(len(rewrite), 'site')} to migrate"
+                + (":" if sites and rewrite else ".")
+            )
+        )
+        if sites:
+            _sites(lines, rewrite, reasons=False)
     helper = result.helper
     if applied and helper is not None and helper.written:
         lines.append(Text(f"Wrote the helper module {helper.display_path}."))
@@ -132,14 +157,20 @@ def summary_lines(result: RunResult, *, applied: bool) -> list[Text]:
     if review:
         need = "needs" if len(review) == 1 else "need"
         lines.append(Text(f"{_plural(len(review), 'site')} {need} manual review:", "yellow"))
-        for finding in review:
-            line = Text("  ")
-            line.append(f"{finding.path}:{finding.line}:{finding.column}", "bold")
-            line.append(f" {finding.endpoint}: {finding.message}")
-            lines.append(line)
+        _sites(lines, review, reasons=True)
+    if accepted is not None:
+        lines.append(accepted)
     _listing(lines, f"{_plural(len(failed), 'file')} could not be processed:", "red", failed)
     _listing(lines, "Not followed:", "yellow", result.errors)
     return lines
+
+
+def _sites(lines: list[Text], findings: Sequence[Finding], *, reasons: bool) -> None:
+    for finding in findings:
+        line = Text("  ")
+        line.append(f"{finding.path}:{finding.line}:{finding.column}", "bold")
+        line.append(f" {finding.endpoint}" + (f": {finding.message}" if reasons else ""))
+        lines.append(line)
 
 
 def _listing(lines: list[Text], title: str, style: str, entries: Sequence[tuple[str, str]]) -> None:
@@ -153,6 +184,23 @@ def _listing(lines: list[Text], title: str, style: str, entries: Sequence[tuple[
         lines.append(line)
 
 
-def print_summary(console: Console, result: RunResult, *, applied: bool) -> None:
-    for line in summary_lines(result, applied=applied):
+def error_lines(result: RunResult) -> list[Text]:
+    """The files that could not be processed: all ``--quiet`` prints."""
+    lines: list[Text] = []
+    failed = failures(result)
+    _listing(lines, f"{_plural(len(failed), 'file')} could not be processed:", "red", failed)
+    return lines
+
+
+def written_lines(written: Sequence[tuple[str, Path]]) -> list[Text]:
+    """One line per file a command wrote besides the code: (what, where), e.g. ("the patch", path)."""
+    return [Text(f"Wrote {what} to {path}.") for what, path in written]
+
+
+def print_lines(console: Console, lines: Sequence[Text]) -> None:
+    for line in lines:
         console.print(line)
+
+
+def print_summary(console: Console, result: RunResult, *, applied: bool, sites: bool = False) -> None:
+    print_lines(console, summary_lines(result, applied=applied, sites=sites))

@@ -15,7 +15,7 @@ import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 from pathspec import GitIgnoreSpec
 
@@ -123,6 +123,16 @@ class _Found:
     linked: bool
 
 
+class _Directory(NamedTuple):
+    """A directory to walk: its path, its path relative to the PATH (with a final slash, or empty), the
+    ``.gitignore`` files above it, and whether a symbolic link leads to it."""
+
+    path: str
+    prefix: str
+    ignores: list[_Ignore]
+    linked: bool
+
+
 class _Walker:
     """Walks one PATH directory."""
 
@@ -157,19 +167,29 @@ class _Walker:
     def walk(self) -> Iterator[_Found]:
         """Walk the real directories first, then those reached through links, each directory once."""
         deferred: list[tuple[str, str, list[_Ignore]]] = []
-        yield from self._walk(str(self.root), "", [], False, deferred)
+        yield from self._walk(_Directory(str(self.root), "", [], False), deferred)
         while deferred:
             directory, prefix, ignores = deferred.pop(0)
-            yield from self._walk(directory, prefix, ignores, True, deferred)
+            yield from self._walk(_Directory(directory, prefix, ignores, True), deferred)
 
-    def _walk(
-        self,
-        directory: str,
-        prefix: str,
-        ignores: list[_Ignore],
-        linked: bool,
-        deferred: list[tuple[str, str, list[_Ignore]]],
-    ) -> Iterator[_Found]:
+    def _walk(self, top: _Directory, deferred: list[tuple[str, str, list[_Ignore]]]) -> Iterator[_Found]:
+        """Depth first, each directory's entries in name order; a stack rather than recursion, so that
+        no depth of directories exhausts Python's recursion limit."""
+        stack = [self._entries(top, deferred)]
+        while stack:
+            item = next(stack[-1], None)
+            if item is None:
+                stack.pop()
+            elif isinstance(item, _Directory):
+                stack.append(self._entries(item, deferred))
+            else:
+                yield item
+
+    def _entries(
+        self, here: _Directory, deferred: list[tuple[str, str, list[_Ignore]]]
+    ) -> Iterator[_Found | _Directory]:
+        """The files of one directory, and the subdirectories to walk, as they come in name order."""
+        directory, prefix, ignores, linked = here
         try:
             st = os.stat(directory)
             if (st.st_dev, st.st_ino) in self.visited:
@@ -211,7 +231,7 @@ class _Walker:
                 if is_link:
                     deferred.append((entry.path, rel + "/", ignores))
                 else:
-                    yield from self._walk(entry.path, rel + "/", ignores, linked, deferred)
+                    yield _Directory(entry.path, rel + "/", ignores, linked)
             elif is_file and entry.name.endswith(PYTHON_SUFFIX):
                 if _ignored(ignores, rel, False) or self._user_excluded(rel) or not self._included(rel):
                     self.excluded += 1

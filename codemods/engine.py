@@ -10,12 +10,17 @@ display path, so the number of workers never changes the output. Nothing here pr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from importlib import resources
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, Final
 
@@ -24,6 +29,7 @@ from codemods.files import FileError, Snapshot, read_source, write_atomic, write
 from codemods.findings import FileOutcome, HelperOutcome, RunResult, Status
 from codemods.index import RepositoryIndex, build_index, module_name
 from codemods.mapping import DEFAULT_HELPER_FILE
+from codemods.precheck import NESTED_TOO_DEEPLY
 from codemods.prefilter import may_contain_site
 from codemods.transform import SourceError, TransformOptions, migrate_source
 from codemods.wrappers import Export, WrapperState, blocked_reason
@@ -112,6 +118,9 @@ _worker_setup: TransformSetup | None = None
 
 def _start_worker(setup: TransformSetup) -> None:
     global _worker_setup
+    # Ctrl-C signals the whole process group: the parent alone answers it, by stopping the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _end_with_parent()
     _worker_setup = setup
 
 
@@ -155,7 +164,7 @@ def _process(task: _Task, setup: TransformSetup) -> _Done:
     except UnicodeError as e:
         error = _one_line(f"cannot be decoded: {e}")
     except RecursionError:
-        error = "internal error: nesting too deep to process"
+        error = NESTED_TOO_DEEPLY
     except Exception as e:
         error = _one_line(f"internal error: {type(e).__name__}: {e}")
     if error is not None:
@@ -199,9 +208,7 @@ def _transform_all(
         return done
     chunk = max(1, min(MAX_CHUNK, total // (jobs * 4)))
     chunks = [tasks[i : i + chunk] for i in range(0, total, chunk)]
-    with ProcessPoolExecutor(
-        max_workers=min(jobs, len(chunks)), initializer=_start_worker, initargs=(setup,)
-    ) as pool:
+    with _pool(min(jobs, len(chunks)), setup) as pool:
         futures: dict[Future[list[_Done]], list[_Task]] = {
             pool.submit(_process_chunk, part): part for part in chunks
         }
@@ -222,10 +229,50 @@ def _transform_all(
     return done
 
 
+# --- interruption: the workers only read, so an interrupted run stops them at once --------------------
+#: How often a worker checks that the run that started it is still there.
+_PARENT_CHECK_SECONDS: Final = 1.0
+
+
+def _end_with_parent() -> None:
+    """End this worker process once its parent is gone (killed by SIGKILL, say), which nothing else does:
+    a worker waits for work from its parent forever."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
+
+
+@contextlib.contextmanager
+def _pool(workers: int, setup: TransformSetup) -> Iterator[ProcessPoolExecutor]:
+    """A process pool of ``workers``; when the block is left by an exception (Ctrl-C's
+    ``KeyboardInterrupt`` above all), the work not started is cancelled and the workers are stopped
+    rather than waited for."""
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(setup,))
+    try:
+        yield pool
+    except BaseException:
+        # Python 3.14 has ``terminate_workers``; before, the pool's processes are only in ``_processes``.
+        processes: dict[int, BaseProcess] = dict(getattr(pool, "_processes", None) or {})
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes.values():
+            process.terminate()
+        raise
+    finally:
+        pool.shutdown(wait=True)
+
+
+# --- end of interruption ----------------------------------------------------------------------------
+
+
 def _isolated(task: _Task, setup: TransformSetup) -> _Done:
     """Process one file in a process of its own, so a file that kills its worker harms no other."""
     try:
-        with ProcessPoolExecutor(max_workers=1, initializer=_start_worker, initargs=(setup,)) as pool:
+        with _pool(1, setup) as pool:
             return pool.submit(_process_alone, task).result()
     except Exception as e:
         reason = _one_line(f"internal error: the worker process failed: {type(e).__name__}: {e}")

@@ -4,6 +4,11 @@ A migrated file replaces the original only through a temporary file in the same 
 it after the original is checked to be exactly what was read: an editor saving the file meanwhile makes
 the write fail for that file instead of losing the user's work. Failures are ``FileError``s with a
 one-line reason the reports show as they are.
+
+A write is never split by an interrupt: SIGINT and SIGTERM wait until the rename is done (or undone), so
+a file is either what it was or wholly migrated, and no temporary file is left. Only SIGKILL (or a power
+cut) can leave one, named ``.<file>.<random>.migrate-360learning.tmp``: not a ``.py`` file, so no run
+ever takes it for a source; delete it at will.
 """
 
 from __future__ import annotations
@@ -11,8 +16,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import signal
 import stat
 import tempfile
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -21,6 +29,10 @@ _READ_FLAGS: Final = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_N
 _WRITE_BITS: Final = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
 #: The mode of a new file before the umask, as ``open()`` would create it.
 _NEW_FILE_MODE: Final = 0o666
+#: How every temporary file ends: never ``.py``, and telling what left it there.
+TEMPORARY_SUFFIX: Final = ".migrate-360learning.tmp"
+#: Signals held while a file is written, delivered as soon as it is.
+_HELD_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM)
 
 
 class FileError(Exception):
@@ -100,7 +112,7 @@ def _fsync_directory(directory: str) -> None:
 def _write_temporary(directory: str, name: str, data: bytes, mode: int) -> str:
     """Write ``data`` to a new temporary file of ``directory`` with ``mode``; return its path."""
     try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=TEMPORARY_SUFFIX)
     except OSError as e:
         raise FileError(f"cannot create a temporary file beside it: {e.strerror or e}") from e
     try:
@@ -116,11 +128,43 @@ def _write_temporary(directory: str, name: str, data: bytes, mode: int) -> str:
     return tmp
 
 
+@contextlib.contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM for the block; a signal that came meanwhile is delivered at its end.
+
+    Python runs signal handlers in the main thread, whichever thread the signal reached, so replacing
+    the handlers there holds the signals for the whole process. Elsewhere nothing is held: only the main
+    thread may set handlers.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+
+    def hold(signum: int, frame: object) -> None:
+        received.append(signum)
+
+    previous = {signum: signal.signal(signum, hold) for signum in _HELD_SIGNALS}
+    try:
+        yield
+    finally:
+        for held, handler in previous.items():
+            # None: a handler not set from Python, which Python cannot set back; the default stands in.
+            signal.signal(held, signal.SIG_DFL if handler is None else handler)
+        for signum in dict.fromkeys(received):
+            signal.raise_signal(signum)
+
+
 def write_atomic(path: Path, data: bytes, expected: Snapshot) -> None:
     """Replace the file at ``path`` (a link's target, for a symbolic link) by ``data``.
 
     Raises ``FileError`` when the file is read-only or no longer what ``expected`` holds.
     """
+    with _uninterrupted():
+        _replace(path, data, expected)
+
+
+def _replace(path: Path, data: bytes, expected: Snapshot) -> None:
     target = os.path.realpath(path)
     try:
         st = os.stat(target)
@@ -161,6 +205,11 @@ def write_new_atomic(path: Path, data: bytes) -> None:
 
     The parent directory must exist. Raises ``FileError`` when the file exists or cannot be written.
     """
+    with _uninterrupted():
+        _create(path, data)
+
+
+def _create(path: Path, data: bytes) -> None:
     directory, name = os.path.split(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise FileError("its directory does not exist")

@@ -24,6 +24,7 @@ from typing import Final
 
 from codemods.files import FileError, read_source
 from codemods.mapping import HOST_MARKERS, V1_CREDENTIAL_HEADERS, V1_CREDENTIAL_PARAMS
+from codemods.precheck import MAX_SOURCE_BYTES
 from codemods.prefilter import PATH_WORDS, VERSION_PREFIX, uses_indexed_constant
 
 #: ``("text", literal text)`` or ``("code", source of an expression whose value is unknown)``.
@@ -185,6 +186,8 @@ class _Module:
 
 
 def _parse(path: Path, name: str, data: bytes) -> _Module | None:
+    if len(data) > MAX_SOURCE_BYTES:
+        return None  # the transform refuses it too, and its tree would take gigabytes
     try:
         tree = ast.parse(decode_source(data))
     except (SyntaxError, ValueError, UnicodeError, LookupError, RecursionError, MemoryError):

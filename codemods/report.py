@@ -1,33 +1,64 @@
-"""What a run found, as data: the JSON report (format version 1) and the unified diff of pending changes.
+"""What a run found, as data: the JSON report (format version 1), the registry of report formats, and
+the unified diff of pending changes.
 
 Pure functions of a ``RunResult``: no files, no terminal, no command line. The report's shape is
-published as ``codemods/schemas/report-v1.schema.json``; the diff is the patch ``apply`` would make,
-written so that ``git apply`` accepts it from the directory the paths are relative to.
+published as ``codemods/schemas/report-v1.schema.json``; ``FORMATS`` maps each ``report --format`` name
+to its renderer (JSON here, SARIF, markdown and GitHub workflow commands in modules of their own), all
+built from the same ``sites`` with secrets redacted. The diff is the patch ``apply`` would make, written
+so that ``git apply`` accepts it from the directory the paths are relative to; it is exact, never
+redacted.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-from typing import Any
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any, Final
 
-from codemods import __version__
-from codemods.findings import Finding, HelperOutcome, RunResult, Status
-from codemods.mapping import ENDPOINTS, RULES
+from codemods import __version__, github, markdown, sarif
+from codemods.findings import HelperOutcome, RunResult, Status
+from codemods.mapping import ENDPOINTS
+from codemods.sites import (
+    REDACTED,
+    TOOL_NAME,
+    Links,
+    ReportContext,
+    Site,
+    errors,
+    failures,
+    redact,
+    rule_id,
+    sites,
+)
+
+__all__ = [
+    "FORMATS",
+    "FORMAT_VERSION",
+    "REDACTED",
+    "SCHEMA_RESOURCE",
+    "TOOL_NAME",
+    "Links",
+    "ReportContext",
+    "build_report",
+    "errors",
+    "failures",
+    "file_diff",
+    "helper_pending",
+    "redact",
+    "report_json",
+    "rule_id",
+    "summary",
+    "unified_diff",
+]
 
 #: The value of the report's ``version`` key; bumped only when a key is removed or changes meaning.
 FORMAT_VERSION = 1
-TOOL_NAME = "migrate-360learning"
 #: Where the schema of the report lives inside the ``codemods`` package.
 SCHEMA_RESOURCE = "schemas/report-v1.schema.json"
 
 _NO_NEWLINE = "\\ No newline at end of file\n"
-
-
-def rule_id(finding: Finding) -> str:
-    """The stable id of a finding's rule (``L360…``), or its key when the key is unknown."""
-    rule = RULES.get(finding.rule)
-    return rule.id if rule is not None else finding.rule
 
 
 def helper_pending(result: RunResult) -> HelperOutcome | None:
@@ -36,19 +67,6 @@ def helper_pending(result: RunResult) -> HelperOutcome | None:
     if helper is None or helper.error is not None or not result.count(Status.REWRITE):
         return None
     return helper if helper.needed_change else None
-
-
-def failures(result: RunResult) -> list[tuple[str, str]]:
-    """The files that could not be read, parsed or written (the helper module included), with why."""
-    failed = [(outcome.display_path, outcome.error or "") for outcome in result.failed]
-    if result.helper is not None and result.helper.error is not None:
-        failed.append((result.helper.display_path, result.helper.error))
-    return failed
-
-
-def errors(result: RunResult) -> list[tuple[str, str]]:
-    """Every failure, then every path discovery could not follow (a broken link, an unreadable directory)."""
-    return list(dict.fromkeys([*failures(result), *result.errors]))
 
 
 def summary(result: RunResult) -> dict[str, Any]:
@@ -68,35 +86,60 @@ def summary(result: RunResult) -> dict[str, Any]:
         "sites": len(result.findings),
         "sites_rewrite": result.count(Status.REWRITE),
         "sites_needs_review": result.count(Status.NEEDS_REVIEW),
+        "sites_suppressed": result.count(Status.SUPPRESSED),
         "endpoints": endpoints,
     }
 
 
-def build_report(result: RunResult) -> dict[str, Any]:
-    """The JSON-able report of a run (format version 1)."""
+def _finding(site: Site) -> dict[str, Any]:
+    finding = site.finding
+    snippet = site.snippet
+    return {
+        "path": finding.path,
+        "line": finding.line,
+        "column": finding.column,
+        "endpoint": finding.endpoint,
+        "status": finding.status.value,
+        "rule": site.rule_id,
+        "rule_name": finding.rule,
+        "message": site.message,
+        "snippet": None
+        if snippet is None
+        else {
+            "line": snippet.line,
+            "before": snippet.before,
+            "after": snippet.after,
+            "truncated": snippet.truncated,
+        },
+    }
+
+
+def build_report(result: RunResult, context: ReportContext | None = None) -> dict[str, Any]:
+    """The JSON-able report of a run (format version 1); its paths are relative to the PATH given,
+    whatever the context's base directory."""
     return {
         "version": FORMAT_VERSION,
         "tool": {"name": TOOL_NAME, "version": __version__},
-        "findings": [
-            {
-                "path": finding.path,
-                "line": finding.line,
-                "column": finding.column,
-                "endpoint": finding.endpoint,
-                "status": finding.status.value,
-                "rule": rule_id(finding),
-                "message": finding.message,
-            }
-            for finding in result.findings
-        ],
+        "findings": [_finding(site) for site in sites(result, context)],
         "errors": [{"path": path, "reason": reason} for path, reason in errors(result)],
         "summary": summary(result),
     }
 
 
-def report_json(result: RunResult) -> str:
+def report_json(result: RunResult, context: ReportContext | None = None) -> str:
     """The report as JSON text, indented, ending with a newline."""
-    return json.dumps(build_report(result), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(build_report(result, context), indent=2, ensure_ascii=False) + "\n"
+
+
+#: The renderers of ``report --format NAME``: each turns a run into the text of its report.
+FORMATS: Final[Mapping[str, Callable[[RunResult, ReportContext], str]]] = MappingProxyType(
+    {
+        "json": report_json,
+        "sarif": sarif.report_sarif,
+        "markdown": markdown.report_markdown,
+        "github": github.report_github,
+    }
+)
 
 
 def _lines(data: bytes) -> list[str]:

@@ -7,6 +7,8 @@ encoding (coding cookie, BOM) and line endings come back unchanged. A module tha
 
 from __future__ import annotations
 
+import ast
+import warnings
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -18,6 +20,7 @@ from codemods.analysis import Metadata
 from codemods.apply import Applier
 from codemods.findings import SourceResult
 from codemods.index import RepositoryIndex
+from codemods.precheck import NESTED_TOO_DEEPLY, refusal
 from codemods.rewrite import Planner
 from codemods.wrappers import WrapperState
 
@@ -43,18 +46,38 @@ class TransformOptions:
 
 
 def parse(source: bytes) -> cst.Module:
-    """Parse a module from its bytes, or raise ``SourceError`` with a one-line reason."""
+    """Parse a module from its bytes, or raise ``SourceError`` with a one-line reason.
+
+    ``codemods.precheck`` first refuses what LibCST must not be given (too large, NUL bytes, undecodable,
+    nested too deeply). A syntax error is told as Python tells it when Python refuses the module too.
+    """
+    reason = refusal(source)
+    if reason is not None:
+        raise SourceError(reason)
     try:
         return cst.parse_module(source)
     except cst.ParserSyntaxError as error:
-        message = str(error.message).splitlines()[0] if error.message else "invalid syntax"
-        raise SourceError(
-            f"syntax error at line {error.raw_line}, column {error.raw_column + 1}: {message}"
-        ) from None
+        raise SourceError(_syntax_error(source, error)) from None
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
-        raise SourceError(f"cannot decode: {str(error).splitlines()[0]}") from None
+        raise SourceError(f"cannot be decoded: {str(error).splitlines()[0]}") from None
     except RecursionError:
-        raise SourceError("nested too deeply to parse") from None
+        raise SourceError(NESTED_TOO_DEEPLY) from None
+
+
+def _syntax_error(source: bytes, error: cst.ParserSyntaxError) -> str:
+    """Python's own message and position (LibCST's positions can be off by a line), else LibCST's."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(source, "<module>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as python:
+        if python.lineno is not None and python.msg:
+            column = f", column {python.offset}" if python.offset else ""
+            return f"syntax error at line {python.lineno}{column}: {python.msg}"
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    message = str(error.message).splitlines()[0] if error.message else "invalid syntax"
+    return f"cannot be parsed by LibCST: {message}"
 
 
 def _keep_spacing(before: cst.Module, after: cst.Module) -> cst.Module:

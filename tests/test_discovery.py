@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 from codemods.discovery import Discovery, DiscoveryError, discover
+from codemods.files import TEMPORARY_SUFFIX
 
 
 def make(root: Path, *files: str) -> None:
@@ -188,3 +190,30 @@ def test_file_named_by_absolute_path_below_the_working_directory_is_shown_relati
     monkeypatch.chdir(tmp_path)
     found = discover([tmp_path / "app" / "stats.py"])
     assert [c.display_path for c in found.files] == ["app/stats.py"]
+
+
+def test_a_temporary_file_left_by_a_killed_run_is_never_a_candidate(tmp_path: Path) -> None:
+    """Only SIGKILL can leave a write's temporary file behind; it holds migrated code, never a source."""
+    make(tmp_path, "app.py", "pkg/mod.py")
+    for directory, name in ((tmp_path, "app.py"), (tmp_path / "pkg", "mod.py")):
+        (directory / f".{name}.k3j9x2_a{TEMPORARY_SUFFIX}").write_text("x = 1\n")
+    assert shown(discover([tmp_path])) == ["app.py", "pkg/mod.py"]
+
+
+def test_directories_nested_deeper_than_the_recursion_limit(tmp_path: Path) -> None:
+    levels = sys.getrecursionlimit() + 100
+    deepest = str(tmp_path)
+    for _ in range(levels):  # Path.mkdir(parents=True) would recurse as deep
+        deepest = os.path.join(deepest, "d")
+        os.mkdir(deepest)
+    Path(deepest, "mod.py").write_text("x = 1\n")
+    make(tmp_path, "top.py")
+    try:
+        found = discover([tmp_path])
+        assert shown(found) == ["d/" * levels + "mod.py", "top.py"]
+        assert found.skipped == ()
+    finally:  # shutil.rmtree, which cleans tmp_path, recurses too
+        os.unlink(os.path.join(deepest, "mod.py"))
+        while deepest != str(tmp_path):
+            os.rmdir(deepest)
+            deepest = os.path.dirname(deepest)

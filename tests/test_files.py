@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import signal
 import stat
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import pytest
 
-from codemods.files import FileError, read_source, write_atomic, write_new_atomic
+from codemods.files import TEMPORARY_SUFFIX, FileError, read_source, write_atomic, write_new_atomic
 
 
 def leftovers(directory: Path) -> list[str]:
@@ -143,3 +148,78 @@ def test_write_new_atomic_needs_the_directory(tmp_path: Path) -> None:
     with pytest.raises(FileError, match="directory does not exist"):
         write_new_atomic(tmp_path / "missing" / "helper.py", b"x\n")
     assert not (tmp_path / "missing").exists()
+
+
+# --- interruptions ----------------------------------------------------------------------------------------
+
+
+class Stopped(Exception):
+    """What the test's signal handler raises: the signal, delivered."""
+
+
+Trace = Callable[[FrameType, str, Any], Any]
+
+
+@pytest.fixture
+def temporary_files() -> Iterator[list[str]]:
+    """Calls ``os.kill(own pid, the test's signal)`` the moment a temporary file is complete, and
+    collects the temporary files' paths (a real trace hook: nothing in the code under test is replaced)."""
+    created: list[str] = []
+
+    def local(frame: FrameType, event: str, arg: Any) -> Trace:
+        if event == "return":
+            created.append(arg)
+            os.kill(os.getpid(), signal.SIGINT)
+        return local
+
+    def calls(frame: FrameType, event: str, arg: Any) -> Trace | None:
+        return local if event == "call" and frame.f_code.co_name == "_write_temporary" else None
+
+    previous_trace = sys.gettrace()
+
+    def stop(signum: int, frame: object) -> None:
+        raise Stopped(signum)
+
+    previous_handler = signal.signal(signal.SIGINT, stop)
+    sys.settrace(calls)
+    try:
+        yield created
+    finally:
+        sys.settrace(previous_trace)
+        signal.signal(signal.SIGINT, previous_handler)
+
+
+def test_an_interrupt_during_a_write_waits_for_it_to_finish(
+    tmp_path: Path, temporary_files: list[str]
+) -> None:
+    path = tmp_path / "m.py"
+    path.write_bytes(b"old\n")
+    with pytest.raises(Stopped):
+        write_atomic(path, b"new\n", read_source(path))
+    assert path.read_bytes() == b"new\n"
+    assert leftovers(tmp_path) == []
+    (temporary,) = temporary_files
+    name = Path(temporary).name
+    assert name.startswith(".m.py.") and name.endswith(TEMPORARY_SUFFIX) and not name.endswith(".py")
+
+
+def test_an_interrupt_during_the_helper_write_leaves_it_complete(
+    tmp_path: Path, temporary_files: list[str]
+) -> None:
+    path = tmp_path / "helper.py"
+    with pytest.raises(Stopped):
+        write_new_atomic(path, b"content\n" * 1000)
+    assert path.read_bytes() == b"content\n" * 1000
+    assert leftovers(tmp_path) == []
+    assert len(temporary_files) == 1
+
+
+def test_a_refused_write_still_delivers_the_interrupt(tmp_path: Path, temporary_files: list[str]) -> None:
+    path = tmp_path / "m.py"
+    path.write_bytes(b"old\n")
+    snapshot = read_source(path)
+    path.write_bytes(b"edited\n")
+    with pytest.raises(Stopped):
+        write_atomic(path, b"new\n", snapshot)
+    assert path.read_bytes() == b"edited\n"
+    assert leftovers(tmp_path) == []

@@ -1,4 +1,7 @@
-"""The JSON report and the diff text, built from hand-made results: shape, counts, paths, patches."""
+"""The JSON report and the diff text, built from hand-made results: shape, counts, paths, patches.
+
+The other formats, and snippets and redaction over real runs, are tested in ``test_report_formats.py``.
+"""
 
 from __future__ import annotations
 
@@ -36,8 +39,15 @@ def validator() -> jsonschema.protocols.Validator:
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
+RULE_OF_STATUS = {
+    Status.REWRITE: "rewrite",
+    Status.NEEDS_REVIEW: REVIEW_RULE,
+    Status.SUPPRESSED: "suppressed",
+}
+
+
 def finding(path: str, line: int, status: Status, endpoint: str = ENDPOINT) -> Finding:
-    rule = "rewrite" if status is Status.REWRITE else REVIEW_RULE
+    rule = RULE_OF_STATUS[status]
     return Finding(path, line, 5, endpoint, status, rule, RULES[rule].summary)
 
 
@@ -65,6 +75,7 @@ def mixed_run() -> RunResult:
                 "app/a.py", finding("app/a.py", 3, Status.REWRITE), finding("app/a.py", 9, Status.REWRITE)
             ),
             outcome("app/b.py", finding("app/b.py", 4, Status.NEEDS_REVIEW, other)),
+            outcome("app/c.py", finding("app/c.py", 6, Status.SUPPRESSED, other), changed=False),
             outcome("app/broken.py", changed=False, error="line 2: invalid syntax"),
             outcome("clean.py", changed=False),
         ),
@@ -92,7 +103,9 @@ def test_empty_run_validates_and_counts_nothing(validator: jsonschema.protocols.
     summary = report["summary"]
     assert summary["sites"] == summary["files_changed"] == summary["files_failed"] == 0
     assert set(summary["endpoints"]) == set(ENDPOINTS)
-    assert all(counts == {"rewrite": 0, "needs_review": 0} for counts in summary["endpoints"].values())
+    assert summary["sites_suppressed"] == 0
+    zero = {status.value: 0 for status in Status}
+    assert all(counts == zero for counts in summary["endpoints"].values())
 
 
 def test_mixed_run_validates_with_findings_and_errors(validator: jsonschema.protocols.Validator) -> None:
@@ -102,10 +115,15 @@ def test_mixed_run_validates_with_findings_and_errors(validator: jsonschema.prot
         ("app/a.py", 3, "rewrite"),
         ("app/a.py", 9, "rewrite"),
         ("app/b.py", 4, "needs_review"),
+        ("app/c.py", 6, "suppressed"),
     ]
     assert report["findings"][0]["rule"] == RULES["rewrite"].id
     assert report["findings"][2]["rule"] == RULES[REVIEW_RULE].id
+    assert report["findings"][2]["rule_name"] == REVIEW_RULE
+    assert report["findings"][3]["rule"] == RULES["suppressed"].id
     assert report["findings"][2]["message"] == RULES[REVIEW_RULE].summary
+    # The hand-made files are one line long: no finding's line is in them, so no snippet.
+    assert all(f["snippet"] is None for f in report["findings"])
     assert report["errors"] == [
         {"path": "app/broken.py", "reason": "line 2: invalid syntax"},
         {"path": "app/loop", "reason": "symbolic link loop"},
@@ -117,9 +135,10 @@ def test_mixed_run_validates_with_findings_and_errors(validator: jsonschema.prot
         "files_skipped_by_filter": 3,
         "files_changed": 2,
         "files_failed": 1,
-        "sites": 3,
+        "sites": 4,
         "sites_rewrite": 2,
         "sites_needs_review": 1,
+        "sites_suppressed": 1,
     }
 
 
@@ -131,7 +150,7 @@ def test_counts_per_endpoint() -> None:
         for status in Status:
             expected = sum(1 for f in run.findings if f.endpoint == name and f.status is status)
             assert endpoints[name][status.value] == expected
-    assert sum(c["rewrite"] + c["needs_review"] for c in endpoints.values()) == 3
+    assert sum(sum(c.values()) for c in endpoints.values()) == len(run.findings) == 4
 
 
 def test_every_endpoint_of_the_mapping_is_allowed_by_the_schema(
@@ -157,6 +176,31 @@ def test_schema_rejects_unknown_endpoint_and_windows_paths(validator: jsonschema
     report = build_report(mixed_run())
     report["summary"]["sites"] = -1
     assert not validator.is_valid(report)
+
+
+def test_reports_of_earlier_releases_stay_valid(validator: jsonschema.protocols.Validator) -> None:
+    # Keys added within version 1 are optional, so that a consumer validating old reports keeps working.
+    report: dict[str, Any] = build_report(mixed_run())
+    for entry in report["findings"]:
+        del entry["rule_name"], entry["snippet"]
+    del report["summary"]["sites_suppressed"]
+    for counts in report["summary"]["endpoints"].values():
+        del counts["suppressed"]
+    report["findings"] = [f for f in report["findings"] if f["status"] != "suppressed"]
+    validator.validate(report)
+
+
+def test_schema_rejects_unknown_status_and_bad_snippet(validator: jsonschema.protocols.Validator) -> None:
+    report: dict[str, Any] = build_report(mixed_run())
+    report["findings"][0]["status"] = "ignored"
+    assert not validator.is_valid(report)
+    report = build_report(mixed_run())
+    report["findings"][0]["snippet"] = {"line": 0, "before": "x", "after": None, "truncated": False}
+    assert not validator.is_valid(report)
+    report["findings"][0]["snippet"] = {"line": 1, "before": "x", "after": None}
+    assert not validator.is_valid(report)
+    report["findings"][0]["snippet"] = {"line": 1, "before": "x", "after": "y", "truncated": False}
+    validator.validate(report)
 
 
 def test_paths_are_posix_as_found() -> None:

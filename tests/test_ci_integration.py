@@ -1,0 +1,319 @@
+"""The pre-commit hooks and the GitHub Action: their files parse, and what they run works on a real tree.
+
+The hooks' entries are run as pre-commit runs them (the entry, its args, then the staged file names,
+from the repository root); the action's shell steps are run with bash as a runner would, in order,
+with its variables (``GITHUB_OUTPUT``, ``GITHUB_STEP_SUMMARY``, ``RUNNER_TEMP``…) pointing at files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+import codemods
+from codemods import cli as cli_module
+from codemods.report import FORMATS, TOOL_NAME
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE_ROOT = Path(codemods.__file__).resolve().parents[1]
+
+SITE = """\
+import os
+import requests
+BASE = "https://app.360learning.com"
+AUTH = {"company": os.environ["L360_COMPANY"], "apiKey": os.environ["L360_API_KEY"]}
+def total_time(course_id, email):
+    r = requests.get(f"{BASE}/api/v1/courses/{course_id}/stats/{email}", params=AUTH)
+    r.raise_for_status()
+    return sum(a["globalTime"] for a in r.json()["attempts"])
+"""
+NEUTRAL = "def courses(base):\n    return base + '/api/v1/courses/42/assignments'\n"
+
+#: Keys of a hook in .pre-commit-hooks.yaml (pre-commit's manifest schema).
+MANIFEST_KEYS = {
+    "id",
+    "name",
+    "entry",
+    "language",
+    "files",
+    "exclude",
+    "types",
+    "types_or",
+    "exclude_types",
+    "always_run",
+    "fail_fast",
+    "verbose",
+    "pass_filenames",
+    "require_serial",
+    "description",
+    "language_version",
+    "minimum_pre_commit_version",
+    "args",
+    "stages",
+}
+
+
+def load_yaml(name: str) -> Any:
+    return yaml.safe_load((ROOT / name).read_text(encoding="utf-8"))
+
+
+def console_script() -> str:
+    """The name of the command pyproject.toml installs (and checks that it runs ``cli.main``)."""
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    [(name, target)] = scripts.items()
+    assert target == f"{cli_module.__name__}:main"
+    return str(name)
+
+
+def env() -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if k not in {"FORCE_COLOR", "NO_COLOR", "GITHUB_ACTIONS"}}
+    clean["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SOURCE_ROOT), clean.get("PYTHONPATH")]))
+    return clean
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+PYPROJECT = """\
+[tool.migrate-360learning]
+exclude = ["app/"]
+helper-module = "lib/l360.py"
+"""
+
+# -- pre-commit -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hooks() -> dict[str, dict[str, Any]]:
+    manifest = load_yaml(".pre-commit-hooks.yaml")
+    assert isinstance(manifest, list)
+    return {hook["id"]: hook for hook in manifest}
+
+
+def test_hooks_are_valid_manifest_entries(hooks: dict[str, dict[str, Any]]) -> None:
+    assert sorted(hooks) == [f"{TOOL_NAME}-apply", f"{TOOL_NAME}-check"]
+    for hook_id, hook in hooks.items():
+        assert set(hook) <= MANIFEST_KEYS
+        assert {"id", "name", "entry", "language"} <= set(hook)
+        assert (hook["language"], hook["types"], hook["pass_filenames"]) == ("python", ["python"], True)
+        program, command = shlex.split(hook["entry"])
+        assert program == console_script()
+        assert hook_id == f"{TOOL_NAME}-{command}"
+
+
+def run_hook(hook: dict[str, Any], repo: Path, files: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run a hook as pre-commit does: the entry, its args, the file names, from the repository root."""
+    _, *arguments = shlex.split(hook["entry"])
+    command = [sys.executable, "-m", "codemods", *arguments, *hook.get("args", []), *files]
+    return subprocess.run(command, cwd=repo, env=env(), capture_output=True, text=True, timeout=120)
+
+
+def test_hooks_on_staged_files(hooks: dict[str, dict[str, Any]], tmp_path: Path) -> None:
+    repo = write(
+        tmp_path,
+        {
+            # Named files are processed whatever the excludes say; the helper goes where the file says.
+            "pyproject.toml": PYPROJECT,
+            "lib/__init__.py": "",
+            "app/__init__.py": "",
+            "app/stats.py": SITE,
+            "app/canvas.py": NEUTRAL,
+            "other/stats.py": SITE,
+        },
+    )
+    check, apply = hooks[f"{TOOL_NAME}-check"], hooks[f"{TOOL_NAME}-apply"]
+    assert run_hook(check, repo, ["app/canvas.py"]).returncode == 0
+    failing = run_hook(check, repo, ["app/canvas.py", "app/stats.py"])
+    assert failing.returncode == 1
+    assert "app/stats.py" in failing.stderr
+    applied = run_hook(apply, repo, ["app/canvas.py", "app/stats.py"])
+    assert applied.returncode == 0, applied.stderr
+    assert "from lib import l360" in (repo / "app/stats.py").read_text(encoding="utf-8")
+    assert (repo / "lib/l360.py").is_file()
+    assert (repo / "other/stats.py").read_text(encoding="utf-8") == SITE
+    assert run_hook(check, repo, ["app/canvas.py", "app/stats.py"]).returncode == 0
+
+
+# -- the GitHub Action ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def action() -> dict[str, Any]:
+    document = load_yaml("action.yml")
+    assert isinstance(document, dict)
+    return document
+
+
+def step(action: dict[str, Any], name: str) -> dict[str, Any]:
+    [found] = [s for s in action["runs"]["steps"] if s["name"] == name]
+    return found
+
+
+_EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+
+
+def evaluate(text: str, values: dict[str, str]) -> str:
+    """``${{ name }}`` expressions of the action replaced by their values (plain references only)."""
+    return _EXPRESSION.sub(lambda m: values[m.group(1)], text)
+
+
+def test_action_is_a_composite_action_with_its_inputs(action: dict[str, Any]) -> None:
+    assert action["runs"]["using"] == "composite"
+    assert set(action["inputs"]) == {"paths", "args", "python-version", "upload-sarif"}
+    steps = action["runs"]["steps"]
+    assert all(s.get("shell") == "bash" for s in steps if "run" in s)
+    uses = {s["uses"].split("@")[0]: s for s in steps if "uses" in s}
+    assert set(uses) == {"actions/setup-python", "github/codeql-action/upload-sarif"}
+    upload = uses["github/codeql-action/upload-sarif"]
+    assert upload["with"]["sarif_file"] == "${{ steps.check.outputs.sarif-file }}"
+    assert upload["if"].startswith("always()")
+    assert "$GITHUB_ACTION_PATH" in step(action, "Install migrate-360learning")["run"]
+    run = step(action, "Check")["run"]
+    assert f"{console_script()} check $PATHS" in run
+    for name in ("sarif", "markdown"):
+        assert f'--report "{name}:$' in run
+        assert name in FORMATS
+    assert step(action, "Job summary")["if"].startswith("always()")
+    assert step(action, "Fail as check did")["if"] == "always()"
+
+
+def run_steps(action: dict[str, Any], workdir: Path, runner: Path, inputs: dict[str, str]) -> int:
+    """Run the action's steps from Check on, as a runner would; the exit code of the last step."""
+    bin_dir = runner / "bin"
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    shim = bin_dir / console_script()
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m codemods "$@"\n', encoding="utf-8")
+    shim.chmod(shim.stat().st_mode | stat.S_IXUSR)
+    output = runner / "output"
+    given = {name: spec.get("default", "") for name, spec in action["inputs"].items()} | inputs
+    values = {f"inputs.{name}": value for name, value in given.items()}
+    values["runner.temp"] = str(runner)
+    code = 0
+    for name in ("Check", "Job summary", "Fail as check did"):
+        current = step(action, name)
+        outputs = (
+            dict(line.split("=", 1) for line in output.read_text().splitlines()) if output.exists() else {}
+        )
+        values.update({f"steps.check.outputs.{k}": v for k, v in outputs.items()})
+        if name == "Job summary" and not outputs.get("markdown-file"):
+            continue
+        step_env = {
+            **env(),
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+            "GITHUB_OUTPUT": str(output if name == "Check" else runner / "other-output"),
+            "GITHUB_STEP_SUMMARY": str(runner / "summary.md"),
+            "RUNNER_TEMP": str(runner),
+            **{k: evaluate(str(v), values) for k, v in current.get("env", {}).items()},
+        }
+        done = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", current["run"]],
+            cwd=workdir,
+            env=step_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        code = done.returncode
+    return code
+
+
+@pytest.fixture(scope="module")
+def sarif_validator() -> jsonschema.protocols.Validator:
+    schema = json.loads((ROOT / "tests/data/sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"), [({"app/canvas.py": NEUTRAL}, 0), ({"app/stats.py": SITE}, 1)]
+)
+def test_action_steps_report_and_fail_as_check_does(
+    action: dict[str, Any],
+    sarif_validator: jsonschema.protocols.Validator,
+    tmp_path: Path,
+    files: dict[str, str],
+    expected: int,
+) -> None:
+    workspace = write(tmp_path / "workspace", {"app/__init__.py": "", **files})
+    runner = tmp_path / "runner"
+    runner.mkdir()
+    (runner / "summary.md").write_text("# Earlier step\n", encoding="utf-8")
+    assert run_steps(action, workspace, runner, {"paths": "app"}) == expected
+    outputs = dict(line.split("=", 1) for line in (runner / "output").read_text().splitlines())
+    assert outputs["exit-code"] == str(expected)
+    sarif = json.loads(Path(outputs["sarif-file"]).read_text(encoding="utf-8"))
+    sarif_validator.validate(sarif)
+    assert len(sarif["runs"][0]["results"]) == expected
+    summary = (runner / "summary.md").read_text(encoding="utf-8")
+    markdown = Path(outputs["markdown-file"]).read_text(encoding="utf-8")
+    assert summary == "# Earlier step\n" + markdown
+    if expected:
+        assert "app/stats.py" in markdown
+    assert not any(workspace.rglob("learning360_v2.py")), "check writes nothing"
+
+
+def test_action_passes_extra_args_and_fails_on_usage_errors(action: dict[str, Any], tmp_path: Path) -> None:
+    workspace = write(tmp_path / "workspace", {"app/stats.py": SITE})
+    runner = tmp_path / "runner"
+    runner.mkdir()
+    assert run_steps(action, workspace, runner, {"paths": "app", "args": "--exclude stats.py"}) == 0
+    runner2 = tmp_path / "runner2"
+    runner2.mkdir()
+    assert run_steps(action, workspace, runner2, {"paths": "app", "args": "--changed-since nope"}) == 2
+    outputs = (runner2 / "output").read_text()
+    assert "exit-code=2" in outputs
+    assert "sarif-file" not in outputs
+
+
+def readme_section(title: str) -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index(f"\n## {title}\n")
+    return text[start : text.find("\n## ", start + 1)]
+
+
+def test_readme_examples_use_the_real_hooks_and_inputs(
+    hooks: dict[str, dict[str, Any]], action: dict[str, Any]
+) -> None:
+    section = readme_section("In CI and pre-commit")
+    pre_commit, workflow = (block.split("```", 1)[0] for block in section.split("```yaml\n")[1:3])
+    named = re.findall(r"id: (\S+)", pre_commit)
+    assert named and set(named) <= set(hooks)
+    [uses] = [
+        s
+        for s in yaml.safe_load(workflow)["jobs"]["migrate-360learning"]["steps"]
+        if "with" in s and "paths" in s["with"]
+    ]
+    assert set(uses["with"]) <= set(action["inputs"])
+    for name in action["inputs"]:
+        assert f"`{name}`" in section
+    for name in action["outputs"]:
+        assert f"`{name}`" in section
+
+
+def test_every_option_is_documented() -> None:
+    commands = readme_section("Commands")
+    for command in cli_module.cli.commands.values():
+        for param in command.params:
+            for option in param.opts:
+                if option.startswith("--") and option != "--help":
+                    assert f"`{option}" in commands, f"{command.name} {option}"
