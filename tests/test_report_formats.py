@@ -286,6 +286,19 @@ def test_a_long_statement_is_cut_around_the_finding(tree: Tree, path: str) -> No
     assert snippet["after"] is not None
 
 
+def test_a_site_deep_in_a_changed_statement_starts_its_snippet() -> None:
+    original = b"x = f(\n" + b"    a,\n" * 18 + b"    requests.get(URL),\n)\n"
+    migrated = b"x = g(\n" + b"    b,\n" * 18 + b"    helper(URL),\n)\n"
+    finding = Finding("x.py", 20, 5, "getCourseStats", Status.REWRITE, "rewrite", "rewritten")
+    outcome = FileOutcome("/repo/x.py", "x.py", original, migrated, (finding,))
+    run = RunResult(outcomes=(outcome,), files_scanned=1, files_excluded=0, files_skipped_by_filter=0)
+    [entry] = build_report(run)["findings"]
+    snippet = entry["snippet"]
+    assert snippet["line"] == 20 and snippet["truncated"] is True
+    assert snippet["before"] == "    requests.get(URL),\n)"
+    assert snippet["after"] == migrated.decode().split("\n")[0] + "\n" + "\n".join(["    b,"] * 11)
+
+
 def test_an_unknown_coding_cookie_reads_as_utf8() -> None:
     source = "# coding: no-such-codec\nrequests.get(URL)  # \u00e9\n".encode()
     [finding] = build_report(hand_made("m", source=source))["findings"]
