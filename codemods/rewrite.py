@@ -110,6 +110,7 @@ class Planner:
         module: str = "",
         wrapper_state: WrapperState | None = None,
         declared: tuple[tuple[str, str], ...] = (),
+        hosts: tuple[str, ...] = (),
     ) -> None:
         self.meta = meta
         self.display_path = display_path
@@ -119,6 +120,8 @@ class Planner:
         self.wrapper_state = wrapper_state or WrapperState()
         #: Declared wrappers defined outside the repository (an SDK): qualified name → v1 operation.
         self.external = {name: operation for name, operation in declared if not self._in_repository(name)}
+        #: 360Learning hosts the configuration adds to those ``mapping.HOST_MARKERS`` recognises.
+        self.hosts = tuple(h.lower() for h in hosts if h)
         self.plan = Plan()
         self.getters = Getters(meta, self._recognise)
 
@@ -135,6 +138,9 @@ class Planner:
         if self.wrapper_state.exports:
             self._wrapper_uses()
         return self.plan
+
+    def _is_360learning(self, match: UrlMatch) -> bool:
+        return match.is_360learning or any(host in match.host_text.lower() for host in self.hosts)
 
     def _in_repository(self, qualified: str) -> bool:
         parts = qualified.split(".")
@@ -292,10 +298,10 @@ class Planner:
         try:
             credentials, filters = self._credentials(http, match)
         except _Review as review:
-            if match.is_360learning:
+            if self._is_360learning(match):
                 self._review(http, match.endpoint.name, review)
             return
-        if not (match.is_360learning or credentials.found):
+        if not (self._is_360learning(match) or credentials.found):
             return
         self._hard_coded_keys(http, match)
         if self._suppressed(http, match.endpoint.name):

@@ -113,6 +113,7 @@ def migrate_source(source: bytes, *, display_path: str, options: TransformOption
         module=options.module,
         wrapper_state=options.wrapper_state,
         declared=options.wrappers,
+        hosts=options.hosts,
     )
     plan = planner.run()
     if not plan.findings:

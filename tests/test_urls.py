@@ -7,6 +7,7 @@ import re
 import libcst as cst
 import pytest
 
+from codemods.transform import TransformOptions, migrate_source
 from codemods.urls import UnreadableUrl, flatten, match_endpoint
 
 CONSTANTS = {
@@ -198,3 +199,14 @@ def test_unreadable(source: str, reason: str) -> None:
 def test_fstring_escapes_are_unescaped() -> None:
     parts = flatten(cst.parse_expression('f"{{x}}\\t{y}"'), resolve)
     assert parts[0].value == "{x}\t"  # type: ignore[union-attr]
+
+
+def test_a_host_declared_in_the_configuration_is_360learnings() -> None:
+    source = (
+        b"import requests\n\n\ndef _stats(session, cid, email):\n"
+        b'    return session.get(f"https://lms.acme.internal/api/v1/courses/{cid}/stats/{email}").json()["attempts"]\n'
+    )
+    assert migrate_source(source, display_path="x.py", options=TransformOptions()).findings == ()
+    options = TransformOptions(hosts=("LMS.acme.internal",))
+    (finding,) = migrate_source(source, display_path="x.py", options=options).findings
+    assert finding.status.value == "rewrite"
