@@ -499,27 +499,35 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
     done = _transform_all(tasks, setup, jobs, progress)
     every_file = [_Task(i, str(c.path), c.display_path, modules[i]) for i, c in enumerate(candidates)]
     done = sorted(_settle_wrappers(done, every_file, setup, jobs), key=lambda d: d.index)
+    # The helper module is written before the files that import it: a run stopped in between leaves a
+    # helper nothing uses yet, never migrated code importing a helper that does not exist.
+    needs_helper = any(
+        f.status is Status.REWRITE
+        for d in done
+        if d.outcome is not None and d.outcome.error is None
+        for f in d.outcome.findings
+    )
+    helper = (
+        helper_outcome(
+            helper_at,
+            display_path=_helper_display(helper_at, options),
+            module=module,
+            write=options.write,
+            env=options.helper_env,
+        )
+        if needs_helper
+        else None
+    )
     outcomes: list[FileOutcome] = []
     for d in done:
         if d.outcome is not None:
             outcomes.append(_write(d, d.outcome) if options.write else d.outcome)
-    needs_helper = any(f.status is Status.REWRITE for o in outcomes if o.error is None for f in o.findings)
     return RunResult(
         outcomes=tuple(outcomes),
         files_scanned=len(tasks),
         # Files not changed since --changed-since's revision count as excluded.
         files_excluded=found.excluded + len(candidates) - len(tasks),
-        files_skipped_by_filter=len(done) - len(outcomes),
-        helper=(
-            helper_outcome(
-                helper_at,
-                display_path=_helper_display(helper_at, options),
-                module=module,
-                write=options.write,
-                env=options.helper_env,
-            )
-            if needs_helper
-            else None
-        ),
+        files_skipped_by_filter=sum(1 for d in done if d.outcome is None),
+        helper=helper,
         errors=found.skipped,
     )
