@@ -288,6 +288,19 @@ def exit_code(command: str, result: RunResult) -> int:
     raise ValueError(f"unknown command {command!r}")
 
 
+def _output_option(help_text: str) -> Callable[[F], F]:
+    """``--output FILE``: where a command writes what it would print."""
+    return click.option(
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False, path_type=Path),
+        callback=_output_file,
+        default=None,
+        metavar="FILE",
+        help=help_text,
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name=report.TOOL_NAME)
 def cli() -> None:
@@ -296,15 +309,7 @@ def cli() -> None:
 
 @cli.command()
 @_common_options
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    callback=_output_file,
-    default=None,
-    metavar="FILE",
-    help="Write the diff to FILE instead of stdout.",
-)
+@_output_option("Write the diff to FILE instead of stdout.")
 def diff(
     paths: tuple[Path, ...], reports: tuple[ReportTarget, ...], output: Path | None, **options: Any
 ) -> None:
@@ -377,15 +382,7 @@ def check(paths: tuple[Path, ...], reports: tuple[ReportTarget, ...], **options:
     show_default=True,
     help="Format of the report.",
 )
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    callback=_output_file,
-    default=None,
-    metavar="FILE",
-    help="Write the report to FILE instead of stdout.",
-)
+@_output_option("Write the report to FILE instead of stdout.")
 def report_command(
     paths: tuple[Path, ...],
     reports: tuple[ReportTarget, ...],

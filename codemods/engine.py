@@ -88,6 +88,8 @@ class TransformSetup:
     #: re-read for wrappers' callers need not mention any v1 path.
     wrapper_state: WrapperState = field(default_factory=WrapperState)
     prefilter: bool = True
+    #: The names of the declared wrappers, as bytes: a file that calls one passes the pre-filter.
+    wrapper_needles: tuple[bytes, ...] = ()
 
     @classmethod
     def of(
@@ -98,7 +100,8 @@ class TransformSetup:
         hosts: tuple[str, ...] = (),
         wrappers: tuple[tuple[str, str], ...] = (),
     ) -> TransformSetup:
-        return cls(helper_module, index, index.needles(), hosts, wrappers)
+        declared = tuple(name.rpartition(".")[2].encode() for name, _ in wrappers)
+        return cls(helper_module, index, index.needles(), hosts, wrappers, wrapper_needles=declared)
 
     def options(self, module: str) -> TransformOptions:
         """The options of the transform of one file, the module named ``module``."""
@@ -145,11 +148,10 @@ def _process(task: _Task, setup: TransformSetup) -> _Done:
         snapshot = read_source(Path(task.path))
     except FileError as e:
         return _Done(task.index, FileOutcome(task.path, task.display_path, error=e.reason))
-    declared = (name.rpartition(".")[2].encode() for name, _ in setup.wrappers)
     if (
         setup.prefilter
         and not may_contain_site(snapshot.data, setup.needles)
-        and not any(name in snapshot.data for name in declared)
+        and not any(name in snapshot.data for name in setup.wrapper_needles)
     ):
         return _Done(task.index, None)
     error: str | None = None
@@ -450,7 +452,9 @@ def _settle_wrappers(done: list[_Done], tasks: list[_Task], setup: TransformSetu
         if not exports:
             break
         names = sorted({e.name.encode() for e in exports})
-        involved |= {t.index for t in tasks if _mentions(t, by_index.get(t.index), names)}
+        involved |= {
+            t.index for t in tasks if t.index not in involved and _mentions(t, by_index.get(t.index), names)
+        }
         state = WrapperState(True, exports, dict(blocked), setup.wrapper_state.declared)
         again = [t for t in tasks if t.index in involved]
         for d in _transform_all(again, replace(setup, wrapper_state=state, prefilter=False), jobs, None):

@@ -159,7 +159,8 @@ def _shape(statements: list[cst.BaseSmallStatement | None]) -> tuple[cst.Call, b
     """The GET of a getter body and whether the payload is returned: ``return get(…)[.json()]``, or
     ``r = get(…)``, ``r.raise_for_status()`` (optional), ``return r[.json()]``."""
     if len(statements) == 1 and isinstance(statements[0], cst.Return):
-        return _returned(statements[0].value, None)
+        returned, decoded = _decoded(statements[0].value)
+        return (returned, decoded) if isinstance(returned, cst.Call) else None
     if len(statements) not in (2, 3):
         return None
     first, last = statements[0], statements[-1]
@@ -184,29 +185,22 @@ def _shape(statements: list[cst.BaseSmallStatement | None]) -> tuple[cst.Call, b
             and middle.value.func.value.value == name
         ):
             return None
-    found = _returned(last.value, name)
-    if found is None:
+    returned, decoded = _decoded(last.value)
+    if not (isinstance(returned, cst.Name) and returned.value == name):
         return None
-    return first.value, found[1]
+    return first.value, decoded
 
 
-def _returned(value: cst.BaseExpression | None, name: str | None) -> tuple[cst.Call, bool] | None:
-    """``return r`` or ``return r.json()`` (``name`` is ``r``); ``return get(…)[.json()]``."""
-    decoded = False
+def _decoded(value: cst.BaseExpression | None) -> tuple[cst.BaseExpression | None, bool]:
+    """``x.json()`` → (``x``, True); anything else → (it, False)."""
     if (
         isinstance(value, cst.Call)
         and not value.args
         and isinstance(value.func, cst.Attribute)
         and value.func.attr.value == "json"
     ):
-        value, decoded = value.func.value, True
-    if name is not None:
-        return (
-            (cst.Call(cst.Name("_")), decoded)
-            if isinstance(value, cst.Name) and value.value == name
-            else None
-        )
-    return (value, decoded) if isinstance(value, cst.Call) else None
+        return value.func.value, True
+    return value, False
 
 
 def _mentions(expr: cst.BaseExpression, name: str) -> bool:

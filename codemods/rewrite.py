@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import libcst as cst
-from libcst.metadata import Assignment
+from libcst.metadata import Assignment, BaseAssignment
 
 from codemods import clients
 from codemods.analysis import Metadata, assigned_node
@@ -91,6 +91,9 @@ class Plan:
     exports: list[Export] = field(default_factory=list)
     uses: list[Use] = field(default_factory=list)
 
+    def add_exports(self, exports: Sequence[Export]) -> None:
+        self.exports.extend(e for e in exports if e not in self.exports)
+
     @property
     def calls_helper(self) -> bool:
         """Whether a site was rewritten into a call of the helper module (not only a wrapper's caller)."""
@@ -164,7 +167,7 @@ class Planner:
             f"call {self.helper_name}.{endpoint.helper}() instead ({endpoint.summary})"
         )
         line, column = self.meta.position(call)
-        if self._suppressed_at(call, endpoint.name):
+        if self._suppressed(call, endpoint.name):
             return
         self.plan.findings.append(
             Finding(
@@ -211,7 +214,7 @@ class Planner:
                 self.plan.uses.append(Use(export.qualified_name, self.display_path, line, str(error)))
                 continue
             self.plan.edits.merge(edits)
-            self.plan.exports.extend(e for e in returns.exports if e not in self.plan.exports)
+            self.plan.add_exports(returns.exports)
             self.plan.uses.append(Use(export.qualified_name, self.display_path, line))
             if edits.empty:
                 continue  # the caller reads nothing that changes (a regrouped answer's ids and mails)
@@ -304,7 +307,7 @@ class Planner:
         if not (self._is_360learning(match) or credentials.found):
             return
         self._hard_coded_keys(http, match)
-        if self._suppressed(http, match.endpoint.name):
+        if self._suppressed(http.call, match.endpoint.name):
             return
         try:
             self._check_host(http, match.host)
@@ -328,7 +331,7 @@ class Planner:
         if notes:
             self.plan.notes.setdefault(self.meta.statement(http.call), []).extend(notes)
         self.plan.edits.merge(edits)
-        self.plan.exports.extend(e for e in returns.exports if e not in self.plan.exports)
+        self.plan.add_exports(returns.exports)
         dead = (
             (http.argument,)
             if isinstance(http, GetterCall)
@@ -423,29 +426,14 @@ class Planner:
             value = self.meta.assigned_value(referent)
             if value is not None:
                 return value
-            statement = assigned_node(referent)
-            if isinstance(statement, cst.ImportFrom):
-                for alias in _aliases_binding(statement, node.value):
-                    source = cst.Module([]).code_for_node(statement.module) if statement.module else None
-                    module = absolute_module(self.module, len(statement.relative), source)
-                    return _pieces(self.index.lookup(module, alias.evaluated_name)) if module else None
-            return None
-        owner = node.value
-        if isinstance(owner, cst.Name):
-            if owner.value == "self":
-                cls = next((a for a in self.meta.ancestors(node) if isinstance(a, cst.ClassDef)), None)
-                if cls is not None:
-                    found = _pieces(self.index.lookup(self.module, f"{cls.name.value}.{node.attr.value}"))
-                    return found if found is not None else self._instance_value(node)
+        elif isinstance(node.value, cst.Name) and node.value.value == "self":
+            cls = next((a for a in self.meta.ancestors(node) if isinstance(a, cst.ClassDef)), None)
+            if cls is None:
                 return None
-            for referent in self.meta.referents(owner) or ():
-                statement = assigned_node(referent)
-                if isinstance(statement, cst.Import):
-                    for alias in _aliases_binding(statement, owner.value):
-                        # ``import a.b`` binds ``a`` (``a.X`` is of ``a``); ``import a.b as m`` binds ``a.b``.
-                        module = alias.evaluated_name if alias.asname else owner.value
-                        return _pieces(self.index.lookup(module, node.attr.value))
-        return None
+            found = _pieces(self.index.lookup(self.module, f"{cls.name.value}.{node.attr.value}"))
+            return found if found is not None else self._instance_value(node)
+        module, name = self._imported(node)
+        return _pieces(self.index.lookup(module, name)) if module else None
 
     def _replace_call(
         self,
@@ -562,7 +550,7 @@ class Planner:
             self.plan.edits.remove.add(statement)
 
     def _review(self, http: HttpCall, endpoint: str, review: _Review) -> None:
-        if self._suppressed(http, endpoint):
+        if self._suppressed(http.call, endpoint):
             return
         line, column = self.meta.position(http.call)
         self.plan.findings.append(
@@ -573,10 +561,7 @@ class Planner:
         statement = self.meta.statement(http.call)
         self.plan.markers.setdefault(statement, []).append(review.reason)
 
-    def _suppressed(self, http: HttpCall, endpoint: str) -> bool:
-        return self._suppressed_at(http.call, endpoint)
-
-    def _suppressed_at(self, call: cst.Call, endpoint: str) -> bool:
+    def _suppressed(self, call: cst.Call, endpoint: str) -> bool:
         """A site a person accepted with ``# migrate-360learning: ignore[<reason>]`` on its statement (the
         line above it, or at the end of its line): reported as ``suppressed``, left as it is."""
         reason = _ignore_reason(self.meta.statement(call))
@@ -624,21 +609,24 @@ class Planner:
                 )
             )
 
-    def _client_setting(self, http: HttpCall, keyword: str) -> cst.BaseExpression | None:
-        """A keyword argument of the constructor of the client a call is made with
-        (``httpx.Client(base_url=…, params=…)``), when the client is a name bound once to it."""
+    def _client_constructor(self, http: HttpCall) -> cst.Call | None:
+        """The constructor call of the client a call is made with (``httpx.Client(base_url=…)``), when
+        the client is a name bound once to it (by ``=`` or ``with … as``)."""
         if not isinstance(http.session, cst.Name):
             return None
-        value = self.meta.single_value(http.session)
-        if value is None:
-            value = self._with_item_value(http.session)
-        if not (
-            isinstance(value, cst.Call)
-            and self.meta.qualified_names(value.func) & clients.SESSION_CONSTRUCTORS
-        ):
+        referents = self.meta.referents(http.session)
+        if not referents or len(referents) != 1:
+            return None
+        value = self._bound_value(next(iter(referents)))
+        return value if isinstance(value, cst.Call) and self._constructs_session(value) else None
+
+    def _client_setting(self, http: HttpCall, keyword: str) -> cst.BaseExpression | None:
+        """A keyword argument of the constructor of the client a call is made with."""
+        constructor = self._client_constructor(http)
+        if constructor is None:
             return None
         return next(
-            (a.value for a in value.args if a.keyword is not None and a.keyword.value == keyword), None
+            (a.value for a in constructor.args if a.keyword is not None and a.keyword.value == keyword), None
         )
 
     def _base_url_host(
@@ -648,9 +636,9 @@ class Planner:
         (``str(client.base_url)``) rather than by evaluating the constructor's argument again: when the
         base is the host, or the host and ``/api/v1`` (which the helper strips)."""
         assert isinstance(http.session, cst.Name)
-        value = self.meta.single_value(http.session) or self._with_item_value(http.session)
-        httpx_client = isinstance(value, cst.Call) and any(
-            n.startswith("httpx.") for n in self.meta.qualified_names(value.func)
+        constructor = self._client_constructor(http)
+        httpx_client = constructor is not None and any(
+            n.startswith("httpx.") for n in self.meta.qualified_names(constructor.func)
         )
         url = flatten(http.url, self._resolve)
         path_in_url = (
@@ -663,16 +651,6 @@ class Planner:
             return host
         client = cst.Attribute(cst.Name(http.session.value), cst.Name("base_url"))
         return cst.Call(cst.Name("str"), [cst.Arg(client)])
-
-    def _with_item_value(self, name: cst.Name) -> cst.BaseExpression | None:
-        """``with httpx.Client(…) as client``: the client's constructor call."""
-        referents = self.meta.referents(name)
-        if not referents or len(referents) != 1:
-            return None
-        node = assigned_node(next(iter(referents)))
-        parent = self.meta.parent(node) if node is not None else None
-        item = self.meta.parent(parent) if isinstance(parent, cst.AsName) else None
-        return item.item if isinstance(item, cst.WithItem) else None
 
     def _pair_value(self, node: cst.Name | cst.Attribute) -> cst.BaseExpression | None:
         """What a name or attribute holding query parameters or headers is bound to: a name's single
@@ -708,6 +686,7 @@ class Planner:
                 statement = assigned_node(referent)
                 if isinstance(statement, cst.Import):
                     for alias in _aliases_binding(statement, owner.value):
+                        # ``import a.b`` binds ``a`` (``a.X`` is of ``a``); ``import a.b as m`` binds ``a.b``.
                         return (alias.evaluated_name if alias.asname else owner.value), node.attr.value
         return None, node.attr.value
 
@@ -891,21 +870,23 @@ class Planner:
     def _is_session(self, expr: cst.BaseExpression) -> bool:
         if not isinstance(expr, cst.Name):
             return False
-        for referent in self.meta.referents(expr) or ():
-            value = self.meta.assigned_value(referent)
-            node = assigned_node(referent)
-            if value is None and node is not None:
-                parent = self.meta.parent(node)
-                if isinstance(parent, cst.AsName):
-                    item = self.meta.parent(parent)
-                    if isinstance(item, cst.WithItem):
-                        value = item.item
-            if (
-                isinstance(value, cst.Call)
-                and self.meta.qualified_names(value.func) & clients.SESSION_CONSTRUCTORS
-            ):
-                return True
-        return False
+        return any(
+            isinstance(value := self._bound_value(referent), cst.Call) and self._constructs_session(value)
+            for referent in self.meta.referents(expr) or ()
+        )
+
+    def _constructs_session(self, call: cst.Call) -> bool:
+        return bool(self.meta.qualified_names(call.func) & clients.SESSION_CONSTRUCTORS)
+
+    def _bound_value(self, referent: BaseAssignment) -> cst.BaseExpression | None:
+        """What a binding holds: its assigned value, or the context manager of ``with … as name``."""
+        value = self.meta.assigned_value(referent)
+        if value is not None:
+            return value
+        node = assigned_node(referent)
+        parent = self.meta.parent(node) if node is not None else None
+        item = self.meta.parent(parent) if isinstance(parent, cst.AsName) else None
+        return item.item if isinstance(item, cst.WithItem) else None
 
 
 def _ignore_reason(statement: cst.BaseStatement) -> str | None:
