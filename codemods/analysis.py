@@ -151,6 +151,23 @@ class Metadata:
                 return assignment
         return None
 
+    def occurrences(self, target: cst.Name) -> tuple[list[cst.CSTNode], list[cst.CSTNode]] | None:
+        """Every node that assigns the variable a written name binds, and every node that reads it,
+        in its scope and the scopes nested in it; ``None`` when its scope is not known."""
+        scope = self._scopes.get(target)
+        if scope is None:
+            return None
+        assignments = list(scope.assignments[target.value])
+        written = [assigned_node(a) for a in assignments]
+        if not all(isinstance(a, Assignment) for a in assignments):
+            return None
+        read: list[cst.CSTNode] = [access.node for a in assignments for access in a.references]
+        return [node for node in written if node is not None], read
+
+    def contains(self, outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
+        """Whether ``inner`` lies inside ``outer``."""
+        return self._contains(outer, inner)
+
     def reads(self, assignment: Assignment) -> list[cst.Name]:
         """The names that read the value of this assignment and no other one.
 

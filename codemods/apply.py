@@ -30,6 +30,9 @@ class Applier(cst.CSTTransformer):
             return cst.RemoveFromParent()
         if isinstance(updated_node, cst.IndentedBlock) and not updated_node.body:
             return updated_node.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
+        if isinstance(original_node, cst.For) and original_node in edits.flatten:
+            assert isinstance(updated_node, cst.For)
+            updated_node = _flatten(updated_node, edits.flatten[original_node])
         if isinstance(original_node, cst.BaseStatement) and original_node in self.plan.markers:
             assert isinstance(updated_node, cst.BaseStatement)
             updated_node = _with_marker(updated_node, REVIEW_MARKER, self.plan.markers[original_node])
@@ -56,6 +59,37 @@ def _with_marker(statement: cst.BaseStatement, marker: str, reasons: Sequence[st
     ]
     lines.append(cst.EmptyLine(comment=cst.Comment(f"{marker} {text}")))
     return statement.with_changes(leading_lines=lines)
+
+
+def _flatten(loop: cst.For, depth: int) -> cst.For:
+    """``for a in xs: <ids>; for b in a[…]: <ids>; for c in b[…]: body`` → ``for c in xs: <ids> body``.
+
+    The id assignments of the outer levels open the merged body, in their order; comments above the
+    inner loops move above the first statement of the innermost body.
+    """
+    moved: list[cst.BaseStatement] = []
+    comments: list[cst.EmptyLine] = []
+    inner = loop
+    for _ in range(depth):
+        block = inner.body
+        assert isinstance(block, cst.IndentedBlock)
+        *assignments, nested = block.body
+        assert isinstance(nested, cst.For)
+        moved.extend(assignments)
+        comments.extend(line for line in nested.leading_lines if line.comment is not None)
+        inner = nested
+    suite = inner.body
+    if isinstance(suite, cst.SimpleStatementSuite) and not moved and not comments:
+        return loop.with_changes(target=inner.target, body=suite)
+    if isinstance(suite, cst.IndentedBlock):
+        block = suite
+    else:
+        assert isinstance(suite, cst.SimpleStatementSuite)
+        block = cst.IndentedBlock([cst.SimpleStatementLine(suite.body)], header=suite.trailing_whitespace)
+    statements = list(block.body)
+    first = statements[0]
+    statements[0] = first.with_changes(leading_lines=[*comments, *getattr(first, "leading_lines", ())])
+    return loop.with_changes(target=inner.target, body=block.with_changes(body=[*moved, *statements]))
 
 
 def _unwrap(statement: cst.If, branch: str) -> cst.RemovalSentinel | cst.FlattenSentinel[cst.BaseStatement]:

@@ -183,6 +183,18 @@ ATTEMPT_FIELD_RENAMES: Final[Mapping[str, str]] = MappingProxyType(
     }
 )
 
+#: Attempt fields whose v1 value is a number (milliseconds, percent, points): sums of them do not depend
+#: on the order the attempts are read in.
+NUMERIC_ATTEMPT_FIELDS: Final = frozenset({"globalTime", "progress", "score"})
+
+#: The record a v1 answer nested attempts under (``course`` of getCoursesStats and getUserCourses,
+#: ``user`` of getCourseStats and getCoursesStats) → the field of a flat v2 record that holds its ``_id``.
+FLAT_RECORD_IDS: Final[Mapping[str, str]] = MappingProxyType({"course": "courseId", "user": "userId"})
+#: The helper function that answers the flat v2 records themselves, for the flat-loop strategy.
+FLAT_HELPER: Final = "list_course_stats"
+#: How a rewrite that turned nested loops into one loop over the records is presented to the reviewer.
+FLAT_SUMMARY: Final = "its nested loops are now one loop over the flat records"
+
 #: Every field a v1 attempt can carry.
 V1_ATTEMPT_FIELDS: Final = frozenset({"_id", "progress", "score", "completedAt", *ATTEMPT_FIELD_RENAMES})
 

@@ -47,16 +47,19 @@ class Edits:
     unwrap: dict[cst.If, str] = field(default_factory=dict)
     #: ``with client.get(…) as r:`` → ``r = <helper call>`` followed by the body.
     unwrap_with: dict[cst.With, cst.SimpleStatementLine] = field(default_factory=dict)
+    #: A loop over a nested answer → how many loops nested in it merge into it (``codemods.flatten``).
+    flatten: dict[cst.For, int] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
-        return not (self.replace or self.remove or self.unwrap or self.unwrap_with)
+        return not (self.replace or self.remove or self.unwrap or self.unwrap_with or self.flatten)
 
     def merge(self, other: Edits) -> None:
         self.replace.update(other.replace)
         self.remove |= other.remove
         self.unwrap.update(other.unwrap)
         self.unwrap_with.update(other.unwrap_with)
+        self.flatten.update(other.flatten)
 
 
 #: Attributes of a response that hold its status code (requests, httpx; aiohttp), or say it succeeded.
@@ -93,6 +96,10 @@ class ResponseFlow:
         self.endpoint = endpoint
         self.returns = returns or Returns("", "")
         self._seen: set[cst.CSTNode] = set()
+        #: The ``for`` statements that loop over the whole answer, and whether it has any other use:
+        #: a single such loop and nothing else may become one loop over the flat records.
+        self.answer_loops: list[cst.For] = []
+        self.answer_used_otherwise = False
 
     def follow(self, node: cst.BaseExpression, kind: Shape) -> None:
         if node in self._seen or kind.kind == "value":
@@ -287,6 +294,11 @@ class ResponseFlow:
     def _list(self, node: cst.BaseExpression, parent: cst.CSTNode | None, kind: Shape) -> None:
         item = kind.item
         assert item is not None
+        if kind is self.endpoint.response:
+            if isinstance(parent, cst.For) and parent.iter is node:
+                self.answer_loops.append(parent)
+            else:
+                self.answer_used_otherwise = True
         if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is node:
             self._bind_target(parent.target, item)
             return
@@ -350,6 +362,8 @@ class ResponseFlow:
         module is not a script, or it is a method), it is also *exported* for the engine to adapt its
         callers in every module, or to block it when one of them cannot be adapted.
         """
+        if kind is self.endpoint.response:
+            self.answer_used_otherwise = True
         function = next((a for a in self.meta.ancestors(statement) if isinstance(a, cst.FunctionDef)), None)
         owners = [
             a

@@ -20,6 +20,7 @@ from codemods.analysis import Metadata, assigned_node
 from codemods.clients import HttpCall
 from codemods.credentials import Credentials, UnreadablePairs, classify, read_pairs
 from codemods.findings import Finding, Status
+from codemods.flatten import flat_loop
 from codemods.getters import GetterCall, Getters
 from codemods.index import TEXT, Piece, RepositoryIndex, absolute_module
 from codemods.mapping import (
@@ -27,6 +28,8 @@ from codemods.mapping import (
     DECLARED_WRAPPER,
     ENDPOINTS,
     FILTER_GONE,
+    FLAT_HELPER,
+    FLAT_SUMMARY,
     HEADERS_ARGUMENT,
     HELPER_RESOLVE_FUNCTION,
     IGNORE_MARKER,
@@ -315,7 +318,7 @@ class Planner:
                 self._check_getter(http)
             edits = Edits()
             returns = self._returns()
-            self._replace_call(http, match, filters, edits, returns)
+            flat = self._replace_call(http, match, filters, edits, returns)
         except _Review as review:
             self._review(http, match.endpoint.name, review)
             return
@@ -349,7 +352,7 @@ class Planner:
                 match.endpoint.name,
                 Status.REWRITE,
                 "filter-meaning-changed" if notes else "rewrite",
-                "; ".join([_rewrite_message(match, filters), *notes]),
+                "; ".join([_rewrite_message(match, filters, flat=flat), *notes]),
             )
         )
 
@@ -442,11 +445,12 @@ class Planner:
         filters: dict[str, cst.BaseExpression],
         edits: Edits,
         returns: Returns,
-    ) -> None:
+    ) -> bool:
         """Put the helper call where the v1 call was, and adapt what reads its response.
 
         ``await client.get(…)`` becomes ``await <async helper>(…)``; ``with s.get(…) as r:`` (aiohttp's
-        ``async with``) becomes ``r = <helper call>`` followed by the body.
+        ``async with``) becomes ``r = <helper call>`` followed by the body. Returns whether the loop over
+        the answer became one loop over the flat records (``codemods.flatten``).
         """
         parent = self.meta.parent(http.call)
         flow = ResponseFlow(self.meta, edits, match.endpoint, returns)
@@ -463,18 +467,69 @@ class Planner:
             assign = cst.Assign([cst.AssignTarget(cst.Name(target.value))], value)
             edits.unwrap_with[statement] = cst.SimpleStatementLine([assign])
             flow.follow_name(target, RESPONSE)
-            return
+            return self._flatten(http, match, filters, flow, asynchronous=asynchronous)
         if isinstance(parent, cst.Await) and parent.expression is http.call:
             edits.replace[parent] = cst.Await(self._helper_call(http, match, filters, asynchronous=True))
             flow.follow(parent, RESPONSE)
+            flat = self._flatten(http, match, filters, flow, asynchronous=True)
             self._collapse(parent, edits)
-            return
+            return flat
         edits.replace[http.call] = self._helper_call(http, match, filters, asynchronous=False)
         start = RESPONSE
         if isinstance(http, GetterCall) and http.decoded:
             start = PAYLOAD if match.endpoint.envelope else match.endpoint.response
         flow.follow(http.call, start)
+        flat = self._flatten(http, match, filters, flow, asynchronous=False)
         self._collapse(http.call, edits)
+        return flat
+
+    def _flatten(
+        self,
+        http: HttpCall,
+        match: UrlMatch,
+        filters: dict[str, cst.BaseExpression],
+        flow: ResponseFlow,
+        *,
+        asynchronous: bool,
+    ) -> bool:
+        """When the answer's one use is a loop nest that ``codemods.flatten`` can merge, merge it and call
+        the helper that answers the flat records instead of the one that rebuilds the v1 nesting."""
+        if len(flow.answer_loops) != 1 or flow.answer_used_otherwise:
+            return False
+        loop = flat_loop(self.meta, flow.answer_loops[0], match.endpoint.response)
+        if loop is None:
+            return False
+        edits = flow.edits
+        nested = self._helper_call(http, match, filters, asynchronous=asynchronous)
+        flat = self._helper_call(http, match, filters, asynchronous=asynchronous, function=FLAT_HELPER)
+
+        def swapped(node: cst.CSTNode) -> cst.CSTNode:
+            if isinstance(node, cst.Call) and node.deep_equals(nested):
+                return flat
+            if isinstance(node, cst.Await):
+                return node.with_changes(expression=swapped(node.expression))
+            if isinstance(node, cst.SimpleStatementLine):
+                (assign,) = node.body
+                assert isinstance(assign, cst.Assign)
+                value = swapped(assign.value)
+                assert isinstance(value, cst.BaseExpression)
+                return node.with_changes(body=[assign.with_changes(value=value)])
+            return node
+
+        for key, value in list(edits.replace.items()):
+            edits.replace[key] = swapped(value)
+        for statement, line in list(edits.unwrap_with.items()):
+            replaced = swapped(line)
+            assert isinstance(replaced, cst.SimpleStatementLine)
+            edits.unwrap_with[statement] = replaced
+        edits.flatten[loop.outer] = loop.depth
+        for read, record_field in loop.ids.items():
+            index = read.slice[0].slice
+            assert isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString)
+            quote = index.value.quote
+            key = cst.SimpleString(f"{quote}{record_field}{quote}")
+            edits.replace[read] = cst.Subscript(cst.Name(loop.record), [cst.SubscriptElement(cst.Index(key))])
+        return True
 
     def _collapse(self, call: cst.BaseExpression, edits: Edits) -> None:
         """``r = get(…)`` then ``data = r.json()`` becomes ``data = list_course_stats(…)``.
@@ -794,7 +849,10 @@ class Planner:
         filters: dict[str, cst.BaseExpression],
         *,
         asynchronous: bool,
+        function: str | None = None,
     ) -> cst.Call:
+        """The call of the helper ``function`` (by default the one that answers in the endpoint's v1
+        shape) that replaces the v1 call."""
         if http.unreadable_arguments:
             raise _Review("unsupported-argument", "the call passes *args or **kwargs")
         extra = set(http.arguments) - {PARAMS_ARGUMENT, HEADERS_ARGUMENT} - PASSED_THROUGH_ARGUMENTS
@@ -813,7 +871,7 @@ class Planner:
         for name in sorted(PASSED_THROUGH_ARGUMENTS & set(http.arguments)):
             args.append(_keyword(name, http.arguments[name]))
         prefix = _ASYNC_PREFIX if asynchronous else ""
-        helper_call = cst.Call(self._helper(prefix + match.endpoint.helper), args)
+        helper_call = cst.Call(self._helper(prefix + (function or match.endpoint.helper)), args)
         _, column = self.meta.position(http.call)
         width = column + len(self.meta.module.code_for_node(helper_call))
         return _one_argument_per_line(helper_call) if width > _LINE_LENGTH else helper_call
@@ -1050,13 +1108,14 @@ def _keyword(name: str, value: cst.BaseExpression) -> cst.Arg:
     )
 
 
-def _rewrite_message(match: UrlMatch, filters: dict[str, cst.BaseExpression]) -> str:
+def _rewrite_message(match: UrlMatch, filters: dict[str, cst.BaseExpression], *, flat: bool) -> str:
     endpoint = match.endpoint
     keywords = [*endpoint.filters.values(), *(k for k in V2_FILTERS if k in filters)]
     query = "?" + "&".join(V2_FILTERS[k] for k in keywords) if keywords else ""
     resolved = "; email resolved to a user id" if endpoint.user_parameters else ""
     request = f"GET {V2_COURSE_STATS_PATH}{query}"
-    return f"{RULES['rewrite'].summary}: {request}, all pages; {endpoint.summary}{resolved}"
+    summary = FLAT_SUMMARY if flat else endpoint.summary
+    return f"{RULES['rewrite'].summary}: {request}, all pages; {summary}{resolved}"
 
 
 def _guess_endpoint(code: str) -> str | None:
