@@ -250,7 +250,8 @@ class _OrderFree:
         if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
             target = statement.targets[0].target
             if isinstance(target, cst.Name):
-                return self.temporary(target, statement.value)
+                kept = self.place(target) and self.accumulated(target, statement.value)
+                return kept or self.temporary(target, statement.value)
             if isinstance(target, cst.Subscript):
                 return self.place(target) and self.accumulated(target, statement.value)
             return False
@@ -272,17 +273,17 @@ class _OrderFree:
         self.temporaries[target.value] = self.number(value)
         return True
 
-    def accumulated(self, target: cst.Subscript, value: cst.BaseExpression) -> bool:
-        """``d[k] = d.get(k, 0) + n``, ``d[k] = d[k] - n``, ``d[k] = max(d.get(k, 0), n)``…"""
+    def accumulated(self, target: cst.Name | cst.Subscript, value: cst.BaseExpression) -> bool:
+        """``d[k] = d.get(k, 0) + n``, ``d[k] = d[k] - n``, ``low = min(low, n)``…"""
         code = self.meta.module.code_for_node
         held = code(target)
-        container = code(target.value)
-        key = code(target.slice[0].slice) if len(target.slice) == 1 else None
+        container = code(target.value) if isinstance(target, cst.Subscript) else None
+        key = code(target.slice[0].slice) if isinstance(target, cst.Subscript) else None
 
         def is_current(node: cst.BaseExpression) -> bool:
-            if isinstance(node, cst.Subscript):
+            if isinstance(node, (cst.Name, cst.Subscript)):
                 return code(node) == held
-            if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)):
+            if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)) or key is None:
                 return False
             args = node.args
             return (

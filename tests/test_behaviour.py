@@ -2,7 +2,10 @@
 migration and against its v2 after, and both print the same thing.
 
 The fake serves both API versions from one dataset, with more than 500 attempts for one learner on one
-course, so a migrated program that read only the first v2 page would print something else.
+course, so a migrated program that read only the first v2 page would print something else. Each program
+also runs against v2 records served *interleaved* (no grouping by course or user, which v2 does not
+promise): the helper's v1-shaped views regroup them, and a loop flattened onto the records gives the
+same result in any order (``codemods.flatten``).
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ import pytest
 from fake360 import Fake360
 from fixture_cases import Case, cases
 
-from codemods.engine import RunOptions, run
+from codemods.engine import RunOptions, helper_source, run
+from codemods.mapping import FLAT_SUMMARY
 
 #: Runnable programs the tool migrates whole (a program with a site left for review still calls v1).
 RUNNABLE = [
@@ -49,12 +53,30 @@ def _run(program: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]
     )
 
 
+#: Runnable programs whose loops over a nested answer became one loop over the flat records.
+FLAT = [c for c in RUNNABLE if any(FLAT_SUMMARY in f["message"] for f in c.findings)]
+BIG_COURSE = b"64b000000000000000000001"
+
+
 def test_runnable_fixtures_exist() -> None:
     assert len(RUNNABLE) >= 8
+    endpoints = {f["endpoint"] for c in FLAT for f in c.findings}
+    assert {"getCourseStats", "getCoursesStats", "getUserCourses"} <= endpoints
 
 
+def _more_than_a_page(case: Case) -> bool:
+    """Whether the program's v2 answer holds more than 500 records (see ``fake360.dataset``)."""
+    endpoints = {f["endpoint"] for f in case.findings}
+    return (
+        b"ada.lovelace@example.com" in case.before
+        or ("getCoursesStats" in endpoints and all(f["rule"] == "rewrite" for f in case.findings))
+        or (BIG_COURSE in case.before and "getCourseStats" in endpoints)
+    )
+
+
+@pytest.mark.parametrize("order", ["canonical", "interleaved"])
 @pytest.mark.parametrize("case", RUNNABLE, ids=lambda c: c.id)
-def test_migrated_program_prints_the_same(case: Case, fake360: Fake360, tmp_path: Path) -> None:
+def test_migrated_program_prints_the_same(case: Case, order: str, fake360: Fake360, tmp_path: Path) -> None:
     v1_dir, v2_dir = tmp_path / "v1", tmp_path / "v2"
     for directory in (v1_dir, v2_dir):
         directory.mkdir()
@@ -71,6 +93,7 @@ def test_migrated_program_prints_the_same(case: Case, fake360: Fake360, tmp_path
     assert (v2_dir / "learning360_v2.py").exists()
 
     fake360.clear_log()
+    fake360.v2_order = order
     env = fake360.v2_env(tmp_path / "users.sqlite3")
     after = _run(v2_dir / "program.py", env)
     assert after.returncode == 0, after.stderr
@@ -82,7 +105,7 @@ def test_migrated_program_prints_the_same(case: Case, fake360: Fake360, tmp_path
     assert before.stdout.strip(), "the program must print something to compare"
     assert not _under(fake360, "/api/v1/"), "the migrated program must not read v1"
     pages = fake360.requests_to("/api/v2/courses/stats")
-    if b"ada.lovelace@example.com" in case.before:
+    if _more_than_a_page(case):
         assert len(pages) >= 2, "more than 500 records: every page must be read"
     if b"resolve_user_id" in case.after:
         assert fake360.requests_to("/api/v2/users"), "the first run fills the user cache"
@@ -91,3 +114,37 @@ def test_migrated_program_prints_the_same(case: Case, fake360: Fake360, tmp_path
     again = _run(v2_dir / "program.py", env)
     assert again.stdout == after.stdout
     assert not fake360.requests_to("/api/v2/users"), "the second run must use the user cache"
+
+
+def test_flattening_an_order_dependent_loop_would_change_the_output(fake360: Fake360, tmp_path: Path) -> None:
+    """Why a loop that appends keeps the v1 nesting: flattened by hand, it lists the rows in v2's order,
+    which the interleaved records show; the migration as made prints what v1 printed."""
+    case = Case(Path(__file__).resolve().parent.parent / "fixtures/getCourseStats/nested_loop_rows_in_order")
+    kept = case.after.decode()
+    nested = (
+        "    for stat in r:\n"
+        '        user_id = stat["user"]["_id"]\n'
+        '        for attempt in stat["attempts"]:\n'
+        "            out.append("
+    )
+    flat = '    for attempt in r:\n        user_id = attempt["userId"]\n        out.append('
+    assert "course_stats_by_user" in kept and nested in kept
+    naive = kept.replace("course_stats_by_user", "list_course_stats").replace(nested, flat)
+    programs = {}
+    for name, text in (("kept", kept), ("naive", naive)):
+        directory = tmp_path / name
+        directory.mkdir()
+        (directory / "program.py").write_text(text, encoding="utf-8")
+        (directory / "learning360_v2.py").write_bytes(helper_source())
+        programs[name] = directory / "program.py"
+
+    v1 = tmp_path / "v1"
+    v1.mkdir()
+    shutil.copyfile(case.directory / "before.py", v1 / "program.py")
+    expected = _run(v1 / "program.py", fake360.v1_env()).stdout
+    fake360.v2_order = "interleaved"
+    env = fake360.v2_env(tmp_path / "users.sqlite3")
+    assert _run(programs["kept"], env).stdout == expected
+    naive_output = _run(programs["naive"], env).stdout
+    assert sorted(naive_output.splitlines()) == sorted(expected.splitlines())
+    assert naive_output != expected

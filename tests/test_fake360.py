@@ -7,6 +7,7 @@ same order, as the v1 answer.
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -208,6 +209,28 @@ def test_v2_pages_hold_what_v1_answers_in_the_same_order(
     v1 = attempt_ids(v1_flatten(v1_get(fake360, v1_path)))
     assert v1 == v2_ids(fake360, v2_params)
     assert len(v1) > 500
+
+
+def test_interleaved_order_serves_the_same_records_ungrouped(fake360: Fake360) -> None:
+    canonical = v2_pages(fake360, "/api/v2/courses/stats", {"courseId[eq]": BIG})
+    fake360.v2_order = "interleaved"
+    interleaved = v2_pages(fake360, "/api/v2/courses/stats", {"courseId[eq]": BIG})
+    flat = [record for page in canonical for record in page]
+    mixed = [record for page in interleaved for record in page]
+    assert len(interleaved) == len(canonical) >= 3
+    assert sorted(mixed, key=lambda r: r["_id"]) == sorted(flat, key=lambda r: r["_id"])
+    # Canonical: each learner's attempts in one run. Interleaved: the first page alone already holds a
+    # first attempt of every learner, and consecutive records belong to different learners.
+    runs = sum(1 for a, b in itertools.pairwise(flat) if a["userId"] != b["userId"]) + 1
+    assert runs == len({r["userId"] for r in flat})
+    learners = {r["userId"] for r in flat}
+    assert {r["userId"] for r in interleaved[0]} == learners
+    assert mixed[0]["userId"] != mixed[1]["userId"]
+
+
+def test_unknown_order_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown v2 order"):
+        Fake360(v2_order="random")
 
 
 def test_power_user_on_big_course_needs_two_pages(fake360: Fake360) -> None:

@@ -171,7 +171,10 @@ class Fake360:
     Settings, all changeable while it runs: ``page_size`` (v2 records a page), ``absolute_links`` (the
     ``Link`` header carries an absolute URL instead of a relative one), ``token_expires_in`` (seconds)
     and ``token_expires_as_string`` (send it as ``"3600"``), ``token_max_uses`` (a token is revoked after
-    that many v2 calls; None: never), ``v1_cap`` (v1 lists return at most that many attempts; None: all).
+    that many v2 calls; None: never), ``v1_cap`` (v1 lists return at most that many attempts; None: all),
+    ``v2_order`` (``"canonical"``: v2 lists attempts grouped by course and user, as v1 does;
+    ``"interleaved"``: the first attempt of every course and user pair, then the second of each, and so
+    on: the same records with no grouping, since v2 promises none).
     Faults: ``inject``.
     """
 
@@ -184,6 +187,7 @@ class Fake360:
         token_expires_as_string: bool = False,
         token_max_uses: int | None = None,
         v1_cap: int | None = None,
+        v2_order: str = "canonical",
     ) -> None:
         self.page_size = page_size
         self.absolute_links = absolute_links
@@ -191,6 +195,9 @@ class Fake360:
         self.token_expires_as_string = token_expires_as_string
         self.token_max_uses = token_max_uses
         self.v1_cap = v1_cap
+        if v2_order not in ("canonical", "interleaved"):
+            raise ValueError(f"unknown v2 order {v2_order!r}")
+        self.v2_order = v2_order
         self._lock = threading.Lock()
         self._log: list[RecordedRequest] = []
         self._hooks: list[Hook] = []
@@ -433,6 +440,14 @@ class Fake360:
             and _matches(filters, "userId", attempt.user_id)
             and _completed_in(filters, attempt)
         ]
+        if self.v2_order == "interleaved":
+            rank: dict[tuple[str, str], int] = {}
+            keyed = []
+            for position, attempt in enumerate(chosen):
+                pair = (attempt.course_id, attempt.user_id)
+                rank[pair] = rank.get(pair, -1) + 1
+                keyed.append((rank[pair], position, attempt))
+            chosen = [attempt for *_, attempt in sorted(keyed, key=lambda k: k[:2])]
         return [attempt.v2() for attempt in chosen]
 
     def _users(self, filters: Filters) -> list[dict[str, Any]]:
