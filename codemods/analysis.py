@@ -17,6 +17,7 @@ from libcst.metadata import (
     Assignment,
     BaseAssignment,
     CodeRange,
+    ComprehensionScope,
     MetadataWrapper,
     ParentNodeProvider,
     PositionProvider,
@@ -157,12 +158,15 @@ class Metadata:
         scope = self._scopes.get(target)
         if scope is None:
             return None
-        assignments = list(scope.assignments[target.value])
-        written = [assigned_node(a) for a in assignments]
-        if not all(isinstance(a, Assignment) for a in assignments):
+        every = list(scope.assignments[target.value])
+        assignments = [a for a in every if isinstance(a, Assignment)]
+        if len(assignments) != len(every):
             return None
-        read: list[cst.CSTNode] = [access.node for a in assignments for access in a.references]
-        return [node for node in written if node is not None], read
+        try:
+            read: list[cst.CSTNode] = [access.node for a in assignments for access in self._accesses(a)]
+        except AmbiguousRead:
+            return None
+        return [a.node for a in assignments], read
 
     def contains(self, outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
         """Whether ``inner`` lies inside ``outer``."""
@@ -177,13 +181,30 @@ class Metadata:
         """
         reads: list[cst.Name] = []
         own = self._start(assignment.node)
-        for access in sorted(assignment.references, key=lambda a: self._start(a.node)):
+        for access in sorted(self._accesses(assignment), key=lambda a: self._start(a.node)):
             node = access.node
             if not isinstance(node, cst.Name):
                 raise AmbiguousRead(f"{assignment.name} is read through a string annotation")
             self._check_unambiguous(assignment, access, own)
             reads.append(node)
         return reads
+
+    def _accesses(self, assignment: Assignment) -> list[Access]:
+        """The reads of an assignment.
+
+        LibCST misses the reads of a comprehension's inner ``for`` targets (``s`` in ``s["attempts"]`` and
+        ``a`` in the element of ``[a["globalTime"] for e in xs for s in e["stats"] for a in s["attempts"]]``):
+        only a ``for`` clause binds a name in a comprehension's scope, so every read of the name recorded
+        there is that clause's, when no other clause binds it too.
+        """
+        scope = assignment.scope
+        if not isinstance(scope, ComprehensionScope):
+            return list(assignment.references)
+        if len(scope.assignments[assignment.name]) != 1:
+            raise AmbiguousRead(f"{assignment.name} is bound by two clauses of one comprehension")
+        return sorted(
+            {*assignment.references, *scope.accesses[assignment.name]}, key=lambda a: self._start(a.node)
+        )
 
     def _check_unambiguous(self, assignment: Assignment, access: Access, own: tuple[int, int]) -> None:
         at = self._start(access.node)

@@ -33,6 +33,9 @@ class Applier(cst.CSTTransformer):
         if isinstance(original_node, cst.For) and original_node in edits.flatten:
             assert isinstance(updated_node, cst.For)
             updated_node = _flatten(updated_node, edits.flatten[original_node])
+        if isinstance(original_node, cst.CompFor) and original_node in edits.flatten:
+            assert isinstance(updated_node, cst.CompFor)
+            return _flatten_clauses(updated_node, edits.flatten[original_node])
         if isinstance(original_node, cst.BaseStatement) and original_node in self.plan.markers:
             assert isinstance(updated_node, cst.BaseStatement)
             updated_node = _with_marker(updated_node, REVIEW_MARKER, self.plan.markers[original_node])
@@ -90,6 +93,15 @@ def _flatten(loop: cst.For, depth: int) -> cst.For:
     first = statements[0]
     statements[0] = first.with_changes(leading_lines=[*comments, *getattr(first, "leading_lines", ())])
     return loop.with_changes(target=inner.target, body=block.with_changes(body=[*moved, *statements]))
+
+
+def _flatten_clauses(clause: cst.CompFor, depth: int) -> cst.CompFor:
+    """``for a in xs for b in a[…] for c in b[…] if t`` → ``for c in xs if t``."""
+    inner = clause
+    for _ in range(depth):
+        assert inner.inner_for_in is not None
+        inner = inner.inner_for_in
+    return clause.with_changes(target=inner.target, ifs=inner.ifs, inner_for_in=None)
 
 
 def _unwrap(statement: cst.If, branch: str) -> cst.RemovalSentinel | cst.FlattenSentinel[cst.BaseStatement]:

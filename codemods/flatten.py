@@ -47,8 +47,8 @@ _ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide,
 class FlatLoop:
     """How one loop nest becomes one loop (see ``codemods.apply``)."""
 
-    #: The loop over the answer, which becomes the loop over the records.
-    outer: cst.For
+    #: The loop (or comprehension clause) over the answer, which becomes the one over the records.
+    outer: cst.For | cst.CompFor
     #: How many loops nested in it are merged into it.
     depth: int
     #: Each read of an enclosing record's id (``stat["user"]["_id"]``) → the record field that holds it.
@@ -102,9 +102,78 @@ def flat_loop(meta: Metadata, loop: cst.For, answer: Shape) -> FlatLoop | None:
     bound: list[cst.BaseExpression] = [record, *(a.targets[0].target for a in assignments)]
     if not all(isinstance(name, cst.Name) and _confined(meta, name, loop) for name in bound):
         return None
-    if not _OrderFree(meta, record.value, innermost).block(_block(innermost.body) or ()):
+    if not _OrderFree(meta, record.value, innermost.body).block(_block(innermost.body) or ()):
         return None
     return FlatLoop(loop, len(chain) - 1, ids, record.value)
+
+
+def flat_comprehension(meta: Metadata, first: cst.CompFor, answer: Shape) -> FlatLoop | None:
+    """The flat form of a comprehension over a v1 answer (``sum(a["globalTime"] for s in answer for a
+    in s["attempts"])``), or ``None``. Its ``for`` clauses obey the rules of loops, only the last one may
+    filter, and what it makes must not depend on the order: a set, or the one argument of ``sum`` (of
+    numbers), ``len``, ``any``, ``all``, ``set``, ``max`` or ``min``."""
+    comprehension = meta.parent(first)
+    if not isinstance(comprehension, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+        return None
+    chain = [first]
+    records: list[Shape] = []
+    current, shape = first, answer
+    while True:
+        if current.asynchronous is not None or not isinstance(current.target, cst.Name) or shape.item is None:
+            return None
+        item = shape.item
+        nested = current.inner_for_in
+        if item.kind == "attempt":
+            if nested is not None:
+                return None
+            break
+        lists = [(key, field) for key, field in item.fields.items() if field.kind == "list"]
+        if item.kind != "record" or len(lists) != 1 or current.ifs or nested is None:
+            return None
+        key, child = lists[0]
+        if _key_of(nested.iter, current.target.value) != key:
+            return None
+        records.append(item)
+        chain.append(nested)
+        current, shape = nested, child
+    if len(chain) == 1:
+        return None
+    record = chain[-1].target
+    assert isinstance(record, cst.Name)
+    ids: dict[cst.Subscript, str] = {}
+    for level, item in zip(chain, records, strict=False):
+        found = _id_reads(meta, level, item, comprehension, chain)
+        if found is None:
+            return None
+        ids.update(found)
+    free = _OrderFree(meta, record.value, comprehension)
+    if not (free.pure(comprehension.elt) and all(free.pure(i.test) for i in chain[-1].ifs)):
+        return None
+    if not _order_free_use(meta, comprehension, free):
+        return None
+    return FlatLoop(first, len(chain) - 1, ids, record.value)
+
+
+def _order_free_use(
+    meta: Metadata, comprehension: cst.ListComp | cst.SetComp | cst.GeneratorExp, free: _OrderFree
+) -> bool:
+    if isinstance(comprehension, cst.SetComp):
+        return True
+    arg = meta.parent(comprehension)
+    if not (isinstance(arg, cst.Arg) and arg.keyword is None and not arg.star):
+        return False
+    call = meta.parent(arg)
+    if not (isinstance(call, cst.Call) and call.args[0] is arg):
+        return False
+    others = call.args[1:]
+    builtin = free.builtin(call)
+    if builtin in ("len", "any", "all", "set", "frozenset"):
+        return not others
+    if builtin == "sum":
+        return not others and free.number(comprehension.elt)
+    if builtin in ("max", "min"):
+        return all(a.keyword is not None and a.keyword.value == "default" for a in others)
+    return False
 
 
 def _block(suite: cst.BaseSuite) -> Sequence[cst.BaseStatement] | None:
@@ -166,7 +235,11 @@ def _subscript_key(node: cst.Subscript) -> str | None:
 
 
 def _id_reads(
-    meta: Metadata, level: cst.For, item: Shape, nest: cst.For, chain: list[cst.For]
+    meta: Metadata,
+    level: cst.For | cst.CompFor,
+    item: Shape,
+    nest: cst.CSTNode,
+    chain: Sequence[cst.For | cst.CompFor],
 ) -> dict[cst.Subscript, str] | None:
     """The id reads of one outer loop's variable, when it is read for nothing else and nowhere else."""
     target = level.target
@@ -216,10 +289,11 @@ def _confined(meta: Metadata, name: cst.Name, nest: cst.For) -> bool:
 class _OrderFree:
     """Whether statements give the same result whatever order the records come in."""
 
-    def __init__(self, meta: Metadata, record: str, loop: cst.For) -> None:
+    def __init__(self, meta: Metadata, record: str, body: cst.CSTNode) -> None:
         self.meta = meta
         self.record = record
-        self.loop = loop
+        #: Where the temporaries of one record live.
+        self.body = body
         #: Names the body assigns for itself, and whether each holds a number.
         self.temporaries: dict[str, bool] = {}
 
@@ -265,7 +339,7 @@ class _OrderFree:
         if found is None or not self.pure(value):
             return False
         written, read = found
-        body = self.loop.body
+        body = self.body
         if written != [target] or not all(self.meta.contains(body, node) for node in read):
             return False
         if not all(self.meta.position(node) > self.meta.position(target) for node in read):
@@ -302,7 +376,7 @@ class _OrderFree:
                 )
             subtracted = isinstance(value.operator, cst.Subtract)
             return subtracted and is_current(value.left) and self.number(value.right)
-        if isinstance(value, cst.Call) and self._builtin(value) in ("max", "min") and len(value.args) == 2:
+        if isinstance(value, cst.Call) and self.builtin(value) in ("max", "min") and len(value.args) == 2:
             first, second = (a.value for a in value.args)
             if any(a.keyword is not None or a.star for a in value.args):
                 return False
@@ -324,7 +398,7 @@ class _OrderFree:
                 and all(a.keyword is None and not a.star for a in receiver.args)
                 and self.pure(receiver.args[0].value)
                 and isinstance(default, cst.Call)
-                and self._builtin(default) == "set"
+                and self.builtin(default) == "set"
                 and not default.args
                 and self.pure(node.args[0].value)
             )
@@ -363,7 +437,7 @@ class _OrderFree:
         if isinstance(node, cst.Subscript):
             return self._attempt_field(node.value, _subscript_key(node))
         if isinstance(node, cst.Call):
-            builtin = self._builtin(node)
+            builtin = self.builtin(node)
             if not self._plain_args(node):
                 return False
             if builtin in _NUMBER_BUILTINS:
@@ -413,13 +487,13 @@ class _OrderFree:
                 return False
             if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get":
                 return self.pure(node.func.value)
-            return self._builtin(node) in _PURE_BUILTINS
+            return self.builtin(node) in _PURE_BUILTINS
         return False
 
     def _plain_args(self, call: cst.Call) -> bool:
         return all(a.keyword is None and not a.star for a in call.args)
 
-    def _builtin(self, call: cst.Call) -> str | None:
+    def builtin(self, call: cst.Call) -> str | None:
         for name in self.meta.qualified_names(call.func):
             if name.startswith("builtins."):
                 return name.removeprefix("builtins.")

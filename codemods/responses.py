@@ -47,8 +47,9 @@ class Edits:
     unwrap: dict[cst.If, str] = field(default_factory=dict)
     #: ``with client.get(…) as r:`` → ``r = <helper call>`` followed by the body.
     unwrap_with: dict[cst.With, cst.SimpleStatementLine] = field(default_factory=dict)
-    #: A loop over a nested answer → how many loops nested in it merge into it (``codemods.flatten``).
-    flatten: dict[cst.For, int] = field(default_factory=dict)
+    #: A loop (or comprehension clause) over a nested answer → how many loops nested in it merge into it
+    #: (``codemods.flatten``).
+    flatten: dict[cst.For | cst.CompFor, int] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -98,7 +99,7 @@ class ResponseFlow:
         self._seen: set[cst.CSTNode] = set()
         #: The ``for`` statements that loop over the whole answer, and whether it has any other use:
         #: a single such loop and nothing else may become one loop over the flat records.
-        self.answer_loops: list[cst.For] = []
+        self.answer_loops: list[cst.For | cst.CompFor] = []
         self.answer_used_otherwise = False
 
     def follow(self, node: cst.BaseExpression, kind: Shape) -> None:
@@ -295,7 +296,7 @@ class ResponseFlow:
         item = kind.item
         assert item is not None
         if kind is self.endpoint.response:
-            if isinstance(parent, cst.For) and parent.iter is node:
+            if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is node:
                 self.answer_loops.append(parent)
             else:
                 self.answer_used_otherwise = True

@@ -20,7 +20,7 @@ from codemods.analysis import Metadata, assigned_node
 from codemods.clients import HttpCall
 from codemods.credentials import Credentials, UnreadablePairs, classify, read_pairs
 from codemods.findings import Finding, Status
-from codemods.flatten import flat_loop
+from codemods.flatten import flat_comprehension, flat_loop
 from codemods.getters import GetterCall, Getters
 from codemods.index import TEXT, Piece, RepositoryIndex, absolute_module
 from codemods.mapping import (
@@ -496,7 +496,12 @@ class Planner:
         the helper that answers the flat records instead of the one that rebuilds the v1 nesting."""
         if len(flow.answer_loops) != 1 or flow.answer_used_otherwise:
             return False
-        loop = flat_loop(self.meta, flow.answer_loops[0], match.endpoint.response)
+        (first,) = flow.answer_loops
+        answer = match.endpoint.response
+        if isinstance(first, cst.For):
+            loop = flat_loop(self.meta, first, answer)
+        else:
+            loop = flat_comprehension(self.meta, first, answer)
         if loop is None:
             return False
         edits = flow.edits

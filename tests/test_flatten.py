@@ -413,3 +413,91 @@ def test_async_with_nest_calls_the_awaitable_flat_helper() -> None:
     assert "resp = await learning360_v2.alist_course_stats(BASE, course_id=course_id)\n" in migrated
     assert '        for attempt in resp:\n            total += attempt["timeSpent"]\n' in migrated
     assert FLAT_SUMMARY in message
+
+
+COMPREHENSIONS_FLATTENED = [
+    pytest.param(
+        'sum(a["globalTime"] for s in r.json() for a in s["attempts"] if "score" in a)',
+        'sum(a["timeSpent"] for a in r if "score" in a)',
+        id="sum-of-numbers",
+    ),
+    pytest.param(
+        '{s["user"]["_id"] for s in r.json() for a in s["attempts"] if a.get("completedAt")}',
+        '{a["userId"] for a in r if a.get("completedAt")}',
+        id="set",
+    ),
+    pytest.param(
+        'len([a for s in r.json() for a in s["attempts"]])',
+        "len([a for a in r])",
+        id="len-of-a-list",
+    ),
+    pytest.param(
+        'max((a["lastActivity"] for s in r.json() for a in s["attempts"]), default=None)',
+        'max((a["lastActivityAt"] for a in r), default=None)',
+        id="max-with-a-default",
+    ),
+    pytest.param(
+        'any(a["progress"] == 100 for s in r.json() for a in s["attempts"])',
+        'any(a["progress"] == 100 for a in r)',
+        id="any",
+    ),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), COMPREHENSIONS_FLATTENED)
+def test_comprehension_becomes_one_clause(before: str, after: str) -> None:
+    migrated, message = migrate(program(f"total = {before}\n"))
+    assert loop_of(migrated) == f"total = {after}\n"
+    assert FLAT_SUMMARY in message
+
+
+COMPREHENSIONS_KEPT = [
+    pytest.param(
+        'seen = [a["progress"] for s in r.json() for a in s["attempts"]]', id="list-keeps-the-order"
+    ),
+    pytest.param('total = sum([a["progress"]] for s in r.json() for a in s["attempts"])', id="sum-of-lists"),
+    pytest.param(
+        'total = sum(a["progress"] for s in r.json() if s["attempts"] for a in s["attempts"])',
+        id="filter-on-an-outer-clause",
+    ),
+    pytest.param(
+        'd = {s["user"]["_id"]: a["progress"] for s in r.json() for a in s["attempts"]}',
+        id="dict-keeps-the-last-value",
+    ),
+    pytest.param(
+        'total = max((a["progress"] for s in r.json() for a in s["attempts"]), key=abs)',
+        id="max-with-a-key",
+    ),
+    pytest.param(
+        'total = sum(seen.pop() for s in r.json() for a in s["attempts"])',
+        id="side-effect-in-the-element",
+    ),
+]
+
+
+@pytest.mark.parametrize("line", COMPREHENSIONS_KEPT)
+def test_comprehension_keeps_the_nesting(line: str) -> None:
+    result = migrate_source(
+        program(line + "\n").encode(), display_path="report.py", options=TransformOptions()
+    )
+    assert [f.status for f in result.findings] == [Status.REWRITE], [f.message for f in result.findings]
+    assert "learning360_v2.course_stats_by_user(" in result.source.decode()
+    assert 'in s["attempts"]' in result.source.decode()
+
+
+def test_three_clause_comprehension_fields_are_renamed() -> None:
+    """LibCST does not link the reads of a comprehension's inner ``for`` targets to them; they are read
+    all the same, so an attempt's fields are renamed however deep its clause."""
+    line = 'seen = [(s["user"]["_id"], a["globalTime"]) for e in r.json() for s in e["stats"] for a in s["attempts"]]'
+    migrated, message = migrate(program(line + "\n", "getCoursesStats"))
+    assert 'a["timeSpent"]' in migrated and "globalTime" not in migrated
+    assert "course_stats_by_course_and_user" in migrated and FLAT_SUMMARY not in message
+
+
+def test_comprehension_clauses_binding_one_name_are_left_for_review() -> None:
+    line = 'seen = [a["progress"] for a in r.json() for a in a["attempts"]]'
+    result = migrate_source(
+        program(line + "\n").encode(), display_path="report.py", options=TransformOptions()
+    )
+    assert [f.status for f in result.findings] == [Status.NEEDS_REVIEW]
+    assert "two clauses" in result.findings[0].message
