@@ -99,6 +99,8 @@ def flat_loop(meta: Metadata, loop: cst.For, answer: Shape) -> FlatLoop | None:
         if found is None:
             return None
         ids.update(found)
+    if not _mentions_known(loop, chain, ids):
+        return None
     bound: list[cst.BaseExpression] = [record, *(a.targets[0].target for a in assignments)]
     if not all(isinstance(name, cst.Name) and _confined(meta, name, loop) for name in bound):
         return None
@@ -146,6 +148,8 @@ def flat_comprehension(meta: Metadata, first: cst.CompFor, answer: Shape) -> Fla
         if found is None:
             return None
         ids.update(found)
+    if not _mentions_known(comprehension, chain, ids):
+        return None
     free = _OrderFree(meta, record.value, comprehension)
     if not (free.pure(comprehension.elt) and all(free.pure(i.test) for i in chain[-1].ifs)):
         return None
@@ -275,6 +279,36 @@ def _id_reads(
             return None
         ids[outer] = FLAT_RECORD_IDS[key]
     return ids
+
+
+def _mentions_known(
+    nest: cst.CSTNode, chain: Sequence[cst.For | cst.CompFor], ids: Mapping[cst.Subscript, str]
+) -> bool:
+    """Whether every name of an outer loop's variable in the nest is one that the flat form drops:
+    the loop's own target, the next level's list, an id read. Read from the text, it backs the scope
+    analysis up (LibCST misses some reads in comprehensions)."""
+    variables = {level.target.value for level in chain[:-1] if isinstance(level.target, cst.Name)}
+    dropped = {*(level.target for level in chain[:-1]), *(level.iter for level in chain[1:])}
+    dropped |= {read.value for read in ids}
+    known = {node.value for node in dropped if isinstance(node, cst.Subscript)}
+    known |= {node for node in dropped if isinstance(node, cst.Name)}
+    mentions: list[cst.Name] = []
+
+    class Names(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_Arg(self, node: cst.Arg) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            if node.value in variables:
+                mentions.append(node)
+
+    nest.visit(Names())
+    return all(any(name is node for node in known) for name in mentions)
 
 
 def _confined(meta: Metadata, name: cst.Name, nest: cst.For) -> bool:
