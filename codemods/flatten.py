@@ -71,11 +71,11 @@ def flat_loop(meta: Metadata, loop: cst.For, answer: Shape) -> FlatLoop | None:
         item = shape.item
         if item.kind == "attempt":
             break
-        lists = [(key, field) for key, field in item.fields.items() if field.kind == "list"]
+        down = _list_field(item)
         body = _block(current.body)
-        if item.kind != "record" or len(lists) != 1 or not body:
+        if down is None or not body:
             return None
-        key, child = lists[0]
+        key, child = down
         *statements, nested = body
         if not (isinstance(nested, cst.For) and _key_of(nested.iter, current.target.value) == key):
             return None
@@ -93,13 +93,8 @@ def flat_loop(meta: Metadata, loop: cst.For, answer: Shape) -> FlatLoop | None:
     innermost = chain[-1]
     record = innermost.target
     assert isinstance(record, cst.Name)
-    ids: dict[cst.Subscript, str] = {}
-    for level, item in zip(chain, records, strict=False):
-        found = _id_reads(meta, level, item, loop, chain)
-        if found is None:
-            return None
-        ids.update(found)
-    if not _mentions_known(loop, chain, ids):
+    ids = _ids(meta, loop, chain, records)
+    if ids is None:
         return None
     bound: list[cst.BaseExpression] = [record, *(a.targets[0].target for a in assignments)]
     if not all(isinstance(name, cst.Name) and _confined(meta, name, loop) for name in bound):
@@ -129,10 +124,10 @@ def flat_comprehension(meta: Metadata, first: cst.CompFor, answer: Shape) -> Fla
             if nested is not None:
                 return None
             break
-        lists = [(key, field) for key, field in item.fields.items() if field.kind == "list"]
-        if item.kind != "record" or len(lists) != 1 or current.ifs or nested is None:
+        down = _list_field(item)
+        if down is None or current.ifs or nested is None:
             return None
-        key, child = lists[0]
+        key, child = down
         if _key_of(nested.iter, current.target.value) != key:
             return None
         records.append(item)
@@ -142,13 +137,8 @@ def flat_comprehension(meta: Metadata, first: cst.CompFor, answer: Shape) -> Fla
         return None
     record = chain[-1].target
     assert isinstance(record, cst.Name)
-    ids: dict[cst.Subscript, str] = {}
-    for level, item in zip(chain, records, strict=False):
-        found = _id_reads(meta, level, item, comprehension, chain)
-        if found is None:
-            return None
-        ids.update(found)
-    if not _mentions_known(comprehension, chain, ids):
+    ids = _ids(meta, comprehension, chain, records)
+    if ids is None:
         return None
     free = _OrderFree(meta, record.value, comprehension)
     if not (free.pure(comprehension.elt) and all(free.pure(i.test) for i in chain[-1].ifs)):
@@ -178,6 +168,25 @@ def _order_free_use(
     if builtin in ("max", "min"):
         return all(a.keyword is not None and a.keyword.value == "default" for a in others)
     return False
+
+
+def _list_field(item: Shape) -> tuple[str, Shape] | None:
+    """The key and shape of the one list a record of a nested answer holds (``stats``, ``attempts``)."""
+    lists = [(key, field) for key, field in item.fields.items() if field.kind == "list"]
+    return lists[0] if item.kind == "record" and len(lists) == 1 else None
+
+
+def _ids(
+    meta: Metadata, nest: cst.CSTNode, chain: Sequence[cst.For | cst.CompFor], records: Sequence[Shape]
+) -> dict[cst.Subscript, str] | None:
+    """Every id read of the outer levels' variables, when they are read for nothing else."""
+    ids: dict[cst.Subscript, str] = {}
+    for level, item in zip(chain, records, strict=False):
+        found = _id_reads(meta, level, item, nest, chain)
+        if found is None:
+            return None
+        ids.update(found)
+    return ids if _mentions_known(nest, chain, ids) else None
 
 
 def _block(suite: cst.BaseSuite) -> Sequence[cst.BaseStatement] | None:
