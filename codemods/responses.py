@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import libcst as cst
+from libcst.metadata import Assignment
 
 from codemods.analysis import AmbiguousRead, Metadata
 from codemods.mapping import ATTEMPT_FIELD_RENAMES, Endpoint, Shape
@@ -148,11 +149,42 @@ class ResponseFlow:
         return replaced
 
     def _follow_assignment(self, assign: cst.Assign, kind: Shape) -> None:
-        if len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Name):
+        target = assign.targets[0].target if len(assign.targets) == 1 else None
+        if isinstance(target, cst.Subscript) and kind.kind not in ("response", "payload"):
+            self._stored(target, kind)
+            return
+        if not isinstance(target, cst.Name):
             raise Unsupported(
                 f"{kind.label} is unpacked, stored in an attribute or assigned to several names"
             )
-        self._follow_name(assign.targets[0].target, kind)
+        self._follow_name(target, kind)
+
+    def _stored(self, target: cst.Subscript, kind: Shape) -> None:
+        """``results[key] = <followed value>`` into a dict made empty just for it (``results = {}``), one
+        value per call of an N+1 loop: the dict is followed as a dict of such values."""
+        container = target.value
+        if not (isinstance(container, cst.Name) and isinstance(target.slice[0].slice, cst.Index)):
+            raise Unsupported(f"{kind.label} is stored in an item of something other than a dict variable")
+        name = container.value
+        referents = self.meta.referents(container) or set()
+        made = next(iter(referents)) if len(referents) == 1 else None
+        value = self.meta.assigned_value(made) if made is not None else None
+        if not (_empty_dict(value) and isinstance(made, Assignment)):
+            raise Unsupported(f"{kind.label} is stored in {name}, which is not a dict made empty for it")
+        binding = made
+        try:
+            reads = self.meta.reads(binding)
+        except AmbiguousRead as error:
+            raise Unsupported(str(error)) from None
+        mapping = Shape("mapping", f"a dict of {_bare(kind.label)}", item=kind)
+        for read in reads:
+            item = self.meta.parent(read)
+            if isinstance(item, cst.Subscript) and isinstance(self.meta.parent(item), cst.AssignTarget):
+                if item is not target:
+                    raise Unsupported(f"{name} holds other values than {kind.label}")
+                continue
+            if not self._dropped(read):
+                self.follow(read, mapping)
 
     def follow_name(self, target: cst.Name, kind: Shape) -> None:
         """Follow the value bound to a name (``with … as r``) to every read of it."""
@@ -583,6 +615,18 @@ class ResponseFlow:
                 name = self.meta.module.code_for_node(call.func)
                 return f"{kind.label} is passed to {name}(), which the tool cannot adapt"
         return f"{kind.label} is used in a way the tool cannot adapt"
+
+
+def _empty_dict(node: cst.BaseExpression | None) -> bool:
+    """``{}`` or ``dict()``."""
+    if isinstance(node, cst.Dict):
+        return not node.elements
+    return (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Name)
+        and node.func.value == "dict"
+        and not node.args
+    )
 
 
 def _bare(label: str) -> str:

@@ -501,3 +501,36 @@ def test_comprehension_clauses_binding_one_name_are_left_for_review() -> None:
     )
     assert [f.status for f in result.findings] == [Status.NEEDS_REVIEW]
     assert "two clauses" in result.findings[0].message
+
+
+def test_loop_over_answers_stored_by_course_becomes_one_loop() -> None:
+    """An N+1 loop keeps each course's answer in a dict; the one loop over each answer is flattened."""
+    source = textwrap.dedent(
+        """\
+        import os
+
+        import requests
+
+        BASE = "https://app.360learning.com"
+        AUTH = {"company": os.environ["COMPANY"], "apiKey": os.environ["KEY"]}
+
+
+        def minutes(courses):
+            answers = {}
+            for key in courses:
+                answers[key] = requests.get(f"{BASE}/api/v1/courses/{key}/stats", params=AUTH).json()
+            totals = {}
+            for key in answers:
+                for stat in answers[key]:
+                    for attempt in stat["attempts"]:
+                        totals[key] = totals.get(key, 0) + attempt["globalTime"]
+            return totals
+        """
+    )
+    migrated, message = migrate(source)
+    assert "answers[key] = learning360_v2.list_course_stats(BASE, course_id=key)\n" in migrated
+    assert (
+        "        for attempt in answers[key]:\n"
+        '            totals[key] = totals.get(key, 0) + attempt["timeSpent"]\n'
+    ) in migrated
+    assert FLAT_SUMMARY in message

@@ -218,6 +218,61 @@ def migrate(body: str) -> tuple[str, list[tuple[str, str]]]:
             "the response is used in a way the tool cannot adapt",
             id="tuple-assignment",
         ),
+        pytest.param(
+            """
+            def f(cids, email):
+                by_course = {"all": []}
+                for cid in cids:
+                    by_course[cid] = requests.get(URL, params=AUTH).json()["attempts"]
+                print(by_course)
+            """,
+            "is stored in by_course, which is not a dict made empty for it",
+            id="stored-in-a-dict-with-other-values",
+        ),
+        pytest.param(
+            """
+            def f(cids, email):
+                by_course = {}
+                for cid in cids:
+                    by_course[cid] = requests.get(URL, params=AUTH).json()["attempts"]
+                by_course["none"] = []
+                print(len(by_course["none"]))
+            """,
+            "by_course holds other values than the list of attempts",
+            id="stored-next-to-other-values",
+        ),
+        pytest.param(
+            """
+            class Cache:
+                def fill(self, cids, email):
+                    for cid in cids:
+                        self.items[cid] = requests.get(URL, params=AUTH).json()["attempts"]
+            """,
+            "is stored in an item of something other than a dict variable",
+            id="stored-in-an-attribute",
+        ),
+        pytest.param(
+            """
+            def f(cids, email):
+                by_course = {}
+                for cid in cids:
+                    by_course[cid] = requests.get(URL, params=AUTH).json()["attempts"]
+                return by_course
+            """,
+            "a dict of lists of attempts is returned",
+            id="stored-then-returned",
+        ),
+        pytest.param(
+            """
+            def f(cids, email):
+                responses = {}
+                for cid in cids:
+                    responses[cid] = requests.get(URL, params=AUTH)
+                print(len(responses))
+            """,
+            "the response is unpacked, stored in an attribute",
+            id="response-stored",
+        ),
     ],
 )
 def test_left_for_review(body: str, reason: str) -> None:
@@ -263,6 +318,17 @@ def test_left_for_review(body: str, reason: str) -> None:
             """,
             id="one-line-suites",
         ),
+        pytest.param(
+            """
+            def f(cids, email):
+                by_course = {}
+                for cid in cids:
+                    by_course[cid] = requests.get(URL, params=AUTH).json()["attempts"]
+                for cid, attempts in by_course.items():
+                    print(cid, sum(a["globalTime"] for a in attempts), by_course[cid][0]["lastActivity"])
+            """,
+            id="stored-by-course",
+        ),
     ],
 )
 def test_rewritten(body: str) -> None:
@@ -271,6 +337,7 @@ def test_rewritten(body: str) -> None:
     assert REVIEW_MARKER not in output
     assert ".json()" not in output and "status_code" not in output and ".ok" not in output
     assert "globalTime" not in output and '"firstActivity"' not in output and '"pathSession"' not in output
+    assert '"lastActivity"' not in output
     compile(output, "m.py", "exec")
 
 
