@@ -107,13 +107,20 @@ class Metadata:
         return node in self._positions
 
     def visible_from(self, name: cst.Name, node: cst.CSTNode) -> bool:
-        """Whether the variable ``name`` reads is in scope where ``node`` is (the same scope or one that
-        encloses it)."""
-        own, here = self._scopes.get(name), self._scopes.get(node)
+        """Whether the variable ``name`` reads is in scope where ``node`` is, under the same name: its
+        scope is the one of ``node`` or encloses it, with no assignment of the name in between. The
+        variable is the one the name refers to (a module constant read inside a function is the
+        module's)."""
+        own = self._scopes.get(name)
+        referents = self.referents(name) or set()
+        scopes = {a.scope for a in referents}
+        if len(scopes) == 1:
+            own = next(iter(scopes))
+        here = self._scopes.get(node)
         while here is not None:
             if here is own:
                 return True
-            if here.parent is here:
+            if name.value in here.assignments or here.parent is here:
                 return False
             here = here.parent
         return False

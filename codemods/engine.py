@@ -234,6 +234,8 @@ def _transform_all(
 # --- interruption: the workers only read, so an interrupted run stops them at once --------------------
 #: How often a worker checks that the run that started it is still there.
 _PARENT_CHECK_SECONDS: Final = 1.0
+#: How long an interrupted run waits for its pool's manager thread to finish closing.
+_MANAGER_JOIN_SECONDS: Final = 5.0
 
 
 def _end_with_parent() -> None:
@@ -260,9 +262,14 @@ def _pool(workers: int, setup: TransformSetup) -> Iterator[ProcessPoolExecutor]:
     except BaseException:
         # Python 3.14 has ``terminate_workers``; before, the pool's processes are only in ``_processes``.
         processes: dict[int, BaseProcess] = dict(getattr(pool, "_processes", None) or {})
+        # ``shutdown(wait=False)`` forgets the pool's manager thread; one still closing its pipes when the
+        # interpreter exits makes Python print an "Exception ignored" traceback after our message.
+        manager: threading.Thread | None = getattr(pool, "_executor_manager_thread", None)
         pool.shutdown(wait=False, cancel_futures=True)
         for process in processes.values():
             process.terminate()
+        if manager is not None:
+            manager.join(timeout=_MANAGER_JOIN_SECONDS)
         raise
     finally:
         pool.shutdown(wait=True)

@@ -43,6 +43,7 @@ from codemods.mapping import (
     WRAPPER_CALLER,
 )
 from codemods.responses import PAYLOAD, RESPONSE, Edits, ResponseFlow, Returns, Unsupported
+from codemods.url_functions import returned_url
 from codemods.urls import (
     Hole,
     Part,
@@ -130,6 +131,8 @@ class Planner:
         self.hosts = tuple(h.lower() for h in hosts if h)
         self.plan = Plan()
         self.getters = Getters(meta, self._recognise)
+        #: The URL functions being read (``codemods.url_functions``), against a function returning itself.
+        self._expanding: set[cst.FunctionDef] = set()
 
     def _recognise(self, call: cst.Call) -> HttpCall | None:
         return clients.recognise(call, self.meta.qualified_names, self._is_session, self.meta.single_value)
@@ -295,7 +298,7 @@ class Planner:
             if match is not None and base is not None and match.host is not None:
                 match = replace(match, host=self._base_url_host(http, base_parts, match.host))
         except UnreadableUrl as error:
-            endpoint = _guess_endpoint(self.meta.module.code_for_node(http.url))
+            endpoint = _guess_endpoint(error.code or self.meta.module.code_for_node(http.url))
             if endpoint is not None:
                 self._review(http, endpoint, _Review("unsupported-url", str(error)))
             return
@@ -356,7 +359,7 @@ class Planner:
             )
         )
 
-    def _url_resolver(self, http: HttpCall) -> Callable[[cst.Name | cst.Attribute], Resolved]:
+    def _url_resolver(self, http: HttpCall) -> Callable[[cst.Name | cst.Attribute | cst.Call], Resolved]:
         """How the names of a call's URL are read; in a getter's URL, its path parameter is the caller's
         argument."""
         if not isinstance(http, GetterCall) or http.argument is None:
@@ -364,7 +367,7 @@ class Planner:
         argument = flatten(http.argument, self._resolve)
         function = http.function
 
-        def resolve(node: cst.Name | cst.Attribute) -> Resolved:
+        def resolve(node: cst.Name | cst.Attribute | cst.Call) -> Resolved:
             if (
                 isinstance(node, cst.Name)
                 and node.value == http.parameter
@@ -418,9 +421,14 @@ class Planner:
                     "unsupported-argument", f"{function.name.value}() passes {name} from its own variables"
                 )
 
-    def _resolve(self, node: cst.Name | cst.Attribute) -> cst.BaseExpression | tuple[Part, ...] | None:
+    def _resolve(
+        self, node: cst.Name | cst.Attribute | cst.Call
+    ) -> cst.BaseExpression | tuple[Part, ...] | None:
         """A name's single value in this module, or a constant of another module of the repository
-        (``from settings import LMS_API``, ``settings.LMS_API``, a class constant read as ``self.X``)."""
+        (``from settings import LMS_API``, ``settings.LMS_API``, a class constant read as ``self.X``), or
+        what a URL function of this module returns (``codemods.url_functions``)."""
+        if isinstance(node, cst.Call):
+            return returned_url(self.meta, node, self._resolve, self._expanding)
         if isinstance(node, cst.Name):
             referents = self.meta.referents(node)
             if not referents or len(referents) != 1:

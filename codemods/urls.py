@@ -21,7 +21,15 @@ from codemods.mapping import ENDPOINTS, HOST_MARKERS, Endpoint
 
 
 class UnreadableUrl(Exception):
-    """The URL has the shape of a v1 path but a piece of it cannot be read statically."""
+    """The URL has the shape of a v1 path but a piece of it cannot be read statically.
+
+    ``code`` is the source that tells which endpoint it most likely is, when it is not the URL's own
+    (the body of the function that returns it).
+    """
+
+    def __init__(self, reason: str, code: str | None = None) -> None:
+        super().__init__(reason)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,8 @@ class Hole:
 Part = Text | Hole
 #: Follows a name (or ``module.NAME``, ``self.NAME``) to the expression it was assigned, or to its value
 #: already flattened (a constant of another module, from the repository index), or ``None``.
-NameResolver = Callable[[cst.Name | cst.Attribute], "cst.BaseExpression | tuple[Part, ...] | None"]
+#: A call (of a function that returns a URL) is read to its returned value, flattened, or ``None``.
+NameResolver = Callable[[cst.Name | cst.Attribute | cst.Call], "cst.BaseExpression | tuple[Part, ...] | None"]
 
 _MAX_DEPTH = 8
 
@@ -87,6 +96,9 @@ def flatten(expr: cst.BaseExpression, resolve: NameResolver, depth: int = 0) -> 
         except UnreadableUrl:
             return (Hole(expr),)
         return (Hole(expr, expansion),)
+    if isinstance(expr, cst.Call):
+        built = resolve(expr)
+        return (Hole(expr, built),) if isinstance(built, tuple) else (Hole(expr),)
     return (Hole(expr),)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 
 import libcst as cst
 import pytest
@@ -22,8 +23,9 @@ CONSTANTS = {
 }
 
 
-def resolve(name: cst.Name) -> cst.BaseExpression | None:
-    source = CONSTANTS.get(name.value)
+def resolve(name: cst.Name | cst.Attribute | cst.Call) -> cst.BaseExpression | None:
+    """The constants above; nothing else (no function returns a URL here)."""
+    source = CONSTANTS.get(name.value) if isinstance(name, cst.Name) else None
     return cst.parse_expression(source) if source else None
 
 
@@ -210,3 +212,139 @@ def test_a_host_declared_in_the_configuration_is_360learnings() -> None:
     options = TransformOptions(hosts=("LMS.acme.internal",))
     (finding,) = migrate_source(source, display_path="x.py", options=options).findings
     assert finding.status.value == "rewrite"
+
+
+URL_FUNCTION_HEAD = (
+    "import os\n\nimport requests\n\n"
+    'BASE = "https://app.360learning.com"\n'
+    'AUTH = {"company": os.environ["COMPANY"], "apiKey": os.environ["KEY"]}\n\n\n'
+)
+
+
+def migrate_with(function: str, call: str) -> tuple[str, list[tuple[str, str, str]]]:
+    source = (
+        URL_FUNCTION_HEAD
+        + textwrap.dedent(function)
+        + "\n\ndef minutes(cid, email):\n"
+        + f"    r = requests.get({call}, params=AUTH)\n"
+        + '    return sum(a["globalTime"] for a in r.json()["attempts"])\n'
+    )
+    result = migrate_source(source.encode(), display_path="m.py", options=TransformOptions())
+    return result.source.decode(), [(f.status.value, f.endpoint, f.message) for f in result.findings]
+
+
+@pytest.mark.parametrize(
+    ("function", "call", "expected"),
+    [
+        pytest.param(
+            """
+            def stats_url(course_id, email):
+                return f"{BASE}/api/v1/courses/{course_id}/stats/{email}"
+            """,
+            "stats_url(cid, email)",
+            "list_course_stats(BASE, course_id=cid, user_id=learning360_v2.resolve_user_id(BASE, email))",
+            id="positional",
+        ),
+        pytest.param(
+            """
+            def stats_url(email, course_id="64b000000000000000000009", *, host=BASE):
+                '''The statistics of one learner.'''
+                return host + "/api/v1/courses/" + course_id + "/stats/" + email
+            """,
+            'stats_url(host=BASE + "/", email=email)',
+            'list_course_stats(f"{BASE}/", course_id="64b000000000000000000009", '
+            'user_id=learning360_v2.resolve_user_id(f"{BASE}/", email))',
+            id="keywords-and-defaults",
+        ),
+        pytest.param(
+            """
+            def root():
+                return BASE + "/api/v1"
+            """,
+            'root() + f"/courses/{cid}/stats/{email}"',
+            "list_course_stats(root(), course_id=cid, user_id=learning360_v2.resolve_user_id(root(), email))",
+            id="function-returning-the-api-root",
+        ),
+    ],
+)
+def test_url_made_by_a_function(function: str, call: str, expected: str) -> None:
+    output, findings = migrate_with(function, call)
+    assert [(status, endpoint) for status, endpoint, _ in findings] == [("rewrite", "getUserCourseStats")]
+    # Compared without the layout: the call is laid out one argument per line, with a trailing comma.
+    def bare(code: str) -> str:
+        return "".join(code.split()).replace(",)", ")")
+
+    assert bare(f"r = learning360_v2.{expected}") in bare(output)
+    assert 'a["timeSpent"]' in output
+
+
+@pytest.mark.parametrize(
+    ("function", "call", "reason"),
+    [
+        pytest.param(
+            """
+            def stats_url(course_id, email):
+                path = f"/api/v1/courses/{course_id}/stats/{email}"
+                return BASE + path
+            """,
+            "stats_url(cid, email)",
+            "the URL comes from stats_url(), whose body is more than a return statement",
+            id="body-with-a-local",
+        ),
+        pytest.param(
+            """
+            def stats_url(course_id, email):
+                return f"{BASE}/api/v1/courses/{course_id}/stats/{email}"
+            """,
+            "stats_url(*ids)",
+            "the URL comes from stats_url(), whose parameters cannot be matched to the call",
+            id="starred-call",
+        ),
+        pytest.param(
+            """
+            def stats_url(*parts):
+                return BASE + "/api/v1/courses/%s/stats/%s" % parts
+            """,
+            "stats_url(cid, email)",
+            "the URL comes from stats_url(), whose parameters cannot be matched to the call",
+            id="starred-parameters",
+        ),
+    ],
+)
+def test_url_function_that_cannot_be_read_is_reported(function: str, call: str, reason: str) -> None:
+    output, findings = migrate_with(function, call)
+    assert findings == [("needs_review", "getUserCourseStats", reason)]
+    assert "requests.get(" in output
+
+
+@pytest.mark.parametrize(
+    "function",
+    [
+        pytest.param(
+            """
+            def stats_url(course_id, email):
+                return stats_url(course_id, email)
+            """,
+            id="recursive",
+        ),
+        pytest.param(
+            """
+            def stats_url(course_id, email):
+                return f"https://canvas.example.edu/api/v1/courses/{course_id}/analytics/{email}"
+            """,
+            id="another-vendor",
+        ),
+        pytest.param(
+            """
+            @functools.cache
+            def stats_url(course_id, email):
+                return f"https://canvas.example.edu/api/v1/courses/{course_id}/stats/{email}"
+            """,
+            id="decorated-and-another-vendor",
+        ),
+    ],
+)
+def test_url_function_that_is_no_v1_site_is_left_alone(function: str) -> None:
+    output, findings = migrate_with(function, "stats_url(cid, email)")
+    assert findings == []
+    assert "requests.get(" in output
