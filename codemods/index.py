@@ -8,6 +8,10 @@ transform. Each constant's value is flattened into pieces: literal text, and the
 be known statically (``os.getenv("HOST", "https://app.360learning.com")`` keeps its source, so a host is
 still recognised by its text). Only constants that mention the host or a v1 path word are kept, with the
 constants they are built from, so the index stays small enough to send to every worker.
+
+Module-level functions whose code holds the words of a v1 path are kept too, with what they return
+flattened the same way: a URL function is read where it is defined (``codemods.url_functions``), and a
+call of it from another module is reported with the endpoint its URL names.
 """
 
 from __future__ import annotations
@@ -20,12 +24,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.util import decode_source
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 from codemods.files import FileError, read_source
 from codemods.mapping import HOST_MARKERS, V1_CREDENTIAL_HEADERS, V1_CREDENTIAL_PARAMS
 from codemods.precheck import MAX_SOURCE_BYTES
-from codemods.prefilter import PATH_WORDS, VERSION_PREFIX, uses_indexed_constant
+from codemods.prefilter import PATH_WORDS, VERSION_PREFIX, may_contain_site, uses_indexed_constant
+
+_Value = TypeVar("_Value")
 
 #: ``("text", literal text)`` or ``("code", source of an expression whose value is unknown)``.
 Piece = tuple[str, str]
@@ -42,6 +48,8 @@ _RELEVANT_WORDS: Final = tuple(sorted({*HOST_MARKERS, _API_ROOT, *PATH_WORDS}))
 #: Constant → constant references followed, at most, before the rest becomes code (a guard: values are
 #: remembered once read, so only a chain longer than this, read from its far end first, is cut).
 _MAX_DEPTH: Final = 32
+#: A function longer than this is no small URL function, and is not kept.
+_MAX_FUNCTION_CHARS: Final = 4000
 #: Passes looking for modules that re-export kept constants (``from .settings import LMS_API``).
 _MAX_ROUNDS: Final = 4
 _NOT_STRINGS: Final = (
@@ -63,10 +71,21 @@ class RepositoryIndex:
     credentials: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict, hash=False)
     #: The dotted name of every module of the repository (to tell its own code from a dependency's).
     modules: frozenset[str] = frozenset()
+    #: module key → name of a module-level function whose code holds a v1 path → what it returns,
+    #: flattened (the whole function as code when it does more than return a value), keyed like
+    #: ``constants``. A URL function is read only in its own module (``codemods.url_functions``): a call
+    #: from another module is reported.
+    url_functions: Mapping[str, Mapping[str, tuple[Piece, ...]]] = field(default_factory=dict, hash=False)
 
     def credential_keys(self, module: str, name: str) -> tuple[str, ...] | None:
         """The keys of the credentials constant ``name`` of the module imported as ``module``."""
         names = self.credentials.get(module)
+        return None if names is None else names.get(name)
+
+    def url_function(self, module: str, name: str) -> tuple[Piece, ...] | None:
+        """What the function ``name`` of the module imported as ``module`` returns, when its code holds
+        a v1 path."""
+        names = self.url_functions.get(module)
         return None if names is None else names.get(name)
 
     def lookup(self, module: str, name: str) -> tuple[Piece, ...] | None:
@@ -83,7 +102,8 @@ class RepositoryIndex:
         """
         return frozenset(
             (_needle(name.rpartition(".")[2]), _needle(key.rpartition(".")[2]))
-            for key, names in self.constants.items()
+            for table in (self.constants, self.url_functions)
+            for key, names in table.items()
             for name in names
         )
 
@@ -183,16 +203,25 @@ class _Module:
     bindings: dict[str, _Binding]
     #: Names bound more than once: their value is ambiguous.
     ambiguous: set[str]
+    #: Module-level functions whose code holds a v1 path → that code, and the expression it returns
+    #: when its body is only a return statement (after a docstring).
+    url_functions: dict[str, tuple[str, ast.expr | None]] = field(default_factory=dict)
 
 
 def _parse(path: Path, name: str, data: bytes) -> _Module | None:
     if len(data) > MAX_SOURCE_BYTES:
         return None  # the transform refuses it too, and its tree would take gigabytes
     try:
-        tree = ast.parse(decode_source(data))
+        text = decode_source(data)
+        tree = ast.parse(text)
     except (SyntaxError, ValueError, UnicodeError, LookupError, RecursionError, MemoryError):
         return None
     module = _Module(name, path.name == "__init__.py", {}, set())
+    for statement in tree.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            code = ast.get_source_segment(text, statement) or ""
+            if len(code) <= _MAX_FUNCTION_CHARS and _mentions_v1_path(code):
+                module.url_functions[statement.name] = (code, _returned(statement))
     counts: dict[str, int] = {}
     found: dict[str, _Binding] = {}
     for key, binding in _bind_all(tree.body, module, owner=None):
@@ -309,19 +338,38 @@ class _Builder:
             ]
             if not pending:
                 break
-        constants: dict[str, Mapping[str, tuple[Piece, ...]]] = {}
-        credentials: dict[str, Mapping[str, tuple[str, ...]]] = {}
         pairs = {
             module.name: found
             for module in self.parsed.values()
             if module is not None and (found := _credential_constants(module))
         }
-        for kept_by_module, out in ((kept, constants), (pairs, credentials)):
-            for name, values in kept_by_module.items():
-                for key in _keys(name):
-                    if key in self.by_key and self.name_of[self.by_key[key]] == name:
-                        out[key] = values  # type: ignore[assignment]
-        return RepositoryIndex(constants, credentials, frozenset(name for _, name in self.files))
+        functions = {
+            module.name: {name: self._returned_value(module, name) for name in module.url_functions}
+            for module in self.parsed.values()
+            if module is not None and module.url_functions
+        }
+        constants: dict[str, Mapping[str, tuple[Piece, ...]]] = self._keyed(kept)
+        credentials: dict[str, Mapping[str, tuple[str, ...]]] = self._keyed(pairs)
+        url_functions: dict[str, Mapping[str, tuple[Piece, ...]]] = self._keyed(functions)
+        modules = frozenset(name for _, name in self.files)
+        return RepositoryIndex(constants, credentials, modules, url_functions)
+
+    def _returned_value(self, module: _Module, name: str) -> tuple[Piece, ...]:
+        """What a URL function returns, its parameters left as code; the function as code when it does
+        more than return."""
+        code, returned = module.url_functions[name]
+        if returned is None:
+            return ((CODE, code),)
+        return self._flatten_value(returned, module, None, (module.name, f"{name}()"), 0) or ((CODE, code),)
+
+    def _keyed(self, by_module: Mapping[str, _Value]) -> dict[str, _Value]:
+        """Each module's value under every key that names it alone (see ``_keys``)."""
+        out: dict[str, _Value] = {}
+        for name, values in by_module.items():
+            for key in _keys(name):
+                if key in self.by_key and self.name_of[self.by_key[key]] == name:
+                    out[key] = values
+        return out
 
     @staticmethod
     def _may_matter(path: Path, test: Callable[[bytes], object]) -> bool:
@@ -622,6 +670,22 @@ def _pair_keys(node: ast.expr) -> tuple[str, ...] | None:
 def _mentions_host_or_api(data: bytes) -> bool:
     text = data.lower()
     return any(word in text for word in _MAY_MATTER)
+
+
+def _returned(function: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.expr | None:
+    """The expression a function returns when its body is only ``return <expression>`` (after a
+    docstring)."""
+    body = function.body
+    if len(body) == 2 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    if len(body) == 1 and isinstance(body[0], ast.Return):
+        return body[0].value
+    return None
+
+
+def _mentions_v1_path(code: str) -> bool:
+    """Whether code holds every word of a v1 course-statistics path (its root may be in a constant)."""
+    return may_contain_site(code.encode("utf-8", "ignore"))
 
 
 def _mentions_relevant(pieces: tuple[Piece, ...]) -> bool:

@@ -32,6 +32,7 @@ from codemods.mapping import (
     FLAT_SUMMARY,
     HEADERS_ARGUMENT,
     HELPER_RESOLVE_FUNCTION,
+    HOST_MARKERS,
     IGNORE_MARKER,
     PARAMS_ARGUMENT,
     PASSED_THROUGH_ARGUMENTS,
@@ -51,6 +52,7 @@ from codemods.urls import (
     UnreadableUrl,
     UrlMatch,
     flatten,
+    guess_endpoint,
     is_urljoin,
     join_base,
     match_endpoint,
@@ -298,7 +300,7 @@ class Planner:
             if match is not None and base is not None and match.host is not None:
                 match = replace(match, host=self._base_url_host(http, base_parts, match.host))
         except UnreadableUrl as error:
-            endpoint = _guess_endpoint(error.code or self.meta.module.code_for_node(http.url))
+            endpoint = error.endpoint or guess_endpoint(self.meta.module.code_for_node(http.url))
             if endpoint is not None:
                 self._review(http, endpoint, _Review("unsupported-url", str(error)))
             return
@@ -358,6 +360,31 @@ class Planner:
                 "; ".join([_rewrite_message(match, filters, flat=flat), *notes]),
             )
         )
+
+    def _foreign_url_function(self, func: cst.Name | cst.Attribute) -> None:
+        """A call of another module's function that returns a 360Learning v1 URL (read from the index) is
+        a site that cannot be rewritten here: report it."""
+        module, name = self._imported(func)
+        pieces = self.index.url_function(module, name) if module else None
+        returned = _pieces(pieces)
+        if pieces is None or returned is None:
+            return
+        try:
+            match = match_endpoint(returned)
+        except UnreadableUrl:
+            match = None
+        endpoint: str | None = None
+        if match is not None:
+            endpoint = match.endpoint.name if self._is_360learning(match) else None
+        else:
+            code = "".join(value for _, value in pieces)
+            endpoint = guess_endpoint(code) if any(m in code.lower() for m in HOST_MARKERS) else None
+        if endpoint is not None:
+            raise UnreadableUrl(
+                f"the URL comes from {name}() of module {module}: a URL function is read only in its own "
+                "module; build the URL where the call is, or migrate this call by hand",
+                endpoint,
+            )
 
     def _url_resolver(self, http: HttpCall) -> Callable[[cst.Name | cst.Attribute | cst.Call], Resolved]:
         """How the names of a call's URL are read; in a getter's URL, its path parameter is the caller's
@@ -428,7 +455,10 @@ class Planner:
         (``from settings import LMS_API``, ``settings.LMS_API``, a class constant read as ``self.X``), or
         what a URL function of this module returns (``codemods.url_functions``)."""
         if isinstance(node, cst.Call):
-            return returned_url(self.meta, node, self._resolve, self._expanding)
+            found = returned_url(self.meta, node, self._resolve, self._expanding)
+            if found is None and isinstance(node.func, (cst.Name, cst.Attribute)):
+                self._foreign_url_function(node.func)
+            return found
         if isinstance(node, cst.Name):
             referents = self.meta.referents(node)
             if not referents or len(referents) != 1:
@@ -1129,16 +1159,3 @@ def _rewrite_message(match: UrlMatch, filters: dict[str, cst.BaseExpression], *,
     request = f"GET {V2_COURSE_STATS_PATH}{query}"
     summary = FLAT_SUMMARY if flat else endpoint.summary
     return f"{RULES['rewrite'].summary}: {request}, all pages; {summary}{resolved}"
-
-
-def _guess_endpoint(code: str) -> str | None:
-    """The endpoint a URL that cannot be read most likely calls, from the words of its source."""
-    if "360learning" not in code.lower() and "api/v1" not in code:
-        return None
-    if "/users/" in code and "courses" in code:
-        return "getUserCourses"
-    if "courses/stats" in code:
-        return "getCoursesStats"
-    if "/stats/" in code:
-        return "getUserCourseStats"
-    return "getCourseStats" if "/stats" in code and "/courses/" in code else None

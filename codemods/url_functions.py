@@ -11,17 +11,10 @@ the function's parameter names, into the helper call. The function itself is lef
 
 from __future__ import annotations
 
-import posixpath
-from typing import Final
-
 import libcst as cst
 
 from codemods.analysis import Metadata, assigned_node
-from codemods.mapping import ENDPOINTS
-from codemods.urls import Hole, NameResolver, Part, Text, UnreadableUrl, flatten
-
-#: Text every v1 course-statistics path starts with: a function whose code has it may return such a URL.
-V1_PATH_MARKER: Final = posixpath.commonpath([e.v1_path for e in ENDPOINTS.values()])
+from codemods.urls import Hole, NameResolver, Part, Text, UnreadableUrl, flatten, guess_endpoint
 
 
 def returned_url(
@@ -35,15 +28,15 @@ def returned_url(
     returned = _returned(function)
     bound = _bind(function, call, method=isinstance(call.func, cst.Attribute))
     if returned is None or bound is None:
-        code = meta.module.code_for_node(function)
-        if V1_PATH_MARKER in code:
+        endpoint = guess_endpoint(meta.module.code_for_node(function))
+        if endpoint is not None:
             name = function.name.value
             why = (
                 f"the URL comes from {name}(), whose body is more than a return statement"
                 if returned is None
                 else f"the URL comes from {name}(), whose parameters cannot be matched to the call"
             )
-            raise UnreadableUrl(why, code)
+            raise UnreadableUrl(why, endpoint)
         return None
 
     def inner(node: cst.Name | cst.Attribute | cst.Call) -> cst.BaseExpression | tuple[Part, ...] | None:

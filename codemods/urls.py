@@ -23,13 +23,13 @@ from codemods.mapping import ENDPOINTS, HOST_MARKERS, Endpoint
 class UnreadableUrl(Exception):
     """The URL has the shape of a v1 path but a piece of it cannot be read statically.
 
-    ``code`` is the source that tells which endpoint it most likely is, when it is not the URL's own
-    (the body of the function that returns it).
+    ``endpoint`` is the v1 operation it most likely calls, when something else than the URL's own code
+    tells (the function that returns it).
     """
 
-    def __init__(self, reason: str, code: str | None = None) -> None:
+    def __init__(self, reason: str, endpoint: str | None = None) -> None:
         super().__init__(reason)
-        self.code = code
+        self.endpoint = endpoint
 
 
 @dataclass(frozen=True)
@@ -490,3 +490,16 @@ def _query(segment: Segment) -> dict[str, cst.BaseExpression]:
         value_parts = ((Text(rest),) if rest else ()) + piece[1:]
         out[key] = _expression(Segment(value_parts))
     return out
+
+
+def guess_endpoint(code: str) -> str | None:
+    """The endpoint a URL that cannot be read most likely calls, from the words of its source."""
+    if "360learning" not in code.lower() and "api/v1" not in code:
+        return None
+    if "/users/" in code and "courses" in code:
+        return "getUserCourses"
+    if "courses/stats" in code:
+        return "getCoursesStats"
+    if "/stats/" in code:
+        return "getUserCourseStats"
+    return "getCourseStats" if "/stats" in code and "/courses/" in code else None

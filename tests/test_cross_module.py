@@ -111,6 +111,69 @@ def test_a_filter_in_another_modules_dict_is_left_for_review(tmp_path: Path) -> 
     assert "createdAtAfter is set outside the call" in finding.message
 
 
+URL_FUNCTIONS = '''
+    import settings
+
+    CANVAS = "https://canvas.example.edu"
+
+
+    def stats_url(course_id, email):
+        return f"{settings.LMS_API}/courses/{course_id}/stats/{email}"
+
+
+    def course_url(course_id):
+        """Where a course's statistics are."""
+        url = "https://app.360learning.com/api/v1/courses/" + course_id
+        return url + "/stats"
+
+
+    def canvas_url(course_id):
+        return f"{CANVAS}/api/v1/courses/{course_id}/stats"
+'''
+
+URL_FUNCTION_CALLERS = """
+    import requests
+    import settings
+    import urls as u
+    from urls import canvas_url, course_url, stats_url
+
+
+    def one(cid, email):
+        return len(requests.get(stats_url(cid, email), params=settings.AUTH).json()["attempts"])
+
+
+    def two(cid, email):
+        return len(requests.get(u.stats_url(cid, email), params=settings.AUTH).json()["attempts"])
+
+
+    def three(cid):
+        return len(requests.get(course_url(cid), params=settings.AUTH).json())
+
+
+    def canvas(cid):
+        return requests.get(canvas_url(cid), headers={"Authorization": "Bearer x"}).json()
+"""
+
+
+def test_url_functions_of_other_modules_are_reported(tmp_path: Path) -> None:
+    """A URL function is read in its own module only: a call from another module is a site left for a
+    person, found through the index, whatever the spelling of the import; another vendor's is not."""
+    _tree(tmp_path)
+    (tmp_path / "urls.py").write_text(textwrap.dedent(URL_FUNCTIONS).lstrip())
+    (tmp_path / "callers.py").write_text(textwrap.dedent(URL_FUNCTION_CALLERS).lstrip())
+    result = run(RunOptions(paths=(tmp_path,), jobs=1))
+    found = sorted(
+        (f.line, f.endpoint, f.status, f.message) for f in result.findings if f.path == "callers.py"
+    )
+    assert [(line, endpoint, status) for line, endpoint, status, _ in found] == [
+        (8, "getUserCourseStats", Status.NEEDS_REVIEW),
+        (12, "getUserCourseStats", Status.NEEDS_REVIEW),
+        (16, "getCourseStats", Status.NEEDS_REVIEW),
+    ]
+    assert all("comes from" in message and "of module urls" in message for *_, message in found)
+    assert not [f for f in result.findings if f.path == "urls.py"]
+
+
 def test_migrated_program_using_a_settings_module_prints_the_same(fake360: Fake360, tmp_path: Path) -> None:
     _tree(tmp_path)
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEARNING360_")}

@@ -397,6 +397,48 @@ def test_class_constants(tmp_path: Path) -> None:
     assert (b"ROOT", b"client") in index.needles()
 
 
+def test_url_functions_are_kept_with_what_they_return(tmp_path: Path) -> None:
+    index = index_of(
+        tmp_path,
+        {
+            "app/settings.py": f'LMS_API = "{API}"\n',
+            "app/urls.py": textwrap.dedent(
+                '''\
+                from app.settings import LMS_API
+
+
+                def stats_url(course_id, email):
+                    """One learner's statistics."""
+                    return f"{LMS_API}/courses/{course_id}/stats/{email}"
+
+
+                def busy_url(course_id):
+                    url = LMS_API + "/courses/" + course_id
+                    return url + "/stats"
+
+
+                def users_url():
+                    return LMS_API + "/users"
+                '''
+            ),
+        },
+    )
+    assert index.url_function("app.urls", "stats_url") == (
+        (TEXT, API + "/courses/"),
+        (CODE, "course_id"),
+        (TEXT, "/stats/"),
+        (CODE, "email"),
+    )
+    assert index.url_function("urls", "stats_url") == index.url_function("app.urls", "stats_url")
+    busy = index.url_function("urls", "busy_url")
+    assert busy is not None and busy[0][0] == CODE and busy[0][1].startswith("def busy_url(course_id):")
+    # No course-statistics words: not a URL function of ours.
+    assert index.url_function("urls", "users_url") is None
+    # A module that calls one of them is read by the transform.
+    assert (b"stats_url", b"urls") in index.needles()
+    assert may_contain_site(b"from app.urls import stats_url\n", index.needles())
+
+
 # --- the index travels ---------------------------------------------------------------------------------
 
 

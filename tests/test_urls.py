@@ -270,6 +270,7 @@ def migrate_with(function: str, call: str) -> tuple[str, list[tuple[str, str, st
 def test_url_made_by_a_function(function: str, call: str, expected: str) -> None:
     output, findings = migrate_with(function, call)
     assert [(status, endpoint) for status, endpoint, _ in findings] == [("rewrite", "getUserCourseStats")]
+
     # Compared without the layout: the call is laid out one argument per line, with a trailing comma.
     def bare(code: str) -> str:
         return "".join(code.split()).replace(",)", ")")
