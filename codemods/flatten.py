@@ -200,13 +200,7 @@ def _key_of(node: cst.BaseExpression, variable: str) -> str | None:
     """``"k"`` for ``variable["k"]``, else ``None``."""
     if not (isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name)):
         return None
-    if node.value.value != variable or len(node.slice) != 1:
-        return None
-    index = node.slice[0].slice
-    if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString):
-        value = index.value.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
+    return _subscript_key(node) if node.value.value == variable else None
 
 
 def _id_assignment(statement: cst.BaseStatement) -> cst.Assign | None:
@@ -238,6 +232,7 @@ def _is_id_read(node: cst.Subscript) -> bool:
 
 
 def _subscript_key(node: cst.Subscript) -> str | None:
+    """``"k"`` for ``x["k"]``, else ``None``."""
     if len(node.slice) != 1:
         return None
     index = node.slice[0].slice
