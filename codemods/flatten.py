@@ -99,7 +99,7 @@ def flat_loop(meta: Metadata, loop: cst.For, answer: Shape) -> FlatLoop | None:
     bound: list[cst.BaseExpression] = [record, *(a.targets[0].target for a in assignments)]
     if not all(isinstance(name, cst.Name) and _confined(meta, name, loop) for name in bound):
         return None
-    if not _OrderFree(meta, record.value, innermost.body).block(_block(innermost.body) or ()):
+    if not _OrderFree(meta, record.value, innermost.body).block(_block(innermost.body)):
         return None
     return FlatLoop(loop, len(chain) - 1, ids, record.value)
 
@@ -189,7 +189,8 @@ def _ids(
     return ids if _mentions_known(nest, chain, ids) else None
 
 
-def _block(suite: cst.BaseSuite) -> Sequence[cst.BaseStatement] | None:
+def _block(suite: cst.BaseSuite) -> Sequence[cst.BaseStatement]:
+    """The statements of a suite, a one-line suite as one line."""
     if isinstance(suite, cst.IndentedBlock):
         return suite.body
     assert isinstance(suite, cst.SimpleStatementSuite)
@@ -341,11 +342,11 @@ class _OrderFree:
     def statement(self, statement: cst.BaseStatement) -> bool:
         if isinstance(statement, cst.If):
             orelse = statement.orelse
-            if not (self.pure(statement.test) and self.block(_block(statement.body) or ())):
+            if not (self.pure(statement.test) and self.block(_block(statement.body))):
                 return False
             if isinstance(orelse, cst.If):
                 return self.statement(orelse)
-            return orelse is None or self.block(_block(orelse.body) or ())
+            return orelse is None or self.block(_block(orelse.body))
         if isinstance(statement, cst.SimpleStatementLine):
             return all(self.small(s) for s in statement.body)
         return False
