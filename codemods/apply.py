@@ -130,9 +130,10 @@ def _unwrap(statement: cst.If, branch: str) -> cst.RemovalSentinel | cst.Flatten
 
 
 def _unwrap_with(
-    statement: cst.With, assignment: cst.SimpleStatementLine
+    statement: cst.With, assignment: cst.SimpleStatementLine | None
 ) -> cst.FlattenSentinel[cst.BaseStatement]:
-    """``with client.get(…) as r: body`` → ``r = <helper call>`` and the body, one level out."""
+    """``with client.get(…) as r:`` → ``r = <helper call>`` and the body, one level out; ``with
+    httpx.Client() as c:`` whose client is no longer read → the body alone."""
     suite = statement.body
     body: list[cst.BaseStatement]
     if isinstance(suite, cst.IndentedBlock):
@@ -140,8 +141,16 @@ def _unwrap_with(
     else:
         assert isinstance(suite, cst.SimpleStatementSuite)
         body = [cst.SimpleStatementLine(suite.body)]
-    first = assignment.with_changes(leading_lines=statement.leading_lines)
-    return cst.FlattenSentinel([first, *(s for s in body if not _is_pass(s))])
+    body = [s for s in body if not _is_pass(s)]
+    if assignment is not None:
+        body.insert(0, assignment)
+    if not body:
+        body = [cst.SimpleStatementLine([cst.Pass()])]
+    first = body[0]
+    body[0] = first.with_changes(
+        leading_lines=[*statement.leading_lines, *getattr(first, "leading_lines", ())]
+    )
+    return cst.FlattenSentinel(body)
 
 
 def _is_pass(statement: cst.BaseStatement) -> bool:

@@ -47,7 +47,8 @@ class Edits:
     #: ``if`` statements on the response's status, replaced by the branch that runs on success.
     unwrap: dict[cst.If, str] = field(default_factory=dict)
     #: ``with client.get(…) as r:`` → ``r = <helper call>`` followed by the body.
-    unwrap_with: dict[cst.With, cst.SimpleStatementLine] = field(default_factory=dict)
+    #: ``with httpx.Client() as c:`` whose client nothing reads any more → the body alone (``None``).
+    unwrap_with: dict[cst.With, cst.SimpleStatementLine | None] = field(default_factory=dict)
     #: A loop (or comprehension clause) over a nested answer → how many loops nested in it merge into it
     #: (``codemods.flatten``).
     flatten: dict[cst.For | cst.CompFor, int] = field(default_factory=dict)

@@ -148,6 +148,7 @@ class Planner:
                 self._external_wrapper(call)
         if self.wrapper_state.exports:
             self._wrapper_uses()
+        self._drop_unused_clients()
         return self.plan
 
     def _is_360learning(self, match: UrlMatch) -> bool:
@@ -562,6 +563,8 @@ class Planner:
         for key, value in list(edits.replace.items()):
             edits.replace[key] = swapped(value)
         for statement, line in list(edits.unwrap_with.items()):
+            if line is None:
+                continue
             replaced = swapped(line)
             assert isinstance(replaced, cst.SimpleStatementLine)
             edits.unwrap_with[statement] = replaced
@@ -911,8 +914,14 @@ class Planner:
                 value = self._user_id(match.host, value, asynchronous=asynchronous)
             args.append(_keyword(keyword, value))
         args.extend(_keyword(keyword, filters[keyword]) for keyword in V2_FILTERS if keyword in filters)
-        for name in sorted(PASSED_THROUGH_ARGUMENTS & set(http.arguments)):
-            args.append(_keyword(name, http.arguments[name]))
+        for name in sorted(PASSED_THROUGH_ARGUMENTS):
+            given = http.arguments.get(name)
+            if given is None:
+                # A client-wide setting (``httpx.Client(timeout=30.0)``), when it is a plain number.
+                given = self._client_setting(http, name)
+                if not isinstance(given, (cst.Integer, cst.Float)):
+                    continue
+            args.append(_keyword(name, given))
         prefix = _ASYNC_PREFIX if asynchronous else ""
         helper_call = cst.Call(self._helper(prefix + (function or match.endpoint.helper)), args)
         _, column = self.meta.position(http.call)
@@ -967,6 +976,40 @@ class Planner:
         return found
 
     # --- sessions -----------------------------------------------------------------------------------
+
+    def _drop_unused_clients(self) -> None:
+        """A client made in a function (``requests.Session()``, ``httpx.Client(timeout=30)``,
+        ``aiohttp.ClientSession()``) for calls that were all rewritten is read by nothing any more:
+        ``with … as client:`` gives way to its body and ``client = …`` goes. A client also used for
+        anything else, one made at module level (other modules may import it), or one whose constructor
+        computes its arguments stays."""
+        edits = self.plan.edits
+        gone = {*edits.replace, *edits.remove, *(w.items[0].item for w in edits.unwrap_with)}
+        if not gone:
+            return
+        for call in _calls(self.meta.module):
+            if not (self._constructs_session(call) and all(_pure(a.value) for a in call.args)):
+                continue
+            parent = self.meta.parent(call)
+            statement: cst.CSTNode | None = None
+            target: cst.BaseExpression | None = None
+            if isinstance(parent, cst.WithItem) and parent.asname is not None:
+                statement = self.meta.parent(parent)
+                if isinstance(statement, cst.With) and len(statement.items) == 1:
+                    target = parent.asname.name
+            elif isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+                statement, target = parent, parent.targets[0].target
+            if not isinstance(target, cst.Name) or statement in edits.unwrap_with:
+                continue
+            binding = self.meta.binding(target)
+            if binding is None or isinstance(binding.scope, cst.metadata.GlobalScope):
+                continue
+            reads = [access.node for access in binding.references]
+            if reads and all(any(n in gone for n in (r, *self.meta.ancestors(r))) for r in reads):
+                if isinstance(statement, cst.With):
+                    edits.unwrap_with[statement] = None
+                elif isinstance(statement, cst.Assign):
+                    edits.remove.add(statement)
 
     def _is_session(self, expr: cst.BaseExpression) -> bool:
         if not isinstance(expr, cst.Name):
@@ -1103,6 +1146,7 @@ def _pure(expr: cst.BaseExpression) -> bool:
         cst.DictElement,
         cst.Element,
         cst.Integer,
+        cst.Float,
         cst.Subscript,
         cst.SubscriptElement,
         cst.Index,
