@@ -166,9 +166,24 @@ def _flatten_fstring(node: cst.FormattedString, resolve: NameResolver, depth: in
 
 
 def _literal_text(expr: cst.BaseExpression, resolve: NameResolver, depth: int) -> tuple[Part, ...]:
-    """The parts of a template string (the receiver of ``.format`` or the left side of ``%``)."""
-    parts = flatten(expr, resolve, depth)
-    return _expand(parts)
+    """The parts of a template string (the receiver of ``.format`` or the left side of ``%``).
+
+    A name whose text holds a field (``URL = BASE + "/courses/{}/stats/{}"``) is opened up, so that its
+    fields can be filled; one that holds none (``BASE``) stays a name, so the rewrite keeps it as written.
+    """
+    return _open_templates(flatten(expr, resolve, depth))
+
+
+def _open_templates(parts: Sequence[Part]) -> tuple[Part, ...]:
+    out: tuple[Part, ...] = ()
+    for part in parts:
+        if isinstance(part, Hole) and part.expansion is not None:
+            text = "".join(p.value for p in _expand(part.expansion) if isinstance(p, Text))
+            if any(c in text for c in "{}%"):
+                out = _join(out, _open_templates(part.expansion))
+                continue
+        out = _join(out, (part,))
+    return out
 
 
 def _substitute(

@@ -20,6 +20,8 @@ CONSTANTS = {
     "TEMPLATE": '"/api/v1/courses/{}/stats/{}"',
     "PERCENT_TEMPLATE": '"/api/v1/courses/%s/stats/%s"',
     "PAIRS": "(cid, email)",
+    "HOST_TEMPLATE": 'BASE + "/api/v1/courses/{}/stats/{}"',
+    "HOST_PERCENT": 'BASE + "/api/v1/courses/%s/stats/%s"',
 }
 
 
@@ -66,6 +68,8 @@ IDS = {"courseId": "cid", "userEmail": "email"}
             id="format-named",
         ),
         pytest.param('"%s/api/v1/courses/%s/stats/%s" % (BASE, cid, email)', "BASE", IDS, {}, id="percent"),
+        pytest.param("HOST_TEMPLATE.format(cid, email)", "BASE", IDS, {}, id="format-template-host"),
+        pytest.param("HOST_PERCENT % (cid, email)", "BASE", IDS, {}, id="percent-template-host"),
         pytest.param(
             '"%(h)s/api/v1/courses/%(c)s/stats/%(e)s" % {"h": BASE, "c": cid, "e": email}',
             "BASE",
