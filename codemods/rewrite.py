@@ -379,7 +379,8 @@ class Planner:
             endpoint = match.endpoint.name if self._is_360learning(match) else None
         else:
             code = "".join(value for _, value in pieces)
-            endpoint = guess_endpoint(code) if any(m in code.lower() for m in HOST_MARKERS) else None
+            hosts = (*HOST_MARKERS, *self.hosts)
+            endpoint = guess_endpoint(code) if any(h in code.lower() for h in hosts) else None
         if endpoint is not None:
             raise UnreadableUrl(
                 f"the URL comes from {name}() of module {module}: a URL function is read only in its own "
