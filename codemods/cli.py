@@ -21,6 +21,7 @@ Paths discovery could not follow (broken links, unreadable directories) are repo
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -227,6 +228,10 @@ def _run(
     except KeyboardInterrupt:
         click.echo(INTERRUPTED_APPLY if write else INTERRUPTED, err=True)
         raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+    if _owns_the_process:
+        # The work is done: a Ctrl-C from now on would only kill the exit itself (silently, when it lands
+        # while Python shuts down) and hide the exit code that says how the run went.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     if quiet:
         console.print_lines(err, console.error_lines(result))
     else:
@@ -407,6 +412,12 @@ def report_command(
     click.get_current_context().exit(exit_code("report", result))
 
 
+#: Whether the command line runs as its own process (``main``), rather than inside a caller's.
+_owns_the_process = False
+
+
 def main() -> None:
     """The console-script entry point."""
+    global _owns_the_process
+    _owns_the_process = True
     cli(prog_name=report.TOOL_NAME)

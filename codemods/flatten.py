@@ -22,8 +22,10 @@ A loop nest is rewritten so only when the rewrite provably does the same thing:
   temporaries of its own, and branches on tests without side effects. Appending, printing, breaking or
   returning depends on the order, and such a nest keeps the other strategy.
 
-Every other use keeps that other strategy (``codemods.responses``: the helper rebuilds the v1 nesting),
-which is always correct; this module only says whether a nest can be flattened and how.
+Comprehensions follow the same rules (``flat_comprehension``), and what they make must not depend on the
+order either: a set, or the one argument of ``sum`` (of numbers), ``len``, ``any``, ``all``, ``max``,
+``min``. Every other use keeps that other strategy (``codemods.responses``: the helper rebuilds the v1
+nesting), which is always correct; this module only says whether a nest can be flattened and how.
 """
 
 from __future__ import annotations

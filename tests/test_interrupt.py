@@ -6,6 +6,7 @@ moment while it works or just as the first file is written; several times. Every
 byte for byte what it was or what a full ``apply`` makes of it, and the helper module absent or whole.
 SIGINT leaves no temporary file and exits with 130 and a message, no traceback; SIGKILL may leave a
 temporary file, named to say so and never taken for a source: a second ``apply`` finishes the job.
+A Ctrl-C that lands once the work is done changes nothing: the run exits as it finished.
 """
 
 from __future__ import annotations
@@ -213,3 +214,36 @@ def test_an_interrupted_apply_leaves_every_file_old_or_new(
     assert again.returncode == 0, again.stderr.decode()
     assert {name: (root / name).read_bytes() for name in FILES} == reference.migrated
     assert {name: (root / name).read_bytes() for name in left} == leftovers
+
+
+LATE_CTRL_C = """
+import os, signal, sys
+from codemods import cli, console
+
+summary = console.print_summary
+
+
+def ctrl_c_then_summary(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C once the work is done, as the summary is printed
+    return summary(*args, **kwargs)
+
+
+console.print_summary = ctrl_c_then_summary
+sys.argv = ["migrate-360learning", "apply", sys.argv[1]]
+cli.main()
+"""
+
+
+def test_ctrl_c_after_the_work_is_done_changes_nothing(tmp_path: Path) -> None:
+    """A Ctrl-C that lands once the files are written neither kills the exit (Python would die of it
+    silently, exit status -2, when it lands while shutting down) nor turns a finished run into an
+    aborted one: the summary is printed and the exit code says how the run went."""
+    root = make_tree(tmp_path / "repo")
+    done = subprocess.run(
+        [sys.executable, "-c", LATE_CTRL_C, str(root)], env=ENV, capture_output=True, timeout=120, check=False
+    )
+    err = done.stderr.decode()
+    assert done.returncode == 0, err
+    assert "Aborted" not in err and "Interrupted" not in err and "Traceback" not in err
+    assert "Migrated" in err or "migrated" in err, err
+    assert all((root / name).read_bytes() != BEFORE for name in FILES)
