@@ -74,6 +74,13 @@ class Metadata:
         names = cast("set[QualifiedName] | None", value) or set()
         return frozenset(q.name for q in names)
 
+    def builtin(self, call: cst.Call) -> str | None:
+        """The name of the builtin a call calls (``len``, ``sorted``…), by qualified name, else ``None``."""
+        for name in self.qualified_names(call.func):
+            if name.startswith("builtins."):
+                return name.removeprefix("builtins.")
+        return None
+
     def statement(self, node: cst.CSTNode) -> cst.BaseStatement:
         """The statement (a simple line or a compound statement's header) that holds the node."""
         current: cst.CSTNode | None = node

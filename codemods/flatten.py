@@ -162,7 +162,7 @@ def _order_free_use(
     if not (isinstance(call, cst.Call) and call.args[0] is arg):
         return False
     others = call.args[1:]
-    builtin = free.builtin(call)
+    builtin = meta.builtin(call)
     if builtin in ("len", "any", "all", "set", "frozenset"):
         return not others
     if builtin == "sum":
@@ -417,7 +417,11 @@ class _OrderFree:
                 )
             subtracted = isinstance(value.operator, cst.Subtract)
             return subtracted and is_current(value.left) and self.number(value.right)
-        if isinstance(value, cst.Call) and self.builtin(value) in ("max", "min") and len(value.args) == 2:
+        if (
+            isinstance(value, cst.Call)
+            and self.meta.builtin(value) in ("max", "min")
+            and len(value.args) == 2
+        ):
             first, second = (a.value for a in value.args)
             if any(a.keyword is not None or a.star for a in value.args):
                 return False
@@ -439,7 +443,7 @@ class _OrderFree:
                 and all(a.keyword is None and not a.star for a in receiver.args)
                 and self.pure(receiver.args[0].value)
                 and isinstance(default, cst.Call)
-                and self.builtin(default) == "set"
+                and self.meta.builtin(default) == "set"
                 and not default.args
                 and self.pure(node.args[0].value)
             )
@@ -478,7 +482,7 @@ class _OrderFree:
         if isinstance(node, cst.Subscript):
             return self._attempt_field(node.value, _subscript_key(node))
         if isinstance(node, cst.Call):
-            builtin = self.builtin(node)
+            builtin = self.meta.builtin(node)
             if not self._plain_args(node):
                 return False
             if builtin in _NUMBER_BUILTINS:
@@ -528,14 +532,8 @@ class _OrderFree:
                 return False
             if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get":
                 return self.pure(node.func.value)
-            return self.builtin(node) in _PURE_BUILTINS
+            return self.meta.builtin(node) in _PURE_BUILTINS
         return False
 
     def _plain_args(self, call: cst.Call) -> bool:
         return all(a.keyword is None and not a.star for a in call.args)
-
-    def builtin(self, call: cst.Call) -> str | None:
-        for name in self.meta.qualified_names(call.func):
-            if name.startswith("builtins."):
-                return name.removeprefix("builtins.")
-        return None

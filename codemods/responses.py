@@ -170,11 +170,10 @@ class ResponseFlow:
         referents = self.meta.referents(container) or set()
         made = next(iter(referents)) if len(referents) == 1 else None
         value = self.meta.assigned_value(made) if made is not None else None
-        if not (_empty_dict(value) and isinstance(made, Assignment)):
+        if not (self._empty_dict(value) and isinstance(made, Assignment)):
             raise Unsupported(f"{kind.label} is stored in {name}, which is not a dict made empty for it")
-        binding = made
         try:
-            reads = self.meta.reads(binding)
+            reads = self.meta.reads(made)
         except AmbiguousRead as error:
             raise Unsupported(str(error)) from None
         mapping = Shape("mapping", f"a dict of {_bare(kind.label)}", item=kind)
@@ -186,6 +185,12 @@ class ResponseFlow:
                 continue
             if not self._dropped(read):
                 self.follow(read, mapping)
+
+    def _empty_dict(self, node: cst.BaseExpression | None) -> bool:
+        """``{}`` or ``dict()``."""
+        if isinstance(node, cst.Dict):
+            return not node.elements
+        return isinstance(node, cst.Call) and self.meta.builtin(node) == "dict" and not node.args
 
     def follow_name(self, target: cst.Name, kind: Shape) -> None:
         """Follow the value bound to a name (``with … as r``) to every read of it."""
@@ -367,7 +372,7 @@ class ResponseFlow:
         call = self.meta.parent(arg)
         if not (isinstance(call, cst.Call) and call.args and call.args[0] is arg):
             return False
-        builtin = self._builtin(call)
+        builtin = self.meta.builtin(call)
         rest_are_keywords = all(a.keyword is not None for a in call.args[1:])
         if builtin in _READ_ONLY:
             return True
@@ -484,12 +489,6 @@ class ResponseFlow:
             raise Unsupported(f"{kind.label} is unpacked into several names")
         self._follow_name(target, kind)
 
-    def _builtin(self, call: cst.Call) -> str | None:
-        for name in self.meta.qualified_names(call.func):
-            if name.startswith("builtins."):
-                return name.removeprefix("builtins.")
-        return None
-
     # --- dicts built from the answer ---------------------------------------------------------------
 
     def _mapping(self, node: cst.BaseExpression, parent: cst.CSTNode | None, kind: Shape) -> None:
@@ -526,7 +525,7 @@ class ResponseFlow:
                         if not (
                             isinstance(outer, cst.Call)
                             and outer.args[0] is arg
-                            and self._builtin(outer) in _SAME_ITEMS
+                            and self.meta.builtin(outer) in _SAME_ITEMS
                             and all(a.keyword is not None for a in outer.args[1:])
                         ):
                             break
@@ -543,7 +542,7 @@ class ResponseFlow:
             return
         if isinstance(parent, cst.Arg) and parent.keyword is None:
             call = self.meta.parent(parent)
-            if isinstance(call, cst.Call) and self._builtin(call) in _READ_ONLY | {"sorted", "list"}:
+            if isinstance(call, cst.Call) and self.meta.builtin(call) in _READ_ONLY | {"sorted", "list"}:
                 return
         raise Unsupported(self._escape(kind, parent))
 
@@ -616,18 +615,6 @@ class ResponseFlow:
                 name = self.meta.module.code_for_node(call.func)
                 return f"{kind.label} is passed to {name}(), which the tool cannot adapt"
         return f"{kind.label} is used in a way the tool cannot adapt"
-
-
-def _empty_dict(node: cst.BaseExpression | None) -> bool:
-    """``{}`` or ``dict()``."""
-    if isinstance(node, cst.Dict):
-        return not node.elements
-    return (
-        isinstance(node, cst.Call)
-        and isinstance(node.func, cst.Name)
-        and node.func.value == "dict"
-        and not node.args
-    )
 
 
 def _bare(label: str) -> str:

@@ -140,7 +140,8 @@ class Planner:
         return clients.recognise(call, self.meta.qualified_names, self._is_session, self.meta.single_value)
 
     def run(self) -> Plan:
-        for call in _calls(self.meta.module):
+        calls = _calls(self.meta.module)
+        for call in calls:
             http = self._recognise(call) or self.getters.call(call)
             if http is not None:
                 self._site(http)
@@ -148,7 +149,7 @@ class Planner:
                 self._external_wrapper(call)
         if self.wrapper_state.exports:
             self._wrapper_uses()
-        self._drop_unused_clients()
+        self._drop_unused_clients(calls)
         return self.plan
 
     def _is_360learning(self, match: UrlMatch) -> bool:
@@ -978,7 +979,7 @@ class Planner:
 
     # --- sessions -----------------------------------------------------------------------------------
 
-    def _drop_unused_clients(self) -> None:
+    def _drop_unused_clients(self, calls: Sequence[cst.Call]) -> None:
         """A client made in a function (``requests.Session()``, ``httpx.Client(timeout=30)``,
         ``aiohttp.ClientSession()``) for calls that were all rewritten is read by nothing any more:
         ``with … as client:`` gives way to its body and ``client = …`` goes. A client also used for
@@ -988,7 +989,7 @@ class Planner:
         gone = {*edits.replace, *edits.remove, *(w.items[0].item for w in edits.unwrap_with)}
         if not gone:
             return
-        for call in _calls(self.meta.module):
+        for call in calls:
             if not (self._constructs_session(call) and all(_pure(a.value) for a in call.args)):
                 continue
             parent = self.meta.parent(call)
