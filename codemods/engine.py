@@ -494,7 +494,9 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
     module = dotted_module_name(helper_at)
     candidates = [c for c in found.files if not _is_helper(c, helper_at)]
     modules = [module_name(c.path, c.root) for c in candidates]
-    index = build_index([(c.path, name) for c, name in zip(candidates, modules, strict=True)])
+    index = build_index(
+        [(c.path, name) for c, name in zip(candidates, modules, strict=True)], options.hosts
+    )
     chosen = _transformed(candidates, options.transform_only)
     tasks = [_Task(i, str(candidates[i].path), candidates[i].display_path, modules[i]) for i in chosen]
     jobs = options.jobs if options.jobs is not None else (os.cpu_count() or 1)

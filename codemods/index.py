@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Final, TypeVar
 
 from codemods.files import FileError, read_source
-from codemods.mapping import HOST_MARKERS, V1_CREDENTIAL_HEADERS, V1_CREDENTIAL_PARAMS
+from codemods.mapping import EVIDENCE_MARKERS, HOST_MARKERS, V1_CREDENTIAL_HEADERS, V1_CREDENTIAL_PARAMS
 from codemods.precheck import MAX_SOURCE_BYTES
 from codemods.prefilter import PATH_WORDS, VERSION_PREFIX, may_contain_site, uses_indexed_constant
 
@@ -76,6 +76,9 @@ class RepositoryIndex:
     #: ``constants``. A URL function is read only in its own module (``codemods.url_functions``): a call
     #: from another module is reported.
     url_functions: Mapping[str, Mapping[str, tuple[Piece, ...]]] = field(default_factory=dict, hash=False)
+    #: The dotted names of the modules whose text holds 360Learning's evidence (a host, v1 credential
+    #: names: ``codemods.evidence``), so that a module importing from one of them is 360Learning's too.
+    evident: frozenset[str] = frozenset()
 
     def credential_keys(self, module: str, name: str) -> tuple[str, ...] | None:
         """The keys of the credentials constant ``name`` of the module imported as ``module``."""
@@ -156,12 +159,13 @@ def absolute_module(module: str, level: int, target: str | None, *, package: boo
     return ".".join([*parts[:keep], *([target] if target else [])])
 
 
-def build_index(files: Sequence[tuple[Path, str]]) -> RepositoryIndex:
+def build_index(files: Sequence[tuple[Path, str]], hosts: Sequence[str] = ()) -> RepositoryIndex:
     """Index the constants of ``files``: ``(absolute path, dotted module name)`` of every file scanned.
 
-    Unreadable or unparsable files are left out: the transform reports them on its own.
+    ``hosts``: hosts of 360Learning the configuration names. Unreadable or unparsable files are left
+    out: the transform reports them on its own.
     """
-    return _Builder(files).build()
+    return _Builder(files, hosts).build()
 
 
 # --- reading one module --------------------------------------------------------------------------------
@@ -303,8 +307,9 @@ _Ref = tuple[str, str]  # (module's dotted name, constant name)
 
 
 class _Builder:
-    def __init__(self, files: Sequence[tuple[Path, str]]) -> None:
+    def __init__(self, files: Sequence[tuple[Path, str]], hosts: Sequence[str] = ()) -> None:
         self.files = files
+        self.hosts = tuple(h.lower().encode("utf-8", "ignore") for h in hosts if h)
         claims: dict[str, set[Path]] = {}
         for path, name in files:
             for key in _keys(name):
@@ -321,7 +326,16 @@ class _Builder:
     def build(self) -> RepositoryIndex:
         #: Files whose dotted name another file also has are left out: no import can tell them apart.
         files = [(path, name) for path, name in self.files if self.by_key.get(name) == path]
-        pending = [(path, name) for path, name in files if self._may_matter(path, _mentions_host_or_api)]
+        pending: list[tuple[Path, str]] = []
+        evident: set[str] = set()
+        for path, name in files:
+            data = self._read(path)
+            if data is None:
+                continue
+            if _mentions_host_or_api(data):
+                pending.append((path, name))
+            if _evident(data, self.hosts):
+                evident.update(_keys(name))
         kept: dict[str, dict[str, tuple[Piece, ...]]] = {}
         for _ in range(_MAX_ROUNDS):
             for path, _name in pending:
@@ -352,7 +366,7 @@ class _Builder:
         credentials: dict[str, Mapping[str, tuple[str, ...]]] = self._keyed(pairs)
         url_functions: dict[str, Mapping[str, tuple[Piece, ...]]] = self._keyed(functions)
         modules = frozenset(name for _, name in self.files)
-        return RepositoryIndex(constants, credentials, modules, url_functions)
+        return RepositoryIndex(constants, credentials, modules, url_functions, frozenset(evident))
 
     def _returned_value(self, module: _Module, name: str) -> tuple[Piece, ...]:
         """What a URL function returns, its parameters left as code; the function as code when it does
@@ -372,12 +386,15 @@ class _Builder:
         return out
 
     @staticmethod
-    def _may_matter(path: Path, test: Callable[[bytes], object]) -> bool:
+    def _read(path: Path) -> bytes | None:
         try:
-            data = read_source(path).data
+            return read_source(path).data
         except FileError:
-            return False
-        return bool(test(data))
+            return None
+
+    def _may_matter(self, path: Path, test: Callable[[bytes], object]) -> bool:
+        data = self._read(path)
+        return data is not None and bool(test(data))
 
     def _module_at(self, path: Path) -> _Module | None:
         if path not in self.parsed:
@@ -665,6 +682,19 @@ def _pair_keys(node: ast.expr) -> tuple[str, ...] | None:
     if not all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in keys):
         return None
     return tuple(str(k.value) for k in keys if isinstance(k, ast.Constant))
+
+
+#: Bytes that hold 360Learning's evidence wherever they appear (``codemods.evidence``).
+_EVIDENT: Final = tuple(w.lower().encode("ascii") for w in (*EVIDENCE_MARKERS, *V1_CREDENTIAL_HEADERS))
+
+
+def _evident(data: bytes, hosts: tuple[bytes, ...]) -> bool:
+    """Whether a module's bytes hold 360Learning's evidence: a host or marker, a v1 credential header,
+    or both v1 credential parameters."""
+    text = data.lower()
+    if any(word in text for word in _EVIDENT) or any(host in text for host in hosts):
+        return True
+    return all(word.lower().encode("ascii") in text for word in V1_CREDENTIAL_PARAMS)
 
 
 def _mentions_host_or_api(data: bytes) -> bool:

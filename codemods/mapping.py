@@ -214,6 +214,9 @@ PASSED_THROUGH_ARGUMENTS: Final = frozenset({"timeout"})
 
 #: A host expression whose text contains one of these belongs to 360Learning.
 HOST_MARKERS: Final = ("360learning",)
+#: Text that says 360Learning wherever it appears in code: a host, or a name such as ``LEARNING360_HOST``
+#: (``codemods.evidence``).
+EVIDENCE_MARKERS: Final = (*HOST_MARKERS, "learning360")
 
 #: The helper function that turns an email into a user id (an id passes through at run time).
 HELPER_RESOLVE_FUNCTION: Final = "resolve_user_id"
@@ -227,6 +230,25 @@ NOTE_MARKER: Final = MARKER_PREFIX + " note:"
 #: ``# migrate-360learning: ignore[<reason>]`` on a site's statement: a person accepted it as it is.
 IGNORE_MARKER: Final = MARKER_PREFIX + " ignore["
 
+
+#: The rule of a place that spells a v1 path whose value the tool could not follow to a call
+#: (``codemods.detector``), its message, and the reasons it gives.
+UNFOLLOWED_URL: Final = "unfollowed-url"
+UNFOLLOWED_MESSAGE: Final = "a v1 {endpoint} URL{origin} the tool could not follow to a call: {reason}"
+UNFOLLOWED_REASONS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "table": "it is looked up in a table",
+        "named_table": "it is looked up in the table {name}",
+        "runtime": "it is chosen at run time",
+        "function": "it is passed to {callee}(), which the tool does not understand",
+        "http_unread": "it reaches {callee}(), whose URL the tool could not read",
+        "function_value": "{name}(), which returns it, is used other than by a call",
+        "stored": "it is stored in {target}",
+        "unpacked": "it is unpacked into several names",
+        "yielded": "it is yielded by a generator",
+        "other": "it is used in a way the tool cannot follow",
+    }
+)
 
 #: The rule of a caller of a migrated wrapper whose reads were adapted.
 WRAPPER_CALLER: Final = "wrapper-caller"
@@ -260,6 +282,7 @@ RULES: Final[Mapping[str, Rule]] = MappingProxyType(
         DECLARED_WRAPPER: Rule(
             "L360106", "a call of a declared wrapper from outside the repository, which must move to v2"
         ),
+        UNFOLLOWED_URL: Rule("L360107", "a v1 course-statistics URL the tool could not follow to a call"),
         "hard-coded-api-key": Rule(
             "L360200", "a v1 API key is written in the code: revoke it and keep credentials out of code"
         ),

@@ -19,6 +19,8 @@ from codemods import clients
 from codemods.analysis import Metadata, assigned_node
 from codemods.clients import HttpCall
 from codemods.credentials import Credentials, UnreadablePairs, classify, read_pairs
+from codemods.detector import Unfollowed
+from codemods.evidence import FOREIGN_HOST, HOST_360, Evidence
 from codemods.findings import Finding, Status
 from codemods.flatten import flat_comprehension, flat_loop
 from codemods.getters import GetterCall, Getters
@@ -37,6 +39,8 @@ from codemods.mapping import (
     PARAMS_ARGUMENT,
     PASSED_THROUGH_ARGUMENTS,
     RULES,
+    UNFOLLOWED_MESSAGE,
+    UNFOLLOWED_URL,
     V1_QUERY_FILTERS,
     V1_SECRET_NAMES,
     V2_COURSE_STATS_PATH,
@@ -96,6 +100,9 @@ class Plan:
     #: Wrappers this module migrates, and its calls of other modules' wrappers (``codemods.wrappers``).
     exports: list[Export] = field(default_factory=list)
     uses: list[Use] = field(default_factory=list)
+    #: The calls the planner made a site of (migrated, reported or suppressed): a v1 URL that reaches
+    #: one of them is accounted for (``codemods.detector``).
+    sites: set[cst.CSTNode] = field(default_factory=set)
 
     def add_exports(self, exports: Sequence[Export]) -> None:
         self.exports.extend(e for e in exports if e not in self.exports)
@@ -120,6 +127,7 @@ class Planner:
         wrapper_state: WrapperState | None = None,
         declared: tuple[tuple[str, str], ...] = (),
         hosts: tuple[str, ...] = (),
+        evidence: Evidence | None = None,
     ) -> None:
         self.meta = meta
         self.display_path = display_path
@@ -131,6 +139,7 @@ class Planner:
         self.external = {name: operation for name, operation in declared if not self._in_repository(name)}
         #: 360Learning hosts the configuration adds to those ``mapping.HOST_MARKERS`` recognises.
         self.hosts = tuple(h.lower() for h in hosts if h)
+        self.evidence = evidence or Evidence(meta, module=module, index=self.index, hosts=hosts)
         self.plan = Plan()
         self.getters = Getters(meta, self._recognise)
         #: The URL functions being read (``codemods.url_functions``), against a function returning itself.
@@ -155,6 +164,63 @@ class Planner:
     def _is_360learning(self, match: UrlMatch) -> bool:
         return match.is_360learning or any(host in match.host_text.lower() for host in self.hosts)
 
+    def _in_reach_of_360learning(self, http: HttpCall, match: UrlMatch) -> bool:
+        """Whether a URL whose host does not say 360Learning is 360Learning's by the evidence around the
+        call (``codemods.evidence``): not when the host is another vendor's."""
+        kinds = self.evidence.kinds(match.host_text)
+        if HOST_360 in kinds:
+            return True
+        return FOREIGN_HOST not in kinds and self.evidence.verdict(http.call).is_360learning
+
+    # --- places the sites do not account for ----------------------------------------------------------
+
+    def resolve(
+        self, node: cst.Name | cst.Attribute | cst.Call
+    ) -> cst.BaseExpression | tuple[Part, ...] | None:
+        """A name's value, as the URLs of sites are read (see ``_resolve``); never raises."""
+        try:
+            return self._resolve(node)
+        except UnreadableUrl:
+            return None
+
+    def imported(self, node: cst.Name | cst.Attribute) -> tuple[str | None, str]:
+        return self._imported(node)
+
+    def report_unfollowed(self, places: Sequence[Unfollowed]) -> None:
+        """A finding and a marker for each v1 URL the detector could not follow to a site."""
+        for place in places:
+            statement = self.meta.statement(place.node)
+            origin = f" ({place.origin})" if place.origin else ""
+            message = UNFOLLOWED_MESSAGE.format(endpoint=place.endpoint, origin=origin, reason=place.reason)
+            line, column = self.meta.position(place.node)
+            reason = _ignore_reason(statement)
+            if reason is not None:
+                accepted = f"accepted as it is: {reason}" if reason else "accepted as it is (no reason given)"
+                self.plan.findings.append(
+                    Finding(
+                        self.display_path,
+                        line,
+                        column,
+                        place.endpoint,
+                        Status.SUPPRESSED,
+                        "suppressed",
+                        accepted,
+                    )
+                )
+                continue
+            self.plan.findings.append(
+                Finding(
+                    self.display_path,
+                    line,
+                    column,
+                    place.endpoint,
+                    Status.NEEDS_REVIEW,
+                    UNFOLLOWED_URL,
+                    message,
+                )
+            )
+            self.plan.markers.setdefault(statement, []).append(message)
+
     def _in_repository(self, qualified: str) -> bool:
         parts = qualified.split(".")
         return any(".".join(parts[:n]) in self.index.modules for n in range(1, len(parts)))
@@ -177,6 +243,7 @@ class Planner:
             f"call {self.helper_name}.{endpoint.helper}() instead ({endpoint.summary})"
         )
         line, column = self.meta.position(call)
+        self.plan.sites.add(call)
         if self._suppressed(call, endpoint.name):
             return
         self.plan.findings.append(
@@ -311,10 +378,12 @@ class Planner:
         try:
             credentials, filters = self._credentials(http, match)
         except _Review as review:
-            if self._is_360learning(match):
+            if self._is_360learning(match) or self._in_reach_of_360learning(http, match):
                 self._review(http, match.endpoint.name, review)
             return
-        if not (self._is_360learning(match) or credentials.found):
+        if not (
+            self._is_360learning(match) or credentials.found or self._in_reach_of_360learning(http, match)
+        ):
             return
         self._hard_coded_keys(http, match)
         if self._suppressed(http.call, match.endpoint.name):
@@ -351,6 +420,7 @@ class Planner:
             if isinstance(argument, cst.Name):
                 self._drop_if_dead(argument)
         line, column = self.meta.position(http.call)
+        self.plan.sites.add(http.call)
         self.plan.findings.append(
             Finding(
                 self.display_path,
@@ -653,6 +723,7 @@ class Planner:
             self.plan.edits.remove.add(statement)
 
     def _review(self, http: HttpCall, endpoint: str, review: _Review) -> None:
+        self.plan.sites.add(http.call)
         if self._suppressed(http.call, endpoint):
             return
         line, column = self.meta.position(http.call)
@@ -670,6 +741,7 @@ class Planner:
         reason = _ignore_reason(self.meta.statement(call))
         if reason is None:
             return False
+        self.plan.sites.add(call)
         line, column = self.meta.position(call)
         message = f"accepted as it is: {reason}" if reason else "accepted as it is (no reason given)"
         self.plan.findings.append(

@@ -18,6 +18,7 @@ from libcst.metadata import MetadataWrapper
 
 from codemods.analysis import Metadata
 from codemods.apply import Applier
+from codemods.detector import Detector
 from codemods.findings import SourceResult
 from codemods.index import RepositoryIndex
 from codemods.precheck import NESTED_TOO_DEEPLY, refusal
@@ -116,6 +117,16 @@ def migrate_source(source: bytes, *, display_path: str, options: TransformOption
         hosts=options.hosts,
     )
     plan = planner.run()
+    planner.report_unfollowed(
+        Detector(
+            planner.meta,
+            planner.evidence,
+            sites=plan.sites,
+            resolve=planner.resolve,
+            imported=planner.imported,
+            index=options.index,
+        ).run()
+    )
     if not plan.findings:
         return SourceResult(source=source, findings=(), uses=tuple(plan.uses))
     migrated = wrapper.module.visit(Applier(plan))
