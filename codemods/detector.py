@@ -21,7 +21,6 @@ Nothing here changes code; the planner turns each unfollowed place into a findin
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Final
@@ -32,44 +31,9 @@ from codemods import clients
 from codemods.analysis import Metadata
 from codemods.evidence import FOREIGN_HOST, HOST_360, Evidence
 from codemods.index import CODE, Piece, RepositoryIndex
-from codemods.mapping import ENDPOINTS, UNFOLLOWED_REASONS
+from codemods.mapping import UNFOLLOWED_REASONS
+from codemods.spelling import HOLE, Spelled, is_message, spelled
 from codemods.urls import Hole, Part, Text, UnreadableUrl, flatten
-
-#: Stands for an expression whose value is unknown in the text that is matched.
-HOLE: Final = "\ue000"
-_SEGMENT: Final = r"[^/?#\s]+"
-#: Longest first, so that ``courses/x/stats/y`` is getUserCourseStats rather than getCourseStats.
-_ORDER: Final = ("getUserCourseStats", "getCourseStats", "getCoursesStats", "getUserCourses")
-
-
-def _shape(path: str) -> str:
-    relative = path.removeprefix("/api/v1/")
-    return re.sub(r"\\\{\w+\\\}", lambda _: _SEGMENT, re.escape(relative))
-
-
-_SPELLING: Final = re.compile(
-    rf"(?:(?P<absolute>/api/v1/)|(?:^|(?<={HOLE}))\s*/?)"
-    rf"(?:{'|'.join(f'(?P<{name}>{_shape(ENDPOINTS[name].v1_path)})' for name in _ORDER)})"
-    rf"(?=$|[?#]|/$|/?{HOLE})"
-)
-assert set(_ORDER) == set(ENDPOINTS), "every endpoint has a spelling"
-
-
-@dataclass(frozen=True)
-class Spelled:
-    """A v1 path found in a text: the endpoint, and whether the text carries the ``/api/v1`` root."""
-
-    endpoint: str
-    absolute: bool
-
-
-def spelled(text: str) -> Spelled | None:
-    """The v1 path ``text`` spells (holes written as ``HOLE``), or ``None``."""
-    found = _SPELLING.search(text)
-    if found is None:
-        return None
-    endpoint = next(name for name in _ORDER if found.group(name) is not None)
-    return Spelled(endpoint, found.group("absolute") is not None)
 
 
 @dataclass(frozen=True)
@@ -133,6 +97,26 @@ _FAKE_RECEIVERS: Final = frozenset(
 _ANSWER_KEYWORDS: Final = frozenset({"json", "status", "status_code", "body", "payload", "text", "content"})
 
 
+def serves_or_fakes(meta: Metadata, call: cst.Call) -> bool:
+    """Whether a call registers a route (the code serves the path) or a test double's canned answer
+    (``responses.add``, ``requests_mock.get(url, json=…)``, ``m.get(url, status=500)`` in a test): its URL
+    is no request, whatever client method it looks like."""
+    names = meta.qualified_names(call.func)
+    if any(n.startswith(_SERVING_PREFIXES) for n in names) or _called_name(call) in _SERVING_METHODS:
+        return True
+    func = call.func
+    if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
+        return False
+    receiver = func.value.value
+    if receiver not in _FAKE_RECEIVERS and "mock" not in receiver.lower():
+        return False
+    keywords = {a.keyword.value for a in call.args if a.keyword is not None}
+    in_test = any(
+        isinstance(a, cst.FunctionDef) and a.name.value.startswith("test") for a in meta.ancestors(call)
+    )
+    return bool(keywords & _ANSWER_KEYWORDS) or in_test
+
+
 def _reason(key: str, **values: str) -> str:
     return UNFOLLOWED_REASONS[key].format(**values)
 
@@ -166,10 +150,10 @@ class Detector:
             reason = self._follow(top)
             if reason is not None:
                 found.append(Unfollowed(top, shape.endpoint, reason))
-        for node, shape, name in self._imported_places():
-            reason = self._follow(node)
+        for node, shape, origin, table, start in self._imported_places():
+            reason = self._follow(node, table=table, reason=start)
             if reason is not None:
-                found.append(Unfollowed(node, shape.endpoint, reason, name))
+                found.append(Unfollowed(node, shape.endpoint, reason, origin))
         return sorted(found, key=lambda u: self.meta.position(u.node))
 
     # --- places ----------------------------------------------------------------------------------------
@@ -202,7 +186,7 @@ class Detector:
             parts = ()
         encoded = _encoded(parts) if parts else _own_text(top)
         shape = spelled(encoded) if parts else own
-        if shape is None or _is_message(encoded):
+        if shape is None or is_message(encoded):
             return False
         kinds = self.evidence.kinds(_code_text(parts)) if parts else frozenset()
         if HOST_360 in kinds:
@@ -214,8 +198,9 @@ class Detector:
             return False
         return verdict.is_360learning
 
-    def _imported_places(self) -> Iterator[tuple[cst.CSTNode, Spelled, str]]:
-        """Names read in this module that another module of the repository binds to a v1 path."""
+    def _imported_places(self) -> Iterator[tuple[cst.CSTNode, Spelled, str, bool, str]]:
+        """Names read in this module that another module of the repository binds to a v1 path: the
+        node, the path, where it comes from, whether it is a table, and the reason it starts with."""
         names = _spelling_names(self.index)
         if not names:
             return
@@ -224,28 +209,30 @@ class Detector:
             if key not in names:
                 continue
             module, name = self.imported(node)
-            if module is None:
+            found = self.index.spelling(module, name) if module is not None else None
+            if found is None:
                 continue
-            pieces = self.index.lookup(module, name)
-            shape = _spelled_pieces(pieces)
-            if pieces is None or shape is None:
-                continue
-            kinds = self.evidence.kinds("".join(value for _, value in pieces))
+            endpoint, absolute, kind = found
+            pieces = self.index.lookup(module, name) if module is not None else None
+            kinds = self.evidence.kinds("".join(value for _, value in pieces or ()))
             if FOREIGN_HOST in kinds and HOST_360 not in kinds:
                 continue
             verdict = self.evidence.verdict(node)
             if HOST_360 not in kinds and (
-                not verdict.is_360learning or (not shape.absolute and verdict.root == "v2")
+                not verdict.is_360learning or (not absolute and verdict.root == "v2")
             ):
                 continue
-            yield node, shape, f"{name} of module {module}"
+            origin = f"{name} of module {module}"
+            reason = {"table": _reason("named_table", name=name), "runtime": _reason("runtime")}.get(kind, "")
+            yield node, Spelled(endpoint, absolute), origin, kind == "table", reason
 
     # --- following a value -----------------------------------------------------------------------------
 
-    def _follow(self, start: cst.CSTNode) -> str | None:
+    def _follow(self, start: cst.CSTNode, *, table: bool = False, reason: str = "") -> str | None:
         """The reason the first use of ``start``'s value that is no site and provably no request cannot be
-        followed, or ``None`` when every use is covered, harmless, or there is none."""
-        work: list[tuple[cst.CSTNode, bool, str]] = [(start, False, "")]
+        followed, or ``None`` when every use is covered, harmless, or there is none. ``table``: the value
+        is a dict or a list holding the path."""
+        work: list[tuple[cst.CSTNode, bool, str]] = [(start, table, reason)]
         seen: set[cst.CSTNode] = set()
         while work:
             node, table, reason = work.pop()
@@ -481,35 +468,18 @@ class Detector:
             return None
         if isinstance(call.func, cst.Attribute) and callee in _LOG_METHODS:
             return None
-        if any(n.startswith(_SERVING_PREFIXES) for n in names) or callee in _SERVING_METHODS:
-            return None
-        if self._fakes_an_answer(call):
+        if serves_or_fakes(meta, call):
             return None
         if table and names & {"builtins.dict", "builtins.list", "builtins.tuple", "builtins.frozenset"}:
             work.append((call, True, reason))
             return None
         code = cst.Module([]).code_for_node(call.func)
-        if clients.recognise(call, meta.qualified_names, lambda _: True, meta.single_value) is not None:
+        on_self = isinstance(call.func, cst.Attribute) and _is_self(call.func.value)
+        if not on_self and clients.recognise(call, meta.qualified_names, lambda _: True, meta.single_value):
             described = _reason("http_unread", callee=code)
         else:
             described = _reason("function", callee=code)
         return f"{reason} and {described}" if reason else described
-
-    def _fakes_an_answer(self, call: cst.Call) -> bool:
-        """A test double's registration (``requests_mock.get(url, json=…)``, ``m.get(url, status=500)``):
-        a receiver named as fakes are, in a test function, given the answer it fakes."""
-        func = call.func
-        if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
-            return False
-        keywords = {a.keyword.value for a in call.args if a.keyword is not None}
-        in_test = any(
-            isinstance(a, cst.FunctionDef) and a.name.value.startswith("test")
-            for a in self.meta.ancestors(call)
-        )
-        receiver = func.value.value
-        return (receiver in _FAKE_RECEIVERS or "mock" in receiver.lower()) and (
-            bool(keywords & _ANSWER_KEYWORDS) or in_test
-        )
 
     # --- names ---------------------------------------------------------------------------------------
 
@@ -618,28 +588,18 @@ def _code_text(parts: tuple[Part, ...]) -> str:
     return "".join(p.value if isinstance(p, Text) else code(p.expr) for p in _expanded(parts))
 
 
-def _is_message(text: str) -> bool:
-    """A text with spaces inside is a message or a document that mentions a path, not a URL."""
-    return any(c.isspace() for c in text.strip())
-
-
 def _spelled_pieces(pieces: tuple[Piece, ...] | None) -> Spelled | None:
     if pieces is None:
         return None
     text = "".join(HOLE if kind == CODE else value for kind, value in pieces)
-    return None if _is_message(text) else spelled(text)
+    return None if is_message(text) else spelled(text)
 
 
 @functools.lru_cache(maxsize=4)
 def _spelling_names(index: RepositoryIndex) -> frozenset[str]:
-    """The names of the repository's constants whose value spells a v1 path (class constants by their
+    """The names of the repository's bindings whose value spells a v1 path (class constants by their
     attribute name)."""
-    return frozenset(
-        name.rpartition(".")[2]
-        for names in index.constants.values()
-        for name, pieces in names.items()
-        if _spelled_pieces(pieces) is not None
-    )
+    return frozenset(name.rpartition(".")[2] for names in index.spellings.values() for name in names)
 
 
 def _references(module: cst.Module) -> list[cst.Name | cst.Attribute]:
@@ -655,6 +615,7 @@ def _references(module: cst.Module) -> list[cst.Name | cst.Attribute]:
 
         def visit_Attribute(self, node: cst.Attribute) -> bool:
             found.append(node)
+            node.value.visit(self)
             return False
 
         def visit_Name(self, node: cst.Name) -> None:
@@ -662,6 +623,10 @@ def _references(module: cst.Module) -> list[cst.Name | cst.Attribute]:
 
     module.visit(References())
     return found
+
+
+def _is_self(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value in ("self", "cls")
 
 
 def _is_format(call: cst.Call) -> bool:

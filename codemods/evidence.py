@@ -182,10 +182,23 @@ class Evidence:
                 if kinds:
                     add(kinds)
 
-            def visit_Attribute(self, node: cst.Attribute) -> None:
-                kinds = constants.get(node.attr.value)
-                if kinds and isinstance(node.value, cst.Name):
+            def visit_Attribute(self, node: cst.Attribute) -> bool:
+                # ``self.HOST`` in a method is its class's HOST; ``Client.HOST`` names the class. The
+                # attribute's own name is no read of a module constant of that name.
+                node.value.visit(self)
+                receiver = node.value
+                if not isinstance(receiver, cst.Name):
+                    return False
+                owner = receiver.value
+                if owner in ("self", "cls"):
+                    classes = [c for c in stack if isinstance(c, cst.ClassDef)]
+                    if not classes:
+                        return False
+                    owner = classes[-1].name.value
+                kinds = constants.get(f"{owner}.{node.attr.value}")
+                if kinds:
                     add(kinds)
+                return False
 
         self.meta.module.visit(Gather())
 
@@ -219,11 +232,15 @@ class Evidence:
         return found
 
     def _own_constants(self) -> Iterable[tuple[str, frozenset[str]]]:
-        """Constants of this module and of its classes (``NAME = …``) whose value's strings carry
-        evidence."""
-        bodies: list[Iterable[cst.BaseStatement | cst.BaseSmallStatement]] = [self.meta.module.body]
-        bodies += [s.body.body for s in self.meta.module.body if isinstance(s, cst.ClassDef)]
-        for body in bodies:
+        """Constants of this module and of its classes (``NAME = …``, ``Class.NAME``) whose value's
+        strings carry evidence."""
+        bodies: list[tuple[str, Iterable[cst.BaseStatement | cst.BaseSmallStatement]]] = [
+            ("", self.meta.module.body)
+        ]
+        bodies += [
+            (f"{s.name.value}.", s.body.body) for s in self.meta.module.body if isinstance(s, cst.ClassDef)
+        ]
+        for prefix, body in bodies:
             for statement in body:
                 for small in (
                     getattr(statement, "body", ()) if isinstance(statement, cst.SimpleStatementLine) else ()
@@ -237,7 +254,7 @@ class Evidence:
                     if isinstance(target, cst.Name):
                         kinds = frozenset(k for text in _strings(value) for k in self.kinds(text))
                         if kinds:
-                            yield target.value, kinds
+                            yield prefix + target.value, kinds
 
     def _indexed_kinds(self, module: str, name: str) -> frozenset[str]:
         kinds: set[str] = set()

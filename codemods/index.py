@@ -30,6 +30,7 @@ from codemods.files import FileError, read_source
 from codemods.mapping import EVIDENCE_MARKERS, HOST_MARKERS, V1_CREDENTIAL_HEADERS, V1_CREDENTIAL_PARAMS
 from codemods.precheck import MAX_SOURCE_BYTES
 from codemods.prefilter import PATH_WORDS, VERSION_PREFIX, may_contain_site, uses_indexed_constant
+from codemods.spelling import HOLE, is_message, spelled
 
 _Value = TypeVar("_Value")
 
@@ -79,6 +80,16 @@ class RepositoryIndex:
     #: The dotted names of the modules whose text holds 360Learning's evidence (a host, v1 credential
     #: names: ``codemods.evidence``), so that a module importing from one of them is 360Learning's too.
     evident: frozenset[str] = frozenset()
+    #: module key → name of a module-level (or ``Class.NAME``) binding whose value spells a v1 path →
+    #: (endpoint, whether the path is absolute, and how: ``value`` for a string, ``table`` for a dict
+    #: or list holding one, ``runtime`` for a default of a call such as ``os.environ.get``), keyed like
+    #: ``constants``; the detector follows these names where other modules read them.
+    spellings: Mapping[str, Mapping[str, tuple[str, bool, str]]] = field(default_factory=dict, hash=False)
+
+    def spelling(self, module: str, name: str) -> tuple[str, bool, str] | None:
+        """What the binding ``name`` of the module imported as ``module`` spells, if a v1 path."""
+        names = self.spellings.get(module)
+        return None if names is None else names.get(name)
 
     def credential_keys(self, module: str, name: str) -> tuple[str, ...] | None:
         """The keys of the credentials constant ``name`` of the module imported as ``module``."""
@@ -105,7 +116,7 @@ class RepositoryIndex:
         """
         return frozenset(
             (_needle(name.rpartition(".")[2]), _needle(key.rpartition(".")[2]))
-            for table in (self.constants, self.url_functions)
+            for table in (self.constants, self.url_functions, self.spellings)
             for key, names in table.items()
             for name in names
         )
@@ -321,6 +332,8 @@ class _Builder:
         self.values: dict[_Ref, tuple[Piece, ...] | None] = {}
         self.uses: dict[_Ref, set[_Ref]] = {}
         self.in_progress: set[_Ref] = set()
+        #: Modules parsed only for the v1 paths they spell (``RepositoryIndex.spellings``).
+        self.spelling_only: set[str] = set()
         self.cuts = 0
 
     def build(self) -> RepositoryIndex:
@@ -334,6 +347,10 @@ class _Builder:
                 continue
             if _mentions_host_or_api(data):
                 pending.append((path, name))
+            elif may_contain_site(data):
+                # Read for the v1 paths it may spell, not for its constants: it names no host or root.
+                pending.append((path, name))
+                self.spelling_only.add(name)
             if _evident(data, self.hosts):
                 evident.update(_keys(name))
         kept: dict[str, dict[str, tuple[Piece, ...]]] = {}
@@ -348,8 +365,11 @@ class _Builder:
             pending = [
                 (path, name)
                 for path, name in files
-                if path not in self.parsed and self._may_matter(path, uses_one)
+                if (path not in self.parsed or name in self.spelling_only)
+                and self._may_matter(path, uses_one)
             ]
+            # A module read for its spellings that uses an indexed constant takes part in URLs too.
+            self.spelling_only.difference_update(name for _, name in pending)
             if not pending:
                 break
         pairs = {
@@ -362,11 +382,40 @@ class _Builder:
             for module in self.parsed.values()
             if module is not None and module.url_functions
         }
+        by_module = {
+            module.name: names
+            for module in self.parsed.values()
+            if module is not None and (names := self._spellings(module))
+        }
         constants: dict[str, Mapping[str, tuple[Piece, ...]]] = self._keyed(kept)
         credentials: dict[str, Mapping[str, tuple[str, ...]]] = self._keyed(pairs)
         url_functions: dict[str, Mapping[str, tuple[Piece, ...]]] = self._keyed(functions)
         modules = frozenset(name for _, name in self.files)
-        return RepositoryIndex(constants, credentials, modules, url_functions, frozenset(evident))
+        spellings: dict[str, Mapping[str, tuple[str, bool, str]]] = self._keyed(by_module)
+        return RepositoryIndex(constants, credentials, modules, url_functions, frozenset(evident), spellings)
+
+    def _spellings(self, module: _Module) -> dict[str, tuple[str, bool, str]]:
+        """The module's bindings whose value spells a v1 path (see ``RepositoryIndex.spellings``)."""
+        found: dict[str, tuple[str, bool, str]] = {}
+        for name, binding in module.bindings.items():
+            if not isinstance(binding, _Assigned):
+                continue
+            pieces = self.value(module, name)
+            if pieces is not None:
+                text = "".join(HOLE if kind == CODE else value for kind, value in pieces)
+                shape = None if is_message(text) else spelled(text)
+                if shape is not None:
+                    found[name] = (shape.endpoint, shape.absolute, "value")
+                    continue
+            kind = (
+                "table" if isinstance(binding.value, (ast.Dict, ast.List, ast.Tuple, ast.Set)) else "runtime"
+            )
+            for fragment in _fragments(binding.value):
+                shape = None if is_message(fragment) else spelled(fragment)
+                if shape is not None:
+                    found[name] = (shape.endpoint, shape.absolute, kind)
+                    break
+        return found
 
     def _returned_value(self, module: _Module, name: str) -> tuple[Piece, ...]:
         """What a URL function returns, its parameters left as code; the function as code when it does
@@ -415,7 +464,7 @@ class _Builder:
         values: dict[_Ref, tuple[Piece, ...] | None] = {}
         relevant: list[_Ref] = []
         for module in list(self.parsed.values()):
-            if module is None:
+            if module is None or module.name in self.spelling_only:
                 continue
             for name, binding in module.bindings.items():
                 if isinstance(binding, (_Assigned, _Import)):
@@ -711,6 +760,22 @@ def _returned(function: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.expr | No
     if len(body) == 1 and isinstance(body[0], ast.Return):
         return body[0].value
     return None
+
+
+def _fragments(node: ast.expr) -> list[str]:
+    """The text of every string literal inside an expression (an f-string's values as holes)."""
+    found: list[str] = []
+    for child in ast.walk(node):
+        if isinstance(child, ast.Constant) and isinstance(child.value, str):
+            found.append(child.value)
+        elif isinstance(child, ast.JoinedStr):
+            found.append(
+                "".join(
+                    v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else HOLE
+                    for v in child.values
+                )
+            )
+    return found
 
 
 def _mentions_v1_path(code: str) -> bool:

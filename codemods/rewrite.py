@@ -19,7 +19,7 @@ from codemods import clients
 from codemods.analysis import Metadata, assigned_node
 from codemods.clients import HttpCall
 from codemods.credentials import Credentials, UnreadablePairs, classify, read_pairs
-from codemods.detector import Unfollowed
+from codemods.detector import Unfollowed, serves_or_fakes
 from codemods.evidence import FOREIGN_HOST, HOST_360, Evidence
 from codemods.findings import Finding, Status
 from codemods.flatten import flat_comprehension, flat_loop
@@ -142,6 +142,8 @@ class Planner:
         self.evidence = evidence or Evidence(meta, module=module, index=self.index, hosts=hosts)
         self.plan = Plan()
         self.getters = Getters(meta, self._recognise)
+        #: Expressions parsed from the index's code of another module (see ``_indexed``) → that module.
+        self._foreign_code: dict[cst.CSTNode, str] = {}
         #: The URL functions being read (``codemods.url_functions``), against a function returning itself.
         self._expanding: set[cst.FunctionDef] = set()
 
@@ -359,6 +361,8 @@ class Planner:
     # --- one site -----------------------------------------------------------------------------------
 
     def _site(self, http: HttpCall) -> None:
+        if serves_or_fakes(self.meta, http.call):
+            return
         try:
             parts = flatten(http.url, self._url_resolver(http))
             base = self._client_setting(http, "base_url")
@@ -492,6 +496,14 @@ class Planner:
                 names.append(node)
 
         if host is not None:
+            for node, module in self._foreign_code.items():
+                if node is host or _contains(host, node):
+                    code = cst.Module([]).code_for_node(node)
+                    raise _Review(
+                        "unsupported-url",
+                        f"the URL's host is {code}, computed in module {module}, which the call cannot "
+                        "read where it is: import the host, or migrate this call by hand",
+                    )
             host.visit(Names())
         for name in names:
             if name.value == "self" and self._same_class(name, http.call):
@@ -544,10 +556,22 @@ class Planner:
             cls = next((a for a in self.meta.ancestors(node) if isinstance(a, cst.ClassDef)), None)
             if cls is None:
                 return None
-            found = _pieces(self.index.lookup(self.module, f"{cls.name.value}.{node.attr.value}"))
+            found = self._indexed(self.index.lookup(self.module, f"{cls.name.value}.{node.attr.value}"))
             return found if found is not None else self._instance_value(node)
         module, name = self._imported(node)
-        return _pieces(self.index.lookup(module, name)) if module else None
+        return self._indexed(self.index.lookup(module, name), module) if module else None
+
+    def _indexed(
+        self, pieces: tuple[Piece, ...] | None, module: str | None = None
+    ) -> tuple[Part, ...] | None:
+        """Index pieces as URL parts; the code of another module's unknown pieces is remembered, since
+        it means nothing where the call is (``os`` may not be imported there)."""
+        parts = _pieces(pieces)
+        if parts is not None:
+            for part in parts:
+                if isinstance(part, Hole):
+                    self._foreign_code[part.expr] = module or self.module
+        return parts
 
     def _replace_call(
         self,
@@ -1120,6 +1144,20 @@ def _ignore_reason(statement: cst.BaseStatement) -> str | None:
             reason, closed, _ = text[start + len(IGNORE_MARKER) :].partition("]")
             return reason.strip() if closed else reason.strip().rstrip("]")
     return None
+
+
+def _contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
+    """Whether ``inner`` is ``outer`` or one of its descendants (for nodes outside the module's tree)."""
+    found = False
+
+    class Find(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            nonlocal found
+            found = found or node is inner
+            return not found
+
+    outer.visit(Find())
+    return found
 
 
 def _pieces(pieces: tuple[Piece, ...] | None) -> tuple[Part, ...] | None:
