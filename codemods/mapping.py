@@ -250,6 +250,22 @@ UNFOLLOWED_REASONS: Final[Mapping[str, str]] = MappingProxyType(
     }
 )
 
+#: The rule of a migrated function or method whose return value changes shape, for callers the tool
+#: cannot see (outside the PATHs given), and how it tells the change.
+RETURN_SHAPE_CHANGED: Final = "return-shape-changed"
+RETURN_SHAPE_MESSAGE: Final = (
+    "{name}() now returns {now} instead of {before}, with v2 field names ({renames}): callers in the "
+    "files given are adapted; adapt any other caller the same way"
+)
+#: What a wrapper returned, by the first step of its shape path (``codemods.wrappers``).
+RETURNED_BEFORE: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "response": "the HTTP response",
+        "payload": "v1's JSON answer",
+        "answer": "that part of v1's answer",
+    }
+)
+
 #: The rule of a caller of a migrated wrapper whose reads were adapted.
 WRAPPER_CALLER: Final = "wrapper-caller"
 #: The rule of a call of a wrapper declared in the configuration and defined outside the repository.
@@ -275,6 +291,9 @@ RULES: Final[Mapping[str, Rule]] = MappingProxyType(
         "data-gone-in-v2": Rule("L360105", "the code reads data that v2 course statistics do not carry"),
         "filter-meaning-changed": Rule(
             "L360002", "rewritten; a date filter now applies to the completion date"
+        ),
+        RETURN_SHAPE_CHANGED: Rule(
+            "L360004", "a migrated function or method returns v2's shape to callers the tool may not see"
         ),
         WRAPPER_CALLER: Rule(
             "L360003", "code that reads a migrated wrapper's result adapted to the v2 answer"

@@ -38,6 +38,7 @@ from codemods.mapping import (
     IGNORE_MARKER,
     PARAMS_ARGUMENT,
     PASSED_THROUGH_ARGUMENTS,
+    RETURN_SHAPE_CHANGED,
     RULES,
     UNFOLLOWED_MESSAGE,
     UNFOLLOWED_URL,
@@ -61,7 +62,7 @@ from codemods.urls import (
     join_base,
     match_endpoint,
 )
-from codemods.wrappers import Export, Use, WrapperState, shape_at
+from codemods.wrappers import Export, Use, WrapperState, shape_at, shape_change
 
 #: What a URL's name resolves to: an expression, parts already read, or nothing known.
 Resolved = cst.BaseExpression | tuple[Part, ...] | None
@@ -293,7 +294,7 @@ class Planner:
                 self.plan.uses.append(Use(export.qualified_name, self.display_path, line, str(error)))
                 continue
             self.plan.edits.merge(edits)
-            self.plan.add_exports(returns.exports)
+            self._announce(returns.exports)
             self.plan.uses.append(Use(export.qualified_name, self.display_path, line))
             if edits.empty:
                 continue  # the caller reads nothing that changes (a regrouped answer's ids and mails)
@@ -309,6 +310,48 @@ class Planner:
                     f"to v2: adapted ({endpoint.summary})",
                 )
             )
+
+    def _announce(self, exports: Sequence[Export]) -> None:
+        """Export the wrappers a rewrite found, each with a finding and a note on its ``def`` saying how
+        what it returns changes: callers outside the files given cannot be seen, let alone adapted."""
+        for export in exports:
+            if export in self.plan.exports:
+                continue
+            self.plan.add_exports([export])
+            function = next(
+                (
+                    f
+                    for f in self._functions()
+                    if f.name.value == export.name and self.meta.position(f)[0] == export.line
+                ),
+                None,
+            )
+            if function is None:
+                continue
+            message = shape_change(export)
+            line, column = self.meta.position(function)
+            self.plan.findings.append(
+                Finding(
+                    self.display_path,
+                    line,
+                    column,
+                    export.endpoint,
+                    Status.REWRITE,
+                    RETURN_SHAPE_CHANGED,
+                    message,
+                )
+            )
+            self.plan.notes.setdefault(function, []).append(message)
+
+    def _functions(self) -> list[cst.FunctionDef]:
+        found: list[cst.FunctionDef] = []
+
+        class Functions(cst.CSTVisitor):
+            def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+                found.append(node)
+
+        self.meta.module.visit(Functions())
+        return found
 
     def _export_of(
         self,
@@ -414,7 +457,7 @@ class Planner:
         if notes:
             self.plan.notes.setdefault(self.meta.statement(http.call), []).extend(notes)
         self.plan.edits.merge(edits)
-        self.plan.add_exports(returns.exports)
+        self._announce(returns.exports)
         dead = (
             (http.argument,)
             if isinstance(http, GetterCall)

@@ -22,7 +22,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from codemods.mapping import ENDPOINTS, Endpoint, Shape
+from codemods.mapping import (
+    ATTEMPT_FIELD_RENAMES,
+    ENDPOINTS,
+    RETURN_SHAPE_MESSAGE,
+    RETURNED_BEFORE,
+    Endpoint,
+    Shape,
+)
 
 #: The first step of a shape path: the HTTP response, its decoded JSON payload (with the v1 envelope),
 #: or the endpoint's answer (``Endpoint.response``) and what it holds.
@@ -155,3 +162,20 @@ def blocked_reason(export: Export, use: Use) -> str:
         f"{export.name}() returns v1 data to a caller that cannot be adapted "
         f"({use.path}:{use.line}: {use.problem}); migrate that caller by hand, then run again"
     )
+
+
+def shape_change(export: Export) -> str:
+    """How what a migrated wrapper returns changes, for the callers the tool cannot see."""
+    endpoint = ENDPOINTS[export.endpoint]
+    first = export.shape[0] if export.shape else ANSWER_STEP
+    whole = first != ANSWER_STEP or len(export.shape) == 1
+    if not whole:
+        now, before = "the same part of the answer", RETURNED_BEFORE[ANSWER_STEP]
+    else:
+        now = "the list of v2 records" if endpoint.envelope is not None else f"a list {endpoint.summary}"
+        before = RETURNED_BEFORE[PAYLOAD_STEP if first == ANSWER_STEP else first]
+        if first == PAYLOAD_STEP and endpoint.envelope is not None:
+            before = f'v1\'s {{"{endpoint.envelope}": [...]}}'
+    old, new = next(iter(ATTEMPT_FIELD_RENAMES.items()))
+    renames = f"{new} for {old}…"
+    return RETURN_SHAPE_MESSAGE.format(name=export.name, now=now, before=before, renames=renames)

@@ -109,8 +109,9 @@ def test_wrappers_and_their_callers_are_migrated_together(tmp_path: Path) -> Non
     _tree(tmp_path, FILES)
     result = run(RunOptions(paths=(tmp_path,), jobs=1))
     assert _by_path(result) == {
-        "lms/client.py": [("rewrite", "rewrite")],
-        "lms/stats.py": [("rewrite", "rewrite")],
+        # A public wrapper also says how what it returns changes, for callers outside the tree.
+        "lms/client.py": [("rewrite", "return-shape-changed"), ("rewrite", "rewrite")],
+        "lms/stats.py": [("rewrite", "return-shape-changed"), ("rewrite", "rewrite")],
         "reports/minutes.py": [("rewrite", "wrapper-caller")],
         # reports/learners.py reads ids, mails and attempt counts, which the regrouped answer keeps.
     }
@@ -255,8 +256,55 @@ def test_a_declared_method_of_the_repository_is_migrated_with_its_callers(tmp_pa
     declared = (("lms.Lms.courses", "getUserCourses"),)
     result = run(RunOptions(paths=(tmp_path,), jobs=1, wrappers=declared))
     assert _by_path(result) == {
-        "lms.py": [("rewrite", "rewrite")],
+        "lms.py": [("rewrite", "return-shape-changed"), ("rewrite", "rewrite")],
         "report.py": [("rewrite", "wrapper-caller")],
     }
     report = next(o.migrated.decode() for o in result.outcomes if o.display_path == "report.py")
     assert 'sum(a["timeSpent"] for a in c["attempts"])' in report
+
+
+PUBLIC_WRAPPERS = """import os
+import requests
+
+BASE = os.environ.get("LEARNING360_HOST", "https://app.360learning.com")
+AUTH = {"company": os.environ.get("LEARNING360_COMPANY"), "apiKey": os.environ.get("LEARNING360_API_KEY")}
+
+
+def get_user_course_stats(course_id, email):
+    r = requests.get(f"{BASE}/api/v1/courses/{course_id}/stats/{email}", params=AUTH)
+    r.raise_for_status()
+    return r.json()
+
+
+def course_stats(course_id):
+    return requests.get(f"{BASE}/api/v1/courses/{course_id}/stats", params=AUTH).json()
+
+
+class Client:
+    def get_user_courses(self, email):
+        return requests.get(f"{BASE}/api/v1/users/{email}/courses", params=AUTH)
+"""
+
+
+def test_a_public_wrapper_with_no_caller_in_the_tree_says_how_its_result_changes(tmp_path: Path) -> None:
+    """Callers outside the PATHs given cannot be seen: the change of what each wrapper returns is a
+    finding and a note on its def, never silent; a second run finds nothing more to say."""
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "stats.py").write_text(PUBLIC_WRAPPERS)
+    result = run(RunOptions(paths=(tmp_path,), write=True, jobs=1))
+    changed = {f.line: f.message for f in result.findings if f.rule == "return-shape-changed"}
+    assert sorted(changed) == [8, 14, 19]
+    assert changed[8].startswith(
+        'get_user_course_stats() now returns the list of v2 records instead of v1\'s {"attempts": [...]}'
+    )
+    assert changed[14].startswith("course_stats() now returns a list grouped by user as v1 answered")
+    assert changed[19].startswith("get_user_courses() now returns a list grouped by course")
+    assert "instead of the HTTP response" in changed[19]
+    assert all("timeSpent for globalTime" in m and "adapt any other caller" in m for m in changed.values())
+    assert all(f.status is Status.REWRITE for f in result.findings)
+    migrated = (tmp_path / "lib" / "stats.py").read_text()
+    assert migrated.count("# migrate-360learning: note: ") == 3
+    assert "    # migrate-360learning: note: get_user_courses() now returns" in migrated
+    again = run(RunOptions(paths=(tmp_path,), write=True, jobs=1))
+    assert again.findings == ()
+    assert (tmp_path / "lib" / "stats.py").read_text() == migrated
