@@ -45,6 +45,8 @@ DEFAULT_EXCLUDED_SUFFIXES: Final = (".egg-info",)
 VENV_MARKER: Final = "pyvenv.cfg"
 GITIGNORE: Final = ".gitignore"
 PYTHON_SUFFIX: Final = ".py"
+#: Files a walk takes: Python modules, and Jupyter notebooks (``codemods.notebooks``).
+SOURCE_SUFFIXES: Final = (PYTHON_SUFFIX, ".ipynb")
 
 
 class DiscoveryError(Exception):
@@ -232,7 +234,7 @@ class _Walker:
                     deferred.append((entry.path, rel + "/", ignores))
                 else:
                     yield _Directory(entry.path, rel + "/", ignores, linked)
-            elif is_file and entry.name.endswith(PYTHON_SUFFIX):
+            elif is_file and entry.name.endswith(SOURCE_SUFFIXES):
                 if _ignored(ignores, rel, False) or self._user_excluded(rel) or not self._included(rel):
                     self.excluded += 1
                     continue

@@ -26,9 +26,18 @@ from typing import Any, Final
 
 from codemods.discovery import Candidate, DiscoveryError, discover
 from codemods.files import FileError, Snapshot, read_source, write_atomic, write_new_atomic
-from codemods.findings import FileOutcome, HelperOutcome, RunResult, Status
+from codemods.findings import FileOutcome, Finding, HelperOutcome, RunResult, Status
 from codemods.index import RepositoryIndex, build_index, module_name
-from codemods.mapping import DEFAULT_HELPER_FILE
+from codemods.mapping import (
+    DEFAULT_HELPER_FILE,
+    NOTEBOOK_CELL,
+    NOTEBOOK_REWRITE,
+    NOTEBOOK_SITE,
+    UNFOLLOWED_MESSAGE,
+    UNFOLLOWED_REASONS,
+    UNFOLLOWED_URL,
+)
+from codemods.notebooks import NOTEBOOK_SUFFIX, NotebookError, code_cells, shell_urls
 from codemods.precheck import NESTED_TOO_DEEPLY
 from codemods.prefilter import may_contain_site
 from codemods.transform import SourceError, TransformOptions, migrate_source
@@ -154,6 +163,8 @@ def _process(task: _Task, setup: TransformSetup) -> _Done:
         and not any(name in snapshot.data for name in setup.wrapper_needles)
     ):
         return _Done(task.index, None)
+    if task.path.endswith(NOTEBOOK_SUFFIX):
+        return _Done(task.index, _notebook(task, setup, snapshot.data))
     error: str | None = None
     try:
         result = migrate_source(
@@ -183,6 +194,76 @@ def _process(task: _Task, setup: TransformSetup) -> _Done:
             uses=result.uses,
         )
     return _Done(task.index, outcome, snapshot.mtime_ns, snapshot.size, snapshot.mode)
+
+
+def _notebook(task: _Task, setup: TransformSetup, data: bytes) -> FileOutcome:
+    """A notebook's code cells, transformed as the one module they make when run in order (cells share
+    their names); each cell alone when they do not parse together. Every site found is reported for
+    review with its cell and line, and the notebook stays as it is (``codemods.notebooks``)."""
+    try:
+        cells = code_cells(data)
+    except NotebookError as e:
+        return FileOutcome(task.path, task.display_path, original=data, error=str(e))
+    options = setup.options(task.module)
+    findings: list[Finding] = []
+    secrets: set[str] = set()
+    for group in (cells, *([cell] for cell in cells)):
+        starts, source, line = [], b"", 1
+        for cell in group:
+            starts.append(line)
+            text = cell.source if cell.source.endswith(b"\n") or not cell.source else cell.source + b"\n"
+            source += text
+            line += text.count(b"\n")
+        try:
+            result = migrate_source(source, display_path=task.display_path, options=options)
+        except (SourceError, UnicodeError, RecursionError):
+            continue  # not Python as the tool reads it (IPython's own syntax): nothing to report
+        secrets.update(result.secrets)
+        for finding in result.findings:
+            at = max(i for i, start in enumerate(starts) if start <= finding.line)
+            cell, cell_line = group[at], finding.line - starts[at] + 1
+            status = Status.SUPPRESSED if finding.status is Status.SUPPRESSED else Status.NEEDS_REVIEW
+            message, rule = finding.message, finding.rule
+            if finding.status is Status.REWRITE:
+                message, rule = NOTEBOOK_REWRITE.format(message=message), NOTEBOOK_CELL
+            if status is Status.NEEDS_REVIEW:
+                message = NOTEBOOK_SITE.format(cell=cell.number, line=cell_line, message=message)
+            findings.append(
+                replace(
+                    finding,
+                    line=cell.file_line(cell_line),
+                    status=status,
+                    rule=rule,
+                    message=message,
+                    cell=cell.number,
+                )
+            )
+        if group is cells:
+            break
+    for url in shell_urls(data, setup.hosts):
+        reason = UNFOLLOWED_REASONS["shell"]
+        message = UNFOLLOWED_MESSAGE.format(endpoint=url.endpoint, origin="", reason=reason)
+        findings.append(
+            Finding(
+                task.display_path,
+                url.file_line,
+                url.column,
+                url.endpoint,
+                Status.NEEDS_REVIEW,
+                UNFOLLOWED_URL,
+                NOTEBOOK_SITE.format(cell=url.cell, line=url.line, message=message),
+                cell=url.cell,
+            )
+        )
+    findings.sort(key=lambda f: (f.line, f.column))
+    return FileOutcome(
+        task.path,
+        task.display_path,
+        original=data,
+        migrated=data,
+        findings=tuple(findings),
+        secrets=tuple(sorted(secrets)),
+    )
 
 
 def _process_chunk(tasks: Sequence[_Task]) -> list[_Done]:
@@ -495,7 +576,12 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
     candidates = [c for c in found.files if not _is_helper(c, helper_at)]
     modules = [module_name(c.path, c.root) for c in candidates]
     index = build_index(
-        [(c.path, name) for c, name in zip(candidates, modules, strict=True)], options.hosts
+        [
+            (c.path, name)
+            for c, name in zip(candidates, modules, strict=True)
+            if not c.path.name.endswith(NOTEBOOK_SUFFIX)
+        ],
+        options.hosts,
     )
     chosen = _transformed(candidates, options.transform_only)
     tasks = [_Task(i, str(candidates[i].path), candidates[i].display_path, modules[i]) for i in chosen]

@@ -37,6 +37,9 @@ class Finding:
     rule: str
     #: The reason, in plain words.
     message: str
+    #: In a notebook: the number of the code cell (``line`` is then the line of the file that holds
+    #: the cell's line, and the message names both).
+    cell: int | None = None
 
 
 @dataclass(frozen=True)

@@ -247,6 +247,7 @@ UNFOLLOWED_REASONS: Final[Mapping[str, str]] = MappingProxyType(
         "unpacked": "it is unpacked into several names",
         "yielded": "it is yielded by a generator",
         "other": "it is used in a way the tool cannot follow",
+        "shell": "it is in a shell command or a cell magic of the notebook",
     }
 )
 
@@ -265,6 +266,11 @@ RETURNED_BEFORE: Final[Mapping[str, str]] = MappingProxyType(
         "answer": "that part of v1's answer",
     }
 )
+
+#: A site found in a notebook's code cell: notebooks are reported, not rewritten (``codemods.notebooks``).
+NOTEBOOK_SITE: Final = "cell {cell}, line {line}: {message} (a notebook is reported, not rewritten)"
+NOTEBOOK_REWRITE: Final = "a v1 call the tool would rewrite, by hand here: {message}"
+NOTEBOOK_CELL: Final = "notebook-cell"
 
 #: The rule of a caller of a migrated wrapper whose reads were adapted.
 WRAPPER_CALLER: Final = "wrapper-caller"
@@ -302,6 +308,7 @@ RULES: Final[Mapping[str, Rule]] = MappingProxyType(
             "L360106", "a call of a declared wrapper from outside the repository, which must move to v2"
         ),
         UNFOLLOWED_URL: Rule("L360107", "a v1 course-statistics URL the tool could not follow to a call"),
+        NOTEBOOK_CELL: Rule("L360108", "a v1 call in a notebook's code cell, which the tool reports only"),
         "hard-coded-api-key": Rule(
             "L360200", "a v1 API key is written in the code: revoke it and keep credentials out of code"
         ),

@@ -94,6 +94,7 @@ def summary(result: RunResult) -> dict[str, Any]:
 def _finding(site: Site) -> dict[str, Any]:
     finding = site.finding
     snippet = site.snippet
+    cell = {} if finding.cell is None else {"cell": finding.cell}
     return {
         "path": finding.path,
         "line": finding.line,
@@ -111,6 +112,7 @@ def _finding(site: Site) -> dict[str, Any]:
             "after": snippet.after,
             "truncated": snippet.truncated,
         },
+        **cell,
     }
 
 

@@ -21,6 +21,8 @@ def _findings(result_findings: tuple[object, ...]) -> list[dict[str, object]]:
     for finding in result_findings:
         row = dataclasses.asdict(finding)  # type: ignore[call-overload]
         row.pop("path")
+        if row["cell"] is None:
+            row.pop("cell")  # only notebooks have cells
         row["status"] = row["status"].value
         out.append(row)
     return out
