@@ -97,13 +97,19 @@ def _findings(source: str) -> list[tuple[int, str, Status]]:
 
 
 def test_credentials_in_reach_make_a_relative_path_360learning_s() -> None:
-    base = 'import requests\nAUTH = {{"company": "c", "apiKey": "k"}}\n{}\ndef f(send):\n    return send("/courses/{{}}/stats".format(1))\n'
+    base = (
+        'import requests\nAUTH = {{"company": "c", "apiKey": "k"}}\n{}\n'
+        'def f(send):\n    return send("/courses/{{}}/stats".format(1))\n'
+    )
     assert _findings(base.format("")) == [(5, "unfollowed-url", Status.NEEDS_REVIEW)]
     assert _findings(base.replace('"apiKey": "k"', '"token": "k"').format("")) == []
 
 
 def test_a_v2_root_in_reach_makes_a_relative_path_v2() -> None:
-    source = 'HOST = "https://app.360learning.com"\nROOT = HOST + "{}"\ndef f(send):\n    return send(ROOT + "/courses/stats")\n'
+    source = (
+        'HOST = "https://app.360learning.com"\nROOT = HOST + "{}"\n'
+        'def f(send):\n    return send(ROOT + "/courses/stats")\n'
+    )
     assert _findings(source.format("/api/v1")) == [(4, "unfollowed-url", Status.NEEDS_REVIEW)]
     assert _findings(source.format("/api/v2")) == []
 
