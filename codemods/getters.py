@@ -15,8 +15,9 @@ class called on ``self``, or a function of the same module — is treated as the
 caller's argument standing for the getter's path parameter. The getter itself is left as it is (other
 endpoints still use it); only the call sites of course statistics are rewritten.
 
-A getter qualifies when its body is only: the GET (assigned to a name or returned), optionally
-``raise_for_status()``, and the return of the response or of its ``.json()``.
+A getter qualifies when its body is only: the GET (assigned to a name, annotated or not, or returned),
+optionally ``raise_for_status()``, and the return of the response or of its ``.json()``; a docstring,
+``assert``s and ``pass`` may stand beside them.
 """
 
 from __future__ import annotations
@@ -132,13 +133,13 @@ class Getters:
         body = function.body
         if not isinstance(body, cst.IndentedBlock):
             return None
-        statements = [_small(s) for s in body.body]
-        if (
-            statements
-            and isinstance(statements[0], cst.Expr)
-            and isinstance(statements[0].value, cst.SimpleString)
-        ):
-            statements = statements[1:]  # the docstring
+        # Docstrings, ``assert``s on the arguments and ``pass`` say nothing of the GET the getter makes.
+        statements = [
+            small
+            for small in (_small(s) for s in body.body)
+            if not isinstance(small, (cst.Assert, cst.Pass))
+            and not (isinstance(small, cst.Expr) and isinstance(small.value, cst.SimpleString))
+        ]
         found = _shape(statements)
         if found is None:
             return None
@@ -164,15 +165,19 @@ def _shape(statements: list[cst.BaseSmallStatement | None]) -> tuple[cst.Call, b
     if len(statements) not in (2, 3):
         return None
     first, last = statements[0], statements[-1]
+    target: cst.BaseExpression | None = None
+    if isinstance(first, cst.Assign) and len(first.targets) == 1:
+        target = first.targets[0].target
+    elif isinstance(first, cst.AnnAssign):  # ``response: requests.Response = requests.get(…)``
+        target = first.target
     if not (
-        isinstance(first, cst.Assign)
-        and len(first.targets) == 1
-        and isinstance(first.targets[0].target, cst.Name)
+        isinstance(first, (cst.Assign, cst.AnnAssign))
+        and isinstance(target, cst.Name)
         and isinstance(first.value, cst.Call)
         and isinstance(last, cst.Return)
     ):
         return None
-    name = first.targets[0].target.value
+    name = target.value
     if len(statements) == 3:
         middle = statements[1]
         if not (

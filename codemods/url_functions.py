@@ -81,7 +81,8 @@ def _function(meta: Metadata, call: cst.Call) -> cst.FunctionDef | None:
 
 
 def _returned(function: cst.FunctionDef) -> cst.BaseExpression | None:
-    """The expression of a body that is only ``return <expression>``, after an optional docstring."""
+    """The expression of a body that is only ``return <expression>``; a docstring, ``assert``s and
+    ``pass`` may stand beside it."""
     body = function.body
     statements: list[cst.BaseSmallStatement] = []
     if isinstance(body, cst.SimpleStatementSuite):
@@ -91,12 +92,12 @@ def _returned(function: cst.FunctionDef) -> cst.BaseExpression | None:
             if not isinstance(line, cst.SimpleStatementLine):
                 return None
             statements.extend(line.body)
-    if (
-        len(statements) == 2
-        and isinstance(statements[0], cst.Expr)
-        and isinstance(statements[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    ):
-        statements = statements[1:]
+    statements = [
+        s
+        for s in statements
+        if not isinstance(s, (cst.Assert, cst.Pass))
+        and not (isinstance(s, cst.Expr) and isinstance(s.value, (cst.SimpleString, cst.ConcatenatedString)))
+    ]
     if len(statements) == 1 and isinstance(statements[0], cst.Return):
         return statements[0].value
     return None

@@ -7,6 +7,9 @@
 * A fixture reformatted without changing its meaning (comments at line ends and on lines of their own,
   blank lines, redundant parentheses, line breaks inside brackets) is migrated all the same: as many
   findings with the same statuses, output that parses, and a second run that changes nothing.
+* A fixture mutated without changing its meaning (type annotations, the other quotes, an ``assert``, an
+  unrelated statement) gets the same findings, by endpoint, status and rule; a mutated look-alike is
+  left byte for byte as it is, with no finding.
 
 The examples are derandomized, so that every run tries the same ones, and no example database is
 written.
@@ -254,3 +257,139 @@ def test_a_reformatted_fixture_is_migrated_all_the_same(half: int) -> None:
     check()
     assert len(tried) >= REFORMATTED_FIXTURES // 2
     assert len(set(tried)) >= 5
+
+
+# --- mutations that keep the meaning -------------------------------------------------------------------
+
+#: Every fixture, the look-alikes among them, and how many mutated programs each property tries.
+EVERY_CASE = cases()
+LOOKALIKE_CASES = [c for c in EVERY_CASE if c.directory.parent.name == "lookalikes"]
+SITE_CASES = [c for c in EVERY_CASE if c not in LOOKALIKE_CASES]
+MUTATED_FIXTURES = 60
+MUTATED_LOOKALIKES = 30
+MUTATIONS = ("annotate", "quotes", "assert", "statement")
+
+
+class _Mutate(cst.CSTTransformer):
+    """Applies one kind of meaning-preserving change at the chosen places (counted in visiting order):
+
+    ``annotate`` turns ``x = v`` into ``x: object = v``; ``quotes`` writes a plain string in the other
+    quotes; ``assert`` opens a function body with ``assert True``; ``statement`` adds an unrelated
+    statement after the module's imports."""
+
+    def __init__(self, kind: str, chosen: frozenset[int]) -> None:
+        self.kind = kind
+        self.chosen = chosen
+        self.seen = 0
+
+    def _pick(self) -> bool:
+        self.seen += 1
+        return self.seen - 1 in self.chosen
+
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine:
+        if self.kind != "annotate" or len(updated.body) != 1:
+            return updated
+        assign = updated.body[0]
+        if not (
+            isinstance(assign, cst.Assign)
+            and len(assign.targets) == 1
+            and isinstance(assign.targets[0].target, cst.Name)
+        ):
+            return updated
+        if not self._pick():
+            return updated
+        annotated = cst.AnnAssign(
+            target=assign.targets[0].target, annotation=cst.Annotation(cst.Name("object")), value=assign.value
+        )
+        return updated.with_changes(body=[annotated])
+
+    def leave_SimpleString(self, original: cst.SimpleString, updated: cst.SimpleString) -> cst.SimpleString:
+        if self.kind != "quotes" or updated.prefix or len(updated.quote) != 1:
+            return updated
+        inner = updated.value[1:-1]
+        if "'" in inner or '"' in inner or "\\" in inner or not self._pick():
+            return updated
+        other = "'" if updated.quote == '"' else '"'
+        return updated.with_changes(value=f"{other}{inner}{other}")
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
+        if self.kind != "assert" or not isinstance(updated.body, cst.IndentedBlock) or not self._pick():
+            return updated
+        check = cst.SimpleStatementLine([cst.Assert(cst.Name("True"))])
+        return updated.with_changes(body=updated.body.with_changes(body=[check, *updated.body.body]))
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        if self.kind != "statement" or not self._pick():
+            return updated
+        body = list(updated.body)
+        after = max(
+            (
+                i + 1
+                for i, s in enumerate(body)
+                if isinstance(s, cst.SimpleStatementLine)
+                and isinstance(s.body[0], (cst.Import, cst.ImportFrom))
+            ),
+            default=0,
+        )
+        extra = cst.parse_statement("_UNRELATED_SETTING = {'retries': 3}\n")
+        return updated.with_changes(body=[*body[:after], extra, *body[after:]])
+
+
+@st.composite
+def mutated(draw: st.DrawFn, among: list[Case]) -> tuple[Case, str, bytes]:
+    case = draw(st.sampled_from(among))
+    kind = draw(st.sampled_from(MUTATIONS))
+    module = cst.parse_module(case.before)
+    counter = _Mutate(kind, frozenset())
+    module.visit(counter)
+    places = max(counter.seen, 1)
+    chosen = draw(st.sets(st.integers(0, places - 1), min_size=1, max_size=places))
+    return case, kind, module.visit(_Mutate(kind, frozenset(chosen))).bytes
+
+
+def _kinds(findings: tuple[object, ...]) -> list[tuple[str, str, str]]:
+    return sorted((f.endpoint, f.status.value, f.rule) for f in findings)  # type: ignore[attr-defined]
+
+
+@functools.cache
+def _kinds_of(case: Case) -> list[tuple[str, str, str]]:
+    return _kinds(migrate_source(case.before, display_path="before.py", options=OPTIONS).findings)
+
+
+def test_a_mutated_fixture_gets_the_same_findings() -> None:
+    """Annotations, quote style, an ``assert``, an unrelated statement: the same sites, with the same
+    endpoints, statuses and rules; the output parses and a second run changes nothing."""
+    tried: list[tuple[str, str]] = []
+
+    @_settings(MUTATED_FIXTURES)
+    @given(mutated(SITE_CASES))
+    def check(example: tuple[Case, str, bytes]) -> None:
+        case, kind, source = example
+        tried.append((case.id, kind))
+        result = migrate_source(source, display_path="before.py", options=OPTIONS)
+        assert _kinds(result.findings) == _kinds_of(case), kind
+        assert _compiles(result.source)
+        again = migrate_source(result.source, display_path="before.py", options=OPTIONS)
+        assert again.source == result.source
+
+    check()
+    assert len(tried) >= MUTATED_FIXTURES
+    assert {kind for _, kind in tried} == set(MUTATIONS)
+
+
+def test_a_mutated_lookalike_is_left_alone() -> None:
+    tried: list[str] = []
+
+    @_settings(MUTATED_LOOKALIKES)
+    @given(mutated(LOOKALIKE_CASES))
+    def check(example: tuple[Case, str, bytes]) -> None:
+        case, kind, source = example
+        tried.append(kind)
+        result = migrate_source(source, display_path="before.py", options=OPTIONS)
+        assert result.source == source, (case.id, kind)
+        assert result.findings == (), (case.id, kind)
+
+    check()
+    assert len(tried) >= MUTATED_LOOKALIKES
