@@ -520,7 +520,7 @@ def _send(
         retry_after: str | None = None
         rate_limited = False
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
+            with _opener().open(request, timeout=timeout) as response:
                 status, raw, link = response.status, response.read(), response.headers.get("Link")
         except urllib.error.HTTPError as failure:
             with closing(failure):
@@ -564,6 +564,47 @@ def _send(
             )
         retries[rate_limited] += 1
         time.sleep(delay)
+
+
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect of a GET to the origin it was sent to (same scheme, host and port), and no
+    other: urllib would send the ``Authorization`` header, hence the access token, wherever a redirect
+    points. The token request is never redirected: its body holds the client secret."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: Any,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        if req.get_method() == "GET" and _origin(newurl) == _origin(req.full_url):
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
+        fp.close()
+        sent = "the client secret" if req.get_method() != "GET" else "the access token"
+        raise Learning360Error(
+            f"360Learning answered {req.get_method()} {_safe_url(req.full_url)} with a redirect ({code}) to"
+            f" {_safe_url(newurl)}: not followed, {sent} goes to {_origin(req.full_url)} only"
+        )
+
+
+def _opener() -> urllib.request.OpenerDirector:
+    """urllib's usual handlers (proxies from the environment included), with redirects kept to one origin."""
+    return urllib.request.build_opener(_SameOriginRedirects)
+
+
+def _origin(url: str) -> str:
+    """``scheme://host:port`` of a URL, in lower case, with the scheme's default port written out."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    default = {"http": 80, "https": 443}.get(scheme)
+    return f"{scheme}://{(parts.hostname or '').lower()}:{port or default}"
 
 
 def _error_body(failure: urllib.error.HTTPError) -> bytes:

@@ -10,8 +10,10 @@ Every request is recorded (``Fake360.requests``) so tests can assert what a clie
 
 Faults are injected per path with ``Fake360.inject``: the next requests to that path meet them one each,
 in order (429 bursts with or without ``Retry-After``, 5xx, slow answers, dropped connections, malformed
-JSON, a ``Link`` that loops back, a page served twice). ``token_max_uses`` makes every token expire after
-that many v2 calls: 401 ``invalid_token`` until the client asks for a new one.
+JSON, a ``Link`` that loops back, a page served twice, a redirect to this host or to another). A second
+``Fake360`` stands in for a foreign host: its log shows whether a client sent it anything.
+``token_max_uses`` makes every token expire after that many v2 calls: 401 ``invalid_token`` until the
+client asks for a new one.
 """
 
 from __future__ import annotations
@@ -148,7 +150,16 @@ class RepeatedPage:
     ``Link`` that moves on as usual: the records of this page are never served."""
 
 
-Fault = RateLimited | ServerError | Slow | Dropped | MalformedJson | LinkBack | RepeatedPage
+@dataclass(frozen=True)
+class Redirect:
+    """A redirect (``status``) to the same path and query on ``to``, an origin such as another fake's
+    ``url``; on this very server when ``to`` is empty (a relative ``Location``)."""
+
+    to: str = ""
+    status: int = 302
+
+
+Fault = RateLimited | ServerError | Slow | Dropped | MalformedJson | LinkBack | RepeatedPage | Redirect
 #: The body of a MalformedJson answer.
 MALFORMED_BODY = b'[{"_id": "64c000000000000000000001", "progress": 10'
 
@@ -330,6 +341,10 @@ class Fake360:
             return Reply(0, None, drop="reset" if fault.reset else "close")
         if isinstance(fault, MalformedJson):
             return Reply(200, None, raw=MALFORMED_BODY)
+        if isinstance(fault, Redirect):
+            query = urlencode(request.query, doseq=True)
+            location = f"{fault.to}{request.path}" + (f"?{query}" if query else "")
+            return Reply(fault.status, {}, {"Location": location})
         if isinstance(fault, Slow):
             self._stopping.wait(fault.seconds)
         for hook in hooks:

@@ -1,0 +1,97 @@
+"""The helper module against a 360Learning, a network or a machine that try to make it leak or lie.
+
+Where its access token and client secret may go (the configured host only, never in clear text across
+the network), what it makes of answers it cannot fully understand (an error, never a short list), which
+SQLite file it agrees to write (its own only), and which user an email resolves to (never a near miss).
+Every case runs against the fake 360Learning; a second fake stands in for a foreign host and shows
+whether anything reached it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fake360 import Fake360, dataset
+from fake360.server import Redirect
+
+from codemods.runtime import learning360_v2 as helper
+
+ADA = dataset.user_id_of(dataset.POWER_USER_EMAIL)
+BIG = dataset.BIG_COURSE_ID
+STATS = "/api/v2/courses/stats"
+USERS = "/api/v2/users"
+TOKEN = "/api/v2/oauth2/token"
+#: Ada's attempts on the big course: 612 records, two pages of 500.
+ADA_ON_BIG = [a.id for a in dataset.ATTEMPTS if a.course_id == BIG and a.user_id == ADA]
+
+#: The helper configured for the fake (see conftest.py).
+pytestmark = pytest.mark.usefixtures("v2_environment")
+
+
+@pytest.fixture(autouse=True)
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Backoff waits of a few hundredths of a second."""
+    monkeypatch.setattr(helper, "BACKOFF_FIRST", 0.01)
+    monkeypatch.setattr(helper, "BACKOFF_MAX", 0.04)
+
+
+@pytest.fixture
+def foreign() -> Iterator[Fake360]:
+    """Another host: it answers like 360Learning would, and its log shows what reached it."""
+    with Fake360() as server:
+        yield server
+
+
+def ada_on_big(fake: Fake360, **options: Any) -> list[str]:
+    return [
+        record["_id"] for record in helper.list_course_stats(fake.url, course_id=BIG, user_id=ADA, **options)
+    ]
+
+
+# -- redirects ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_to_the_same_host_is_followed(fake360: Fake360, status: int) -> None:
+    fake360.inject(STATS, Redirect(status=status), skip=1)
+    assert ada_on_big(fake360) == ADA_ON_BIG
+    second, redirected = fake360.requests_to(STATS)[1:]
+    assert second.query == redirected.query
+    assert redirected.header("authorization") == second.header("authorization")
+
+
+def _port_only(fake: Fake360) -> str:
+    return fake.url
+
+
+def _other_name(fake: Fake360) -> str:
+    return fake.url.replace("127.0.0.1", "localhost")
+
+
+@pytest.mark.parametrize("page", [0, 1], ids=["first-page", "second-page"])
+@pytest.mark.parametrize("status", [302, 307])
+@pytest.mark.parametrize("host", [_port_only, _other_name], ids=["other-port", "other-name"])
+def test_a_redirect_to_another_host_is_refused_before_any_token_goes_there(
+    fake360: Fake360, foreign: Fake360, page: int, status: int, host: Any
+) -> None:
+    foreign.add_hook(lambda request: None)  # it would answer; nothing must ask it
+    fake360.inject(STATS, Redirect(host(foreign), status), skip=page)
+    with pytest.raises(helper.Learning360Error) as raised:
+        ada_on_big(fake360)
+    message = str(raised.value)
+    assert f"with a redirect ({status}) to {host(foreign)}{STATS}" in message
+    assert "not followed, the access token goes to" in message and "fake-v2-token" not in message
+    assert foreign.requests == []
+    assert len(fake360.requests_to(STATS)) == page + 1
+
+
+@pytest.mark.parametrize("target", ["same-host", "other-host"])
+def test_the_token_request_is_never_redirected(fake360: Fake360, foreign: Fake360, target: str) -> None:
+    fake360.inject(TOKEN, Redirect("" if target == "same-host" else foreign.url, 307))
+    with pytest.raises(helper.Learning360Error, match=r"redirect \(307\) .* the client secret goes to"):
+        helper.list_course_stats(fake360.url, course_id=BIG)
+    assert foreign.requests == []
+    assert len(fake360.token_requests) == 1
+    assert fake360.requests_to(STATS) == []
