@@ -39,6 +39,7 @@ HELPER_ENV_CONSTANTS: Final[Mapping[str, str]] = MappingProxyType(
         "user-cache-ttl": "ENV_USER_CACHE_TTL",
         "timeout": "ENV_TIMEOUT",
         "max-retry-time": "ENV_MAX_RETRY_TIME",
+        "allow-http": "ENV_ALLOW_HTTP",
     }
 )
 KEYS: Final = frozenset({"exclude", "include", "helper-module", "hosts", "wrappers", "helper-env"})

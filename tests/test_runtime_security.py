@@ -9,11 +9,14 @@ whether anything reached it.
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fake360 import Fake360, dataset
+from fake360 import Fake360, RecordedRequest, Reply, dataset
 from fake360.server import Redirect
 
 from codemods.runtime import learning360_v2 as helper
@@ -95,3 +98,101 @@ def test_the_token_request_is_never_redirected(fake360: Fake360, foreign: Fake36
     assert foreign.requests == []
     assert len(fake360.token_requests) == 1
     assert fake360.requests_to(STATS) == []
+
+
+# -- plain HTTP -----------------------------------------------------------------------------------------
+
+
+class NoNetwork:
+    """Stands in for the helper's opener: records what would be sent, and refuses to connect."""
+
+    def __init__(self) -> None:
+        self.sent: list[urllib.request.Request] = []
+
+    def __call__(self) -> NoNetwork:
+        return self
+
+    def open(self, request: urllib.request.Request, timeout: float) -> Any:
+        self.sent.append(request)
+        raise urllib.error.URLError(ConnectionRefusedError(111, "Connection refused"))
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> NoNetwork:
+    network = NoNetwork()
+    monkeypatch.setattr(helper, "_opener", network)
+    return network
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "http://lms.acme.example",
+        "http://LMS.acme.example:8080/api/v1",
+        "http://10.1.2.3",
+        "http://[2001:db8::1]",
+    ],
+)
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda host: helper.list_course_stats(host, course_id=BIG),
+        lambda host: helper.resolve_user_id(host, dataset.POWER_USER_EMAIL),
+        lambda host: helper.user_mails(host, [ADA]),
+    ],
+    ids=["list_course_stats", "resolve_user_id", "user_mails"],
+)
+def test_plain_http_to_another_machine_is_refused_before_any_connection(
+    no_network: NoNetwork, host: str, call: Any
+) -> None:
+    with pytest.raises(helper.Learning360Error) as raised:
+        call(host)
+    message = str(raised.value)
+    assert message.startswith("refusing plain HTTP to http://") and helper.ENV_ALLOW_HTTP in message
+    assert no_network.sent == []
+
+
+@pytest.mark.parametrize("host", ["file:///etc/passwd", "ftp://lms.acme.example", "https://", "data:,[]"])
+def test_a_host_that_is_not_an_http_url_is_refused(no_network: NoNetwork, host: str) -> None:
+    with pytest.raises(helper.Learning360Error, match="must be an https:// URL"):
+        helper.list_course_stats(host)
+    assert no_network.sent == []
+
+
+def test_plain_http_allowed_by_the_environment_is_warned_about(
+    no_network: NoNetwork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(helper.ENV_ALLOW_HTTP, "1")
+    with (
+        pytest.warns(helper.InsecureTransportWarning, match=r"plain HTTP at http://lms\.acme\.example:80"),
+        pytest.raises(helper.Learning360Error, match="cannot reach"),
+    ):
+        helper.list_course_stats("http://lms.acme.example", course_id=BIG)
+    (sent,) = no_network.sent
+    assert sent.full_url == "http://lms.acme.example" + TOKEN
+
+
+def test_plain_http_to_this_machine_is_allowed_without_a_word(fake360: Fake360) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ada_on_big(fake360) == ADA_ON_BIG
+        assert len(helper.list_course_stats(fake360.url.replace("127.0.0.1", "localhost"), course_id=BIG))
+
+
+def test_a_next_link_of_another_scheme_is_refused_before_it_is_asked(fake360: Fake360) -> None:
+    """From an http:// base (the fake's) to https:// on the same host and port; an https:// base with an
+    http:// link is refused by the same comparison of origins (scheme, host and port)."""
+
+    def upgrade(request: RecordedRequest) -> Reply | None:
+        if request.path != STATS:
+            return None
+        link = fake360.url.replace("http://", "https://") + STATS + "?next=x"
+        return Reply(200, [], {"Link": f'<{link}>; rel="next"'})
+
+    fake360.add_hook(upgrade)
+    with pytest.raises(helper.Learning360Error, match="next page is on another host or scheme: https://"):
+        helper.list_course_stats(fake360.url)
+    assert len(fake360.requests_to(STATS)) == 1
+    down = '<http://app.360learning.com/api/v2/courses/stats?next=x>; rel="next"'
+    with pytest.raises(helper.Learning360Error, match="not followed, the access token goes to https://"):
+        helper._next_url("https://app.360learning.com", "https://app.360learning.com" + STATS, down)

@@ -44,7 +44,9 @@ Configuration, from the environment (the names are the ``ENV_*`` constants below
   in the user's cache directory);
 - ``LEARNING360_USER_CACHE_TTL``: how many seconds the user directory is trusted (default: 86400);
 - ``LEARNING360_TIMEOUT``: seconds an HTTP call may take when the call says nothing (default: 30);
-- ``LEARNING360_MAX_RETRY_TIME``: seconds a request may spend trying again, waits included (default: 60).
+- ``LEARNING360_MAX_RETRY_TIME``: seconds a request may spend trying again, waits included (default: 60);
+- ``LEARNING360_ALLOW_HTTP``: ``1`` lets a host be ``http://`` although it is not this machine, with an
+  ``InsecureTransportWarning``: the credentials then cross the network unencrypted (default: refused).
 
 The other things to tune are the constants below.
 """
@@ -55,6 +57,7 @@ import asyncio
 import collections
 import email.utils
 import http.client
+import ipaddress
 import json
 import math
 import os
@@ -67,6 +70,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from datetime import datetime, timezone
@@ -80,6 +84,7 @@ ENV_USER_CACHE = "LEARNING360_USER_CACHE"
 ENV_USER_CACHE_TTL = "LEARNING360_USER_CACHE_TTL"
 ENV_TIMEOUT = "LEARNING360_TIMEOUT"
 ENV_MAX_RETRY_TIME = "LEARNING360_MAX_RETRY_TIME"
+ENV_ALLOW_HTTP = "LEARNING360_ALLOW_HTTP"
 
 API_VERSION = "v2.0"
 TOKEN_PATH = "/api/v2/oauth2/token"
@@ -126,6 +131,11 @@ class Learning360Error(Exception):
 class RetriesExhaustedError(Learning360Error):
     """360Learning kept answering 429 or 5xx, dropping the connection or not answering in time, and the
     request gave up: the message says after how many tries, how long, and what the last one met."""
+
+
+class InsecureTransportWarning(UserWarning):
+    """A call goes to 360Learning over plain HTTP because ``ENV_ALLOW_HTTP`` says it may: the client
+    secret and the access token cross the network unencrypted."""
 
 
 class UserNotFoundError(Learning360Error):
@@ -447,7 +457,46 @@ def _normalize_host(host: str) -> str:
     base = re.sub(r"/api/v[12]$", "", base)
     if not base:
         raise Learning360Error("the 360Learning host is empty")
-    return base if "://" in base else "https://" + base
+    # A scheme, unless what precedes the colon is a host and what follows it a port (``host:8443``).
+    if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", base) or re.match(r"[^:/]+:\d+(/|$)", base):
+        base = "https://" + base
+    _check_transport(base)
+    return base
+
+
+def _check_transport(url: str) -> None:
+    """Refuses a URL the credentials must not be sent to: one that is not ``https://`` (``http://`` to
+    this machine's loopback excepted, or anywhere when ``ENV_ALLOW_HTTP`` is set, with a warning)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        scheme, host, _ = parts.scheme.lower(), parts.hostname or "", parts.port
+    except ValueError:  # a port that is not a number, brackets around something else than an address
+        scheme = host = ""
+    if scheme not in ("https", "http") or not url[len(scheme) :].startswith("://") or not host:
+        raise Learning360Error(f"the 360Learning host must be an https:// URL, not {_safe_url(url)!r}")
+    if scheme == "https" or _is_loopback(host):
+        return
+    if os.environ.get(ENV_ALLOW_HTTP, "").strip().lower() not in ("1", "true", "yes"):
+        raise Learning360Error(
+            f"refusing plain HTTP to {_origin(url)}: the client secret and the access token would cross"
+            f" the network unencrypted; use https://, or set {ENV_ALLOW_HTTP}=1 to allow it"
+        )
+    warnings.warn(
+        f"360Learning is called over plain HTTP at {_origin(url)} ({ENV_ALLOW_HTTP} is set): the client"
+        " secret and the access token cross the network unencrypted",
+        InsecureTransportWarning,
+        stacklevel=4,
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine: ``localhost`` or a loopback address (127.0.0.0/8, ::1)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _safe_url(url: str) -> str:
@@ -719,8 +768,11 @@ def _next_url(base: str, current: str, link: str | None) -> str:
     if match is None:
         return ""
     following: str = urllib.parse.urljoin(current, match.group(1).strip())
-    if urllib.parse.urlsplit(following).netloc.lower() != urllib.parse.urlsplit(base).netloc.lower():
-        raise Learning360Error(f"360Learning's next page is on another host: {_safe_url(following)}")
+    if _origin(following) != _origin(base):
+        raise Learning360Error(
+            f"360Learning's next page is on another host or scheme: {_safe_url(following)}, not"
+            f" {_origin(base)}: not followed, the access token goes to {_origin(base)} only"
+        )
     return following
 
 
