@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from fake360 import Fake360, RecordedRequest, Reply, dataset
-from fake360.server import Redirect
+from fake360.server import MULTI_REL_LINK, SPLIT_LINK, LinkFields, Redirect
 
 from codemods.runtime import learning360_v2 as helper
 
@@ -195,4 +195,72 @@ def test_a_next_link_of_another_scheme_is_refused_before_it_is_asked(fake360: Fa
     assert len(fake360.requests_to(STATS)) == 1
     down = '<http://app.360learning.com/api/v2/courses/stats?next=x>; rel="next"'
     with pytest.raises(helper.Learning360Error, match="not followed, the access token goes to https://"):
-        helper._next_url("https://app.360learning.com", "https://app.360learning.com" + STATS, down)
+        helper._next_url("https://app.360learning.com", "https://app.360learning.com" + STATS, [down])
+
+
+# -- pagination ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        pytest.param(SPLIT_LINK, id="next-in-a-second-field"),
+        pytest.param(MULTI_REL_LINK, id="several-links-and-relations-in-one-field"),
+        pytest.param(('<{next}>; rel="prev next"',), id="prev-next"),
+        pytest.param(("<{next}>;rel=next",), id="token-value"),
+        pytest.param(
+            ('<{first}>; REL="First" ; anchor="#x"', ' <{next}> ; Rel = "NEXT" ; rel="last"'), id="case"
+        ),
+    ],
+)
+@pytest.mark.parametrize("absolute", [False, True], ids=["relative", "absolute"])
+def test_every_page_is_read_whatever_the_form_of_the_link(
+    fake360: Fake360, fields: tuple[str, ...], absolute: bool
+) -> None:
+    fake360.page_size = 100
+    fake360.absolute_links = absolute
+    fake360.link_fields = fields
+    assert ada_on_big(fake360) == ADA_ON_BIG
+    assert len(fake360.requests_to(STATS)) == 7
+
+
+def test_links_are_read_as_rfc_8288_writes_them() -> None:
+    fields = [
+        '<https://h/a?x=1,2>; rel="next"; title="one, two; three", <https://h/b>; rel="prev"',
+        "",
+        '<https://h/c>; title="say \\"hi\\""; rel=first; rel=next',
+    ]
+    assert helper._parse_links(fields) == [
+        ("https://h/a?x=1,2", {"rel": "next", "title": "one, two; three"}),
+        ("https://h/b", {"rel": "prev"}),
+        ("https://h/c", {"title": 'say "hi"', "rel": "first"}),  # a second rel does not count
+    ]
+
+
+def test_a_link_without_next_ends_the_list(fake360: Fake360) -> None:
+    fake360.page_size = 100
+    fake360.inject(STATS, LinkFields(('<{first}>; rel="first"',)), skip=6)  # the last page
+    assert ada_on_big(fake360) == ADA_ON_BIG
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        pytest.param(('<{next}; rel="next"',), "no '>' closes the link's target", id="unclosed-target"),
+        pytest.param(('{next}; rel="next"',), "'<' expected", id="no-brackets"),
+        pytest.param(('<{next}>; rel="next',), "the quoted string is not closed", id="unclosed-quote"),
+        pytest.param(('<{next}> rel="next"',), "';' or ',' expected", id="no-semicolon"),
+        pytest.param(('<{next}>; rel="next"', '<{first}>; rel="next"'), "names several next pages", id="two"),
+    ],
+)
+def test_a_link_that_cannot_be_understood_is_an_error_never_a_short_list(
+    fake360: Fake360, fields: tuple[str, ...], expected: str
+) -> None:
+    fake360.page_size = 100
+    fake360.inject(STATS, LinkFields(fields), skip=2)
+    with pytest.raises(helper.Learning360Error) as raised:
+        ada_on_big(fake360)
+    third = fake360.requests_to(STATS)[2]
+    assert f"Link header on GET {fake360.url}{STATS}?next={third.query['next'][0]}" in str(raised.value)
+    assert expected in str(raised.value)
+    assert len(fake360.requests_to(STATS)) == 3

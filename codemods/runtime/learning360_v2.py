@@ -113,7 +113,9 @@ BACKOFF_MAX = 10.0
 SQLITE_BUSY_TIMEOUT = 30.0
 
 _OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}")
-_NEXT_LINK = re.compile(r'<([^>]*)>\s*;[^,]*\brel="?next"?', re.IGNORECASE)
+#: RFC 9110's token, and its quoted string (the part between the quotes, escapes included).
+_LINK_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_LINK_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _SECRET_PARAMETER = re.compile(r"secret|token|key|password", re.IGNORECASE)
 _USER_AGENT = "learning360_v2 (migrate-360learning)"
 
@@ -551,8 +553,9 @@ def _timeout(value: float | tuple[float, float] | None) -> float:
 
 def _send(
     request: urllib.request.Request, timeout: float, *, pass_401: bool = False
-) -> tuple[int, Any, str | None]:
-    """Sends one request; returns (status, decoded JSON body, Link header).
+) -> tuple[int, Any, list[str], str]:
+    """Sends one request; returns (status, decoded JSON body, every ``Link`` header field, the URL that
+    answered: the request's, or the one a redirect to the same origin led to).
 
     Tries again after 429, 5xx, a dropped connection or a timeout, within ``RATE_LIMIT_RETRIES``,
     ``TRANSIENT_RETRIES`` and ``MAX_RETRY_TIME``; raises on any other error status, except 401 when
@@ -570,12 +573,13 @@ def _send(
         rate_limited = False
         try:
             with _opener().open(request, timeout=timeout) as response:
-                status, raw, link = response.status, response.read(), response.headers.get("Link")
+                status, raw = response.status, response.read()
+                links, answered = response.headers.get_all("Link") or [], response.geturl()
         except urllib.error.HTTPError as failure:
             with closing(failure):
                 raw = _error_body(failure)
             if failure.code == 401 and pass_401:
-                return 401, None, None
+                return 401, None, [], request.full_url
             text = _api_error_text(raw)
             if failure.code != 429 and failure.code < 500:
                 raise Learning360Error(
@@ -592,7 +596,7 @@ def _send(
             problem = transient
         else:
             try:
-                return status, json.loads(raw) if raw else None, link
+                return status, json.loads(raw) if raw else None, links, answered
             except ValueError:
                 raise Learning360Error(
                     f"360Learning answered {method} {url} with a body that is not JSON"
@@ -719,7 +723,7 @@ def _get_all(base: str, path: str, params: list[tuple[str, str]], timeout: float
                 f" {_safe_url(url)}, read before"
             )
         read.add(url)
-        page, link = _get_page(base, url, timeout)
+        page, links, answered = _get_page(base, url, timeout)
         number = len(read)
         for record in page:
             key = str(record.get("_id") or "") if isinstance(record, dict) else ""
@@ -731,11 +735,12 @@ def _get_all(base: str, path: str, params: list[tuple[str, str]], timeout: float
             if key:
                 page_of[key] = number
         records.extend(page)
-        url = _next_url(base, url, link)
+        url = _next_url(base, answered, links)
     return records
 
 
-def _get_page(base: str, url: str, timeout: float) -> tuple[list[dict[str, Any]], str | None]:
+def _get_page(base: str, url: str, timeout: float) -> tuple[list[dict[str, Any]], list[str], str]:
+    """One page: its records, its ``Link`` header fields and the URL that answered it."""
     token = _token(base, timeout)
     for retried in (False, True):
         request = urllib.request.Request(
@@ -747,7 +752,7 @@ def _get_page(base: str, url: str, timeout: float) -> tuple[list[dict[str, Any]]
                 "User-Agent": _USER_AGENT,
             },
         )
-        status, body, link = _send(request, timeout, pass_401=True)
+        status, body, links, answered = _send(request, timeout, pass_401=True)
         if status == 401 and not retried:
             token = _token(base, timeout, stale=token)
             continue
@@ -759,21 +764,100 @@ def _get_page(base: str, url: str, timeout: float) -> tuple[list[dict[str, Any]]
             raise Learning360Error(
                 f"360Learning answered GET {_safe_url(url)} with something else than a list"
             )
-        return body, link
+        return body, links, answered
     raise AssertionError("unreachable")
 
 
-def _next_url(base: str, current: str, link: str | None) -> str:
-    match = _NEXT_LINK.search(link or "")
-    if match is None:
+def _next_url(base: str, current: str, fields: list[str]) -> str:
+    """The URL of the page after ``current``, from its ``Link`` header fields; "" on the last page.
+
+    Raises when the fields cannot be read, or name more than one next page: the list would be cut short.
+    """
+    try:
+        links = _parse_links(fields)
+    except ValueError as problem:
+        raise Learning360Error(
+            f"360Learning's Link header on GET {_safe_url(current)} cannot be read ({problem}): the pages"
+            " that follow cannot be found"
+        ) from None
+    nexts = list(
+        dict.fromkeys(
+            urllib.parse.urljoin(current, target)
+            for target, parameters in links
+            if "next" in parameters.get("rel", "").lower().split()
+        )
+    )
+    if not nexts:
         return ""
-    following: str = urllib.parse.urljoin(current, match.group(1).strip())
+    if len(nexts) > 1:
+        shown = ", ".join(_safe_url(url) for url in nexts)
+        raise Learning360Error(
+            f"360Learning's Link header on GET {_safe_url(current)} names several next pages: {shown}"
+        )
+    following = nexts[0]
     if _origin(following) != _origin(base):
         raise Learning360Error(
             f"360Learning's next page is on another host or scheme: {_safe_url(following)}, not"
             f" {_origin(base)}: not followed, the access token goes to {_origin(base)} only"
         )
     return following
+
+
+def _parse_links(fields: list[str]) -> list[tuple[str, dict[str, str]]]:
+    """Every link of these ``Link`` header fields, as (target, parameters), per RFC 8288: one or several
+    fields, several comma-separated links per field, parameters after ``;`` whose value is a token or a
+    quoted string (which may hold commas and semicolons). Parameter names are in lower case; the first of
+    two parameters of one name counts. Raises ``ValueError`` saying where a field is not well-formed."""
+    links: list[tuple[str, dict[str, str]]] = []
+    for field in fields:
+        at = 0
+        while True:
+            at = _skip(field, at, " \t,")  # empty list elements are allowed
+            if at == len(field):
+                break
+            if field[at] != "<":
+                raise _malformed_link(field, at, "'<' expected")
+            end = field.find(">", at)
+            if end < 0:
+                raise _malformed_link(field, at, "no '>' closes the link's target")
+            target, at = field[at + 1 : end].strip(), end + 1
+            parameters: dict[str, str] = {}
+            while True:
+                at = _skip(field, at, " \t")
+                if at == len(field) or field[at] == ",":
+                    break
+                if field[at] != ";":
+                    raise _malformed_link(field, at, "';' or ',' expected")
+                at = _skip(field, at + 1, " \t")
+                name = _LINK_TOKEN.match(field, at)
+                if name is None:
+                    raise _malformed_link(field, at, "a parameter name expected")
+                at, value = _skip(field, name.end(), " \t"), ""
+                if at < len(field) and field[at] == "=":
+                    at = _skip(field, at + 1, " \t")
+                    if at < len(field) and field[at] == '"':
+                        quoted = _LINK_QUOTED.match(field, at)
+                        if quoted is None:
+                            raise _malformed_link(field, at, "the quoted string is not closed")
+                        value, at = re.sub(r"\\(.)", r"\1", quoted.group(1)), quoted.end()
+                    else:
+                        token = _LINK_TOKEN.match(field, at)
+                        if token is None:
+                            raise _malformed_link(field, at, "a parameter value expected")
+                        value, at = token.group(), token.end()
+                parameters.setdefault(name.group().lower(), value)
+            links.append((target, parameters))
+    return links
+
+
+def _malformed_link(field: str, at: int, what: str) -> ValueError:
+    return ValueError(f"{what} at character {at + 1} of {field[:200]!r}")
+
+
+def _skip(text: str, at: int, characters: str) -> int:
+    while at < len(text) and text[at] in characters:
+        at += 1
+    return at
 
 
 # -- access token ---------------------------------------------------------------------------------------
@@ -826,7 +910,7 @@ def _token(base: str, timeout: float, *, stale: str | None = None) -> str:
             method="POST",
         )
         try:
-            _, answer, _ = _send(request, timeout)
+            _, answer, _, _ = _send(request, timeout)
         except RetriesExhaustedError:
             raise  # the credentials are not in question
         except Learning360Error as failure:

@@ -10,7 +10,9 @@ Every request is recorded (``Fake360.requests``) so tests can assert what a clie
 
 Faults are injected per path with ``Fake360.inject``: the next requests to that path meet them one each,
 in order (429 bursts with or without ``Retry-After``, 5xx, slow answers, dropped connections, malformed
-JSON, a ``Link`` that loops back, a page served twice, a redirect to this host or to another). A second
+JSON, a ``Link`` that loops back, a page served twice, a redirect to this host or to another, ``Link``
+header fields of one's choosing). ``link_fields`` sets how every page writes its next link: in one
+field, in a second field, or among other links with several relation types. A second
 ``Fake360`` stands in for a foreign host: its log shows whether a client sent it anything.
 ``token_max_uses`` makes every token expire after that many v2 calls: 401 ``invalid_token`` until the
 client asks for a new one.
@@ -100,6 +102,8 @@ class Reply:
     raw: bytes | None = None
     #: No answer at all: the connection is closed ("close") or reset ("reset") once the request is read.
     drop: Literal["close", "reset"] | None = None
+    #: Header fields sent after ``headers``, in order: a name may come more than once (``Link``).
+    fields: tuple[tuple[str, str], ...] = ()
 
 
 # -- faults ---------------------------------------------------------------------------------------------
@@ -159,7 +163,33 @@ class Redirect:
     status: int = 302
 
 
-Fault = RateLimited | ServerError | Slow | Dropped | MalformedJson | LinkBack | RepeatedPage | Redirect
+@dataclass(frozen=True)
+class LinkFields:
+    """A v2 page as usual, whose ``Link`` header fields are ``fields`` instead of the fake's own
+    ``link_fields`` (templates: see ``Fake360``), sent even on the last page."""
+
+    fields: tuple[str, ...]
+
+
+Fault = (
+    RateLimited
+    | ServerError
+    | Slow
+    | Dropped
+    | MalformedJson
+    | LinkBack
+    | RepeatedPage
+    | Redirect
+    | LinkFields
+)
+#: How the fake writes a next link: one ``Link`` field, ``{next}`` standing for the next page's URL and
+#: ``{first}`` for the first page's.
+PLAIN_LINK = ('<{next}>; rel="next"',)
+#: The next link in a second ``Link`` header field, after one for the first page.
+SPLIT_LINK = ('<{first}>; rel="first"', '<{next}>; rel="next"')
+#: Several links in one field, the next one with several relation types and a quoted parameter that
+#: holds a comma and a semicolon.
+MULTI_REL_LINK = ('<{first}>; rel=first, <{next}>; title="page after, that is; next"; rel="prefetch next"',)
 #: The body of a MalformedJson answer.
 MALFORMED_BODY = b'[{"_id": "64c000000000000000000001", "progress": 10'
 
@@ -186,6 +216,8 @@ class Fake360:
     ``v2_order`` (``"canonical"``: v2 lists attempts grouped by course and user, as v1 does;
     ``"interleaved"``: the first attempt of every course and user pair, then the second of each, and so
     on: the same records with no grouping, since v2 promises none).
+    ``link_fields``: the templates of the ``Link`` header fields of a page that has a next one (one field
+    each; ``PLAIN_LINK``, ``SPLIT_LINK``, ``MULTI_REL_LINK``).
     Faults: ``inject``.
     """
 
@@ -209,6 +241,7 @@ class Fake360:
         if v2_order not in ("canonical", "interleaved"):
             raise ValueError(f"unknown v2 order {v2_order!r}")
         self.v2_order = v2_order
+        self.link_fields: tuple[str, ...] = PLAIN_LINK
         self._lock = threading.Lock()
         self._log: list[RecordedRequest] = []
         self._hooks: list[Hook] = []
@@ -432,14 +465,19 @@ class Fake360:
         page_size = self.page_size
         previous = max(offset - page_size, 0)
         following = previous if isinstance(fault, LinkBack) else offset + page_size
-        headers: dict[str, str] = {}
-        if following < len(records):
-            link = f"{request.path}?{urlencode({'next': _cursor(filters, following)})}"
-            if self.absolute_links:
-                link = self.url + link
-            headers["Link"] = f'<{link}>; rel="next"'
+        root = self.url if self.absolute_links else ""
+        urls = {
+            "next": f"{root}{request.path}?{urlencode({'next': _cursor(filters, following)})}",
+            "first": f"{root}{request.path}?{urlencode({'next': _cursor(filters, 0)})}",
+        }
+        templates: tuple[str, ...] = ()
+        if isinstance(fault, LinkFields):
+            templates = fault.fields
+        elif following < len(records):
+            templates = self.link_fields
+        fields = tuple(("Link", template.format(**urls)) for template in templates)
         served = previous if isinstance(fault, RepeatedPage) else offset
-        return Reply(200, records[served : served + page_size], headers)
+        return Reply(200, records[served : served + page_size], fields=fields)
 
     def _course_stats(self, filters: Filters) -> list[dict[str, Any]]:
         for name, values in filters.items():
@@ -709,7 +747,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(reply.status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(payload)))
-            for name, value in reply.headers.items():
+            for name, value in [*reply.headers.items(), *reply.fields]:
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(payload)
