@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from fake360 import Fake360, RecordedRequest, Reply, dataset
-from fake360.server import MULTI_REL_LINK, SPLIT_LINK, LinkFields, Redirect
+from fake360.server import MULTI_REL_LINK, SPLIT_LINK, LinkFields, MalformedRecord, Redirect
 
 from codemods.runtime import learning360_v2 as helper
 
@@ -264,3 +264,41 @@ def test_a_link_that_cannot_be_understood_is_an_error_never_a_short_list(
     assert f"Link header on GET {fake360.url}{STATS}?next={third.query['next'][0]}" in str(raised.value)
     assert expected in str(raised.value)
     assert len(fake360.requests_to(STATS)) == 3
+
+
+# -- records ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("item", "shown"),
+    [
+        pytest.param(42, "42", id="number"),
+        pytest.param("64c000000000000000000001", '"64c000000000000000000001"', id="string"),
+        pytest.param(None, "null", id="null"),
+        pytest.param([{"_id": "x"}], '[{"_id": "x"}]', id="list"),
+        pytest.param({"progress": 10}, '{"progress": 10}', id="no-id"),
+        pytest.param({"_id": ""}, '{"_id": ""}', id="empty-id"),
+        pytest.param({"_id": 7}, '{"_id": 7}', id="id-not-a-string"),
+    ],
+)
+@pytest.mark.parametrize("path", [STATS, USERS])
+def test_an_item_that_is_not_a_record_is_an_error_naming_the_url(
+    fake360: Fake360, item: Any, shown: str, path: str
+) -> None:
+    fake360.page_size = 10
+    fake360.inject(path, MalformedRecord(item, position=3), skip=1)
+    with pytest.raises(helper.Learning360Error) as raised:
+        if path == STATS:
+            ada_on_big(fake360)
+        else:
+            helper.resolve_user_id(fake360.url, dataset.IDLE_USER_EMAIL)
+    second = fake360.requests_to(path)[1]
+    message = str(raised.value)
+    assert "page 2 of GET" in message and "holds an item that is not a record" in message
+    assert f"item 4 of GET {fake360.url}{path}?next={second.query['next'][0]} is {shown}" in message
+
+
+def test_a_huge_item_is_shown_cut(fake360: Fake360) -> None:
+    fake360.inject(STATS, MalformedRecord("x" * 5000))
+    with pytest.raises(helper.Learning360Error, match=r'is "x{99}…$'):
+        ada_on_big(fake360)

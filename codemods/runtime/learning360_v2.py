@@ -710,7 +710,8 @@ def _get_all(base: str, path: str, params: list[tuple[str, str]], timeout: float
     """Every record of a paginated v2 list, following ``Link: <…>; rel="next"``.
 
     Raises rather than return a list known to be wrong: when a next link leads back to a page already
-    read, or a page holds a record that an earlier page held.
+    read, a page holds a record that an earlier page held, or an item that is not a record (a JSON
+    object with an ``_id``).
     """
     first = url = base + path + ("?" + urllib.parse.urlencode(params, safe="[]:") if params else "")
     records: list[dict[str, Any]] = []
@@ -725,15 +726,21 @@ def _get_all(base: str, path: str, params: list[tuple[str, str]], timeout: float
         read.add(url)
         page, links, answered = _get_page(base, url, timeout)
         number = len(read)
-        for record in page:
-            key = str(record.get("_id") or "") if isinstance(record, dict) else ""
+        for position, record in enumerate(page, 1):
+            key = record.get("_id") if isinstance(record, dict) else None
+            if not isinstance(key, str) or not key:
+                shown = json.dumps(record)
+                raise Learning360Error(
+                    f"360Learning's page {number} of GET {_safe_url(first)} holds an item that is not a"
+                    f" record (a JSON object with an _id): item {position} of GET {_safe_url(url)} is"
+                    f" {shown[:100]}{'…' if len(shown) > 100 else ''}"
+                )
             if key in page_of:
                 raise Learning360Error(
                     f"360Learning's page {number} of GET {_safe_url(first)} repeats the record {key!r} of"
                     f" page {page_of[key]}: the pages do not hold the list once each"
                 )
-            if key:
-                page_of[key] = number
+            page_of[key] = number
         records.extend(page)
         url = _next_url(base, answered, links)
     return records

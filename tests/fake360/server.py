@@ -11,8 +11,9 @@ Every request is recorded (``Fake360.requests``) so tests can assert what a clie
 Faults are injected per path with ``Fake360.inject``: the next requests to that path meet them one each,
 in order (429 bursts with or without ``Retry-After``, 5xx, slow answers, dropped connections, malformed
 JSON, a ``Link`` that loops back, a page served twice, a redirect to this host or to another, ``Link``
-header fields of one's choosing). ``link_fields`` sets how every page writes its next link: in one
-field, in a second field, or among other links with several relation types. A second
+header fields of one's choosing, an item that is not a record). ``link_fields`` sets how every page
+writes its next link: in one field, in a second field, or among other links with several relation
+types. A second
 ``Fake360`` stands in for a foreign host: its log shows whether a client sent it anything.
 ``token_max_uses`` makes every token expire after that many v2 calls: 401 ``invalid_token`` until the
 client asks for a new one.
@@ -171,6 +172,15 @@ class LinkFields:
     fields: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class MalformedRecord:
+    """A v2 page as usual with ``item`` (any JSON value: not an object, an object without ``_id``…)
+    inserted at ``position`` among its records."""
+
+    item: Any
+    position: int = 0
+
+
 Fault = (
     RateLimited
     | ServerError
@@ -181,6 +191,7 @@ Fault = (
     | RepeatedPage
     | Redirect
     | LinkFields
+    | MalformedRecord
 )
 #: How the fake writes a next link: one ``Link`` field, ``{next}`` standing for the next page's URL and
 #: ``{first}`` for the first page's.
@@ -477,7 +488,10 @@ class Fake360:
             templates = self.link_fields
         fields = tuple(("Link", template.format(**urls)) for template in templates)
         served = previous if isinstance(fault, RepeatedPage) else offset
-        return Reply(200, records[served : served + page_size], fields=fields)
+        page = records[served : served + page_size]
+        if isinstance(fault, MalformedRecord):
+            page.insert(fault.position, fault.item)
+        return Reply(200, page, fields=fields)
 
     def _course_stats(self, filters: Filters) -> list[dict[str, Any]]:
         for name, values in filters.items():
