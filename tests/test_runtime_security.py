@@ -9,10 +9,16 @@ whether anything reached it.
 
 from __future__ import annotations
 
+import re
+import sqlite3
+import stat
+import sys
 import urllib.error
 import urllib.request
 import warnings
 from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -302,3 +308,212 @@ def test_a_huge_item_is_shown_cut(fake360: Fake360) -> None:
     fake360.inject(STATS, MalformedRecord("x" * 5000))
     with pytest.raises(helper.Learning360Error, match=r'is "x{99}…$'):
         ada_on_big(fake360)
+
+
+# -- the user directory file -------------------------------------------------------------------------------
+
+#: The SQLite file of an application that shares a machine with the helper.
+APP_SCHEMA = (
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, mail TEXT NOT NULL);"
+    "CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER, total REAL);"
+)
+#: The tables the helper made before it marked its file (user_version 2).
+UNMARKED_SCHEMA = (
+    "CREATE TABLE directories (host TEXT PRIMARY KEY, refreshed_at REAL NOT NULL, email_miss_at REAL);"
+    "CREATE TABLE users (host TEXT NOT NULL, user_id TEXT NOT NULL, mail TEXT, mail_key TEXT, status TEXT,"
+    " PRIMARY KEY (host, user_id));"
+    "CREATE INDEX users_by_mail ON users (host, mail_key);"
+)
+
+
+def application_database(path: Path, *, schema: str = APP_SCHEMA, pragmas: str = "") -> Path:
+    """A database of 100 users (and whatever else ``schema`` makes), readable by all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    insert = (
+        "INSERT INTO users (host, user_id, mail) VALUES ('app', ?, ?)"
+        if "host TEXT" in schema
+        else "INSERT INTO users (id, mail) VALUES (?, ?)"
+    )
+    with closing(sqlite3.connect(path)) as connection:
+        connection.executescript(schema + pragmas)
+        connection.executemany(insert, [(i, f"u{i}@app.example") for i in range(100)])
+        connection.commit()
+    path.chmod(0o644)
+    return path
+
+
+def contents(path: Path) -> tuple[bytes, int, str, list[str]]:
+    """What an application would notice: the bytes, the mode, the journal mode, the files beside it."""
+    with closing(sqlite3.connect(path)) as connection:
+        journal = connection.execute("PRAGMA journal_mode").fetchone()[0]
+    beside = sorted(p.name for p in path.parent.iterdir() if p.name != path.name)
+    return path.read_bytes(), stat.S_IMODE(path.stat().st_mode), journal, beside
+
+
+def count_rows(path: Path, table: str = "users") -> int:
+    with closing(sqlite3.connect(path)) as connection:
+        return int(connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+
+def lookups(fake: Fake360) -> list[Any]:
+    return [
+        lambda: helper.resolve_user_id(fake.url, dataset.POWER_USER_EMAIL),
+        lambda: helper.user_mail(fake.url, ADA),
+        lambda: helper.user_mails(fake.url, [ADA]),
+        lambda: helper.course_stats_by_user(fake.url, course_id="64b000000000000000000004"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("schema", "pragmas", "why"),
+    [
+        pytest.param(APP_SCHEMA, "", r"did not make \(tables: orders, users\)", id="application"),
+        pytest.param(APP_SCHEMA, "PRAGMA journal_mode=WAL;", "did not make", id="application-in-wal-mode"),
+        pytest.param(
+            APP_SCHEMA,
+            "PRAGMA application_id = 1234;",
+            r"another application \(application_id 0x4d2\)",
+            id="marked",
+        ),
+        pytest.param(UNMARKED_SCHEMA, "", "did not make", id="same-tables-not-version-2"),
+        pytest.param(
+            UNMARKED_SCHEMA + "CREATE TABLE orders (id INTEGER);",
+            "PRAGMA user_version = 2;",
+            r"tables: directories, orders, users",
+            id="same-tables-and-one-more",
+        ),
+    ],
+)
+@pytest.mark.parametrize("through", ["path", "symlink"])
+def test_another_applications_database_is_never_touched(
+    fake360: Fake360,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    schema: str,
+    pragmas: str,
+    why: str,
+    through: str,
+) -> None:
+    database = application_database(tmp_path / "app" / "app.sqlite3", schema=schema, pragmas=pragmas)
+    before = contents(database)
+    if through == "symlink":
+        (tmp_path / "cache").mkdir()
+        (tmp_path / "cache" / "users.sqlite3").symlink_to(database)
+        why = "is a symbolic link, which the helper does not follow"
+    monkeypatch.setenv(
+        helper.ENV_USER_CACHE,
+        str(tmp_path / ("app/app.sqlite3" if through == "path" else "cache/users.sqlite3")),
+    )
+    for lookup in lookups(fake360):
+        with pytest.raises(helper.UserCacheError, match=why) as raised:
+            lookup()
+        assert helper.ENV_USER_CACHE in str(raised.value)
+    assert contents(database) == before
+    assert count_rows(database) == 100
+    assert fake360.requests_to(USERS) == []
+
+
+def test_a_symlink_to_an_empty_file_is_not_followed(
+    fake360: Fake360, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    target = tmp_path / "elsewhere" / "empty"
+    target.parent.mkdir()
+    target.touch(mode=0o644)
+    link = tmp_path / "cache" / "users.sqlite3"
+    link.parent.mkdir()
+    link.symlink_to(target)
+    dangling = tmp_path / "cache" / "dangling.sqlite3"
+    dangling.symlink_to(tmp_path / "elsewhere" / "missing")
+    for path in (link, dangling):
+        monkeypatch.setenv(helper.ENV_USER_CACHE, str(path))
+        with pytest.raises(helper.UserCacheError, match="is a symbolic link"):
+            helper.resolve_user_id(fake360.url, dataset.POWER_USER_EMAIL)
+    assert target.read_bytes() == b"" and stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert sorted(p.name for p in target.parent.iterdir()) == ["empty"]
+
+
+@pytest.mark.parametrize("kind", ["directory", "text", "parent-is-a-file"])
+def test_a_path_that_cannot_be_a_cache_is_refused_as_learning360_error(
+    fake360: Fake360, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kind: str
+) -> None:
+    path = tmp_path / "cache"
+    if kind == "directory":
+        path.mkdir()
+    elif kind == "text":
+        path.write_text("name,mail\nada,ada@example.com\n" * 50)
+    else:
+        path.write_text("a file")
+        path = path / "users.sqlite3"
+    before = sorted((p.name, p.read_bytes() if p.is_file() else b"") for p in tmp_path.rglob("*"))
+    monkeypatch.setenv(helper.ENV_USER_CACHE, str(path))
+    with pytest.raises(helper.UserCacheError, match=re.escape(str(path))) as raised:
+        helper.resolve_user_id(fake360.url, dataset.POWER_USER_EMAIL)
+    expected = {
+        "directory": "is not a regular file",
+        "text": r"is damaged or no SQLite database, and its header is not the helper's \(file is not a",
+        "parent-is-a-file": rf"cannot be used: File exists \({re.escape(str(path.parent))}\)",
+    }[kind]
+    assert re.search(expected, str(raised.value)), raised.value
+    assert sorted((p.name, p.read_bytes() if p.is_file() else b"") for p in tmp_path.rglob("*")) == before
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+def test_a_new_or_empty_cache_is_made_private_and_an_old_one_tightened(fake360: Fake360, cache: Path) -> None:
+    cache.parent.mkdir(parents=True)
+    cache.touch(mode=0o644)  # empty: the helper's to use
+    assert helper.resolve_user_id(fake360.url, dataset.POWER_USER_EMAIL) == ADA
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o600
+    with closing(sqlite3.connect(cache)) as connection:
+        assert connection.execute("PRAGMA application_id").fetchone() == (helper._APPLICATION_ID,)
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        # As an older helper left it: readable by all, its write-ahead log too.
+        cache.chmod(0o644)
+        connection.execute("SELECT COUNT(*) FROM learning360_users").fetchone()
+        wal = cache.with_name(cache.name + "-wal")
+        wal.chmod(0o644)
+        assert helper.user_mail(fake360.url, ADA) == dataset.POWER_USER_EMAIL
+        assert stat.S_IMODE(cache.stat().st_mode) == stat.S_IMODE(wal.stat().st_mode) == 0o600
+
+
+def test_the_file_an_earlier_helper_wrote_is_adopted(fake360: Fake360, cache: Path) -> None:
+    cache.parent.mkdir(parents=True)
+    with closing(sqlite3.connect(cache)) as connection:
+        connection.executescript(
+            UNMARKED_SCHEMA + f"INSERT INTO directories VALUES ('{fake360.url}', 1e12, NULL);"
+            f"INSERT INTO users VALUES ('{fake360.url}', '{'e' * 24}', 'old@example.com', 'old@example.com',"
+            " 'active'); PRAGMA user_version = 2; PRAGMA journal_mode=WAL;"
+        )
+    assert helper.resolve_user_id(fake360.url, dataset.POWER_USER_EMAIL) == ADA
+    with closing(sqlite3.connect(cache)) as connection:
+        assert connection.execute("PRAGMA application_id").fetchone() == (helper._APPLICATION_ID,)
+        tables = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        assert tables.fetchall() == [("learning360_directories",), ("learning360_users",)]
+    assert len(fake360.requests_to(USERS)) == 1
+
+
+@pytest.mark.parametrize("damage", ["pages", "truncated", "wal-and-pages"])
+def test_a_damaged_cache_of_its_own_is_built_again_with_a_warning(
+    fake360: Fake360, cache: Path, damage: str
+) -> None:
+    fake360.page_size = 7
+    assert helper.resolve_user_id(fake360.url, dataset.POWER_USER_EMAIL) == ADA
+    data = cache.read_bytes()
+    assert len(data) > 8192
+    if damage == "truncated":
+        cache.write_bytes(data[:4196])
+    else:
+        cache.write_bytes(data[:4096] + b"\x55" * (len(data) - 4096))
+    if damage == "wal-and-pages":
+        cache.with_name(cache.name + "-wal").write_bytes(b"\x00" * 100)
+    with pytest.warns(
+        helper.UserCacheWarning, match=r"was damaged \(.*\): it is built again from 360Learning"
+    ):
+        assert helper.resolve_user_id(fake360.url, dataset.POWER_USER_EMAIL) == ADA
+    assert helper.user_mail(fake360.url, ADA) == dataset.POWER_USER_EMAIL
+    with closing(sqlite3.connect(cache)) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert connection.execute("SELECT COUNT(*) FROM learning360_users").fetchone() == (
+            len(dataset.USERS),
+        )
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o600
+    assert sum("next" not in request.query for request in fake360.requests_to(USERS)) == 2

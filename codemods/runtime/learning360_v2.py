@@ -34,7 +34,10 @@ When the API or the network misbehaves:
 - a ``Link`` that loops, a page that repeats records, or a body that is not JSON stop the call with an
   error: a list comes back whole or not at all. Errors name the URL, never a token or the client secret;
 - the user directory file is shared safely by several processes (SQLite in WAL mode, one transaction per
-  refresh) and readable by its owner only.
+  refresh) and readable by its owner only. It is the helper's own: a new or empty file, or one it marked
+  (``PRAGMA application_id``, tables named ``learning360_…``); a symbolic link, another application's
+  database or anything else is refused with a ``UserCacheError``, untouched. A file of its own that is
+  damaged is built again from the API, with a ``UserCacheWarning``.
 
 Configuration, from the environment (the names are the ``ENV_*`` constants below):
 
@@ -64,6 +67,7 @@ import os
 import random
 import re
 import sqlite3
+import stat
 import sys
 import threading
 import time
@@ -72,7 +76,7 @@ import urllib.parse
 import urllib.request
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
@@ -942,15 +946,33 @@ def _seconds(value: object, default: float) -> float:
 # -- user directory -----------------------------------------------------------------------------------
 
 _directory_lock = threading.RLock()
-#: The version of the tables below, kept in the file (``PRAGMA user_version``): a file of another version
-#: is emptied and built again, as any cache may be.
-_SCHEMA_VERSION = 2
+#: ``PRAGMA application_id`` of the user directory file ("L360" in ASCII): the helper writes to a SQLite
+#: file that carries it, or to an empty one, and refuses any other.
+_APPLICATION_ID = 0x4C333630
+#: Every table and index the helper makes starts with this: it drops or empties nothing else.
+_PREFIX = "learning360_"
+#: The version of the tables below, kept in the file (``PRAGMA user_version``): the tables of a file of
+#: the helper's own of another version are dropped and made again, as any cache's may be.
+_SCHEMA_VERSION = 3
 _SCHEMA = (
-    "CREATE TABLE directories (host TEXT PRIMARY KEY, refreshed_at REAL NOT NULL, email_miss_at REAL)",
-    "CREATE TABLE users (host TEXT NOT NULL, user_id TEXT NOT NULL, mail TEXT, mail_key TEXT, status TEXT,"
-    " PRIMARY KEY (host, user_id))",
-    "CREATE INDEX users_by_mail ON users (host, mail_key)",
+    f"CREATE TABLE {_PREFIX}directories (host TEXT PRIMARY KEY, refreshed_at REAL NOT NULL,"
+    " email_miss_at REAL)",
+    f"CREATE TABLE {_PREFIX}users (host TEXT NOT NULL, user_id TEXT NOT NULL, mail TEXT, mail_key TEXT,"
+    " status TEXT, PRIMARY KEY (host, user_id))",
+    f"CREATE INDEX {_PREFIX}users_by_mail ON {_PREFIX}users (host, mail_key)",
 )
+#: The file earlier versions of the helper wrote, before they marked it: ``user_version`` 2, and these
+#: statements' objects and nothing else. Such a file is the helper's: it is emptied and marked.
+_UNMARKED_VERSION = 2
+_UNMARKED_SCHEMA = frozenset(
+    {
+        "CREATE TABLE directories (host TEXT PRIMARY KEY, refreshed_at REAL NOT NULL, email_miss_at REAL)",
+        "CREATE TABLE users (host TEXT NOT NULL, user_id TEXT NOT NULL, mail TEXT, mail_key TEXT,"
+        " status TEXT, PRIMARY KEY (host, user_id))",
+        "CREATE INDEX users_by_mail ON users (host, mail_key)",
+    }
+)
+_SQLITE_MAGIC = b"SQLite format 3\x00"
 #: A user row: (id, mail, status).
 _User = tuple[str, str, str]
 #: A directory row: (when it was refreshed, when an unknown email last refreshed it), ``time.time()``.
@@ -958,6 +980,15 @@ _State = tuple[float, float | None]
 _Found = TypeVar("_Found")
 #: Ids a query binds at most: SQLite before 3.32 allows 999 variables in one statement.
 _SQL_VARIABLES = 500
+
+
+class UserCacheError(Learning360Error):
+    """The user directory file cannot be used: it is not the helper's own (another application's
+    database, a symbolic link, not a regular file), or the file system or SQLite refused it."""
+
+
+class UserCacheWarning(UserWarning):
+    """The user directory file of the helper was damaged: it is built again from 360Learning."""
 
 
 def cache_path() -> Path:
@@ -974,26 +1005,130 @@ def cache_path() -> Path:
     return root / "learning360" / "users.sqlite3"
 
 
+def _not_its_own(path: Path, why: str) -> UserCacheError:
+    return UserCacheError(
+        f"the user directory file {path} {why}: the helper writes only a file of its own (new, empty, or"
+        f" made by it); set {ENV_USER_CACHE} to another path"
+    )
+
+
 def _connect() -> sqlite3.Connection:
+    """A connection to the user directory file, made (mode 0600) when it does not exist; refuses a file
+    that is not the helper's own before writing anything to it."""
     path = cache_path()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if not path.exists():
-        # Readable by its owner only: it holds the emails of every user of the platform. SQLite gives
-        # the files it adds beside it (``-wal``, ``-shm``) the same permissions.
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    # Autocommit: every write goes through ``_transaction``, which says where it begins and ends.
-    connection = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT, isolation_level=None)
     try:
-        _prepare(connection)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with suppress(FileExistsError):
+            # Readable by its owner only: it holds the emails of every user of the platform. SQLite gives
+            # the files it adds beside it (``-wal``, ``-shm``) the same permissions.
+            descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | _NO_FOLLOW, 0o600)
+            try:
+                if hasattr(os, "fchmod"):
+                    os.fchmod(descriptor, 0o600)  # whatever the umask
+            finally:
+                os.close(descriptor)
+        before = _plain_file(path)
+        # Autocommit: every write goes through ``_transaction``, which says where it begins and ends.
+        connection = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT, isolation_level=None)
+    except OSError as failure:
+        where = f" ({failure.filename})" if failure.filename not in (None, str(path)) else ""
+        raise UserCacheError(
+            f"the user directory file {path} cannot be used: {failure.strerror or failure}{where}"
+        ) from None
+    try:
+        if _plain_file(path) != before:
+            raise _not_its_own(path, "was replaced while it was opened")
+        _prepare(connection, path)
+        _make_private(path)
     except BaseException:
         connection.close()
         raise
     return connection
 
 
-def _prepare(connection: sqlite3.Connection) -> None:
-    """WAL mode (a process reading never waits for one writing, nor the other way round) and the tables
-    of this version, made once whichever process comes first."""
+#: ``os.open`` does not follow a symbolic link at the path where the system allows it.
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _plain_file(path: Path) -> tuple[int, int]:
+    """(device, inode) of ``path``, a regular file; refuses a symbolic link or anything else."""
+    try:
+        status = os.lstat(path)
+    except OSError as failure:
+        raise UserCacheError(
+            f"the user directory file {path} cannot be used: {failure.strerror or failure}"
+        ) from None
+    if stat.S_ISLNK(status.st_mode):
+        raise _not_its_own(path, "is a symbolic link, which the helper does not follow")
+    if not stat.S_ISREG(status.st_mode):
+        raise _not_its_own(path, "is not a regular file")
+    return status.st_dev, status.st_ino
+
+
+def _make_private(path: Path) -> None:
+    """The file and SQLite's files beside it readable and writable by their owner only (an older helper
+    left them as the umask made them)."""
+    if sys.platform == "win32":
+        return
+    for companion in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            status = os.lstat(companion)
+            if stat.S_ISREG(status.st_mode) and stat.S_IMODE(status.st_mode) & 0o077:
+                os.chmod(companion, 0o600)
+        except FileNotFoundError:
+            continue
+        except OSError as failure:
+            raise UserCacheError(
+                f"the user directory file {companion} cannot be made private: {failure.strerror or failure}"
+            ) from None
+
+
+def _ownership(connection: sqlite3.Connection) -> tuple[str, str]:
+    """What the file is, read without writing: ("current", ""): the helper's, of this version; ("empty",
+    ""), ("unmarked", ""): an empty file, or one an earlier helper wrote; ("older", ""): the helper's, of
+    another version; ("foreign", why): anything else."""
+    application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    objects = connection.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
+    if application_id == _APPLICATION_ID:
+        names = {str(name) for kind, name, _ in objects if kind == "table"}
+        ours = {f"{_PREFIX}users", f"{_PREFIX}directories"}
+        return ("current", "") if version == _SCHEMA_VERSION and ours <= names else ("older", "")
+    if application_id != 0:
+        return (
+            "foreign",
+            f"is the SQLite database of another application (application_id {application_id:#x})",
+        )
+    if not objects and version == 0:  # a file of no bytes, or a database that holds nothing
+        return "empty", ""
+    statements = {str(sql) for _, _, sql in objects if sql is not None}
+    if version == _UNMARKED_VERSION and statements == _UNMARKED_SCHEMA:
+        return "unmarked", ""
+    tables = sorted(str(name) for kind, name, _ in objects if kind == "table")
+    shown = ", ".join(tables[:10]) + (", …" if len(tables) > 10 else "")
+    return "foreign", f"is a SQLite database the helper did not make (tables: {shown or 'none'})"
+
+
+def _prepare(connection: sqlite3.Connection, path: Path) -> None:
+    """Refuses a file that is not the helper's; makes this version's tables in one that is (once,
+    whichever process comes first), then WAL mode (a process reading never waits for one writing, nor
+    the other way round)."""
+    connection.execute("BEGIN")  # the three reads see the file at one moment
+    try:
+        what, why = _ownership(connection)
+    finally:
+        connection.execute("COMMIT")
+    if what == "foreign":
+        raise _not_its_own(path, why)
+    if what != "current":
+        with _transaction(connection):
+            what, why = _ownership(connection)  # another process may have made them meanwhile
+            if what == "foreign":
+                raise _not_its_own(path, why)
+            if what != "current":
+                _make_tables(connection, unmarked=what == "unmarked")
+        # The mark reaches the file itself, not only the write-ahead log of a file already in WAL mode.
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT
     while True:
         try:
@@ -1005,17 +1140,24 @@ def _prepare(connection: sqlite3.Connection) -> None:
             if "locked" not in str(failure) and "busy" not in str(failure):
                 raise
         if time.monotonic() > deadline:
-            raise Learning360Error(f"the user directory {cache_path()} stays locked by another process")
+            raise UserCacheError(f"the user directory {path} stays locked by another process")
         time.sleep(0.01)
-    if connection.execute("PRAGMA user_version").fetchone()[0] == _SCHEMA_VERSION:
-        return
-    with _transaction(connection):
-        if connection.execute("PRAGMA user_version").fetchone()[0] != _SCHEMA_VERSION:
-            connection.execute("DROP TABLE IF EXISTS users")
-            connection.execute("DROP TABLE IF EXISTS directories")
-            for statement in _SCHEMA:
-                connection.execute(statement)
-            connection.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+
+
+def _make_tables(connection: sqlite3.Connection, *, unmarked: bool) -> None:
+    """This version's tables, in place of the helper's earlier ones; the file marked as the helper's."""
+    if unmarked:
+        connection.execute("DROP TABLE users")
+        connection.execute("DROP TABLE directories")
+    for (name,) in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, ?) = ?",
+        (len(_PREFIX), _PREFIX),
+    ).fetchall():
+        connection.execute(f'DROP TABLE "{name}"')  # a name of the helper's, read back from the file
+    for statement in _SCHEMA:
+        connection.execute(statement)
+    connection.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
+    connection.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
 
 
 @contextmanager
@@ -1033,7 +1175,7 @@ def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
 
 def _state(connection: sqlite3.Connection, base: str) -> _State | None:
     row = connection.execute(
-        "SELECT refreshed_at, email_miss_at FROM directories WHERE host = ?", (base,)
+        "SELECT refreshed_at, email_miss_at FROM learning360_directories WHERE host = ?", (base,)
     ).fetchone()
     return None if row is None else (float(row[0]), None if row[1] is None else float(row[1]))
 
@@ -1052,21 +1194,70 @@ def _consult_directory(
     refreshed it within the time to live: ids come from the API's own records, so a missing one means
     the copy is behind, while an email may just be wrong."""
     ttl = _env_seconds(ENV_USER_CACHE_TTL, DEFAULT_USER_CACHE_TTL)
-    with closing(_connect()) as connection:
-        state = _state(connection, base)
-        if state is None or time.time() - state[0] > ttl:
-            _refresh(connection, base, timeout)
-            state = _state(connection, base)
-        found = lookup(connection)
-        if complete(found) or state is None:
-            return found
-        now = time.time()
-        if now - state[0] <= MISS_REFRESH_AFTER:
-            return found
-        if by_email and state[1] is not None and now - state[1] < ttl:
-            return found
-        _refresh(connection, base, timeout, email_miss=by_email)
-        return lookup(connection)
+    for rebuilt in (False, True):
+        try:
+            with closing(_connect()) as connection:
+                state = _state(connection, base)
+                if state is None or time.time() - state[0] > ttl:
+                    _refresh(connection, base, timeout)
+                    state = _state(connection, base)
+                found = lookup(connection)
+                if complete(found) or state is None:
+                    return found
+                now = time.time()
+                if now - state[0] <= MISS_REFRESH_AFTER:
+                    return found
+                if by_email and state[1] is not None and now - state[1] < ttl:
+                    return found
+                _refresh(connection, base, timeout, email_miss=by_email)
+                return lookup(connection)
+        except sqlite3.Error as failure:
+            path = cache_path()
+            if not rebuilt and _damaged(failure):
+                if _remove_if_its_own(path, failure):
+                    continue
+                raise _not_its_own(
+                    path, f"is damaged or no SQLite database, and its header is not the helper's ({failure})"
+                ) from None
+            raise UserCacheError(f"the user directory file {path} cannot be used: {failure}") from None
+    raise AssertionError("unreachable")
+
+
+def _damaged(failure: sqlite3.Error) -> bool:
+    """Whether SQLite says the file is damaged or is no database at all (``SQLITE_CORRUPT``,
+    ``SQLITE_NOTADB``), rather than busy, read-only or full."""
+    name = getattr(failure, "sqlite_errorname", "")  # Python 3.11
+    if name:
+        return name in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+    return type(failure) is sqlite3.DatabaseError and bool(
+        re.search("malformed|not a database", str(failure))
+    )
+
+
+def _remove_if_its_own(path: Path, failure: sqlite3.Error) -> bool:
+    """Removes the damaged file and SQLite's files beside it when the file's header says it is the
+    helper's (it is only a copy of 360Learning's user directory: the next read builds it again), with a
+    ``UserCacheWarning``; False, touching nothing, when the header does not say so."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | _NO_FOLLOW)
+        try:
+            header = os.read(descriptor, 100)
+        finally:
+            os.close(descriptor)
+    except OSError:
+        return False
+    if header[:16] != _SQLITE_MAGIC or int.from_bytes(header[68:72], "big") != _APPLICATION_ID:
+        return False
+    for companion in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"), path):
+        with suppress(FileNotFoundError):
+            if not stat.S_ISLNK(os.lstat(companion).st_mode):
+                os.unlink(companion)
+    warnings.warn(
+        f"the user directory file {path} was damaged ({failure}): it is built again from 360Learning",
+        UserCacheWarning,
+        stacklevel=5,
+    )
+    return True
 
 
 def _find_user(base: str, column: str, value: str, timeout: float) -> _User | None:
@@ -1083,7 +1274,7 @@ def _find_user(base: str, column: str, value: str, timeout: float) -> _User | No
 def _lookup(connection: sqlite3.Connection, base: str, column: str, value: str) -> _User | None:
     # ``column`` is one of two names chosen by this module, never user input.
     row = connection.execute(
-        f"SELECT user_id, mail, status FROM users WHERE host = ? AND {column} = ? "
+        f"SELECT user_id, mail, status FROM learning360_users WHERE host = ? AND {column} = ? "
         "ORDER BY status = 'deleted', user_id LIMIT 1",
         (base, value),
     ).fetchone()
@@ -1098,7 +1289,8 @@ def _lookup_mails(connection: sqlite3.Connection, base: str, user_ids: list[str]
     for start in range(0, len(user_ids), _SQL_VARIABLES):
         chunk = user_ids[start : start + _SQL_VARIABLES]
         rows = connection.execute(
-            f"SELECT user_id, mail FROM users WHERE host = ? AND user_id IN ({', '.join('?' * len(chunk))})",
+            f"SELECT user_id, mail FROM {_PREFIX}users WHERE host = ?"
+            f" AND user_id IN ({', '.join('?' * len(chunk))})",
             (base, *chunk),
         )
         mails.update((str(user_id), str(mail)) for user_id, mail in rows if mail)
@@ -1127,14 +1319,16 @@ def _refresh(connection: sqlite3.Connection, base: str, timeout: float, *, email
         email_miss_at = started if email_miss else (state[1] if state is not None else None)
         if state is not None and state[0] >= started:
             connection.execute(
-                "UPDATE directories SET email_miss_at = ? WHERE host = ?", (email_miss_at, base)
+                "UPDATE learning360_directories SET email_miss_at = ? WHERE host = ?", (email_miss_at, base)
             )
             return
-        connection.execute("DELETE FROM users WHERE host = ?", (base,))
+        connection.execute("DELETE FROM learning360_users WHERE host = ?", (base,))
         connection.executemany(
-            "INSERT INTO users (host, user_id, mail, mail_key, status) VALUES (?, ?, ?, ?, ?)", rows
+            "INSERT INTO learning360_users (host, user_id, mail, mail_key, status) VALUES (?, ?, ?, ?, ?)",
+            rows,
         )
         connection.execute(
-            "INSERT OR REPLACE INTO directories (host, refreshed_at, email_miss_at) VALUES (?, ?, ?)",
+            f"INSERT OR REPLACE INTO {_PREFIX}directories (host, refreshed_at, email_miss_at)"
+            " VALUES (?, ?, ?)",
             (base, started, email_miss_at),
         )
