@@ -517,3 +517,25 @@ def test_a_damaged_cache_of_its_own_is_built_again_with_a_warning(
         )
     assert stat.S_IMODE(cache.stat().st_mode) == 0o600
     assert sum("next" not in request.query for request in fake360.requests_to(USERS)) == 2
+
+
+# -- every failure is a Learning360Error -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda url: helper.list_course_stats(url, timeout="soon"), id="timeout-text"),
+        pytest.param(lambda url: helper.list_course_stats(url, timeout=object()), id="timeout-object"),
+        pytest.param(lambda url: helper.list_course_stats(url + "/\x00x"), id="control-character"),
+        pytest.param(
+            lambda url: helper.list_course_stats(url, course_id="a b\r\nX-Injected: 1"), id="header"
+        ),
+        pytest.param(lambda url: helper.list_course_stats("https://[::1"), id="broken-brackets"),
+        pytest.param(lambda url: helper.list_course_stats("http://127.0.0.1:99999"), id="port-out-of-range"),
+    ],
+)
+def test_bad_arguments_are_learning360_errors(fake360: Fake360, call: Any) -> None:
+    with pytest.raises(helper.Learning360Error):
+        call(fake360.url)
+    assert fake360.requests_to(STATS) == [] or all("X-Injected" not in r.headers for r in fake360.requests)

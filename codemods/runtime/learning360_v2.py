@@ -506,8 +506,12 @@ def _is_loopback(host: str) -> bool:
 
 
 def _safe_url(url: str) -> str:
-    """The URL with the values of parameters that look like secrets hidden."""
-    parts = urllib.parse.urlsplit(url)
+    """The URL with the values of parameters that look like secrets hidden (all of its query, when it
+    cannot be read as a URL)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return url.partition("?")[0]
     query = [
         (name, "***" if _SECRET_PARAMETER.search(name) else value)
         for name, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
@@ -545,11 +549,14 @@ def _timeout(value: float | tuple[float, float] | None) -> float:
     takes it, counts as its longer half), else ``LEARNING360_TIMEOUT``, else ``DEFAULT_TIMEOUT``."""
     if value is None:
         return _env_seconds(ENV_TIMEOUT, DEFAULT_TIMEOUT, positive=True)
-    if isinstance(value, (tuple, list)):
-        halves = [float(half) for half in value if half is not None]
-        seconds = max(halves) if halves else _env_seconds(ENV_TIMEOUT, DEFAULT_TIMEOUT, positive=True)
-    else:
-        seconds = float(value)
+    try:
+        if isinstance(value, (tuple, list)):
+            halves = [float(half) for half in value if half is not None]
+            seconds = max(halves) if halves else _env_seconds(ENV_TIMEOUT, DEFAULT_TIMEOUT, positive=True)
+        else:
+            seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = math.nan
     if not math.isfinite(seconds) or seconds <= 0:
         raise Learning360Error(f"a timeout must be a positive number of seconds, not {value!r}")
     return seconds
@@ -592,6 +599,8 @@ def _send(
             rate_limited = failure.code == 429
             retry_after = failure.headers.get("Retry-After")
             problem = f"360Learning answered {failure.code}: {text}"
+        except ValueError as failure:  # a URL urllib refuses (control characters, a bad port…)
+            raise Learning360Error(f"cannot send {method} {url}: {failure}") from None
         except (OSError, http.client.HTTPException) as failure:
             transient = _transient_problem(failure, timeout)
             if transient is None:
