@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from fake360 import Fake360, RecordedRequest, Reply, dataset
 from fake360.server import MULTI_REL_LINK, SPLIT_LINK, LinkFields, MalformedRecord, Redirect
+from test_fake360 import token_of
 
 from codemods.runtime import learning360_v2 as helper
 
@@ -539,3 +541,94 @@ def test_bad_arguments_are_learning360_errors(fake360: Fake360, call: Any) -> No
     with pytest.raises(helper.Learning360Error):
         call(fake360.url)
     assert fake360.requests_to(STATS) == [] or all("X-Injected" not in r.headers for r in fake360.requests)
+
+
+# -- emails ----------------------------------------------------------------------------------------------
+
+
+def _user(hex_pair: str, mail: str, status: str = "active") -> dataset.User:
+    return dataset.User(hex_pair * 12, mail, status, "Test", "User", "en")
+
+
+STRASSE = _user("a1", "strasse@example.com")
+STRASSE_SZ = _user("a2", "straße@example.com")
+KELVIN = _user("a3", "\u212aate@example.com")  # KELVIN SIGN, which casefold() makes a "k"
+PAT_CAPITAL = _user("a4", "Pat@example.com")
+PAT = _user("a5", "pat@example.com")
+SAM_DELETED = _user("a6", "sam@example.com", "deleted")
+SAM = _user("a7", "Sam@Example.com")
+LOOK_ALIKES = [STRASSE, STRASSE_SZ, KELVIN, PAT_CAPITAL, PAT, SAM_DELETED, SAM]
+
+
+@pytest.fixture
+def look_alikes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fake's users, and users whose emails look alike."""
+    monkeypatch.setattr(dataset, "USERS", (*dataset.USERS, *LOOK_ALIKES))
+
+
+@pytest.mark.usefixtures("look_alikes")
+@pytest.mark.parametrize(
+    ("email", "expected"),
+    [
+        ("strasse@example.com", STRASSE.id),
+        ("straße@example.com", STRASSE_SZ.id),
+        ("STRASSE@Example.com", STRASSE.id),
+        ("STRAßE@EXAMPLE.COM", STRASSE_SZ.id),
+        ("kate@example.com", helper.UserNotFoundError),
+        ("KATE@example.com", helper.UserNotFoundError),
+        ("\u212aATE@EXAMPLE.COM", KELVIN.id),
+        ("pat@example.com", PAT.id),
+        ("Pat@example.com", PAT_CAPITAL.id),
+        ("PAT@example.com", helper.AmbiguousEmailError),
+        ("sam@example.com", helper.DeletedUserError),  # exactly the deleted user's
+        ("SAM@EXAMPLE.COM", SAM.id),  # the deleted user is no candidate beside an active one
+        (dataset.MIXED_CASE_USER_EMAIL.lower(), dataset.user_id_of(dataset.MIXED_CASE_USER_EMAIL)),
+        (dataset.MIXED_CASE_USER_EMAIL, dataset.user_id_of(dataset.MIXED_CASE_USER_EMAIL)),
+    ],
+)
+def test_an_email_resolves_to_its_own_user_or_to_an_error(
+    fake360: Fake360, email: str, expected: str | type[Exception]
+) -> None:
+    if isinstance(expected, str):
+        assert helper.resolve_user_id(fake360.url, email) == expected
+    else:
+        with pytest.raises(expected):
+            helper.resolve_user_id(fake360.url, email)
+
+
+@pytest.mark.usefixtures("look_alikes")
+def test_an_ambiguous_email_names_every_candidate(fake360: Fake360, cache: Path) -> None:
+    helper.resolve_user_id(fake360.url, dataset.POWER_USER_EMAIL)
+    with closing(sqlite3.connect(cache)) as connection, connection:  # older than a minute: may refresh
+        connection.execute("UPDATE learning360_directories SET refreshed_at = refreshed_at - 120")
+    with pytest.raises(helper.AmbiguousEmailError) as raised:
+        helper.resolve_user_id(fake360.url, " PAT@example.com ")
+    assert str(raised.value) == (
+        f"the email 'PAT@example.com' matches several 360Learning users on {fake360.url}:"
+        f" {PAT_CAPITAL.id!r} ('Pat@example.com'), {PAT.id!r} ('pat@example.com'); their emails differ"
+        " only by case: give the id, or the email exactly as 360Learning has it"
+    )
+    assert sum("next" not in request.query for request in fake360.requests_to(USERS)) == 2
+
+
+@pytest.mark.usefixtures("look_alikes")
+@pytest.mark.parametrize(
+    ("mail", "expected"),
+    [
+        ("STRASSE@example.com", [STRASSE.id]),
+        ("straße@example.com", [STRASSE_SZ.id]),
+        ("kate@example.com", []),
+        ("PAT@example.com", [PAT_CAPITAL.id, PAT.id]),
+        (dataset.MIXED_CASE_USER_EMAIL.lower(), [dataset.user_id_of(dataset.MIXED_CASE_USER_EMAIL)]),
+    ],
+)
+def test_the_fakes_mail_filter_ignores_ascii_case_only(
+    fake360: Fake360, mail: str, expected: list[str]
+) -> None:
+    answer = requests.get(
+        fake360.url + USERS,
+        params={"mail[eq]": mail},
+        headers={"Authorization": f"Bearer {token_of(fake360)}", "360-api-version": "v2.0"},
+        timeout=10,
+    )
+    assert [user["_id"] for user in answer.json()] == expected

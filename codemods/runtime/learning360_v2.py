@@ -152,6 +152,11 @@ class DeletedUserError(UserNotFoundError):
     """The user with this email is deleted in 360Learning (v1 did not find it either)."""
 
 
+class AmbiguousEmailError(Learning360Error):
+    """Several users of 360Learning have this email but for the case of its letters, and none has it
+    exactly as it was given: the message names their ids."""
+
+
 # -- public API ---------------------------------------------------------------------------------------
 
 
@@ -185,18 +190,38 @@ def list_course_stats(
 def resolve_user_id(
     host: str, email_or_id: str, *, timeout: float | tuple[float, float] | None = None
 ) -> str:
-    """The id of the user with this email (case ignored); a value that already is an id is returned as is."""
+    """The id of the user with this email; a value that already is an id is returned as is.
+
+    The email is compared as it is written first, and only when no user has exactly it with the case of
+    ASCII letters ignored (``Ada@Example.COM`` is ``ada@example.com``, while ``straße`` is not
+    ``strasse`` and a Kelvin sign is no ``K``): two different addresses never match. A deleted user is no
+    candidate when an active one matches. Several candidates raise ``AmbiguousEmailError`` naming their
+    ids, never a pick of one.
+    """
     value = str(email_or_id).strip()
     if _OBJECT_ID.fullmatch(value):
         return value
     base = _normalize_host(host)
     with _directory_lock:
-        user = _find_user(base, "mail_key", value.casefold(), _timeout(timeout))
-    if user is None:
-        raise UserNotFoundError(f"no 360Learning user has the email {value!r} on {base}")
-    if user[2] == "deleted":
+        users = _consult_directory(
+            base,
+            _timeout(timeout),
+            lambda connection: _users_by_email(connection, base, value),
+            lambda found: len(_candidates(found, value)[0]) == 1,
+            by_email=True,
+        )
+    active, matched = _candidates(users, value)
+    if len(active) == 1:
+        return active[0][0]
+    if active:
+        shown = ", ".join(f"{user_id!r} ({mail!r})" for user_id, mail, _ in active)
+        raise AmbiguousEmailError(
+            f"the email {value!r} matches several 360Learning users on {base}: {shown}; their emails"
+            " differ only by case: give the id, or the email exactly as 360Learning has it"
+        )
+    if matched:
         raise DeletedUserError(f"the 360Learning user with the email {value!r} is deleted on {base}")
-    return user[0]
+    raise UserNotFoundError(f"no 360Learning user has the email {value!r} on {base}")
 
 
 def user_mail(host: str, user_id: str, *, timeout: float | tuple[float, float] | None = None) -> str:
@@ -204,7 +229,12 @@ def user_mail(host: str, user_id: str, *, timeout: float | tuple[float, float] |
     value = str(user_id).strip()
     base = _normalize_host(host)
     with _directory_lock:
-        user = _find_user(base, "user_id", value, _timeout(timeout))
+        user = _consult_directory(
+            base,
+            _timeout(timeout),
+            lambda connection: _user_by_id(connection, base, value),
+            lambda found: found is not None,
+        )
     if user is None:
         raise UserNotFoundError(f"no 360Learning user has the id {value!r} on {base}")
     if not user[1]:
@@ -1269,27 +1299,36 @@ def _remove_if_its_own(path: Path, failure: sqlite3.Error) -> bool:
     return True
 
 
-def _find_user(base: str, column: str, value: str, timeout: float) -> _User | None:
-    """Looks a user up by ``column``; an email matching only a deleted user counts as missing."""
-    return _consult_directory(
-        base,
-        timeout,
-        lambda connection: _lookup(connection, base, column, value),
-        lambda user: user is not None and (column == "user_id" or user[2] != "deleted"),
-        by_email=column == "mail_key",
+def _ascii_lower(text: str) -> str:
+    """``text`` with its ASCII capitals in lower case, and nothing else changed: unlike ``str.lower`` or
+    ``str.casefold``, it never makes two different addresses one (``ß``/``ss``, the Kelvin sign/``k``)."""
+    return text.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _candidates(users: list[_User], email: str) -> tuple[list[_User], list[_User]]:
+    """(the active users, all the users) ``email`` designates among ``users``, which share its key: those
+    with exactly this email when there are any, else all of them (the same but for ASCII case)."""
+    matched = [user for user in users if user[1].strip() == email] or users
+    return [user for user in matched if user[2] != "deleted"], matched
+
+
+def _users_by_email(connection: sqlite3.Connection, base: str, email: str) -> list[_User]:
+    """The users whose email is ``email`` but for the case of ASCII letters."""
+    rows = connection.execute(
+        f"SELECT user_id, mail, status FROM {_PREFIX}users WHERE host = ? AND mail_key = ? ORDER BY user_id",
+        (base, _ascii_lower(email)),
     )
+    return [(str(user_id), str(mail or ""), str(status or "")) for user_id, mail, status in rows]
 
 
-def _lookup(connection: sqlite3.Connection, base: str, column: str, value: str) -> _User | None:
-    # ``column`` is one of two names chosen by this module, never user input.
+def _user_by_id(connection: sqlite3.Connection, base: str, user_id: str) -> _User | None:
     row = connection.execute(
-        f"SELECT user_id, mail, status FROM learning360_users WHERE host = ? AND {column} = ? "
-        "ORDER BY status = 'deleted', user_id LIMIT 1",
-        (base, value),
+        f"SELECT user_id, mail, status FROM {_PREFIX}users WHERE host = ? AND user_id = ?", (base, user_id)
     ).fetchone()
-    if row is None:
-        return None
-    return str(row[0]), str(row[1] or ""), str(row[2] or "")
+    return None if row is None else (str(row[0]), str(row[1] or ""), str(row[2] or ""))
 
 
 def _lookup_mails(connection: sqlite3.Connection, base: str, user_ids: list[str]) -> dict[str, str]:
@@ -1317,7 +1356,7 @@ def _refresh(connection: sqlite3.Connection, base: str, timeout: float, *, email
             base,
             str(user["_id"]),
             user.get("mail"),
-            str(user.get("mail") or "").strip().casefold(),
+            _ascii_lower(str(user.get("mail") or "").strip()),
             user.get("status"),
         )
         for user in users

@@ -518,14 +518,17 @@ class Fake360:
         return [attempt.v2() for attempt in chosen]
 
     def _users(self, filters: Filters) -> list[dict[str, Any]]:
-        def folded(values: list[str]) -> list[str]:
-            return [value.casefold() for value in values]
+        """The users, filtered; ``mail`` ignores the case of ASCII letters only (never ``casefold``, which
+        makes ``straße`` and ``strasse`` one address)."""
 
-        mail_filters = {name: folded(values) for name, values in filters.items() if name.startswith("mail")}
+        def lowered(values: list[str]) -> list[str]:
+            return [dataset.ascii_lower(value) for value in values]
+
+        mail_filters = {name: lowered(values) for name, values in filters.items() if name.startswith("mail")}
         return [
             user.v2()
             for user in dataset.USERS
-            if _matches(mail_filters, "mail", user.mail.casefold())
+            if _matches(mail_filters, "mail", dataset.ascii_lower(user.mail))
             and _matches(filters, "status", user.status)
         ]
 
