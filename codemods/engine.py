@@ -10,10 +10,13 @@ display path, so the number of workers never changes the output. Nothing here pr
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import functools
 import os
 import re
 import signal
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -37,6 +40,8 @@ from codemods.wrappers import Export, WrapperState, blocked_reason
 #: Below this many files a process pool costs more than it saves.
 MIN_FILES_FOR_POOL: Final = 8
 HELPER_DIFFERS: Final = "exists and differs from the generated helper; not overwritten"
+#: Why a file is not rewritten when the helper module its new code imports cannot be had.
+HELPER_MISSING: Final = "not rewritten: the helper module {helper} cannot be written ({reason})"
 #: Files sent to a worker at once: large enough to amortise the round trip, small enough to balance.
 MAX_CHUNK: Final = 64
 
@@ -378,12 +383,22 @@ def helper_source(env: Sequence[tuple[str, str]] = ()) -> bytes:
 
 
 def helper_outcome(
-    path: Path, *, display_path: str, module: str, write: bool, env: Sequence[tuple[str, str]] = ()
+    path: Path,
+    *,
+    display_path: str,
+    module: str,
+    write: bool,
+    env: Sequence[tuple[str, str]] = (),
+    needs: Iterable[str] = (),
 ) -> HelperOutcome:
     """Compare the helper module at ``path`` with the shipped one; create it when ``write`` and absent.
 
     ``env``: (constant, environment variable) pairs the generated helper reads (see ``with_env_names``).
-    An existing file is never replaced: when it differs, the outcome says so in ``error``.
+    ``needs``: the helper's names the rewritten code uses. An existing file is never replaced: when it
+    differs, the outcome says so in ``error`` — ``HELPER_DIFFERS`` when it defines every name of
+    ``needs`` (an edited helper), another reason when it does not (an unrelated module of that name).
+    When the helper is absent, a directory that does not exist (or, with ``write``, that is not
+    writable) is the outcome's error too.
     """
 
     def outcome(content: bytes, existing: bytes | None, **result: Any) -> HelperOutcome:
@@ -403,8 +418,11 @@ def helper_outcome(
             return outcome(content, None, error=e.reason)
     if existing is not None:
         if existing != content:
-            return outcome(content, existing, error=HELPER_DIFFERS)
+            return outcome(content, existing, error=_differing_helper(existing, needs))
         return outcome(content, existing)
+    problem = _helper_directory_problem(path, write)
+    if problem is not None:
+        return outcome(content, None, error=problem)
     if not write:
         return outcome(content, None)
     try:
@@ -412,6 +430,84 @@ def helper_outcome(
     except FileError as e:
         return outcome(content, None, error=e.reason)
     return outcome(content, None, written=True)
+
+
+# --- the helper module is settled before any file is written ---------------------------------------------
+
+
+def _differing_helper(existing: bytes, needs: Iterable[str]) -> str:
+    """``HELPER_DIFFERS`` when ``existing`` defines every name of ``needs`` (a helper someone edited),
+    else why it is no helper module for the rewritten code."""
+    try:
+        defined = _module_names(ast.parse(existing))
+    except (SyntaxError, ValueError):
+        return "exists and is not the helper module (it cannot be parsed); not overwritten"
+    missing = sorted(set(needs) - defined) if defined is not None else []
+    if missing:
+        return f"exists and is not the helper module (it defines no {', '.join(missing)}); not overwritten"
+    return HELPER_DIFFERS
+
+
+def _module_names(tree: ast.Module) -> set[str] | None:
+    """The names a module defines at its top level; ``None`` when a star import may define any."""
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            if any(alias.name == "*" for alias in node.names):
+                return None
+            names |= {(alias.asname or alias.name).partition(".")[0] for alias in node.names}
+    return names
+
+
+def _helper_directory_problem(path: Path, write: bool) -> str | None:
+    """Why a helper module cannot be created at ``path``, or None: its directory must exist and, for a
+    write, be writable (by the mode bits too, which a superuser ignores, as for the files rewritten)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        return "its directory does not exist; not written"
+    if write and (
+        not os.stat(directory).st_mode & _WRITE_BITS or not os.access(directory, os.W_OK | os.X_OK)
+    ):
+        return "its directory is not writable; not written"
+    return None
+
+
+_WRITE_BITS: Final = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+
+
+def helper_names_used(done: Iterable[_Done], module: str) -> frozenset[str]:
+    """The names of the shipped helper that the rewritten files call it by (``learning360_v2.name``)."""
+    stem = re.escape(module.rpartition(".")[2].encode())
+    used = re.compile(rb"(?<![\w.])" + stem + rb"\s*\.\s*([A-Za-z_]\w*)")
+    found = {
+        name.decode()
+        for d in done
+        if d.outcome is not None and d.outcome.changed
+        for name in used.findall(d.outcome.migrated)
+    }
+    return frozenset(found & _shipped_names())
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_names() -> frozenset[str]:
+    names = _module_names(ast.parse(helper_source()))
+    return frozenset(name for name in names or () if not name.startswith("_"))
+
+
+def _write_unless_held(
+    done: _Done, outcome: FileOutcome, helper: HelperOutcome | None, write: bool
+) -> FileOutcome:
+    """The file written (with ``write``), unless the helper module its new code needs cannot be had: then
+    it stays as it was, and its outcome says why."""
+    if helper is not None and helper.error not in (None, HELPER_DIFFERS) and outcome.changed:
+        reason = HELPER_MISSING.format(helper=helper.display_path, reason=helper.error)
+        return replace(outcome, error=reason)
+    return _write(done, outcome) if write else outcome
 
 
 def _is_helper(candidate: Candidate, helper: Path) -> bool:
@@ -525,6 +621,7 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
             module=module,
             write=options.write,
             env=options.helper_env,
+            needs=helper_names_used(done, module),
         )
         if needs_helper
         else None
@@ -532,7 +629,7 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
     outcomes: list[FileOutcome] = []
     for d in done:
         if d.outcome is not None:
-            outcomes.append(_write(d, d.outcome) if options.write else d.outcome)
+            outcomes.append(_write_unless_held(d, d.outcome, helper, options.write))
     return RunResult(
         outcomes=tuple(outcomes),
         files_scanned=len(tasks),
