@@ -121,6 +121,11 @@ def parse(table: Any, path: Path) -> Config:
         if not isinstance(given, str) or not given.endswith(".py"):
             raise ConfigError(f"{path}: helper-module must be the path of a .py file, not {given!r}")
         helper_module = Path(os.path.abspath(Path(os.path.abspath(path)).parent / given))
+        if not is_inside(helper_module, Path(os.path.abspath(path)).parent):
+            raise ConfigError(
+                f"{path}: helper-module {given!r} is outside the directory of this file: the helper is"
+                " written inside the repository only"
+            )
     return Config(
         path=path,
         exclude=_strings(table, "exclude", path),
@@ -130,6 +135,12 @@ def parse(table: Any, path: Path) -> Config:
         wrappers=_wrappers(table.get("wrappers", {}), path),
         helper_env=_helper_env(table.get("helper-env", {}), path),
     )
+
+
+def is_inside(path: Path, directory: Path) -> bool:
+    """Whether ``path`` lies in ``directory`` (or below), symbolic links resolved in both."""
+    real, root = os.path.realpath(path), os.path.realpath(directory)
+    return os.path.commonpath([real, root]) == root
 
 
 def _table(value: Any, name: str, path: Path) -> Mapping[str, Any]:

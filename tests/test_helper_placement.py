@@ -127,3 +127,68 @@ def test_the_helper_comes_first_and_then_the_files(tmp_path: Path) -> None:
     assert (root / DEFAULT_HELPER_FILE).read_bytes() == helper_source()
     assert (root / DEFAULT_HELPER_FILE).stat().st_mtime_ns <= (root / STATS).stat().st_mtime_ns
     assert stat.S_ISREG((root / DEFAULT_HELPER_FILE).lstat().st_mode)
+
+
+# -- the helper stays inside the repository ----------------------------------------------------------------
+
+
+def files_under(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if not p.is_dir())
+
+
+@pytest.mark.parametrize("command", ["apply", "diff", "check"])
+def test_a_command_line_helper_outside_the_repository_needs_confirming(tmp_path: Path, command: str) -> None:
+    root = make_tree(tmp_path / "repo", "rewrite")
+    (tmp_path / "outside").mkdir()
+    before = files_under(tmp_path)
+    outside = root / ".." / "outside" / "x.py"
+    refused = run(command, root, "--helper-module", str(outside))
+    assert refused.exit_code == 2
+    assert f"--helper-module {outside} is outside the repository" in output(refused)
+    assert "--allow-helper-outside" in output(refused)
+    assert files_under(tmp_path) == before
+    if command == "apply":
+        allowed = run(command, root, "--helper-module", str(outside), "--allow-helper-outside")
+        assert allowed.exit_code == 0, output(allowed)
+        assert (tmp_path / "outside" / "x.py").read_bytes() == helper_source()
+
+
+def test_a_command_line_helper_through_a_link_out_of_the_repository_needs_confirming(tmp_path: Path) -> None:
+    root = make_tree(tmp_path / "repo", "rewrite")
+    (tmp_path / "outside").mkdir()
+    (root / "vendor").symlink_to(tmp_path / "outside")
+    refused = run("apply", root, "--helper-module", str(root / "vendor" / "x.py"))
+    assert refused.exit_code == 2 and "is outside the repository" in output(refused)
+    assert list((tmp_path / "outside").iterdir()) == []
+
+
+def test_a_command_line_helper_inside_a_path_or_the_configuration_is_fine(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    make_tree(repo / "svc", "rewrite")
+    (repo / "pyproject.toml").write_text("[tool.migrate-360learning]\n")
+    (repo / "lib").mkdir()
+    result = run("apply", repo / "svc", "--helper-module", str(repo / "svc" / "app" / ".." / "l360.py"))
+    assert result.exit_code == 0, output(result)
+    result = run("apply", repo / "svc", "--helper-module", str(repo / "lib" / "l360.py"))
+    assert result.exit_code == 0, output(result)  # nothing left to migrate; the configuration's directory
+
+
+@pytest.mark.parametrize(
+    "given",
+    ["../outside/planted.py", "{tmp}/outside/planted.py", "vendor/planted.py"],
+    ids=["dot-dot", "absolute", "through-a-link"],
+)
+@pytest.mark.parametrize("flag", [False, True], ids=["", "even-with-the-flag"])
+def test_a_configured_helper_outside_the_repository_is_refused(
+    tmp_path: Path, given: str, flag: bool
+) -> None:
+    given = given.format(tmp=tmp_path.as_posix())
+    root = make_tree(tmp_path / "repo", "rewrite")
+    (tmp_path / "outside").mkdir()
+    (root / "vendor").symlink_to(tmp_path / "outside")
+    (root / "pyproject.toml").write_text(f'[tool.migrate-360learning]\nhelper-module = "{given}"\n')
+    before = files_under(tmp_path)
+    result = run("apply", root, *(["--allow-helper-outside"] if flag else []))
+    assert result.exit_code == 2
+    assert f"helper-module {given!r} is outside the directory of this file" in output(result)
+    assert files_under(tmp_path) == before
