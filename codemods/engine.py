@@ -31,6 +31,7 @@ from codemods.discovery import Candidate, DiscoveryError, discover
 from codemods.files import FileError, Snapshot, read_source, write_atomic, write_new_atomic
 from codemods.findings import FileOutcome, HelperOutcome, RunResult, Status
 from codemods.index import RepositoryIndex, build_index, module_name
+from codemods.journal import Planned, recording, take_over
 from codemods.mapping import DEFAULT_HELPER_FILE
 from codemods.precheck import NESTED_TOO_DEEPLY
 from codemods.prefilter import may_contain_site
@@ -510,6 +511,37 @@ def _write_unless_held(
     return _write(done, outcome) if write else outcome
 
 
+# --- an interrupted apply is taken up by the next (see ``codemods.journal``) -------------------------------
+
+
+def _run_root(options: RunOptions) -> Path:
+    """Where the journal of a run goes: its first PATH, or that file's directory."""
+    first = Path(os.path.abspath(options.paths[0]))
+    return first if first.is_dir() else first.parent
+
+
+def _take_over(options: RunOptions, candidates: Sequence[Candidate], helper: Path) -> tuple[str, ...]:
+    """What an earlier, interrupted ``apply`` left that this one takes up (its journal, the temporary
+    files beside the files it was writing), removed; one line each."""
+    directories = {Path(os.path.realpath(c.path)).parent for c in candidates}
+    return take_over(_run_root(options), [_run_root(options), *sorted(directories), helper.parent])
+
+
+def _journal(
+    options: RunOptions, done: Sequence[_Done], helper: Path | None
+) -> contextlib.AbstractContextManager[None]:
+    """The journal of the writes of an ``apply``: what it is about to change, kept until it is done."""
+    if not options.write:
+        return contextlib.nullcontext()
+    planned = [
+        Planned(d.outcome.path, d.outcome.display_path, d.outcome.original, d.outcome.migrated)
+        for d in done
+        if d.outcome is not None and d.outcome.changed
+    ]
+    created = str(helper) if helper is not None and not os.path.lexists(helper) else None
+    return recording(_run_root(options), planned, created)
+
+
 def _is_helper(candidate: Candidate, helper: Path) -> bool:
     if candidate.path.name != helper.name:
         return False
@@ -614,22 +646,24 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
         if d.outcome is not None and d.outcome.error is None
         for f in d.outcome.findings
     )
-    helper = (
-        helper_outcome(
-            helper_at,
-            display_path=_helper_display(helper_at, options),
-            module=module,
-            write=options.write,
-            env=options.helper_env,
-            needs=helper_names_used(done, module),
+    recovered = _take_over(options, candidates, helper_at) if options.write else ()
+    with _journal(options, done, helper_at if needs_helper else None):
+        helper = (
+            helper_outcome(
+                helper_at,
+                display_path=_helper_display(helper_at, options),
+                module=module,
+                write=options.write,
+                env=options.helper_env,
+                needs=helper_names_used(done, module),
+            )
+            if needs_helper
+            else None
         )
-        if needs_helper
-        else None
-    )
-    outcomes: list[FileOutcome] = []
-    for d in done:
-        if d.outcome is not None:
-            outcomes.append(_write_unless_held(d, d.outcome, helper, options.write))
+        outcomes: list[FileOutcome] = []
+        for d in done:
+            if d.outcome is not None:
+                outcomes.append(_write_unless_held(d, d.outcome, helper, options.write))
     return RunResult(
         outcomes=tuple(outcomes),
         files_scanned=len(tasks),
@@ -638,4 +672,5 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
         files_skipped_by_filter=sum(1 for d in done if d.outcome is None),
         helper=helper,
         errors=found.skipped,
+        recovered=recovered,
     )
