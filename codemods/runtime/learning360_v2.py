@@ -31,8 +31,15 @@ When the API or the network misbehaves:
   again a few times the same way; a request gives up after ``MAX_RETRY_TIME`` seconds at most, with a
   ``RetriesExhaustedError`` that says so;
 - a 401 (the token expired) in the middle of the pages gets one new token and asks for the same page again;
-- a ``Link`` that loops, a page that repeats records, or a body that is not JSON stop the call with an
-  error: a list comes back whole or not at all. Errors name the URL, never a token or the client secret;
+- a ``Link`` that loops or cannot be read (it is read as RFC 8288 writes it: every header field, several
+  links and relation types), a page that repeats records or holds an item that is not a record (an
+  object with an ``_id``), or a body that is not JSON stop the call with an error: a list comes back
+  whole or not at all. Errors name the URL, never a token or the client secret;
+- the client secret and the access token go to the configured host only, over HTTPS: plain HTTP is
+  refused but to this machine (or with ``LEARNING360_ALLOW_HTTP``), a redirect or a next page to another
+  origin (scheme, host and port) is refused, and the token request is never redirected;
+- an email matches a user's exactly, else with the case of ASCII letters ignored, never more loosely;
+  two users that match only that way are an ``AmbiguousEmailError``, never a pick;
 - the user directory file is shared safely by several processes (SQLite in WAL mode, one transaction per
   refresh) and readable by its owner only. It is the helper's own: a new or empty file, or one it marked
   (``PRAGMA application_id``, tables named ``learning360_…``); a symbolic link, another application's
@@ -1288,9 +1295,16 @@ def _remove_if_its_own(path: Path, failure: sqlite3.Error) -> bool:
     if header[:16] != _SQLITE_MAGIC or int.from_bytes(header[68:72], "big") != _APPLICATION_ID:
         return False
     for companion in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"), path):
-        with suppress(FileNotFoundError):
+        try:
             if not stat.S_ISLNK(os.lstat(companion).st_mode):
                 os.unlink(companion)
+        except FileNotFoundError:
+            continue
+        except OSError as problem:
+            raise UserCacheError(
+                f"the user directory file {path} is damaged ({failure}) and {companion} cannot be removed:"
+                f" {problem.strerror or problem}"
+            ) from None
     warnings.warn(
         f"the user directory file {path} was damaged ({failure}): it is built again from 360Learning",
         UserCacheWarning,
