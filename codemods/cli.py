@@ -99,6 +99,11 @@ def _common_options(command: F) -> F:
             "learning360_v2.py at the root of the first PATH].",
         ),
         click.option(
+            "--allow-helper-outside",
+            is_flag=True,
+            help="Let --helper-module name a file outside every PATH and the configuration's directory.",
+        ),
+        click.option(
             "--exclude",
             multiple=True,
             metavar="GLOB",
@@ -205,6 +210,7 @@ def _run(
     changed_since: str | None,
     quiet: bool,
     write: bool,
+    allow_helper_outside: bool = False,
     sites: bool = False,
     **flags: Any,
 ) -> RunResult:
@@ -212,6 +218,8 @@ def _run(
         settings = config.for_paths(paths, config_file)
     except config.ConfigError as exc:
         raise click.UsageError(str(exc)) from exc
+    if not allow_helper_outside:
+        _check_helper_inside(flags.get("helper_module"), paths, settings)
     transform_only: frozenset[Path] | None = None
     if changed_since is not None:
         try:
@@ -237,6 +245,21 @@ def _run(
     else:
         console.print_summary(err, result, applied=write, sites=sites)
     return result
+
+
+def _check_helper_inside(helper: Path | None, paths: Sequence[Path], settings: config.Config) -> None:
+    """A ``--helper-module`` must lie inside a PATH (a file's directory) or the configuration's directory,
+    unless ``--allow-helper-outside`` says otherwise: a stray ``../`` must not write code elsewhere."""
+    if helper is None:
+        return
+    roots = [p if p.is_dir() else p.parent for p in paths]
+    if settings.path is not None:
+        roots.append(Path(os.path.abspath(settings.path)).parent)
+    if not any(config.is_inside(Path(os.path.abspath(helper)), root) for root in roots):
+        raise click.UsageError(
+            f"--helper-module {helper} is outside the repository (every PATH, and the directory of the"
+            " configuration): pass --allow-helper-outside to write it there"
+        )
 
 
 def report_context() -> report.ReportContext:

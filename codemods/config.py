@@ -39,6 +39,7 @@ HELPER_ENV_CONSTANTS: Final[Mapping[str, str]] = MappingProxyType(
         "user-cache-ttl": "ENV_USER_CACHE_TTL",
         "timeout": "ENV_TIMEOUT",
         "max-retry-time": "ENV_MAX_RETRY_TIME",
+        "allow-http": "ENV_ALLOW_HTTP",
     }
 )
 KEYS: Final = frozenset({"exclude", "include", "helper-module", "hosts", "wrappers", "helper-env"})
@@ -120,6 +121,11 @@ def parse(table: Any, path: Path) -> Config:
         if not isinstance(given, str) or not given.endswith(".py"):
             raise ConfigError(f"{path}: helper-module must be the path of a .py file, not {given!r}")
         helper_module = Path(os.path.abspath(Path(os.path.abspath(path)).parent / given))
+        if not is_inside(helper_module, Path(os.path.abspath(path)).parent):
+            raise ConfigError(
+                f"{path}: helper-module {given!r} is outside the directory of this file: the helper is"
+                " written inside the repository only"
+            )
     return Config(
         path=path,
         exclude=_strings(table, "exclude", path),
@@ -129,6 +135,12 @@ def parse(table: Any, path: Path) -> Config:
         wrappers=_wrappers(table.get("wrappers", {}), path),
         helper_env=_helper_env(table.get("helper-env", {}), path),
     )
+
+
+def is_inside(path: Path, directory: Path) -> bool:
+    """Whether ``path`` lies in ``directory`` (or below), symbolic links resolved in both."""
+    real, root = os.path.realpath(path), os.path.realpath(directory)
+    return os.path.commonpath([real, root]) == root
 
 
 def _table(value: Any, name: str, path: Path) -> Mapping[str, Any]:

@@ -118,6 +118,9 @@ def summary_lines(result: RunResult, *, applied: bool, sites: bool = False) -> l
             f"{result.files_skipped_by_filter} skipped by the pre-filter."
         )
     )
+    if result.recovered:
+        lines.append(Text("Taken up from an interrupted apply:", "yellow"))
+        lines.extend(Text(f"  {line}") for line in result.recovered)
     failed = failures(result)
     rewrite = [
         f for o in result.outcomes if o.error is None for f in o.findings if f.status is Status.REWRITE

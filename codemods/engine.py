@@ -10,10 +10,13 @@ display path, so the number of workers never changes the output. Nothing here pr
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import functools
 import os
 import re
 import signal
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -28,6 +31,7 @@ from codemods.discovery import Candidate, DiscoveryError, discover
 from codemods.files import FileError, Snapshot, read_source, write_atomic, write_new_atomic
 from codemods.findings import FileOutcome, Finding, HelperOutcome, RunResult, Status
 from codemods.index import RepositoryIndex, build_index, module_name
+from codemods.journal import Planned, recording, take_over
 from codemods.mapping import (
     DEFAULT_HELPER_FILE,
     NOTEBOOK_CELL,
@@ -46,6 +50,8 @@ from codemods.wrappers import Export, WrapperState, blocked_reason
 #: Below this many files a process pool costs more than it saves.
 MIN_FILES_FOR_POOL: Final = 8
 HELPER_DIFFERS: Final = "exists and differs from the generated helper; not overwritten"
+#: Why a file is not rewritten when the helper module its new code imports cannot be had.
+HELPER_MISSING: Final = "not rewritten: the helper module {helper} cannot be written ({reason})"
 #: Files sent to a worker at once: large enough to amortise the round trip, small enough to balance.
 MAX_CHUNK: Final = 64
 
@@ -459,12 +465,22 @@ def helper_source(env: Sequence[tuple[str, str]] = ()) -> bytes:
 
 
 def helper_outcome(
-    path: Path, *, display_path: str, module: str, write: bool, env: Sequence[tuple[str, str]] = ()
+    path: Path,
+    *,
+    display_path: str,
+    module: str,
+    write: bool,
+    env: Sequence[tuple[str, str]] = (),
+    needs: Iterable[str] = (),
 ) -> HelperOutcome:
     """Compare the helper module at ``path`` with the shipped one; create it when ``write`` and absent.
 
     ``env``: (constant, environment variable) pairs the generated helper reads (see ``with_env_names``).
-    An existing file is never replaced: when it differs, the outcome says so in ``error``.
+    ``needs``: the helper's names the rewritten code uses. An existing file is never replaced: when it
+    differs, the outcome says so in ``error`` — ``HELPER_DIFFERS`` when it defines every name of
+    ``needs`` (an edited helper), another reason when it does not (an unrelated module of that name).
+    When the helper is absent, a directory that does not exist (or, with ``write``, that is not
+    writable) is the outcome's error too.
     """
 
     def outcome(content: bytes, existing: bytes | None, **result: Any) -> HelperOutcome:
@@ -484,8 +500,11 @@ def helper_outcome(
             return outcome(content, None, error=e.reason)
     if existing is not None:
         if existing != content:
-            return outcome(content, existing, error=HELPER_DIFFERS)
+            return outcome(content, existing, error=_differing_helper(existing, needs))
         return outcome(content, existing)
+    problem = _helper_directory_problem(path, write)
+    if problem is not None:
+        return outcome(content, None, error=problem)
     if not write:
         return outcome(content, None)
     try:
@@ -493,6 +512,115 @@ def helper_outcome(
     except FileError as e:
         return outcome(content, None, error=e.reason)
     return outcome(content, None, written=True)
+
+
+# --- the helper module is settled before any file is written ---------------------------------------------
+
+
+def _differing_helper(existing: bytes, needs: Iterable[str]) -> str:
+    """``HELPER_DIFFERS`` when ``existing`` defines every name of ``needs`` (a helper someone edited),
+    else why it is no helper module for the rewritten code."""
+    try:
+        defined = _module_names(ast.parse(existing))
+    except (SyntaxError, ValueError):
+        return "exists and is not the helper module (it cannot be parsed); not overwritten"
+    missing = sorted(set(needs) - defined) if defined is not None else []
+    if missing:
+        return f"exists and is not the helper module (it defines no {', '.join(missing)}); not overwritten"
+    return HELPER_DIFFERS
+
+
+def _module_names(tree: ast.Module) -> set[str] | None:
+    """The names a module defines at its top level; ``None`` when a star import may define any."""
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            if any(alias.name == "*" for alias in node.names):
+                return None
+            names |= {(alias.asname or alias.name).partition(".")[0] for alias in node.names}
+    return names
+
+
+def _helper_directory_problem(path: Path, write: bool) -> str | None:
+    """Why a helper module cannot be created at ``path``, or None: its directory must exist and, for a
+    write, be writable (by the mode bits too, which a superuser ignores, as for the files rewritten)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        return "its directory does not exist; not written"
+    if write and (
+        not os.stat(directory).st_mode & _WRITE_BITS or not os.access(directory, os.W_OK | os.X_OK)
+    ):
+        return "its directory is not writable; not written"
+    return None
+
+
+_WRITE_BITS: Final = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+
+
+def helper_names_used(done: Iterable[_Done], module: str) -> frozenset[str]:
+    """The names of the shipped helper that the rewritten files call it by (``learning360_v2.name``)."""
+    stem = re.escape(module.rpartition(".")[2].encode())
+    used = re.compile(rb"(?<![\w.])" + stem + rb"\s*\.\s*([A-Za-z_]\w*)")
+    found = {
+        name.decode()
+        for d in done
+        if d.outcome is not None and d.outcome.changed
+        for name in used.findall(d.outcome.migrated)
+    }
+    return frozenset(found & _shipped_names())
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_names() -> frozenset[str]:
+    names = _module_names(ast.parse(helper_source()))
+    return frozenset(name for name in names or () if not name.startswith("_"))
+
+
+def _write_unless_held(
+    done: _Done, outcome: FileOutcome, helper: HelperOutcome | None, write: bool
+) -> FileOutcome:
+    """The file written (with ``write``), unless the helper module its new code needs cannot be had: then
+    it stays as it was, and its outcome says why."""
+    if helper is not None and helper.error not in (None, HELPER_DIFFERS) and outcome.changed:
+        reason = HELPER_MISSING.format(helper=helper.display_path, reason=helper.error)
+        return replace(outcome, error=reason)
+    return _write(done, outcome) if write else outcome
+
+
+# --- an interrupted apply is taken up by the next (see ``codemods.journal``) -------------------------------
+
+
+def _run_root(options: RunOptions) -> Path:
+    """Where the journal of a run goes: its first PATH, or that file's directory."""
+    first = Path(os.path.abspath(options.paths[0]))
+    return first if first.is_dir() else first.parent
+
+
+def _take_over(options: RunOptions, candidates: Sequence[Candidate], helper: Path) -> tuple[str, ...]:
+    """What an earlier, interrupted ``apply`` left that this one takes up (its journal, the temporary
+    files beside the files it was writing), removed; one line each."""
+    directories = {Path(os.path.realpath(c.path)).parent for c in candidates}
+    return take_over(_run_root(options), [_run_root(options), *sorted(directories), helper.parent])
+
+
+def _journal(
+    options: RunOptions, done: Sequence[_Done], helper: Path | None
+) -> contextlib.AbstractContextManager[None]:
+    """The journal of the writes of an ``apply``: what it is about to change, kept until it is done."""
+    if not options.write:
+        return contextlib.nullcontext()
+    planned = [
+        Planned(d.outcome.path, d.outcome.display_path, d.outcome.original, d.outcome.migrated)
+        for d in done
+        if d.outcome is not None and d.outcome.changed
+    ]
+    created = str(helper) if helper is not None and not os.path.lexists(helper) else None
+    return recording(_run_root(options), planned, created)
 
 
 def _is_helper(candidate: Candidate, helper: Path) -> bool:
@@ -606,21 +734,24 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
         if d.outcome is not None and d.outcome.error is None
         for f in d.outcome.findings
     )
-    helper = (
-        helper_outcome(
-            helper_at,
-            display_path=_helper_display(helper_at, options),
-            module=module,
-            write=options.write,
-            env=options.helper_env,
+    recovered = _take_over(options, candidates, helper_at) if options.write else ()
+    with _journal(options, done, helper_at if needs_helper else None):
+        helper = (
+            helper_outcome(
+                helper_at,
+                display_path=_helper_display(helper_at, options),
+                module=module,
+                write=options.write,
+                env=options.helper_env,
+                needs=helper_names_used(done, module),
+            )
+            if needs_helper
+            else None
         )
-        if needs_helper
-        else None
-    )
-    outcomes: list[FileOutcome] = []
-    for d in done:
-        if d.outcome is not None:
-            outcomes.append(_write(d, d.outcome) if options.write else d.outcome)
+        outcomes: list[FileOutcome] = []
+        for d in done:
+            if d.outcome is not None:
+                outcomes.append(_write_unless_held(d, d.outcome, helper, options.write))
     return RunResult(
         outcomes=tuple(outcomes),
         files_scanned=len(tasks),
@@ -629,4 +760,5 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
         files_skipped_by_filter=sum(1 for d in done if d.outcome is None),
         helper=helper,
         errors=found.skipped,
+        recovered=recovered,
     )

@@ -8,7 +8,8 @@ one-line reason the reports show as they are.
 A write is never split by an interrupt: SIGINT and SIGTERM wait until the rename is done (or undone), so
 a file is either what it was or wholly migrated, and no temporary file is left. Only SIGKILL (or a power
 cut) can leave one, named ``.<file>.<random>.migrate-360learning.tmp``: not a ``.py`` file, so no run
-ever takes it for a source; delete it at will.
+ever takes it for a source. A temporary file is locked (``flock``) for as long as it is written, so
+``stale_temporaries`` and ``remove_stale`` tell one a killed run left from one a running write holds.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import signal
 import stat
+import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -33,6 +37,27 @@ _NEW_FILE_MODE: Final = 0o666
 TEMPORARY_SUFFIX: Final = ".migrate-360learning.tmp"
 #: Signals held while a file is written, delivered as soon as it is.
 _HELD_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM)
+#: A temporary file's name: ``.<file>.`` then ``tempfile``'s eight random characters, then the suffix.
+_TEMPORARY_NAME: Final = re.compile(r"\..+\.[a-z0-9_]{8}" + re.escape(TEMPORARY_SUFFIX), re.ASCII)
+#: Where ``flock`` is missing, a temporary file is stale once it is older than this (seconds).
+_STALE_AFTER: Final = 600.0
+#: The descriptors that hold the locks of this process's temporary files, by path.
+_locks: dict[str, int] = {}
+
+if sys.platform != "win32":
+    import fcntl
+
+    def _lock(fd: int, *, wait: bool = True) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            return False
+        return True
+
+else:  # pragma: no cover - no flock: the age of the file tells instead
+
+    def _lock(fd: int, *, wait: bool = True) -> bool:
+        return wait or time.time() - os.fstat(fd).st_mtime > _STALE_AFTER
 
 
 class FileError(Exception):
@@ -115,17 +140,68 @@ def _write_temporary(directory: str, name: str, data: bytes, mode: int) -> str:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=TEMPORARY_SUFFIX)
     except OSError as e:
         raise FileError(f"cannot create a temporary file beside it: {e.strerror or e}") from e
+    _locks[tmp] = fd  # locked until ``_discard``: no other run takes it for a killed run's
     try:
-        with open(fd, "wb") as f:
+        _lock(fd)
+        with open(fd, "wb", closefd=False) as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, mode)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            _discard(tmp)
         raise
     return tmp
+
+
+def _discard(tmp: str) -> None:
+    """Remove a temporary file of this process, unless it was renamed, and let go of its lock."""
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+    finally:
+        fd = _locks.pop(tmp, None)
+        if fd is not None:
+            os.close(fd)
+
+
+def stale_temporaries(directories: Iterable[Path]) -> list[Path]:
+    """The temporary files of this module in ``directories`` (named so, regular files), sorted: those a
+    killed run left, and those a running one is writing, which ``remove_stale`` leaves alone."""
+    found: list[Path] = []
+    for directory in dict.fromkeys(directories):
+        try:
+            with os.scandir(directory) as entries:
+                found.extend(
+                    Path(entry.path)
+                    for entry in entries
+                    if _TEMPORARY_NAME.fullmatch(entry.name) and entry.is_file(follow_symlinks=False)
+                )
+        except OSError:
+            continue
+    return sorted(found)
+
+
+def remove_stale(path: Path) -> bool:
+    """Remove a temporary file no write holds (a killed run left it); False, removing nothing, when one
+    holds it or it cannot be removed."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    try:
+        if not _lock(fd, wait=False):
+            return False
+        held, now = os.fstat(fd), os.lstat(path)
+        if (held.st_dev, held.st_ino) != (now.st_dev, now.st_ino):
+            return False  # renamed and replaced meanwhile
+        os.unlink(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager
@@ -190,8 +266,7 @@ def _replace(path: Path, data: bytes, expected: Snapshot) -> None:
             raise FileError(f"cannot replace: {e.strerror or e}") from e
         _fsync_directory(directory)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        _discard(tmp)
 
 
 def _umask() -> int:
@@ -229,5 +304,4 @@ def _create(path: Path, data: bytes) -> None:
             os.replace(tmp, path)
         _fsync_directory(directory)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        _discard(tmp)

@@ -115,6 +115,9 @@ class RunResult:
     files_skipped_by_filter: int
     helper: HelperOutcome | None = None
     errors: tuple[tuple[str, str], ...] = field(default=())
+    #: What ``apply`` took up of an earlier one that was interrupted (its journal, a temporary file it
+    #: left, removed): one line each (see ``codemods.journal``).
+    recovered: tuple[str, ...] = ()
 
     @property
     def findings(self) -> tuple[Finding, ...]:

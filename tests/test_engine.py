@@ -247,16 +247,35 @@ def test_apply_writes_files_and_helper_inside_the_package(tmp_path: Path) -> Non
 
 
 def test_apply_keeps_a_differing_helper_and_read_only_files(tmp_path: Path) -> None:
-    write_tree(tmp_path, {"learning360_v2.py": b"# mine\n", "a.py": SITE, "b.py": SITE})
+    edited = helper_source().replace(b"DEFAULT_TIMEOUT = 30.0", b"DEFAULT_TIMEOUT = 60.0")
+    write_tree(tmp_path, {"learning360_v2.py": edited, "a.py": SITE, "b.py": SITE})
     (tmp_path / "b.py").chmod(0o444)
     result = run(RunOptions(paths=(tmp_path,), jobs=1, write=True))
     assert result.helper is not None
     assert result.helper.error == "exists and differs from the generated helper; not overwritten"
-    assert (tmp_path / "learning360_v2.py").read_bytes() == b"# mine\n"
+    assert (tmp_path / "learning360_v2.py").read_bytes() == edited
     outcomes = by_path(result)
     assert outcomes["a.py"].written
     assert outcomes["b.py"].error == "read-only; not written"
     assert (tmp_path / "b.py").read_bytes() == SITE
+
+
+def test_an_unrelated_module_at_the_helper_path_holds_every_file(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"learning360_v2.py": b"# mine\n", "a.py": SITE, "b.py": LOOKALIKE})
+    result = run(RunOptions(paths=(tmp_path,), jobs=1, write=True))
+    assert result.helper is not None
+    assert result.helper.error == (
+        "exists and is not the helper module (it defines no list_course_stats, resolve_user_id);"
+        " not overwritten"
+    )
+    a = by_path(result)["a.py"]
+    assert not a.written and a.migrated != SITE
+    assert (
+        a.error
+        == f"not rewritten: the helper module learning360_v2.py cannot be written ({result.helper.error})"
+    )
+    assert (tmp_path / "a.py").read_bytes() == SITE
+    assert engine.helper_names_used([], "learning360_v2") == frozenset()
 
 
 def test_dry_run_writes_nothing(tmp_path: Path) -> None:

@@ -5,7 +5,8 @@ the process, or to its process group as Ctrl-C in a terminal does) or killed by 
 moment while it works or just as the first file is written; several times. Every file must then be
 byte for byte what it was or what a full ``apply`` makes of it, and the helper module absent or whole.
 SIGINT leaves no temporary file and exits with 130 and a message, no traceback; SIGKILL may leave a
-temporary file, named to say so and never taken for a source: a second ``apply`` finishes the job.
+temporary file, named to say so and never taken for a source. Either may leave the run's journal. A
+second ``apply`` finishes the job, removes what the first left, and says so.
 A Ctrl-C that lands once the work is done changes nothing: the run exits as it finished.
 """
 
@@ -27,6 +28,7 @@ from fixture_cases import FIXTURES
 
 from codemods.cli import EXIT_INTERRUPTED, INTERRUPTED_APPLY
 from codemods.files import TEMPORARY_SUFFIX
+from codemods.journal import JOURNAL_NAME
 
 pytestmark = pytest.mark.skipif(
     not Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists(),
@@ -196,24 +198,33 @@ def test_an_interrupted_apply_leaves_every_file_old_or_new(
     elif trial.signal is signal.SIGINT:
         assert process.returncode == EXIT_INTERRUPTED, err
         assert err.strip() == INTERRUPTED_APPLY
-        assert left == []
+        assert set(left) <= {JOURNAL_NAME}, left
     else:
         assert process.returncode == -signal.SIGKILL
-        assert all(name.startswith(".") and name.endswith(TEMPORARY_SUFFIX) for name in left), left
+        temporary = [name for name in left if name != JOURNAL_NAME]
+        assert all(name.startswith(".") and name.endswith(TEMPORARY_SUFFIX) for name in temporary), left
     if trial.moment == "first write" and interrupted:
         assert states[FILES[0]] == reference.migrated[FILES[0]]
+        assert JOURNAL_NAME in left  # written before the first file
 
-    # A second apply finishes the job, and takes no leftover for a source.
-    leftovers = {name: (root / name).read_bytes() for name in left}
+    # A second apply finishes the job, removes what the first left, says so, and takes nothing for a source.
     again = subprocess.run(
-        [sys.executable, "-m", "codemods", "apply", "--quiet", str(root)],
+        [sys.executable, "-m", "codemods", "apply", str(root)],
         env=ENV,
         capture_output=True,
         timeout=600,
     )
-    assert again.returncode == 0, again.stderr.decode()
+    said = " ".join(again.stderr.decode().split())
+    assert again.returncode == 0, said
     assert {name: (root / name).read_bytes() for name in FILES} == reference.migrated
-    assert {name: (root / name).read_bytes() for name in left} == leftovers
+    assert sorted(p.name for p in root.iterdir()) == sorted([*FILES, HELPER])
+    if JOURNAL_NAME in left:
+        written = sum(states[name] == reference.migrated[name] for name in FILES)
+        assert f"was interrupted with {written} of " in said, said
+        assert "this run takes the migration up" in said
+    for name in left:
+        if name != JOURNAL_NAME:
+            assert f"removed {name}, a temporary file an interrupted apply left" in said, said
 
 
 LATE_CTRL_C = """

@@ -403,8 +403,8 @@ def test_a_broken_directory_read_stores_nothing(fake360: Fake360, cache: Path) -
     with pytest.raises(helper.Learning360Error, match="repeats the record"):
         helper.resolve_user_id(fake360.url, dataset.IDLE_USER_EMAIL)
     with sqlite3.connect(cache) as connection:
-        assert connection.execute("SELECT COUNT(*) FROM users").fetchone() == (0,)
-        assert connection.execute("SELECT COUNT(*) FROM directories").fetchone() == (0,)
+        assert connection.execute("SELECT COUNT(*) FROM learning360_users").fetchone() == (0,)
+        assert connection.execute("SELECT COUNT(*) FROM learning360_directories").fetchone() == (0,)
     connection.close()
     assert helper.resolve_user_id(fake360.url, dataset.IDLE_USER_EMAIL) == dataset.USERS[-1].id
     assert users_fetches(fake360) == 2
@@ -633,8 +633,10 @@ def test_processes_refreshing_the_directory_at_once_agree(
     assert users_fetches(fake360) == 4 * 3 * 4  # each lookup of each round of each process refreshed
     with sqlite3.connect(cache) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        rows = connection.execute("SELECT host, user_id, mail, status FROM users ORDER BY user_id").fetchall()
-        directories = connection.execute("SELECT host FROM directories").fetchall()
+        rows = connection.execute(
+            "SELECT host, user_id, mail, status FROM learning360_users ORDER BY user_id"
+        ).fetchall()
+        directories = connection.execute("SELECT host FROM learning360_directories").fetchall()
     connection.close()
     assert rows == sorted((fake360.url, user.id, user.mail, user.status) for user in dataset.USERS)
     assert directories == [(fake360.url,)]
@@ -653,9 +655,10 @@ def test_a_copy_another_process_stored_meanwhile_is_kept(
         if request.path == USERS and "next" not in request.query:  # this read began before the other
             with sqlite3.connect(cache) as other:
                 other.execute(
-                    "UPDATE users SET mail = ?, mail_key = ? WHERE user_id = ?", (renamed, renamed, GRACE)
+                    "UPDATE learning360_users SET mail = ?, mail_key = ? WHERE user_id = ?",
+                    (renamed, renamed, GRACE),
                 )
-                other.execute("UPDATE directories SET refreshed_at = ?", (time.time(),))
+                other.execute("UPDATE learning360_directories SET refreshed_at = ?", (time.time(),))
             other.close()
         return None
 
@@ -673,7 +676,7 @@ def test_the_directory_files_are_private_whatever_the_umask(
         helper.resolve_user_id(fake360.url, dataset.POWER_USER_EMAIL)
         monkeypatch.setenv(helper.ENV_USER_CACHE_TTL, "0")
         with sqlite3.connect(cache) as reader:  # open: the write-ahead log stays beside the file
-            reader.execute("SELECT COUNT(*) FROM users").fetchone()
+            reader.execute("SELECT COUNT(*) FROM learning360_users").fetchone()
             helper.resolve_user_id(fake360.url, dataset.POWER_USER_EMAIL)
             companions = [cache.with_name(cache.name + suffix) for suffix in ("-wal", "-shm")]
             modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in [cache, *companions]}

@@ -278,7 +278,8 @@ def test_unknown_ids_are_named_after_at_most_one_refresh(fake360: Fake360, cache
     helper.user_mails(fake360.url, [ADA])
     with sqlite3.connect(cache) as connection:
         connection.execute(
-            "UPDATE directories SET refreshed_at = refreshed_at - ?", (2 * helper.MISS_REFRESH_AFTER,)
+            "UPDATE learning360_directories SET refreshed_at = refreshed_at - ?",
+            (2 * helper.MISS_REFRESH_AFTER,),
         )
     connection.close()
     with pytest.raises(helper.UserNotFoundError) as raised:
@@ -302,9 +303,10 @@ def test_many_ids_are_read_in_chunks_and_the_unknown_ones_counted(fake360: Fake3
 def test_a_user_missing_from_an_old_copy_is_found_by_one_refresh(fake360: Fake360, cache: Path) -> None:
     helper.user_mails(fake360.url, [ADA])
     with sqlite3.connect(cache) as connection:
-        connection.execute("DELETE FROM users WHERE user_id IN (?, ?)", (GRACE, DELETED))
+        connection.execute("DELETE FROM learning360_users WHERE user_id IN (?, ?)", (GRACE, DELETED))
         connection.execute(
-            "UPDATE directories SET refreshed_at = refreshed_at - ?", (2 * helper.MISS_REFRESH_AFTER,)
+            "UPDATE learning360_directories SET refreshed_at = refreshed_at - ?",
+            (2 * helper.MISS_REFRESH_AFTER,),
         )
     connection.close()
     answer = helper.course_stats_by_user(fake360.url, course_id=BIG)

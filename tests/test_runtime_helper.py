@@ -58,7 +58,8 @@ def age_directory(cache: Path, seconds: float) -> None:
     """As if the copy of the directory, and the last refresh an unknown email asked for, were older."""
     with sqlite3.connect(cache) as connection:
         connection.execute(
-            "UPDATE directories SET refreshed_at = refreshed_at - ?, email_miss_at = email_miss_at - ?",
+            "UPDATE learning360_directories"
+            " SET refreshed_at = refreshed_at - ?, email_miss_at = email_miss_at - ?",
             (seconds, seconds),
         )
     connection.close()
@@ -274,7 +275,7 @@ def test_unknown_emails_refresh_the_directory_once_per_time_to_live(
 def test_a_user_missing_from_an_old_copy_is_found_after_a_refresh(fake360: Fake360, cache: Path) -> None:
     helper.resolve_user_id(fake360.url, dataset.POWER_USER_EMAIL)
     with sqlite3.connect(cache) as connection:
-        connection.execute("DELETE FROM users WHERE user_id = ?", (GRACE,))
+        connection.execute("DELETE FROM learning360_users WHERE user_id = ?", (GRACE,))
     connection.close()
     age_directory(cache, 2 * helper.MISS_REFRESH_AFTER)
     assert helper.resolve_user_id(fake360.url, dataset.MIXED_CASE_USER_EMAIL) == GRACE
@@ -290,14 +291,16 @@ def test_a_deleted_user_is_not_matched(fake360: Fake360) -> None:
 
 
 def test_a_directory_file_of_an_older_layout_is_rebuilt(fake360: Fake360, cache: Path) -> None:
+    """The helper's own file (its application_id) with the tables of another version of the helper."""
     cache.parent.mkdir(parents=True)
     with sqlite3.connect(cache) as connection:
         connection.executescript(
-            "CREATE TABLE directories (host TEXT PRIMARY KEY, refreshed_at REAL NOT NULL);"
-            "CREATE TABLE users (host TEXT, user_id TEXT, mail TEXT, mail_key TEXT, status TEXT);"
-            f"INSERT INTO directories VALUES ('{fake360.url}', 1e12);"
-            f"INSERT INTO users VALUES ('{fake360.url}', '{'e' * 24}', 'old@example.com', 'old@example.com',"
-            " 'active');"
+            "CREATE TABLE learning360_directories (host TEXT PRIMARY KEY, refreshed_at REAL NOT NULL);"
+            "CREATE TABLE learning360_users (host TEXT, user_id TEXT, mail TEXT, mail_key TEXT, status TEXT);"
+            f"INSERT INTO learning360_directories VALUES ('{fake360.url}', 1e12);"
+            f"INSERT INTO learning360_users VALUES ('{fake360.url}', '{'e' * 24}', 'old@example.com',"
+            " 'old@example.com', 'active');"
+            f"PRAGMA application_id = {helper._APPLICATION_ID}; PRAGMA user_version = 1;"
         )
     connection.close()
     assert helper.resolve_user_id(fake360.url, dataset.POWER_USER_EMAIL) == ADA

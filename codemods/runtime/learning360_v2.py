@@ -31,10 +31,20 @@ When the API or the network misbehaves:
   again a few times the same way; a request gives up after ``MAX_RETRY_TIME`` seconds at most, with a
   ``RetriesExhaustedError`` that says so;
 - a 401 (the token expired) in the middle of the pages gets one new token and asks for the same page again;
-- a ``Link`` that loops, a page that repeats records, or a body that is not JSON stop the call with an
-  error: a list comes back whole or not at all. Errors name the URL, never a token or the client secret;
+- a ``Link`` that loops or cannot be read (it is read as RFC 8288 writes it: every header field, several
+  links and relation types), a page that repeats records or holds an item that is not a record (an
+  object with an ``_id``), or a body that is not JSON stop the call with an error: a list comes back
+  whole or not at all. Errors name the URL, never a token or the client secret;
+- the client secret and the access token go to the configured host only, over HTTPS: plain HTTP is
+  refused but to this machine (or with ``LEARNING360_ALLOW_HTTP``), a redirect or a next page to another
+  origin (scheme, host and port) is refused, and the token request is never redirected;
+- an email matches a user's exactly, else with the case of ASCII letters ignored, never more loosely;
+  two users that match only that way are an ``AmbiguousEmailError``, never a pick;
 - the user directory file is shared safely by several processes (SQLite in WAL mode, one transaction per
-  refresh) and readable by its owner only.
+  refresh) and readable by its owner only. It is the helper's own: a new or empty file, or one it marked
+  (``PRAGMA application_id``, tables named ``learning360_…``); a symbolic link, another application's
+  database or anything else is refused with a ``UserCacheError``, untouched. A file of its own that is
+  damaged is built again from the API, with a ``UserCacheWarning``.
 
 Configuration, from the environment (the names are the ``ENV_*`` constants below):
 
@@ -44,7 +54,9 @@ Configuration, from the environment (the names are the ``ENV_*`` constants below
   in the user's cache directory);
 - ``LEARNING360_USER_CACHE_TTL``: how many seconds the user directory is trusted (default: 86400);
 - ``LEARNING360_TIMEOUT``: seconds an HTTP call may take when the call says nothing (default: 30);
-- ``LEARNING360_MAX_RETRY_TIME``: seconds a request may spend trying again, waits included (default: 60).
+- ``LEARNING360_MAX_RETRY_TIME``: seconds a request may spend trying again, waits included (default: 60);
+- ``LEARNING360_ALLOW_HTTP``: ``1`` lets a host be ``http://`` although it is not this machine, with an
+  ``InsecureTransportWarning``: the credentials then cross the network unencrypted (default: refused).
 
 The other things to tune are the constants below.
 """
@@ -55,20 +67,23 @@ import asyncio
 import collections
 import email.utils
 import http.client
+import ipaddress
 import json
 import math
 import os
 import random
 import re
 import sqlite3
+import stat
 import sys
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import warnings
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
@@ -80,6 +95,7 @@ ENV_USER_CACHE = "LEARNING360_USER_CACHE"
 ENV_USER_CACHE_TTL = "LEARNING360_USER_CACHE_TTL"
 ENV_TIMEOUT = "LEARNING360_TIMEOUT"
 ENV_MAX_RETRY_TIME = "LEARNING360_MAX_RETRY_TIME"
+ENV_ALLOW_HTTP = "LEARNING360_ALLOW_HTTP"
 
 API_VERSION = "v2.0"
 TOKEN_PATH = "/api/v2/oauth2/token"
@@ -108,7 +124,9 @@ BACKOFF_MAX = 10.0
 SQLITE_BUSY_TIMEOUT = 30.0
 
 _OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}")
-_NEXT_LINK = re.compile(r'<([^>]*)>\s*;[^,]*\brel="?next"?', re.IGNORECASE)
+#: RFC 9110's token, and its quoted string (the part between the quotes, escapes included).
+_LINK_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_LINK_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _SECRET_PARAMETER = re.compile(r"secret|token|key|password", re.IGNORECASE)
 _USER_AGENT = "learning360_v2 (migrate-360learning)"
 
@@ -128,12 +146,22 @@ class RetriesExhaustedError(Learning360Error):
     request gave up: the message says after how many tries, how long, and what the last one met."""
 
 
+class InsecureTransportWarning(UserWarning):
+    """A call goes to 360Learning over plain HTTP because ``ENV_ALLOW_HTTP`` says it may: the client
+    secret and the access token cross the network unencrypted."""
+
+
 class UserNotFoundError(Learning360Error):
     """No usable user has this email (or id) in 360Learning's user directory."""
 
 
 class DeletedUserError(UserNotFoundError):
     """The user with this email is deleted in 360Learning (v1 did not find it either)."""
+
+
+class AmbiguousEmailError(Learning360Error):
+    """Several users of 360Learning have this email but for the case of its letters, and none has it
+    exactly as it was given: the message names their ids."""
 
 
 # -- public API ---------------------------------------------------------------------------------------
@@ -169,18 +197,38 @@ def list_course_stats(
 def resolve_user_id(
     host: str, email_or_id: str, *, timeout: float | tuple[float, float] | None = None
 ) -> str:
-    """The id of the user with this email (case ignored); a value that already is an id is returned as is."""
+    """The id of the user with this email; a value that already is an id is returned as is.
+
+    The email is compared as it is written first, and only when no user has exactly it with the case of
+    ASCII letters ignored (``Ada@Example.COM`` is ``ada@example.com``, while ``straße`` is not
+    ``strasse`` and a Kelvin sign is no ``K``): two different addresses never match. A deleted user is no
+    candidate when an active one matches. Several candidates raise ``AmbiguousEmailError`` naming their
+    ids, never a pick of one.
+    """
     value = str(email_or_id).strip()
     if _OBJECT_ID.fullmatch(value):
         return value
     base = _normalize_host(host)
     with _directory_lock:
-        user = _find_user(base, "mail_key", value.casefold(), _timeout(timeout))
-    if user is None:
-        raise UserNotFoundError(f"no 360Learning user has the email {value!r} on {base}")
-    if user[2] == "deleted":
+        users = _consult_directory(
+            base,
+            _timeout(timeout),
+            lambda connection: _users_by_email(connection, base, value),
+            lambda found: len(_candidates(found, value)[0]) == 1,
+            by_email=True,
+        )
+    active, matched = _candidates(users, value)
+    if len(active) == 1:
+        return active[0][0]
+    if active:
+        shown = ", ".join(f"{user_id!r} ({mail!r})" for user_id, mail, _ in active)
+        raise AmbiguousEmailError(
+            f"the email {value!r} matches several 360Learning users on {base}: {shown}; their emails"
+            " differ only by case: give the id, or the email exactly as 360Learning has it"
+        )
+    if matched:
         raise DeletedUserError(f"the 360Learning user with the email {value!r} is deleted on {base}")
-    return user[0]
+    raise UserNotFoundError(f"no 360Learning user has the email {value!r} on {base}")
 
 
 def user_mail(host: str, user_id: str, *, timeout: float | tuple[float, float] | None = None) -> str:
@@ -188,7 +236,12 @@ def user_mail(host: str, user_id: str, *, timeout: float | tuple[float, float] |
     value = str(user_id).strip()
     base = _normalize_host(host)
     with _directory_lock:
-        user = _find_user(base, "user_id", value, _timeout(timeout))
+        user = _consult_directory(
+            base,
+            _timeout(timeout),
+            lambda connection: _user_by_id(connection, base, value),
+            lambda found: found is not None,
+        )
     if user is None:
         raise UserNotFoundError(f"no 360Learning user has the id {value!r} on {base}")
     if not user[1]:
@@ -447,12 +500,55 @@ def _normalize_host(host: str) -> str:
     base = re.sub(r"/api/v[12]$", "", base)
     if not base:
         raise Learning360Error("the 360Learning host is empty")
-    return base if "://" in base else "https://" + base
+    # A scheme, unless what precedes the colon is a host and what follows it a port (``host:8443``).
+    if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", base) or re.match(r"[^:/]+:\d+(/|$)", base):
+        base = "https://" + base
+    _check_transport(base)
+    return base
+
+
+def _check_transport(url: str) -> None:
+    """Refuses a URL the credentials must not be sent to: one that is not ``https://`` (``http://`` to
+    this machine's loopback excepted, or anywhere when ``ENV_ALLOW_HTTP`` is set, with a warning)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        scheme, host, _ = parts.scheme.lower(), parts.hostname or "", parts.port
+    except ValueError:  # a port that is not a number, brackets around something else than an address
+        scheme = host = ""
+    if scheme not in ("https", "http") or not url[len(scheme) :].startswith("://") or not host:
+        raise Learning360Error(f"the 360Learning host must be an https:// URL, not {_safe_url(url)!r}")
+    if scheme == "https" or _is_loopback(host):
+        return
+    if os.environ.get(ENV_ALLOW_HTTP, "").strip().lower() not in ("1", "true", "yes"):
+        raise Learning360Error(
+            f"refusing plain HTTP to {_origin(url)}: the client secret and the access token would cross"
+            f" the network unencrypted; use https://, or set {ENV_ALLOW_HTTP}=1 to allow it"
+        )
+    warnings.warn(
+        f"360Learning is called over plain HTTP at {_origin(url)} ({ENV_ALLOW_HTTP} is set): the client"
+        " secret and the access token cross the network unencrypted",
+        InsecureTransportWarning,
+        stacklevel=4,
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine: ``localhost`` or a loopback address (127.0.0.0/8, ::1)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _safe_url(url: str) -> str:
-    """The URL with the values of parameters that look like secrets hidden."""
-    parts = urllib.parse.urlsplit(url)
+    """The URL with the values of parameters that look like secrets hidden (all of its query, when it
+    cannot be read as a URL)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return url.partition("?")[0]
     query = [
         (name, "***" if _SECRET_PARAMETER.search(name) else value)
         for name, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
@@ -490,11 +586,14 @@ def _timeout(value: float | tuple[float, float] | None) -> float:
     takes it, counts as its longer half), else ``LEARNING360_TIMEOUT``, else ``DEFAULT_TIMEOUT``."""
     if value is None:
         return _env_seconds(ENV_TIMEOUT, DEFAULT_TIMEOUT, positive=True)
-    if isinstance(value, (tuple, list)):
-        halves = [float(half) for half in value if half is not None]
-        seconds = max(halves) if halves else _env_seconds(ENV_TIMEOUT, DEFAULT_TIMEOUT, positive=True)
-    else:
-        seconds = float(value)
+    try:
+        if isinstance(value, (tuple, list)):
+            halves = [float(half) for half in value if half is not None]
+            seconds = max(halves) if halves else _env_seconds(ENV_TIMEOUT, DEFAULT_TIMEOUT, positive=True)
+        else:
+            seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = math.nan
     if not math.isfinite(seconds) or seconds <= 0:
         raise Learning360Error(f"a timeout must be a positive number of seconds, not {value!r}")
     return seconds
@@ -502,8 +601,9 @@ def _timeout(value: float | tuple[float, float] | None) -> float:
 
 def _send(
     request: urllib.request.Request, timeout: float, *, pass_401: bool = False
-) -> tuple[int, Any, str | None]:
-    """Sends one request; returns (status, decoded JSON body, Link header).
+) -> tuple[int, Any, list[str], str]:
+    """Sends one request; returns (status, decoded JSON body, every ``Link`` header field, the URL that
+    answered: the request's, or the one a redirect to the same origin led to).
 
     Tries again after 429, 5xx, a dropped connection or a timeout, within ``RATE_LIMIT_RETRIES``,
     ``TRANSIENT_RETRIES`` and ``MAX_RETRY_TIME``; raises on any other error status, except 401 when
@@ -520,13 +620,14 @@ def _send(
         retry_after: str | None = None
         rate_limited = False
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                status, raw, link = response.status, response.read(), response.headers.get("Link")
+            with _opener().open(request, timeout=timeout) as response:
+                status, raw = response.status, response.read()
+                links, answered = response.headers.get_all("Link") or [], response.geturl()
         except urllib.error.HTTPError as failure:
             with closing(failure):
                 raw = _error_body(failure)
             if failure.code == 401 and pass_401:
-                return 401, None, None
+                return 401, None, [], request.full_url
             text = _api_error_text(raw)
             if failure.code != 429 and failure.code < 500:
                 raise Learning360Error(
@@ -535,6 +636,8 @@ def _send(
             rate_limited = failure.code == 429
             retry_after = failure.headers.get("Retry-After")
             problem = f"360Learning answered {failure.code}: {text}"
+        except ValueError as failure:  # a URL urllib refuses (control characters, a bad port…)
+            raise Learning360Error(f"cannot send {method} {url}: {failure}") from None
         except (OSError, http.client.HTTPException) as failure:
             transient = _transient_problem(failure, timeout)
             if transient is None:
@@ -543,7 +646,7 @@ def _send(
             problem = transient
         else:
             try:
-                return status, json.loads(raw) if raw else None, link
+                return status, json.loads(raw) if raw else None, links, answered
             except ValueError:
                 raise Learning360Error(
                     f"360Learning answered {method} {url} with a body that is not JSON"
@@ -564,6 +667,47 @@ def _send(
             )
         retries[rate_limited] += 1
         time.sleep(delay)
+
+
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect of a GET to the origin it was sent to (same scheme, host and port), and no
+    other: urllib would send the ``Authorization`` header, hence the access token, wherever a redirect
+    points. The token request is never redirected: its body holds the client secret."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: Any,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        if req.get_method() == "GET" and _origin(newurl) == _origin(req.full_url):
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
+        fp.close()
+        sent = "the client secret" if req.get_method() != "GET" else "the access token"
+        raise Learning360Error(
+            f"360Learning answered {req.get_method()} {_safe_url(req.full_url)} with a redirect ({code}) to"
+            f" {_safe_url(newurl)}: not followed, {sent} goes to {_origin(req.full_url)} only"
+        )
+
+
+def _opener() -> urllib.request.OpenerDirector:
+    """urllib's usual handlers (proxies from the environment included), with redirects kept to one origin."""
+    return urllib.request.build_opener(_SameOriginRedirects)
+
+
+def _origin(url: str) -> str:
+    """``scheme://host:port`` of a URL, in lower case, with the scheme's default port written out."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    default = {"http": 80, "https": 443}.get(scheme)
+    return f"{scheme}://{(parts.hostname or '').lower()}:{port or default}"
 
 
 def _error_body(failure: urllib.error.HTTPError) -> bytes:
@@ -616,7 +760,8 @@ def _get_all(base: str, path: str, params: list[tuple[str, str]], timeout: float
     """Every record of a paginated v2 list, following ``Link: <…>; rel="next"``.
 
     Raises rather than return a list known to be wrong: when a next link leads back to a page already
-    read, or a page holds a record that an earlier page held.
+    read, a page holds a record that an earlier page held, or an item that is not a record (a JSON
+    object with an ``_id``).
     """
     first = url = base + path + ("?" + urllib.parse.urlencode(params, safe="[]:") if params else "")
     records: list[dict[str, Any]] = []
@@ -629,23 +774,30 @@ def _get_all(base: str, path: str, params: list[tuple[str, str]], timeout: float
                 f" {_safe_url(url)}, read before"
             )
         read.add(url)
-        page, link = _get_page(base, url, timeout)
+        page, links, answered = _get_page(base, url, timeout)
         number = len(read)
-        for record in page:
-            key = str(record.get("_id") or "") if isinstance(record, dict) else ""
+        for position, record in enumerate(page, 1):
+            key = record.get("_id") if isinstance(record, dict) else None
+            if not isinstance(key, str) or not key:
+                shown = json.dumps(record)
+                raise Learning360Error(
+                    f"360Learning's page {number} of GET {_safe_url(first)} holds an item that is not a"
+                    f" record (a JSON object with an _id): item {position} of GET {_safe_url(url)} is"
+                    f" {shown[:100]}{'…' if len(shown) > 100 else ''}"
+                )
             if key in page_of:
                 raise Learning360Error(
                     f"360Learning's page {number} of GET {_safe_url(first)} repeats the record {key!r} of"
                     f" page {page_of[key]}: the pages do not hold the list once each"
                 )
-            if key:
-                page_of[key] = number
+            page_of[key] = number
         records.extend(page)
-        url = _next_url(base, url, link)
+        url = _next_url(base, answered, links)
     return records
 
 
-def _get_page(base: str, url: str, timeout: float) -> tuple[list[dict[str, Any]], str | None]:
+def _get_page(base: str, url: str, timeout: float) -> tuple[list[dict[str, Any]], list[str], str]:
+    """One page: its records, its ``Link`` header fields and the URL that answered it."""
     token = _token(base, timeout)
     for retried in (False, True):
         request = urllib.request.Request(
@@ -657,7 +809,7 @@ def _get_page(base: str, url: str, timeout: float) -> tuple[list[dict[str, Any]]
                 "User-Agent": _USER_AGENT,
             },
         )
-        status, body, link = _send(request, timeout, pass_401=True)
+        status, body, links, answered = _send(request, timeout, pass_401=True)
         if status == 401 and not retried:
             token = _token(base, timeout, stale=token)
             continue
@@ -669,18 +821,100 @@ def _get_page(base: str, url: str, timeout: float) -> tuple[list[dict[str, Any]]
             raise Learning360Error(
                 f"360Learning answered GET {_safe_url(url)} with something else than a list"
             )
-        return body, link
+        return body, links, answered
     raise AssertionError("unreachable")
 
 
-def _next_url(base: str, current: str, link: str | None) -> str:
-    match = _NEXT_LINK.search(link or "")
-    if match is None:
+def _next_url(base: str, current: str, fields: list[str]) -> str:
+    """The URL of the page after ``current``, from its ``Link`` header fields; "" on the last page.
+
+    Raises when the fields cannot be read, or name more than one next page: the list would be cut short.
+    """
+    try:
+        links = _parse_links(fields)
+    except ValueError as problem:
+        raise Learning360Error(
+            f"360Learning's Link header on GET {_safe_url(current)} cannot be read ({problem}): the pages"
+            " that follow cannot be found"
+        ) from None
+    nexts = list(
+        dict.fromkeys(
+            urllib.parse.urljoin(current, target)
+            for target, parameters in links
+            if "next" in parameters.get("rel", "").lower().split()
+        )
+    )
+    if not nexts:
         return ""
-    following: str = urllib.parse.urljoin(current, match.group(1).strip())
-    if urllib.parse.urlsplit(following).netloc.lower() != urllib.parse.urlsplit(base).netloc.lower():
-        raise Learning360Error(f"360Learning's next page is on another host: {_safe_url(following)}")
+    if len(nexts) > 1:
+        shown = ", ".join(_safe_url(url) for url in nexts)
+        raise Learning360Error(
+            f"360Learning's Link header on GET {_safe_url(current)} names several next pages: {shown}"
+        )
+    following = nexts[0]
+    if _origin(following) != _origin(base):
+        raise Learning360Error(
+            f"360Learning's next page is on another host or scheme: {_safe_url(following)}, not"
+            f" {_origin(base)}: not followed, the access token goes to {_origin(base)} only"
+        )
     return following
+
+
+def _parse_links(fields: list[str]) -> list[tuple[str, dict[str, str]]]:
+    """Every link of these ``Link`` header fields, as (target, parameters), per RFC 8288: one or several
+    fields, several comma-separated links per field, parameters after ``;`` whose value is a token or a
+    quoted string (which may hold commas and semicolons). Parameter names are in lower case; the first of
+    two parameters of one name counts. Raises ``ValueError`` saying where a field is not well-formed."""
+    links: list[tuple[str, dict[str, str]]] = []
+    for field in fields:
+        at = 0
+        while True:
+            at = _skip(field, at, " \t,")  # empty list elements are allowed
+            if at == len(field):
+                break
+            if field[at] != "<":
+                raise _malformed_link(field, at, "'<' expected")
+            end = field.find(">", at)
+            if end < 0:
+                raise _malformed_link(field, at, "no '>' closes the link's target")
+            target, at = field[at + 1 : end].strip(), end + 1
+            parameters: dict[str, str] = {}
+            while True:
+                at = _skip(field, at, " \t")
+                if at == len(field) or field[at] == ",":
+                    break
+                if field[at] != ";":
+                    raise _malformed_link(field, at, "';' or ',' expected")
+                at = _skip(field, at + 1, " \t")
+                name = _LINK_TOKEN.match(field, at)
+                if name is None:
+                    raise _malformed_link(field, at, "a parameter name expected")
+                at, value = _skip(field, name.end(), " \t"), ""
+                if at < len(field) and field[at] == "=":
+                    at = _skip(field, at + 1, " \t")
+                    if at < len(field) and field[at] == '"':
+                        quoted = _LINK_QUOTED.match(field, at)
+                        if quoted is None:
+                            raise _malformed_link(field, at, "the quoted string is not closed")
+                        value, at = re.sub(r"\\(.)", r"\1", quoted.group(1)), quoted.end()
+                    else:
+                        token = _LINK_TOKEN.match(field, at)
+                        if token is None:
+                            raise _malformed_link(field, at, "a parameter value expected")
+                        value, at = token.group(), token.end()
+                parameters.setdefault(name.group().lower(), value)
+            links.append((target, parameters))
+    return links
+
+
+def _malformed_link(field: str, at: int, what: str) -> ValueError:
+    return ValueError(f"{what} at character {at + 1} of {field[:200]!r}")
+
+
+def _skip(text: str, at: int, characters: str) -> int:
+    while at < len(text) and text[at] in characters:
+        at += 1
+    return at
 
 
 # -- access token ---------------------------------------------------------------------------------------
@@ -733,7 +967,7 @@ def _token(base: str, timeout: float, *, stale: str | None = None) -> str:
             method="POST",
         )
         try:
-            _, answer, _ = _send(request, timeout)
+            _, answer, _, _ = _send(request, timeout)
         except RetriesExhaustedError:
             raise  # the credentials are not in question
         except Learning360Error as failure:
@@ -758,15 +992,33 @@ def _seconds(value: object, default: float) -> float:
 # -- user directory -----------------------------------------------------------------------------------
 
 _directory_lock = threading.RLock()
-#: The version of the tables below, kept in the file (``PRAGMA user_version``): a file of another version
-#: is emptied and built again, as any cache may be.
-_SCHEMA_VERSION = 2
+#: ``PRAGMA application_id`` of the user directory file ("L360" in ASCII): the helper writes to a SQLite
+#: file that carries it, or to an empty one, and refuses any other.
+_APPLICATION_ID = 0x4C333630
+#: Every table and index the helper makes starts with this: it drops or empties nothing else.
+_PREFIX = "learning360_"
+#: The version of the tables below, kept in the file (``PRAGMA user_version``): the tables of a file of
+#: the helper's own of another version are dropped and made again, as any cache's may be.
+_SCHEMA_VERSION = 3
 _SCHEMA = (
-    "CREATE TABLE directories (host TEXT PRIMARY KEY, refreshed_at REAL NOT NULL, email_miss_at REAL)",
-    "CREATE TABLE users (host TEXT NOT NULL, user_id TEXT NOT NULL, mail TEXT, mail_key TEXT, status TEXT,"
-    " PRIMARY KEY (host, user_id))",
-    "CREATE INDEX users_by_mail ON users (host, mail_key)",
+    f"CREATE TABLE {_PREFIX}directories (host TEXT PRIMARY KEY, refreshed_at REAL NOT NULL,"
+    " email_miss_at REAL)",
+    f"CREATE TABLE {_PREFIX}users (host TEXT NOT NULL, user_id TEXT NOT NULL, mail TEXT, mail_key TEXT,"
+    " status TEXT, PRIMARY KEY (host, user_id))",
+    f"CREATE INDEX {_PREFIX}users_by_mail ON {_PREFIX}users (host, mail_key)",
 )
+#: The file earlier versions of the helper wrote, before they marked it: ``user_version`` 2, and these
+#: statements' objects and nothing else. Such a file is the helper's: it is emptied and marked.
+_UNMARKED_VERSION = 2
+_UNMARKED_SCHEMA = frozenset(
+    {
+        "CREATE TABLE directories (host TEXT PRIMARY KEY, refreshed_at REAL NOT NULL, email_miss_at REAL)",
+        "CREATE TABLE users (host TEXT NOT NULL, user_id TEXT NOT NULL, mail TEXT, mail_key TEXT,"
+        " status TEXT, PRIMARY KEY (host, user_id))",
+        "CREATE INDEX users_by_mail ON users (host, mail_key)",
+    }
+)
+_SQLITE_MAGIC = b"SQLite format 3\x00"
 #: A user row: (id, mail, status).
 _User = tuple[str, str, str]
 #: A directory row: (when it was refreshed, when an unknown email last refreshed it), ``time.time()``.
@@ -774,6 +1026,15 @@ _State = tuple[float, float | None]
 _Found = TypeVar("_Found")
 #: Ids a query binds at most: SQLite before 3.32 allows 999 variables in one statement.
 _SQL_VARIABLES = 500
+
+
+class UserCacheError(Learning360Error):
+    """The user directory file cannot be used: it is not the helper's own (another application's
+    database, a symbolic link, not a regular file), or the file system or SQLite refused it."""
+
+
+class UserCacheWarning(UserWarning):
+    """The user directory file of the helper was damaged: it is built again from 360Learning."""
 
 
 def cache_path() -> Path:
@@ -790,26 +1051,130 @@ def cache_path() -> Path:
     return root / "learning360" / "users.sqlite3"
 
 
+def _not_its_own(path: Path, why: str) -> UserCacheError:
+    return UserCacheError(
+        f"the user directory file {path} {why}: the helper writes only a file of its own (new, empty, or"
+        f" made by it); set {ENV_USER_CACHE} to another path"
+    )
+
+
 def _connect() -> sqlite3.Connection:
+    """A connection to the user directory file, made (mode 0600) when it does not exist; refuses a file
+    that is not the helper's own before writing anything to it."""
     path = cache_path()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if not path.exists():
-        # Readable by its owner only: it holds the emails of every user of the platform. SQLite gives
-        # the files it adds beside it (``-wal``, ``-shm``) the same permissions.
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    # Autocommit: every write goes through ``_transaction``, which says where it begins and ends.
-    connection = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT, isolation_level=None)
     try:
-        _prepare(connection)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with suppress(FileExistsError):
+            # Readable by its owner only: it holds the emails of every user of the platform. SQLite gives
+            # the files it adds beside it (``-wal``, ``-shm``) the same permissions.
+            descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | _NO_FOLLOW, 0o600)
+            try:
+                if hasattr(os, "fchmod"):
+                    os.fchmod(descriptor, 0o600)  # whatever the umask
+            finally:
+                os.close(descriptor)
+        before = _plain_file(path)
+        # Autocommit: every write goes through ``_transaction``, which says where it begins and ends.
+        connection = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT, isolation_level=None)
+    except OSError as failure:
+        where = f" ({failure.filename})" if failure.filename not in (None, str(path)) else ""
+        raise UserCacheError(
+            f"the user directory file {path} cannot be used: {failure.strerror or failure}{where}"
+        ) from None
+    try:
+        if _plain_file(path) != before:
+            raise _not_its_own(path, "was replaced while it was opened")
+        _prepare(connection, path)
+        _make_private(path)
     except BaseException:
         connection.close()
         raise
     return connection
 
 
-def _prepare(connection: sqlite3.Connection) -> None:
-    """WAL mode (a process reading never waits for one writing, nor the other way round) and the tables
-    of this version, made once whichever process comes first."""
+#: ``os.open`` does not follow a symbolic link at the path where the system allows it.
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _plain_file(path: Path) -> tuple[int, int]:
+    """(device, inode) of ``path``, a regular file; refuses a symbolic link or anything else."""
+    try:
+        status = os.lstat(path)
+    except OSError as failure:
+        raise UserCacheError(
+            f"the user directory file {path} cannot be used: {failure.strerror or failure}"
+        ) from None
+    if stat.S_ISLNK(status.st_mode):
+        raise _not_its_own(path, "is a symbolic link, which the helper does not follow")
+    if not stat.S_ISREG(status.st_mode):
+        raise _not_its_own(path, "is not a regular file")
+    return status.st_dev, status.st_ino
+
+
+def _make_private(path: Path) -> None:
+    """The file and SQLite's files beside it readable and writable by their owner only (an older helper
+    left them as the umask made them)."""
+    if sys.platform == "win32":
+        return
+    for companion in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            status = os.lstat(companion)
+            if stat.S_ISREG(status.st_mode) and stat.S_IMODE(status.st_mode) & 0o077:
+                os.chmod(companion, 0o600)
+        except FileNotFoundError:
+            continue
+        except OSError as failure:
+            raise UserCacheError(
+                f"the user directory file {companion} cannot be made private: {failure.strerror or failure}"
+            ) from None
+
+
+def _ownership(connection: sqlite3.Connection) -> tuple[str, str]:
+    """What the file is, read without writing: ("current", ""): the helper's, of this version; ("empty",
+    ""), ("unmarked", ""): an empty file, or one an earlier helper wrote; ("older", ""): the helper's, of
+    another version; ("foreign", why): anything else."""
+    application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    objects = connection.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
+    if application_id == _APPLICATION_ID:
+        names = {str(name) for kind, name, _ in objects if kind == "table"}
+        ours = {f"{_PREFIX}users", f"{_PREFIX}directories"}
+        return ("current", "") if version == _SCHEMA_VERSION and ours <= names else ("older", "")
+    if application_id != 0:
+        return (
+            "foreign",
+            f"is the SQLite database of another application (application_id {application_id:#x})",
+        )
+    if not objects and version == 0:  # a file of no bytes, or a database that holds nothing
+        return "empty", ""
+    statements = {str(sql) for _, _, sql in objects if sql is not None}
+    if version == _UNMARKED_VERSION and statements == _UNMARKED_SCHEMA:
+        return "unmarked", ""
+    tables = sorted(str(name) for kind, name, _ in objects if kind == "table")
+    shown = ", ".join(tables[:10]) + (", …" if len(tables) > 10 else "")
+    return "foreign", f"is a SQLite database the helper did not make (tables: {shown or 'none'})"
+
+
+def _prepare(connection: sqlite3.Connection, path: Path) -> None:
+    """Refuses a file that is not the helper's; makes this version's tables in one that is (once,
+    whichever process comes first), then WAL mode (a process reading never waits for one writing, nor
+    the other way round)."""
+    connection.execute("BEGIN")  # the three reads see the file at one moment
+    try:
+        what, why = _ownership(connection)
+    finally:
+        connection.execute("COMMIT")
+    if what == "foreign":
+        raise _not_its_own(path, why)
+    if what != "current":
+        with _transaction(connection):
+            what, why = _ownership(connection)  # another process may have made them meanwhile
+            if what == "foreign":
+                raise _not_its_own(path, why)
+            if what != "current":
+                _make_tables(connection, unmarked=what == "unmarked")
+        # The mark reaches the file itself, not only the write-ahead log of a file already in WAL mode.
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT
     while True:
         try:
@@ -821,17 +1186,24 @@ def _prepare(connection: sqlite3.Connection) -> None:
             if "locked" not in str(failure) and "busy" not in str(failure):
                 raise
         if time.monotonic() > deadline:
-            raise Learning360Error(f"the user directory {cache_path()} stays locked by another process")
+            raise UserCacheError(f"the user directory {path} stays locked by another process")
         time.sleep(0.01)
-    if connection.execute("PRAGMA user_version").fetchone()[0] == _SCHEMA_VERSION:
-        return
-    with _transaction(connection):
-        if connection.execute("PRAGMA user_version").fetchone()[0] != _SCHEMA_VERSION:
-            connection.execute("DROP TABLE IF EXISTS users")
-            connection.execute("DROP TABLE IF EXISTS directories")
-            for statement in _SCHEMA:
-                connection.execute(statement)
-            connection.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+
+
+def _make_tables(connection: sqlite3.Connection, *, unmarked: bool) -> None:
+    """This version's tables, in place of the helper's earlier ones; the file marked as the helper's."""
+    if unmarked:
+        connection.execute("DROP TABLE users")
+        connection.execute("DROP TABLE directories")
+    for (name,) in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, ?) = ?",
+        (len(_PREFIX), _PREFIX),
+    ).fetchall():
+        connection.execute(f'DROP TABLE "{name}"')  # a name of the helper's, read back from the file
+    for statement in _SCHEMA:
+        connection.execute(statement)
+    connection.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
+    connection.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
 
 
 @contextmanager
@@ -849,7 +1221,7 @@ def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
 
 def _state(connection: sqlite3.Connection, base: str) -> _State | None:
     row = connection.execute(
-        "SELECT refreshed_at, email_miss_at FROM directories WHERE host = ?", (base,)
+        "SELECT refreshed_at, email_miss_at FROM learning360_directories WHERE host = ?", (base,)
     ).fetchone()
     return None if row is None else (float(row[0]), None if row[1] is None else float(row[1]))
 
@@ -868,44 +1240,109 @@ def _consult_directory(
     refreshed it within the time to live: ids come from the API's own records, so a missing one means
     the copy is behind, while an email may just be wrong."""
     ttl = _env_seconds(ENV_USER_CACHE_TTL, DEFAULT_USER_CACHE_TTL)
-    with closing(_connect()) as connection:
-        state = _state(connection, base)
-        if state is None or time.time() - state[0] > ttl:
-            _refresh(connection, base, timeout)
-            state = _state(connection, base)
-        found = lookup(connection)
-        if complete(found) or state is None:
-            return found
-        now = time.time()
-        if now - state[0] <= MISS_REFRESH_AFTER:
-            return found
-        if by_email and state[1] is not None and now - state[1] < ttl:
-            return found
-        _refresh(connection, base, timeout, email_miss=by_email)
-        return lookup(connection)
+    for rebuilt in (False, True):
+        try:
+            with closing(_connect()) as connection:
+                state = _state(connection, base)
+                if state is None or time.time() - state[0] > ttl:
+                    _refresh(connection, base, timeout)
+                    state = _state(connection, base)
+                found = lookup(connection)
+                if complete(found) or state is None:
+                    return found
+                now = time.time()
+                if now - state[0] <= MISS_REFRESH_AFTER:
+                    return found
+                if by_email and state[1] is not None and now - state[1] < ttl:
+                    return found
+                _refresh(connection, base, timeout, email_miss=by_email)
+                return lookup(connection)
+        except sqlite3.Error as failure:
+            path = cache_path()
+            if not rebuilt and _damaged(failure):
+                if _remove_if_its_own(path, failure):
+                    continue
+                raise _not_its_own(
+                    path, f"is damaged or no SQLite database, and its header is not the helper's ({failure})"
+                ) from None
+            raise UserCacheError(f"the user directory file {path} cannot be used: {failure}") from None
+    raise AssertionError("unreachable")
 
 
-def _find_user(base: str, column: str, value: str, timeout: float) -> _User | None:
-    """Looks a user up by ``column``; an email matching only a deleted user counts as missing."""
-    return _consult_directory(
-        base,
-        timeout,
-        lambda connection: _lookup(connection, base, column, value),
-        lambda user: user is not None and (column == "user_id" or user[2] != "deleted"),
-        by_email=column == "mail_key",
+def _damaged(failure: sqlite3.Error) -> bool:
+    """Whether SQLite says the file is damaged or is no database at all (``SQLITE_CORRUPT``,
+    ``SQLITE_NOTADB``), rather than busy, read-only or full."""
+    name = getattr(failure, "sqlite_errorname", "")  # Python 3.11
+    if name:
+        return name in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+    return type(failure) is sqlite3.DatabaseError and bool(
+        re.search("malformed|not a database", str(failure))
     )
 
 
-def _lookup(connection: sqlite3.Connection, base: str, column: str, value: str) -> _User | None:
-    # ``column`` is one of two names chosen by this module, never user input.
+def _remove_if_its_own(path: Path, failure: sqlite3.Error) -> bool:
+    """Removes the damaged file and SQLite's files beside it when the file's header says it is the
+    helper's (it is only a copy of 360Learning's user directory: the next read builds it again), with a
+    ``UserCacheWarning``; False, touching nothing, when the header does not say so."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | _NO_FOLLOW)
+        try:
+            header = os.read(descriptor, 100)
+        finally:
+            os.close(descriptor)
+    except OSError:
+        return False
+    if header[:16] != _SQLITE_MAGIC or int.from_bytes(header[68:72], "big") != _APPLICATION_ID:
+        return False
+    for companion in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"), path):
+        try:
+            if not stat.S_ISLNK(os.lstat(companion).st_mode):
+                os.unlink(companion)
+        except FileNotFoundError:
+            continue
+        except OSError as problem:
+            raise UserCacheError(
+                f"the user directory file {path} is damaged ({failure}) and {companion} cannot be removed:"
+                f" {problem.strerror or problem}"
+            ) from None
+    warnings.warn(
+        f"the user directory file {path} was damaged ({failure}): it is built again from 360Learning",
+        UserCacheWarning,
+        stacklevel=5,
+    )
+    return True
+
+
+def _ascii_lower(text: str) -> str:
+    """``text`` with its ASCII capitals in lower case, and nothing else changed: unlike ``str.lower`` or
+    ``str.casefold``, it never makes two different addresses one (``ß``/``ss``, the Kelvin sign/``k``)."""
+    return text.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _candidates(users: list[_User], email: str) -> tuple[list[_User], list[_User]]:
+    """(the active users, all the users) ``email`` designates among ``users``, which share its key: those
+    with exactly this email when there are any, else all of them (the same but for ASCII case)."""
+    matched = [user for user in users if user[1].strip() == email] or users
+    return [user for user in matched if user[2] != "deleted"], matched
+
+
+def _users_by_email(connection: sqlite3.Connection, base: str, email: str) -> list[_User]:
+    """The users whose email is ``email`` but for the case of ASCII letters."""
+    rows = connection.execute(
+        f"SELECT user_id, mail, status FROM {_PREFIX}users WHERE host = ? AND mail_key = ? ORDER BY user_id",
+        (base, _ascii_lower(email)),
+    )
+    return [(str(user_id), str(mail or ""), str(status or "")) for user_id, mail, status in rows]
+
+
+def _user_by_id(connection: sqlite3.Connection, base: str, user_id: str) -> _User | None:
     row = connection.execute(
-        f"SELECT user_id, mail, status FROM users WHERE host = ? AND {column} = ? "
-        "ORDER BY status = 'deleted', user_id LIMIT 1",
-        (base, value),
+        f"SELECT user_id, mail, status FROM {_PREFIX}users WHERE host = ? AND user_id = ?", (base, user_id)
     ).fetchone()
-    if row is None:
-        return None
-    return str(row[0]), str(row[1] or ""), str(row[2] or "")
+    return None if row is None else (str(row[0]), str(row[1] or ""), str(row[2] or ""))
 
 
 def _lookup_mails(connection: sqlite3.Connection, base: str, user_ids: list[str]) -> dict[str, str]:
@@ -914,7 +1351,8 @@ def _lookup_mails(connection: sqlite3.Connection, base: str, user_ids: list[str]
     for start in range(0, len(user_ids), _SQL_VARIABLES):
         chunk = user_ids[start : start + _SQL_VARIABLES]
         rows = connection.execute(
-            f"SELECT user_id, mail FROM users WHERE host = ? AND user_id IN ({', '.join('?' * len(chunk))})",
+            f"SELECT user_id, mail FROM {_PREFIX}users WHERE host = ?"
+            f" AND user_id IN ({', '.join('?' * len(chunk))})",
             (base, *chunk),
         )
         mails.update((str(user_id), str(mail)) for user_id, mail in rows if mail)
@@ -932,7 +1370,7 @@ def _refresh(connection: sqlite3.Connection, base: str, timeout: float, *, email
             base,
             str(user["_id"]),
             user.get("mail"),
-            str(user.get("mail") or "").strip().casefold(),
+            _ascii_lower(str(user.get("mail") or "").strip()),
             user.get("status"),
         )
         for user in users
@@ -943,14 +1381,16 @@ def _refresh(connection: sqlite3.Connection, base: str, timeout: float, *, email
         email_miss_at = started if email_miss else (state[1] if state is not None else None)
         if state is not None and state[0] >= started:
             connection.execute(
-                "UPDATE directories SET email_miss_at = ? WHERE host = ?", (email_miss_at, base)
+                "UPDATE learning360_directories SET email_miss_at = ? WHERE host = ?", (email_miss_at, base)
             )
             return
-        connection.execute("DELETE FROM users WHERE host = ?", (base,))
+        connection.execute("DELETE FROM learning360_users WHERE host = ?", (base,))
         connection.executemany(
-            "INSERT INTO users (host, user_id, mail, mail_key, status) VALUES (?, ?, ?, ?, ?)", rows
+            "INSERT INTO learning360_users (host, user_id, mail, mail_key, status) VALUES (?, ?, ?, ?, ?)",
+            rows,
         )
         connection.execute(
-            "INSERT OR REPLACE INTO directories (host, refreshed_at, email_miss_at) VALUES (?, ?, ?)",
+            f"INSERT OR REPLACE INTO {_PREFIX}directories (host, refreshed_at, email_miss_at)"
+            " VALUES (?, ?, ?)",
             (base, started, email_miss_at),
         )

@@ -10,8 +10,13 @@ Every request is recorded (``Fake360.requests``) so tests can assert what a clie
 
 Faults are injected per path with ``Fake360.inject``: the next requests to that path meet them one each,
 in order (429 bursts with or without ``Retry-After``, 5xx, slow answers, dropped connections, malformed
-JSON, a ``Link`` that loops back, a page served twice). ``token_max_uses`` makes every token expire after
-that many v2 calls: 401 ``invalid_token`` until the client asks for a new one.
+JSON, a ``Link`` that loops back, a page served twice, a redirect to this host or to another, ``Link``
+header fields of one's choosing, an item that is not a record). ``link_fields`` sets how every page
+writes its next link: in one field, in a second field, or among other links with several relation
+types. A second
+``Fake360`` stands in for a foreign host: its log shows whether a client sent it anything.
+``token_max_uses`` makes every token expire after that many v2 calls: 401 ``invalid_token`` until the
+client asks for a new one.
 """
 
 from __future__ import annotations
@@ -98,6 +103,8 @@ class Reply:
     raw: bytes | None = None
     #: No answer at all: the connection is closed ("close") or reset ("reset") once the request is read.
     drop: Literal["close", "reset"] | None = None
+    #: Header fields sent after ``headers``, in order: a name may come more than once (``Link``).
+    fields: tuple[tuple[str, str], ...] = ()
 
 
 # -- faults ---------------------------------------------------------------------------------------------
@@ -148,7 +155,52 @@ class RepeatedPage:
     ``Link`` that moves on as usual: the records of this page are never served."""
 
 
-Fault = RateLimited | ServerError | Slow | Dropped | MalformedJson | LinkBack | RepeatedPage
+@dataclass(frozen=True)
+class Redirect:
+    """A redirect (``status``) to the same path and query on ``to``, an origin such as another fake's
+    ``url``; on this very server when ``to`` is empty (a relative ``Location``)."""
+
+    to: str = ""
+    status: int = 302
+
+
+@dataclass(frozen=True)
+class LinkFields:
+    """A v2 page as usual, whose ``Link`` header fields are ``fields`` instead of the fake's own
+    ``link_fields`` (templates: see ``Fake360``), sent even on the last page."""
+
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MalformedRecord:
+    """A v2 page as usual with ``item`` (any JSON value: not an object, an object without ``_id``…)
+    inserted at ``position`` among its records."""
+
+    item: Any
+    position: int = 0
+
+
+Fault = (
+    RateLimited
+    | ServerError
+    | Slow
+    | Dropped
+    | MalformedJson
+    | LinkBack
+    | RepeatedPage
+    | Redirect
+    | LinkFields
+    | MalformedRecord
+)
+#: How the fake writes a next link: one ``Link`` field, ``{next}`` standing for the next page's URL and
+#: ``{first}`` for the first page's.
+PLAIN_LINK = ('<{next}>; rel="next"',)
+#: The next link in a second ``Link`` header field, after one for the first page.
+SPLIT_LINK = ('<{first}>; rel="first"', '<{next}>; rel="next"')
+#: Several links in one field, the next one with several relation types and a quoted parameter that
+#: holds a comma and a semicolon.
+MULTI_REL_LINK = ('<{first}>; rel=first, <{next}>; title="page after, that is; next"; rel="prefetch next"',)
 #: The body of a MalformedJson answer.
 MALFORMED_BODY = b'[{"_id": "64c000000000000000000001", "progress": 10'
 
@@ -175,6 +227,8 @@ class Fake360:
     ``v2_order`` (``"canonical"``: v2 lists attempts grouped by course and user, as v1 does;
     ``"interleaved"``: the first attempt of every course and user pair, then the second of each, and so
     on: the same records with no grouping, since v2 promises none).
+    ``link_fields``: the templates of the ``Link`` header fields of a page that has a next one (one field
+    each; ``PLAIN_LINK``, ``SPLIT_LINK``, ``MULTI_REL_LINK``).
     Faults: ``inject``.
     """
 
@@ -198,6 +252,7 @@ class Fake360:
         if v2_order not in ("canonical", "interleaved"):
             raise ValueError(f"unknown v2 order {v2_order!r}")
         self.v2_order = v2_order
+        self.link_fields: tuple[str, ...] = PLAIN_LINK
         self._lock = threading.Lock()
         self._log: list[RecordedRequest] = []
         self._hooks: list[Hook] = []
@@ -330,6 +385,10 @@ class Fake360:
             return Reply(0, None, drop="reset" if fault.reset else "close")
         if isinstance(fault, MalformedJson):
             return Reply(200, None, raw=MALFORMED_BODY)
+        if isinstance(fault, Redirect):
+            query = urlencode(request.query, doseq=True)
+            location = f"{fault.to}{request.path}" + (f"?{query}" if query else "")
+            return Reply(fault.status, {}, {"Location": location})
         if isinstance(fault, Slow):
             self._stopping.wait(fault.seconds)
         for hook in hooks:
@@ -417,14 +476,22 @@ class Fake360:
         page_size = self.page_size
         previous = max(offset - page_size, 0)
         following = previous if isinstance(fault, LinkBack) else offset + page_size
-        headers: dict[str, str] = {}
-        if following < len(records):
-            link = f"{request.path}?{urlencode({'next': _cursor(filters, following)})}"
-            if self.absolute_links:
-                link = self.url + link
-            headers["Link"] = f'<{link}>; rel="next"'
+        root = self.url if self.absolute_links else ""
+        urls = {
+            "next": f"{root}{request.path}?{urlencode({'next': _cursor(filters, following)})}",
+            "first": f"{root}{request.path}?{urlencode({'next': _cursor(filters, 0)})}",
+        }
+        templates: tuple[str, ...] = ()
+        if isinstance(fault, LinkFields):
+            templates = fault.fields
+        elif following < len(records):
+            templates = self.link_fields
+        fields = tuple(("Link", template.format(**urls)) for template in templates)
         served = previous if isinstance(fault, RepeatedPage) else offset
-        return Reply(200, records[served : served + page_size], headers)
+        page = records[served : served + page_size]
+        if isinstance(fault, MalformedRecord):
+            page.insert(fault.position, fault.item)
+        return Reply(200, page, fields=fields)
 
     def _course_stats(self, filters: Filters) -> list[dict[str, Any]]:
         for name, values in filters.items():
@@ -451,14 +518,17 @@ class Fake360:
         return [attempt.v2() for attempt in chosen]
 
     def _users(self, filters: Filters) -> list[dict[str, Any]]:
-        def folded(values: list[str]) -> list[str]:
-            return [value.casefold() for value in values]
+        """The users, filtered; ``mail`` ignores the case of ASCII letters only (never ``casefold``, which
+        makes ``straße`` and ``strasse`` one address)."""
 
-        mail_filters = {name: folded(values) for name, values in filters.items() if name.startswith("mail")}
+        def lowered(values: list[str]) -> list[str]:
+            return [dataset.ascii_lower(value) for value in values]
+
+        mail_filters = {name: lowered(values) for name, values in filters.items() if name.startswith("mail")}
         return [
             user.v2()
             for user in dataset.USERS
-            if _matches(mail_filters, "mail", user.mail.casefold())
+            if _matches(mail_filters, "mail", dataset.ascii_lower(user.mail))
             and _matches(filters, "status", user.status)
         ]
 
@@ -694,7 +764,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(reply.status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(payload)))
-            for name, value in reply.headers.items():
+            for name, value in [*reply.headers.items(), *reply.fields]:
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(payload)
