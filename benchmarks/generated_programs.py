@@ -27,7 +27,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from programs.figures import format_figures, tally, write_failures  # noqa: E402
 from programs.generator import generate  # noqa: E402
-from programs.runner import GeneratorBug, check_originals, run_programs  # noqa: E402
+from programs.runner import CpuClock, GeneratorBug, check_originals, run_programs  # noqa: E402
 
 DEFAULT_OUT = ROOT / "benchmarks" / "out" / "generated-programs"
 
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.count < 1 or args.jobs < 1:
         parser.error("--count and --jobs must be at least 1")
 
-    start = time.monotonic()
+    start, cpu = time.monotonic(), CpuClock()
     generated = generate(args.seed, args.count)
     show = _progress if sys.stderr.isatty() else None
     outcomes = run_programs(generated.programs, jobs=args.jobs, timeout=args.timeout, progress=show)
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     except GeneratorBug as bug:
         print(f"{bug}\n(written under {args.out / 'generator_bug'})", file=sys.stderr)
         return 2
-    figures = tally(generated, outcomes, jobs=args.jobs, wall_seconds=wall)
+    figures = tally(generated, outcomes, jobs=args.jobs, wall_seconds=wall, cpu_seconds=cpu.seconds())
     print(format_figures(figures), end="")
     print(f"\n{written} failing programs written under {args.out}")
     if args.json is not None:

@@ -56,7 +56,10 @@ def loop_digest(b: Build, src: str, *, label: str | None = None, flat: bool = Fa
     init = ["count = 0", "total = 0", "best = None", "done = 0"]
     body = ["count += 1", 'total += attempt["globalTime"]']
     if b.choose("score_style", ("in", "get")) == "in":
-        body += ['if "score" in attempt and (best is None or attempt["score"] > best):', '    best = attempt["score"]']
+        body += [
+            'if "score" in attempt and (best is None or attempt["score"] > best):',
+            '    best = attempt["score"]',
+        ]
     else:
         body += ['score = attempt.get("score")', "if score is not None and (best is None or score > best):"]
         body += ["    best = score"]
@@ -117,7 +120,10 @@ def records_digest(b: Build, src: str, *, label: str | None = None, flat: bool =
             'score=attempt.get("score"), completed="completedAt" in attempt)'
         )
     else:
-        ctor = 'AttemptRow(attempt["_id"], attempt["globalTime"], attempt.get("score"), "completedAt" in attempt)'
+        ctor = (
+            'AttemptRow(attempt["_id"], attempt["globalTime"], attempt.get("score"), '
+            '"completedAt" in attempt)'
+        )
     if b.choose("records_shape", ("comprehension", "append")) == "comprehension":
         lines = [f"rows = [{ctor} {clauses_of(loops)}]"]
     else:
@@ -192,7 +198,9 @@ def helper_call(b: Build, name: str, path: str, target: str) -> str:
     """A call of a generic helper method ``name`` on ``target`` with ``path``."""
     if name == "request":
         return f'{target}.request("GET", {path})'
-    timeout = ", timeout=30" if name == "get" and b.spec.client != "aiohttp" and b.flag("call_timeout", 0.5) else ""
+    timeout = (
+        ", timeout=30" if name == "get" and b.spec.client != "aiohttp" and b.flag("call_timeout", 0.5) else ""
+    )
     return f"{target}.{name}({path}{timeout})"
 
 
@@ -283,7 +291,10 @@ def endpoint_method_definition(b: Build) -> Lines:
     params = list(b.endpoint.params)
     path = b.path_only({p: p for p in params})
     call = helper_call(b, inherited_helper_name(b), path, "self")
-    return [f"{b.adef} {endpoint_method_name(b)}({signature(params, method=True)}):", f"    return {b.helper_answer(call)}"]
+    return [
+        f"{b.adef} {endpoint_method_name(b)}({signature(params, method=True)}):",
+        f"    return {b.helper_answer(call)}",
+    ]
 
 
 # --- the consumer -------------------------------------------------------------------------------------
@@ -421,9 +432,15 @@ def dict_store_body(b: Build) -> Lines:
             fill = [*call_site(b, args, "data = "), f"results[{loop_var}] = data"]
         lines = ["results = {}", *region(b, [f"for {loop_var} in {plural}:", *indent(fill)])]
     if b.choose("store_read", ("sorted_keys", "items")) == "items":
-        read = [f"for {loop_var}, answer in sorted(results.items()):", *indent(digest(b, b.main, "answer", label=loop_var))]
+        read = [
+            f"for {loop_var}, answer in sorted(results.items()):",
+            *indent(digest(b, b.main, "answer", label=loop_var)),
+        ]
     else:
-        read = [f"for {loop_var} in sorted(results):", *indent(digest(b, b.main, f"results[{loop_var}]", label=loop_var))]
+        read = [
+            f"for {loop_var} in sorted(results):",
+            *indent(digest(b, b.main, f"results[{loop_var}]", label=loop_var)),
+        ]
     return [*lines, *read]
 
 
@@ -438,7 +455,11 @@ def init_method(b: Build) -> Lines | None:
         if b.api_in_root:
             body.append('self.base_url = base_url.rstrip("/") + "/api/v1"')
         else:
-            body.append('self.base_url = base_url.rstrip("/")' if b.flag("rstrip_base", 0.5) else "self.base_url = base_url")
+            body.append(
+                'self.base_url = base_url.rstrip("/")'
+                if b.flag("rstrip_base", 0.5)
+                else "self.base_url = base_url"
+            )
     if b.session_scope == "self":
         ctor, defaults = b.new_session()
         body.append(f"self.session = {ctor}")
@@ -495,7 +516,9 @@ def write_classes(b: Build) -> None:
         own.append(close)
     if b.inherited:
         base = b.module("base_client.py")
-        base.blocks.append(class_block("BaseClient", "", base_members, "The requests every 360Learning call makes."))
+        base.blocks.append(
+            class_block("BaseClient", "", base_members, "The requests every 360Learning call makes.")
+        )
         b.main.imports.add("from base_client import BaseClient")
         b.main.blocks.append(class_block(b.cls, "(BaseClient)", members, "360Learning course statistics."))
     else:

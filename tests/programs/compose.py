@@ -220,7 +220,9 @@ class Build:
         )
         self.resp = self.choose("response_name", ("r", "resp", "response"))
         self.timeout = self.flag("timeout", 0.5)
-        self.status_check = self.choose("status_check", ("raise_for_status", "raise_for_status", "status_code"))
+        self.status_check = self.choose(
+            "status_check", ("raise_for_status", "raise_for_status", "status_code")
+        )
         self.user_by_id = spec.endpoint == "getUserCourses" and self.flag("user_by_id", 0.25)
         self.host_name = self.choose("host_name", ("HOST", "BASE", "LMS_URL", "BASE_URL"))
         self.cls = self.choose("class_name", ("StatsClient", "Learning360", "LmsClient"))
@@ -502,7 +504,9 @@ class Build:
             kind = "httpx.Client" if client == "httpx" else "httpx.AsyncClient"
             if not defaults:
                 return f"{kind}()", lines
-            how = self.choose("session_defaults", ("constructor_params", "constructor_headers", "headers_update"))
+            how = self.choose(
+                "session_defaults", ("constructor_params", "constructor_headers", "headers_update")
+            )
             if how == "constructor_params":
                 return f"{kind}(params={as_params})", lines
             if how == "constructor_headers":
@@ -511,7 +515,10 @@ class Build:
         module.imports.add("import aiohttp")
         if not defaults:
             return "aiohttp.ClientSession()", lines
-        if self.choose("session_defaults", ("constructor_headers", "headers_update")) == "constructor_headers":
+        if (
+            self.choose("session_defaults", ("constructor_headers", "headers_update"))
+            == "constructor_headers"
+        ):
             return f"aiohttp.ClientSession(headers={as_headers})", lines
         return "aiohttp.ClientSession()", [f"self.session.headers.update({as_headers})"]
 
@@ -543,7 +550,11 @@ class Build:
             if method is not None:
                 args.append(f"method={method}")
             decoded = 'json.loads(resp.read().decode("utf-8"))' if text_mode else "json.load(resp)"
-            opened = "urllib.request.urlopen(req, **kw)" if forward_kw else "urllib.request.urlopen(req, timeout=30)"
+            opened = (
+                "urllib.request.urlopen(req, **kw)"
+                if forward_kw
+                else "urllib.request.urlopen(req, timeout=30)"
+            )
             return [
                 f"req = urllib.request.Request({', '.join(args)})",
                 f"with {opened} as resp:",
@@ -562,7 +573,10 @@ class Build:
             check = (
                 ["resp.raise_for_status()"]
                 if self.status_check != "status_code"
-                else ["if resp.status != 200:", '    raise RuntimeError(f"360Learning answered {resp.status}")']
+                else [
+                    "if resp.status != 200:",
+                    '    raise RuntimeError(f"360Learning answered {resp.status}")',
+                ]
             )
             if text_mode:
                 module.imports.add("import json")
@@ -590,7 +604,10 @@ class Build:
 
     def status_lines(self, r: str) -> Lines:
         if self.status_check == "status_code":
-            return [f"if {r}.status_code != 200:", f'    raise RuntimeError(f"360Learning answered {{{r}.status_code}}")']
+            return [
+                f"if {r}.status_code != 200:",
+                f'    raise RuntimeError(f"360Learning answered {{{r}.status_code}}")',
+            ]
         return [f"{r}.raise_for_status()"]
 
     @property
@@ -608,4 +625,3 @@ class Build:
         if self.unwrap:
             return f"{self.awp(call)}{self.attempts_suffix}"
         return self.aw(call)
-

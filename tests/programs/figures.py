@@ -41,7 +41,9 @@ class Figures:
     #: Why silent programs are silent: reason kind → programs.
     silent_kinds: dict[str, int]
     wall_seconds: float
-    #: CPU seconds the tool spent, over all programs (both of its runs).
+    #: CPU seconds of the workers and the programs they ran (the machine's other load left out).
+    cpu_seconds: float = 0.0
+    #: Seconds the tool took, summed over programs (both of its runs; wall time in the workers).
     tool_seconds: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -74,7 +76,14 @@ def _silent_kind(reason: str) -> str:
     return "tool changed nothing and found nothing"
 
 
-def tally(generated: Generated, outcomes: Sequence[Outcome], *, jobs: int, wall_seconds: float) -> Figures:
+def tally(
+    generated: Generated,
+    outcomes: Sequence[Outcome],
+    *,
+    jobs: int,
+    wall_seconds: float,
+    cpu_seconds: float = 0.0,
+) -> Figures:
     """The figures of ``outcomes``, the classified programs of ``generated``."""
     programs = {p.index: p for p in generated.programs}
     classes: Counter[str] = Counter({klass: 0 for klass in CLASSES})
@@ -102,6 +111,7 @@ def tally(generated: Generated, outcomes: Sequence[Outcome], *, jobs: int, wall_
         review_rules=dict(rules.most_common()),
         silent_kinds=dict(silent.most_common()),
         wall_seconds=round(wall_seconds, 2),
+        cpu_seconds=round(cpu_seconds, 2),
         tool_seconds=round(sum(o.tool_seconds for o in outcomes), 2),
     )
 
@@ -119,8 +129,9 @@ def format_figures(figures: Figures) -> str:
         f"{figures.programs} programs (seed {figures.seed}, {figures.jobs} jobs): {figures.draws} draws, "
         f"{skipped} skipped as meaningless",
         *(f"  {count:6d}  {reason}" for reason, count in figures.skipped.items()),
-        f"wall time {figures.wall_seconds:.1f} s ({speed:.1f} programs/s; the tool itself "
-        f"{figures.tool_seconds:.1f} s of it, summed over workers)",
+        f"wall time {figures.wall_seconds:.1f} s ({speed:.1f} programs/s), CPU time "
+        f"{figures.cpu_seconds:.1f} s over workers and programs; the tool took "
+        f"{figures.tool_seconds:.1f} s of the workers' time",
         "",
         f"{'class':<22}{'programs':>14}",
     ]

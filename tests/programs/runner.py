@@ -29,19 +29,22 @@ fake's request log after each run.
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 import multiprocessing
 import os
+import resource
 import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, NoReturn
+from typing import Final, NoReturn, TypeVar
 
 from fake360 import Fake360
 from fake360.server import V1_COURSE_STATS, V1_COURSE_STATS_ONE, V1_USER_COURSE_STATS, V1_USER_COURSES
@@ -145,6 +148,9 @@ def _child(directory: Path, env: dict[str, str], out: int, err: int, timeout: fl
     """Runs ``main.py`` of ``directory`` as ``__main__`` in this forked process, then exits."""
     code = 70
     try:
+        # The garbage collector would walk, and so copy page by page, the whole heap inherited from the
+        # worker (LibCST, the tool…); frozen, only what the program makes is ever collected.
+        gc.freeze()
         signal.signal(signal.SIGALRM, signal.SIG_DFL)
         signal.alarm(max(1, math.ceil(timeout)))
         os.dup2(out, 1)
@@ -267,6 +273,15 @@ class _Worker:
         paths = tuple(request.path for request in self.fake.requests)
         return RunOutput(os.waitstatus_to_exitcode(status), stdout, stderr, paths, seconds)
 
+    def original(self, program: Program) -> RunOutput:
+        """The original's run against v1."""
+        directory = self.scratch / program.name
+        try:
+            write_tree(directory, program.files)
+            return self.execute(directory, self.fake.v1_env())
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+
     def classify(self, program: Program) -> Outcome:
         work = self.scratch / program.name
         before, after = work / "before", work / "after"
@@ -313,10 +328,23 @@ class _Worker:
         ]
         if differing:
             return Outcome(
-                program.index, "wrong", "; ".join(differing), v1, tuple(runs), findings, migrated, tool_seconds
+                program.index,
+                "wrong",
+                "; ".join(differing),
+                v1,
+                tuple(runs),
+                findings,
+                migrated,
+                tool_seconds,
             )
         return Outcome(
-            program.index, "migrated", "both v2 runs print what v1 printed", v1, tuple(runs), findings, migrated,
+            program.index,
+            "migrated",
+            "both v2 runs print what v1 printed",
+            v1,
+            tuple(runs),
+            findings,
+            migrated,
             tool_seconds,
         )
 
@@ -382,12 +410,43 @@ _worker: _Worker | None = None
 def _start_worker(scratch: str, timeout: float) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent answers Ctrl-C by ending the pool
+    # A forked worker inherits its parent's trace function (a test run's coverage): it would only slow
+    # every child down, and a worker's measurements are never saved.
+    sys.settrace(None)
+    threading.settrace(None)
     _worker = _Worker(Path(scratch), timeout)
 
 
 def _classify(program: Program) -> Outcome:
     assert _worker is not None, "the pool's initializer starts every worker"
     return _worker.classify(program)
+
+
+def _run_original(program: Program) -> tuple[int, RunOutput]:
+    assert _worker is not None, "the pool's initializer starts every worker"
+    return program.index, _worker.original(program)
+
+
+Result = TypeVar("Result")
+
+
+def _pooled(
+    work: Callable[[Program], Result],
+    programs: Sequence[Program],
+    jobs: int,
+    timeout: float,
+    progress: Callable[[int, int], None] | None,
+) -> list[Result]:
+    context = multiprocessing.get_context("fork")
+    results: list[Result] = []
+    with contextlib.ExitStack() as stack:
+        scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="generated-programs-"))
+        pool = stack.enter_context(context.Pool(jobs, initializer=_start_worker, initargs=(scratch, timeout)))
+        for result in pool.imap_unordered(work, programs, chunksize=1):
+            results.append(result)
+            if progress is not None:
+                progress(len(results), len(programs))
+    return results
 
 
 def run_programs(
@@ -401,15 +460,35 @@ def run_programs(
 
     Outcomes of class ``generator_bug`` are returned like the others: ``check_originals`` raises on them.
     """
-    context = multiprocessing.get_context("fork")
-    outcomes: list[Outcome] = []
-    with tempfile.TemporaryDirectory(prefix="generated-programs-") as scratch:
-        with context.Pool(jobs, initializer=_start_worker, initargs=(scratch, timeout)) as pool:
-            for outcome in pool.imap_unordered(_classify, programs, chunksize=1):
-                outcomes.append(outcome)
-                if progress is not None:
-                    progress(len(outcomes), len(programs))
+    outcomes = _pooled(_classify, programs, jobs, timeout, progress)
     return sorted(outcomes, key=lambda o: o.index)
+
+
+def run_originals(
+    programs: Sequence[Program], *, jobs: int = 2, timeout: float = DEFAULT_TIMEOUT
+) -> list[RunOutput]:
+    """Runs every original against the fake's v1 only, without migrating it; in the programs' order."""
+    runs = _pooled(_run_original, programs, jobs, timeout, None)
+    return [output for _, output in sorted(runs, key=lambda run: run[0])]
+
+
+class CpuClock:
+    """CPU seconds of this process and of its descendants that ended and were waited for: the workers
+    of ``run_programs`` and the children they forked, once the pool is closed."""
+
+    def __init__(self) -> None:
+        self._start = self._now()
+
+    @staticmethod
+    def _now() -> float:
+        mine, children = (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
+        return mine.ru_utime + mine.ru_stime + children.ru_utime + children.ru_stime
+
+    def seconds(self) -> float:
+        return self._now() - self._start
 
 
 def check_originals(programs: Sequence[Program], outcomes: Sequence[Outcome]) -> None:

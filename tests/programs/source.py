@@ -95,8 +95,8 @@ class Module:
         groups: list[list[str]] = [[], [], []]
         for line in self.imports:
             module = line.split()[1]
-            group = 0 if module in STDLIB else 1 if module in THIRD_PARTY else 2
-            groups[group].append(line)
+            position = 0 if module in STDLIB else 1 if module in THIRD_PARTY else 2
+            groups[position].append(line)
         out = [f'"""{self.docstring}"""', ""]
         for group in groups:
             if group:
@@ -112,5 +112,3 @@ class Module:
         while out and out[-1] == "":
             out.pop()
         return "\n".join(out) + "\n"
-
-
