@@ -111,6 +111,20 @@ def test_a_meaningless_combination_is_skipped_and_counted() -> None:
     assert generated.draws == 400 + sum(generated.skipped.values())
 
 
+def test_a_run_may_keep_only_some_values_of_an_axis() -> None:
+    generated = generate(SEED, 40, {"call": ["inline", "wrapper"], "client": ["urllib"]})
+    assert {p.spec.call for p in generated.programs} == {"inline", "wrapper"}
+    assert {p.spec.client for p in generated.programs} == {"urllib"}
+    assert (
+        generated.programs
+        == generate(SEED, 40, {"client": ["urllib"], "call": ["wrapper", "inline"]}).programs
+    )
+    with pytest.raises(ValueError, match="no value"):
+        generate(SEED, 1, {"call": ["curl"]})
+    with pytest.raises(ValueError, match="unknown axis"):
+        generate(SEED, 1, {"colour": ["red"]})
+
+
 def _text(program: Program) -> str:
     return "\n".join(text for _, text in program.files)
 

@@ -17,8 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from programs.axes import AXES
-from programs.generator import Generated, Program
+from programs.generator import Generated, Only, Program, axes_of
 from programs.runner import CLASSES, FAILING, Outcome, write_tree
 
 
@@ -36,6 +35,8 @@ class Figures:
     classes: dict[str, int]
     #: Axis → value → {"programs": n, class: count…}.
     per_axis: dict[str, dict[str, dict[str, int]]]
+    #: Axis → the values the run was restricted to (``--only``); empty: every value.
+    only: dict[str, list[str]]
     #: needs_review rule → programs with at least one site for that rule.
     review_rules: dict[str, int]
     #: Why silent programs are silent: reason kind → programs.
@@ -45,7 +46,8 @@ class Figures:
     cpu_seconds: float = 0.0
     #: Seconds the tool took, summed over programs (both of its runs; wall time in the workers).
     tool_seconds: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: The programs the tool took longest over: (name, seconds).
+    slowest: list[tuple[str, float]] = field(default_factory=list)
 
     @property
     def classified(self) -> int:
@@ -83,12 +85,13 @@ def tally(
     jobs: int,
     wall_seconds: float,
     cpu_seconds: float = 0.0,
+    only: Only | None = None,
 ) -> Figures:
     """The figures of ``outcomes``, the classified programs of ``generated``."""
     programs = {p.index: p for p in generated.programs}
     classes: Counter[str] = Counter({klass: 0 for klass in CLASSES})
     per_axis: dict[str, dict[str, Counter[str]]] = {
-        axis: {value: Counter({"programs": 0}) for value in values} for axis, values in AXES.items()
+        axis: {value: Counter({"programs": 0}) for value in values} for axis, values in axes_of(only).items()
     }
     rules: Counter[str] = Counter()
     silent: Counter[str] = Counter()
@@ -108,11 +111,16 @@ def tally(
         skipped=dict(sorted(generated.skipped.items())),
         classes=dict(classes),
         per_axis={axis: {value: dict(c) for value, c in values.items()} for axis, values in per_axis.items()},
+        only={axis: list(values) for axis, values in (only or {}).items()},
         review_rules=dict(rules.most_common()),
         silent_kinds=dict(silent.most_common()),
         wall_seconds=round(wall_seconds, 2),
         cpu_seconds=round(cpu_seconds, 2),
         tool_seconds=round(sum(o.tool_seconds for o in outcomes), 2),
+        slowest=[
+            (programs[o.index].name, round(o.tool_seconds, 2))
+            for o in sorted(outcomes, key=lambda o: o.tool_seconds, reverse=True)[:5]
+        ],
     )
 
 
@@ -127,7 +135,8 @@ def format_figures(figures: Figures) -> str:
     speed = figures.programs / figures.wall_seconds if figures.wall_seconds else 0.0
     lines = [
         f"{figures.programs} programs (seed {figures.seed}, {figures.jobs} jobs): {figures.draws} draws, "
-        f"{skipped} skipped as meaningless",
+        f"{skipped} skipped as meaningless"
+        + "".join(f"; only {axis} {', '.join(values)}" for axis, values in figures.only.items()),
         *(f"  {count:6d}  {reason}" for reason, count in figures.skipped.items()),
         f"wall time {figures.wall_seconds:.1f} s ({speed:.1f} programs/s), CPU time "
         f"{figures.cpu_seconds:.1f} s over workers and programs; the tool took "
@@ -143,6 +152,9 @@ def format_figures(figures: Figures) -> str:
     if figures.review_rules:
         lines += ["", "programs reported, by rule of their sites needing review:"]
         lines += [f"  {count:6d}  {rule}" for rule, count in figures.review_rules.items()]
+    if figures.slowest:
+        lines += ["", "slowest migrations (both runs of the tool):"]
+        lines += [f"  {seconds:6.2f} s  {name}" for name, seconds in figures.slowest]
     header = f"{'':<24}{'n':>6}" + "".join(f"{klass:>14}" for klass in CLASSES)
     for axis, values in figures.per_axis.items():
         lines += ["", axis, header]

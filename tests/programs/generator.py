@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from programs.assemble import write_program
@@ -68,10 +68,31 @@ class _Deck:
         return self._pile.pop()
 
 
-def draw_specs(seed: int) -> Iterator[Spec]:
-    """An endless, deterministic sequence of combinations of the axes' values."""
+Only = Mapping[str, Sequence[str]]
+
+
+def axes_of(only: Only | None = None) -> dict[str, tuple[str, ...]]:
+    """The axes and their values, restricted by ``only`` (axis → the values to keep).
+
+    Raises ``ValueError`` for an unknown axis or value, or an axis left with none.
+    """
+    axes = dict(AXES)
+    for axis, values in (only or {}).items():
+        if axis not in AXES:
+            raise ValueError(f"unknown axis {axis!r} (axes: {', '.join(AXES)})")
+        unknown = [v for v in values if v not in AXES[axis]]
+        if unknown or not values:
+            raise ValueError(
+                f"{axis} has no value {', '.join(unknown) or '(none given)'}: {', '.join(AXES[axis])}"
+            )
+        axes[axis] = tuple(v for v in AXES[axis] if v in values)
+    return axes
+
+
+def draw_specs(seed: int, only: Only | None = None) -> Iterator[Spec]:
+    """An endless, deterministic sequence of combinations of the axes' values (restricted by ``only``)."""
     rng = random.Random(f"specs/{seed}")
-    decks = {axis: _Deck(values, rng) for axis, values in AXES.items()}
+    decks = {axis: _Deck(values, rng) for axis, values in axes_of(only).items()}
     while True:
         yield Spec(**{axis: deck.deal() for axis, deck in decks.items()})
 
@@ -84,11 +105,12 @@ def compose(spec: Spec, index: int, rng: random.Random) -> Program:
     return Program(index, spec, files, tuple(sorted(build.variant.items())))
 
 
-def generate(seed: int, count: int) -> Generated:
-    """``count`` programs drawn from ``seed`` (see the module's docstring)."""
+def generate(seed: int, count: int, only: Only | None = None) -> Generated:
+    """``count`` programs drawn from ``seed`` (see the module's docstring), with only the values ``only``
+    keeps for the axes it names: a run that looks closer at some shapes."""
     programs: list[Program] = []
     skipped: Counter[str] = Counter()
-    for draw, spec in enumerate(draw_specs(seed)):
+    for draw, spec in enumerate(draw_specs(seed, only)):
         if len(programs) >= count:
             break
         reason = skip_reason(spec)
