@@ -17,11 +17,12 @@ still requested a v1 course-statistics path, or the tool changed and found nothi
 ``needs_review`` finding); ``wrong`` (migrated without a word, but a run crashed or printed something
 else than v1 did); ``migrated`` (both v2 runs printed what v1 printed).
 
-Speed: a pool of worker processes, one per job. Each worker imports the HTTP clients once, runs a fake
-360Learning of its own (real HTTP on 127.0.0.1, in a thread) and keeps a user-directory cache file of its
-own; each program run is a child made with ``os.fork()`` that sets the environment, ``sys.path`` and the
-working directory, sends its output to files, runs ``main.py`` as ``__main__`` and ends with
-``os._exit``. The child imports the program's modules and its ``learning360_v2`` afresh, since the worker
+Speed: a pool of worker processes, one per job, started fresh (``spawn``): their heap holds the tool and
+the HTTP clients only, whatever process imported the runner (a test run's is large, and every fork would
+copy more of it). Each worker imports the HTTP clients once and warms them up, runs a fake 360Learning of
+its own (real HTTP on 127.0.0.1, in a thread) and keeps a user-directory cache file of its own; each
+program run is a child made with ``os.fork()`` that sets the environment, ``sys.path`` and the working
+directory, sends its output to files, runs ``main.py`` as ``__main__`` and ends with ``os._exit``. The child imports the program's modules and its ``learning360_v2`` afresh, since the worker
 never imports them. The worker ends a child that outlives its timeout (``signal.alarm``) and reads the
 fake's request log after each run.
 """
@@ -410,8 +411,8 @@ _worker: _Worker | None = None
 def _start_worker(scratch: str, timeout: float) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent answers Ctrl-C by ending the pool
-    # A forked worker inherits its parent's trace function (a test run's coverage): it would only slow
-    # every child down, and a worker's measurements are never saved.
+    # A test run's coverage may start in subprocesses too: traced, every child would be slower, and a
+    # worker's measurements are never saved (the pool ends its workers).
     sys.settrace(None)
     threading.settrace(None)
     _worker = _Worker(Path(scratch), timeout)
@@ -437,7 +438,7 @@ def _pooled(
     timeout: float,
     progress: Callable[[int, int], None] | None,
 ) -> list[Result]:
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("spawn")
     results: list[Result] = []
     with contextlib.ExitStack() as stack:
         scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="generated-programs-"))
