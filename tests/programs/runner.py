@@ -22,9 +22,10 @@ the HTTP clients only, whatever process imported the runner (a test run's is lar
 copy more of it). Each worker imports the HTTP clients once and warms them up, runs a fake 360Learning of
 its own (real HTTP on 127.0.0.1, in a thread) and keeps a user-directory cache file of its own; each
 program run is a child made with ``os.fork()`` that sets the environment, ``sys.path`` and the working
-directory, sends its output to files, runs ``main.py`` as ``__main__`` and ends with ``os._exit``. The child imports the program's modules and its ``learning360_v2`` afresh, since the worker
-never imports them. The worker ends a child that outlives its timeout (``signal.alarm``) and reads the
-fake's request log after each run.
+directory, sends its output to files, runs ``main.py`` as ``__main__`` and ends with ``os._exit``. The
+child imports the program's modules and its ``learning360_v2`` afresh, since the worker never imports
+them. A child that outlives its timeout is ended (``signal.alarm``); the worker reads the fake's request
+log after each run.
 """
 
 from __future__ import annotations
