@@ -15,7 +15,11 @@ axis is produced and visible in the code, and every original runs on v1.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -100,6 +104,36 @@ def test_the_same_seed_gives_the_same_programs_byte_for_byte() -> None:
     assert first.skipped == again.skipped
     other = generate(12, 80)
     assert [p.files for p in other.programs] != [p.files for p in first.programs]
+
+
+def _digest(programs: tuple[Program, ...]) -> str:
+    files = hashlib.sha256()
+    for program in programs:
+        for name, text in program.files:
+            files.update(f"{program.name}/{name}\0{text}\0".encode())
+    return files.hexdigest()
+
+
+DIGEST_SCRIPT = """
+import hashlib, sys
+from programs.generator import generate
+files = hashlib.sha256()
+for program in generate(11, 80).programs:
+    for name, text in program.files:
+        files.update(f"{program.name}/{name}\\0{text}\\0".encode())
+print(files.hexdigest())
+"""
+
+
+def test_the_same_seed_gives_the_same_programs_in_every_process() -> None:
+    expected = _digest(generate(11, 80).programs)
+    tests = Path(__file__).resolve().parent
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": f"{tests}{os.pathsep}{tests.parent}"}
+        result = subprocess.run(
+            [sys.executable, "-c", DIGEST_SCRIPT], env=env, capture_output=True, text=True, check=True
+        )
+        assert result.stdout.strip() == expected
 
 
 def test_a_meaningless_combination_is_skipped_and_counted() -> None:
