@@ -15,8 +15,10 @@ axis is produced and visible in the code, and every original runs on v1.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
+import pickle
 import re
 import subprocess
 import sys
@@ -46,18 +48,33 @@ class Sample:
     out: Path
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Sample:
+def _run_sample(out: Path) -> Sample:
     generated = generate(SEED, SAMPLE)
     start, cpu = time.monotonic(), CpuClock()
     outcomes = run_programs(generated.programs, jobs=JOBS)
     wall = time.monotonic() - start
-    out = tmp_path_factory.mktemp("generated-programs")
     write_failures(out, generated.programs, outcomes)
     check_originals(generated.programs, outcomes)
     figures = tally(generated, outcomes, jobs=JOBS, wall_seconds=wall, cpu_seconds=cpu.seconds())
     print(f"\n{format_figures(figures)}")
     return Sample(generated, outcomes, figures, out)
+
+
+@pytest.fixture(scope="session")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Sample:
+    """The sample, run once per test session: test processes of ``pytest -n`` share it through a file
+    in their common temporary directory, the first one to take the lock running it."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    store = shared / f"generated-programs-{SEED}-{SAMPLE}.pickle"
+    with open(shared / "generated-programs.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if store.exists():
+            loaded: Sample = pickle.loads(store.read_bytes())
+            return loaded
+        result = _run_sample(shared / f"generated-programs-{SEED}")
+        store.write_bytes(pickle.dumps(result))
+        return result
 
 
 def _summary(sample: Sample, klass: str) -> str:
