@@ -252,8 +252,9 @@ class Detector:
         self, node: cst.CSTNode, reason: str = "", *, choices: bool = True
     ) -> tuple[cst.BaseExpression, str]:
         """Up through the expressions that build a string from this one (concatenation, formatting,
-        ``urljoin``) and, with ``choices``, that choose it at run time (``a if c else b``, ``a or b``, a
-        default of ``os.environ.get``), to the whole expression the value takes part in."""
+        ``urljoin``) and, with ``choices``, through those that wrap it (``Request(url)``, ``str(url)``)
+        or choose it at run time (``a if c else b``, ``a or b``, a default of ``os.environ.get``), to the
+        whole expression the value takes part in."""
         meta = self.meta
         while True:
             parent = meta.parent(node)
@@ -289,7 +290,11 @@ class Detector:
                     if not choices:
                         break
                     reason = reason or _reason("runtime")
-                elif not (_is_format(call) or names & _WRAPPING or _called_name(call) in _WRAPPING_NAMES):
+                elif not (
+                    _is_format(call)
+                    or _called_name(call) == "urljoin"
+                    or (choices and (names & _WRAPPING or _called_name(call) in _WRAPPING_NAMES))
+                ):
                     break
                 node = call
             elif choices and (
