@@ -3,7 +3,7 @@
 The tree is the installed Python standard library (its ``.py`` files, without ``site-packages``) with a few
 dozen small modules planted in it that each hold one v1 getUserCourseStats call. Both runs start from a
 cold process, on the same tree, in the same invocation: ``migrate-360learning diff`` (read-only) on the
-tree, and ``python -m libcst.tool codemod`` with ``codemods.libcst_command.MigrateCourseStats`` on a copy
+tree, and ``python -m libcst.tool codemod`` with ``codemods.cli.libcst_command.MigrateCourseStats`` on a copy
 of it (LibCST writes in place). Both must find every planted site; the script prints both times and
 their ratio.
 
@@ -27,7 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from codemods.discovery import DEFAULT_EXCLUDED_DIRS  # noqa: E402
+from codemods.engine.discovery import DEFAULT_EXCLUDED_DIRS  # noqa: E402
 from codemods.mapping import DEFAULT_HELPER_FILE  # noqa: E402
 
 SITE_MODULE = """import requests
@@ -97,7 +97,7 @@ def ours_command(tree: Path, jobs: int) -> list[str]:
     if (REPO / "codemods" / "cli.py").exists():
         return [sys.executable, "-m", "codemods", "diff", "--quiet", "--jobs", str(jobs), str(tree)]
     code = (
-        "import sys; from pathlib import Path; from codemods.engine import run, RunOptions; "
+        "import sys; from pathlib import Path; from codemods.engine.runner import run, RunOptions; "
         "r = run(RunOptions(paths=(Path(sys.argv[1]),), jobs=int(sys.argv[2]))); "
         "print(''.join(f'+++ b/{o.display_path}\\n' for o in r.changed))"
     )

@@ -5,7 +5,7 @@ The fake serves both API versions from one dataset, with more than 500 attempts 
 course, so a migrated program that read only the first v2 page would print something else. Each program
 also runs against v2 records served *interleaved* (no grouping by course or user, which v2 does not
 promise): the helper's v1-shaped views regroup them, and a loop flattened onto the records gives the
-same result in any order (``codemods.flatten``).
+same result in any order (``codemods.planning.flat_loops``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 from fake360 import Fake360
 from fixture_cases import Case, cases
 
-from codemods.engine import RunOptions, helper_source, run
+from codemods.engine.runner import RunOptions, helper_source, run
 from codemods.mapping import FLAT_SUMMARY
 
 #: Runnable programs the tool migrates whole (a program with a site left for review still calls v1).

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from codemods import engine
-from codemods.changes import ChangesError, changed_files, repository_root
-from codemods.cli import cli
-from codemods.engine import RunOptions
-from codemods.findings import Status
+from codemods.cli.main import cli
+from codemods.engine import runner
+from codemods.engine.changes import ChangesError, changed_files, repository_root
+from codemods.engine.runner import RunOptions
+from codemods.results.findings import Status
 
 SITE = """\
 import os
@@ -150,13 +150,13 @@ def test_engine_transforms_only_changed_files_but_indexes_all(repo: Path) -> Non
     git(repo, "tag", "settings")
     write(repo, {"report.py": CROSS_MODULE_SITE})
     only = changed_files(repo, "settings")
-    result = engine.run(RunOptions(paths=(repo,), jobs=1, transform_only=only))
+    result = runner.run(RunOptions(paths=(repo,), jobs=1, transform_only=only))
     assert [o.display_path for o in result.outcomes] == ["report.py"]
     [finding] = result.findings
     # The URL comes from settings.py, which is not transformed but is read.
     assert finding.status is Status.REWRITE, finding.message
     assert result.files_scanned == 1
-    everything = engine.run(RunOptions(paths=(repo,), jobs=1))
+    everything = runner.run(RunOptions(paths=(repo,), jobs=1))
     assert (result.files_scanned, result.files_excluded) == (1, everything.files_scanned - 1)
 
 

@@ -22,8 +22,8 @@ import pytest
 import yaml
 
 import codemods
-from codemods import cli as cli_module
-from codemods.report import FORMATS, TOOL_NAME
+from codemods.cli import main as cli_module
+from codemods.reports.json_report import FORMATS, TOOL_NAME
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -22,11 +22,11 @@ from rich.console import Console
 
 import codemods
 from codemods import __version__
-from codemods.cli import cli, exit_code
-from codemods.console import PROGRESS_THRESHOLD, ProgressReporter
-from codemods.findings import FileOutcome, Finding, RunResult, Status
+from codemods.cli.console import PROGRESS_THRESHOLD, ProgressReporter
+from codemods.cli.main import cli, exit_code
 from codemods.mapping import DEFAULT_HELPER_FILE, ENDPOINTS, IGNORE_MARKER, REVIEW_MARKER
-from codemods.report import FORMATS, SCHEMA_RESOURCE, TOOL_NAME
+from codemods.reports.json_report import FORMATS, SCHEMA_RESOURCE, TOOL_NAME
+from codemods.results.findings import FileOutcome, Finding, RunResult, Status
 
 COMMANDS = ("diff", "apply", "check", "report")
 HELPER_MODULE = DEFAULT_HELPER_FILE.removesuffix(".py")

@@ -13,8 +13,8 @@ import textwrap
 import libcst as cst
 import pytest
 
-from codemods.findings import Status
-from codemods.transform import TransformOptions, migrate_source
+from codemods.results.findings import Status
+from codemods.transform.migrate import TransformOptions, migrate_source
 
 HEAD = (
     "import os\n\nimport httpx\nimport requests\n\n"

@@ -15,10 +15,16 @@ import pytest
 from click.testing import CliRunner, Result
 from fake360 import Fake360, dataset
 
-from codemods import config, engine
-from codemods.cli import cli, options_for
-from codemods.config import Config, ConfigError, find_pyproject, for_paths, load
-from codemods.engine import HelperSourceError, RunOptions, helper_outcome, helper_source, with_env_names
+from codemods.cli.main import cli, options_for
+from codemods.engine import config, runner
+from codemods.engine.config import Config, ConfigError, find_pyproject, for_paths, load
+from codemods.engine.runner import (
+    HelperSourceError,
+    RunOptions,
+    helper_outcome,
+    helper_source,
+    with_env_names,
+)
 from codemods.mapping import ENDPOINTS
 
 SITE = """\
@@ -317,7 +323,7 @@ def test_a_helper_without_the_line_fails_loudly() -> None:
 
 def test_helper_env_reaches_the_helper_of_a_run(tmp_path: Path) -> None:
     write(tmp_path / "app.py", SITE)
-    result = engine.run(RunOptions(paths=(tmp_path,), jobs=1, helper_env=ENV[:1]))
+    result = runner.run(RunOptions(paths=(tmp_path,), jobs=1, helper_env=ENV[:1]))
     assert result.helper is not None
     assert b'ENV_CLIENT_ID = "ACME_L360_ID"' in result.helper.content
     assert b'ENV_CLIENT_SECRET = "LEARNING360_CLIENT_SECRET"' in result.helper.content

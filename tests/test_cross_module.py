@@ -12,8 +12,8 @@ from pathlib import Path
 
 from fake360 import Fake360
 
-from codemods.engine import RunOptions, run
-from codemods.findings import Status
+from codemods.engine.runner import RunOptions, run
+from codemods.results.findings import Status
 
 SETTINGS = """
     import os

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from codemods.evidence import (
+from codemods.reading.evidence import (
     API_KEY,
     COMPANY,
     CREDENTIAL_HEADER,
@@ -17,9 +17,9 @@ from codemods.evidence import (
     kinds_of_text,
     says_360learning,
 )
-from codemods.findings import Status
-from codemods.spelling import HOLE, spelled
-from codemods.transform import TransformOptions, migrate_source
+from codemods.reading.spelling import HOLE, spelled
+from codemods.results.findings import Status
+from codemods.transform.migrate import TransformOptions, migrate_source
 
 
 @pytest.mark.parametrize(

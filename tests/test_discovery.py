@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from codemods.discovery import Discovery, DiscoveryError, discover
-from codemods.files import TEMPORARY_SUFFIX
+from codemods.engine.discovery import Discovery, DiscoveryError, discover
+from codemods.engine.files import TEMPORARY_SUFFIX
 
 
 def make(root: Path, *files: str) -> None:

@@ -9,12 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from codemods import engine
-from codemods.discovery import DiscoveryError
-from codemods.engine import RunOptions, dotted_module_name, helper_outcome, helper_path, helper_source, run
-from codemods.findings import FileOutcome, RunResult, SourceResult, Status
-from codemods.prefilter import may_contain_site
-from codemods.transform import SourceError, TransformOptions, migrate_source
+from codemods.engine import runner
+from codemods.engine.discovery import DiscoveryError
+from codemods.engine.runner import (
+    RunOptions,
+    dotted_module_name,
+    helper_outcome,
+    helper_path,
+    helper_source,
+    run,
+)
+from codemods.reading.prefilter import may_contain_site
+from codemods.results.findings import FileOutcome, RunResult, SourceResult, Status
+from codemods.transform.migrate import SourceError, TransformOptions, migrate_source
 
 SITE = b"""import requests
 
@@ -95,7 +102,7 @@ def test_an_exception_in_one_file_becomes_its_error(tmp_path: Path, monkeypatch:
             raise SourceError("syntax error at line 3, column 5: invalid syntax")
         return migrate_source(source, display_path=display_path, options=options)
 
-    monkeypatch.setattr(engine, "migrate_source", flaky)
+    monkeypatch.setattr(runner, "migrate_source", flaky)
     outcomes = by_path(run(RunOptions(paths=(tmp_path,), jobs=1)))
     assert outcomes["bad.py"].error == "internal error: KeyError: 'unexpected\\nnode'"
     assert outcomes["syntax.py"].error == "syntax error at line 3, column 5: invalid syntax"
@@ -116,7 +123,7 @@ def test_a_worker_that_dies_costs_only_its_file(tmp_path: Path, monkeypatch: pyt
             os._exit(3)
         return migrate_source(source, display_path=display_path, options=options)
 
-    monkeypatch.setattr(engine, "migrate_source", crashing)
+    monkeypatch.setattr(runner, "migrate_source", crashing)
     outcomes = by_path(run(RunOptions(paths=(tmp_path,), jobs=2)))
     assert len(outcomes) == 21
     error = outcomes.pop("m07_crash.py").error
@@ -275,7 +282,7 @@ def test_an_unrelated_module_at_the_helper_path_holds_every_file(tmp_path: Path)
         == f"not rewritten: the helper module learning360_v2.py cannot be written ({result.helper.error})"
     )
     assert (tmp_path / "a.py").read_bytes() == SITE
-    assert engine.helper_names_used([], "learning360_v2") == frozenset()
+    assert runner.helper_names_used([], "learning360_v2") == frozenset()
 
 
 def test_dry_run_writes_nothing(tmp_path: Path) -> None:

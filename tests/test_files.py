@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from codemods.files import TEMPORARY_SUFFIX, FileError, read_source, write_atomic, write_new_atomic
+from codemods.engine.files import TEMPORARY_SUFFIX, FileError, read_source, write_atomic, write_new_atomic
 
 
 def leftovers(directory: Path) -> list[str]:

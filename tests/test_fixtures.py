@@ -8,8 +8,8 @@ import libcst as cst
 import pytest
 from fixture_cases import Case, cases
 
-from codemods.findings import Status
-from codemods.transform import TransformOptions, migrate_source
+from codemods.results.findings import Status
+from codemods.transform.migrate import TransformOptions, migrate_source
 
 OPTIONS = TransformOptions()
 CASES = cases()

@@ -1,4 +1,4 @@
-"""Flat loops (``codemods.flatten``): which loop nests over a nested v1 answer become one loop over the
+"""Flat loops (``codemods.planning.flat_loops``): which loop nests over a nested v1 answer become one loop over the
 flat v2 records, exactly how, and which keep the helper that rebuilds the v1 nesting, one case per reason.
 
 Each program reads getCourseStats (``stat`` → ``attempt``), getUserCourses (``row`` → ``a``) or
@@ -12,9 +12,9 @@ import textwrap
 import libcst as cst
 import pytest
 
-from codemods.findings import Status
 from codemods.mapping import FLAT_HELPER, FLAT_SUMMARY
-from codemods.transform import TransformOptions, migrate_source
+from codemods.results.findings import Status
+from codemods.transform.migrate import TransformOptions, migrate_source
 
 URLS = {
     "getCourseStats": 'f"{BASE}/api/v1/courses/{key}/stats"',

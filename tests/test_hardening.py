@@ -21,12 +21,12 @@ import libcst as cst
 import pytest
 from fixture_cases import cases
 
-from codemods.engine import RunOptions, helper_source, run
-from codemods.files import TEMPORARY_SUFFIX
-from codemods.findings import RunResult, Status
-from codemods.nesting import nesting
-from codemods.precheck import MAX_SOURCE_BYTES, NESTED_TOO_DEEPLY, refusal
-from codemods.transform import SourceError, TransformOptions, migrate_source, parse
+from codemods.engine.files import TEMPORARY_SUFFIX
+from codemods.engine.runner import RunOptions, helper_source, run
+from codemods.reading.depth import nesting
+from codemods.reading.precheck import MAX_SOURCE_BYTES, NESTED_TOO_DEEPLY, refusal
+from codemods.results.findings import RunResult, Status
+from codemods.transform.migrate import SourceError, TransformOptions, migrate_source, parse
 
 ROOT = Path(__file__).resolve().parent.parent
 URL = b'f"https://app.360learning.com/api/v1/courses/{course_id}/stats/{email}"'

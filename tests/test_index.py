@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from codemods import engine
-from codemods.engine import RunOptions, run
-from codemods.findings import SourceResult
-from codemods.index import CODE, TEXT, RepositoryIndex, absolute_module, build_index, module_name
-from codemods.prefilter import may_contain_site
-from codemods.transform import TransformOptions
+from codemods.engine import runner
+from codemods.engine.runner import RunOptions, run
+from codemods.reading.index import CODE, TEXT, RepositoryIndex, absolute_module, build_index, module_name
+from codemods.reading.prefilter import may_contain_site
+from codemods.results.findings import SourceResult
+from codemods.transform.migrate import TransformOptions
 
 API = "https://acme.360learning.com/api/v1"
 
@@ -514,7 +514,7 @@ def test_engine_passes_the_index_and_module_name(tmp_path: Path, monkeypatch: py
         seen[display_path] = options
         return SourceResult(source=source, findings=())
 
-    monkeypatch.setattr(engine, "migrate_source", recording)
+    monkeypatch.setattr(runner, "migrate_source", recording)
     result = run(RunOptions(paths=(tmp_path,), jobs=1))
     assert set(seen) == {"settings.py", "pkg/client.py", "report.py"}
     assert {path: options.module for path, options in seen.items()} == {

@@ -26,9 +26,9 @@ from pathlib import Path
 import pytest
 from fixture_cases import FIXTURES
 
-from codemods.cli import EXIT_INTERRUPTED, INTERRUPTED_APPLY
-from codemods.files import TEMPORARY_SUFFIX
-from codemods.journal import JOURNAL_NAME
+from codemods.cli.main import EXIT_INTERRUPTED, INTERRUPTED_APPLY
+from codemods.engine.files import TEMPORARY_SUFFIX
+from codemods.engine.journal import JOURNAL_NAME
 
 pytestmark = pytest.mark.skipif(
     not Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists(),
@@ -229,7 +229,8 @@ def test_an_interrupted_apply_leaves_every_file_old_or_new(
 
 LATE_CTRL_C = """
 import os, signal, sys
-from codemods import cli, console
+from codemods.cli import main as cli
+from codemods.cli import console
 
 summary = console.print_summary
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import jsonschema
 from click.testing import CliRunner
 
-from codemods.cli import cli
-from codemods.engine import RunOptions, run
-from codemods.findings import Status
-from codemods.notebooks import NotebookError, code_cells
+from codemods.cli.main import cli
+from codemods.engine.runner import RunOptions, run
+from codemods.reading.notebooks import NotebookError, code_cells
+from codemods.results.findings import Status
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "fixtures" / "notebooks" / "course_report.ipynb"
 SCHEMA = Path(__file__).resolve().parent.parent / "codemods" / "schemas" / "report-v1.schema.json"

@@ -32,10 +32,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_hardening import tree_depth
 
-from codemods.findings import Status
-from codemods.nesting import nesting
-from codemods.prefilter import may_contain_site
-from codemods.transform import SourceError, TransformOptions, migrate_source
+from codemods.reading.depth import nesting
+from codemods.reading.prefilter import may_contain_site
+from codemods.results.findings import Status
+from codemods.transform.migrate import SourceError, TransformOptions, migrate_source
 
 #: hypothesmith compiles what it generates, and Python warns about some of it.
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")

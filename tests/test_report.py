@@ -15,9 +15,8 @@ import jsonschema
 import pytest
 
 from codemods import __version__
-from codemods.findings import FileOutcome, Finding, HelperOutcome, RunResult, Status
 from codemods.mapping import ENDPOINTS, RULES
-from codemods.report import (
+from codemods.reports.json_report import (
     FORMAT_VERSION,
     SCHEMA_RESOURCE,
     TOOL_NAME,
@@ -26,6 +25,7 @@ from codemods.report import (
     report_json,
     unified_diff,
 )
+from codemods.results.findings import FileOutcome, Finding, HelperOutcome, RunResult, Status
 
 ENDPOINT = "getUserCourseStats"
 REVIEW_RULE = "unsupported-response-use"

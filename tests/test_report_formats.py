@@ -20,13 +20,11 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from codemods import engine
-from codemods.cli import cli
-from codemods.findings import FileOutcome, Finding, HelperOutcome, RunResult, Status
-from codemods.github import escape_data, escape_property
+from codemods.cli.main import cli
+from codemods.engine import runner
 from codemods.mapping import IGNORE_MARKER, REVIEW_MARKER, RULES
-from codemods.markdown import MAX_ROWS, escape, fenced
-from codemods.report import (
+from codemods.reports.github import escape_data, escape_property
+from codemods.reports.json_report import (
     FORMATS,
     REDACTED,
     SCHEMA_RESOURCE,
@@ -36,8 +34,10 @@ from codemods.report import (
     redact,
     unified_diff,
 )
-from codemods.sarif import FINGERPRINT_KEY, build_sarif
-from codemods.sites import MAX_SNIPPET_LINES
+from codemods.reports.markdown import MAX_ROWS, escape, fenced
+from codemods.reports.sarif import FINGERPRINT_KEY, build_sarif
+from codemods.reports.snippets import MAX_SNIPPET_LINES
+from codemods.results.findings import FileOutcome, Finding, HelperOutcome, RunResult, Status
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SARIF_SCHEMA = Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json"
@@ -140,7 +140,7 @@ def secrets_in_tree() -> list[str]:
 
 
 def run_over(path: Path, *, write: bool = False) -> RunResult:
-    return engine.run(engine.RunOptions(paths=(path,), jobs=1, write=write))
+    return runner.run(runner.RunOptions(paths=(path,), jobs=1, write=write))
 
 
 @dataclass(frozen=True)

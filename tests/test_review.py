@@ -10,9 +10,9 @@ import textwrap
 
 import pytest
 
-from codemods.findings import Status
 from codemods.mapping import REVIEW_MARKER
-from codemods.transform import TransformOptions, migrate_source
+from codemods.results.findings import Status
+from codemods.transform.migrate import TransformOptions, migrate_source
 
 HEAD = (
     'import os\nimport requests\nBASE = "https://app.360learning.com"\n'

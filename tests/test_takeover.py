@@ -17,10 +17,10 @@ import pytest
 from click.testing import Result
 from test_cli import REWRITABLE, run, snapshot
 
-from codemods import engine, files
-from codemods.cli import EXIT_INTERRUPTED
-from codemods.files import TEMPORARY_SUFFIX
-from codemods.journal import JOURNAL_NAME
+from codemods.cli.main import EXIT_INTERRUPTED
+from codemods.engine import files, runner
+from codemods.engine.files import TEMPORARY_SUFFIX
+from codemods.engine.journal import JOURNAL_NAME
 from codemods.mapping import DEFAULT_HELPER_FILE
 
 NAMES = ("a.py", "b.py", "c.py")
@@ -59,7 +59,7 @@ def test_an_apply_stopped_between_two_files_is_taken_up(
             raise KeyboardInterrupt  # Ctrl-C, between two files
         write(path, data, snapshot)
 
-    monkeypatch.setattr(engine, "write_atomic", stopped_at_the_second)
+    monkeypatch.setattr(runner, "write_atomic", stopped_at_the_second)
     stopped = run("apply", root)
     assert stopped.exit_code == EXIT_INTERRUPTED
     journal = json.loads((root / JOURNAL_NAME).read_bytes())
@@ -69,7 +69,7 @@ def test_an_apply_stopped_between_two_files_is_taken_up(
     assert (root / "app" / "a.py").read_bytes() == expected["app/a.py"]
     assert (root / "app" / "b.py").read_text() == REWRITABLE
 
-    monkeypatch.setattr(engine, "write_atomic", write)
+    monkeypatch.setattr(runner, "write_atomic", write)
     again = run("apply", root)
     assert again.exit_code == 0, output(again)
     said = output(again)

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from codemods.engine import RunOptions, run
-from codemods.findings import RunResult, Status
+from codemods.engine.runner import RunOptions, run
+from codemods.results.findings import RunResult, Status
 
 TREES = Path(__file__).resolve().parent.parent / "fixtures" / "trees"
 CASES = sorted(p for p in TREES.iterdir() if (p / "before").is_dir())

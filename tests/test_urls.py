@@ -8,8 +8,8 @@ import textwrap
 import libcst as cst
 import pytest
 
-from codemods.transform import TransformOptions, migrate_source
-from codemods.urls import UnreadableUrl, flatten, match_endpoint
+from codemods.reading.urls import UnreadableUrl, flatten, match_endpoint
+from codemods.transform.migrate import TransformOptions, migrate_source
 
 CONSTANTS = {
     "BASE": '"https://app.360learning.com"',

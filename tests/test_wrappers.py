@@ -18,8 +18,8 @@ from pathlib import Path
 import libcst as cst
 from fake360 import Fake360
 
-from codemods.engine import RunOptions, run
-from codemods.findings import RunResult, Status
+from codemods.engine.runner import RunOptions, run
+from codemods.results.findings import RunResult, Status
 
 FILES = {
     "lms/__init__.py": "",

@@ -4,9 +4,9 @@ For each program:
 
 1. the original runs against the fake 360Learning's v1; it must exit 0, print something and request a
    v1 course-statistics path, or the generator is wrong (``GeneratorBug``: not a class of the tool);
-2. a copy is migrated by the tool in-process (``codemods.engine.run``, ``write=True``), then a second run
-   must find nothing to change (when the first wrote nothing, the second would read the same tree and is
-   not made); an exception, a file error, migrated code that does not parse or a
+2. a copy is migrated by the tool in-process (``codemods.engine.runner.run``, ``write=True``), then a
+   second run must find nothing to change (when the first wrote nothing, the second would read the same
+   tree and is not made); an exception, a file error, migrated code that does not parse or a
    second run that changes something is a **tool error**;
 3. unless the tool reported a site for review, the migrated program runs against the fake's v2 twice,
    with the records grouped as v1 groups them (``canonical``) and ``interleaved``, with v2 credentials
@@ -51,9 +51,9 @@ from typing import Final, NoReturn, TypeVar
 from fake360 import Fake360
 from fake360.server import V1_COURSE_STATS, V1_COURSE_STATS_ONE, V1_USER_COURSE_STATS, V1_USER_COURSES
 
-from codemods.engine import RunOptions, run
-from codemods.findings import Finding, RunResult, Status
+from codemods.engine.runner import RunOptions, run
 from codemods.mapping import DEFAULT_HELPER_FILE
+from codemods.results.findings import Finding, RunResult, Status
 from programs.generator import Program
 
 #: The classes, in order of precedence.

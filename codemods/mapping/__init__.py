@@ -1,0 +1,318 @@
+"""The v1 → v2 mapping of 360Learning's course statistics, as data.
+
+Everything the tool knows about the two API versions lives here: the v1 paths and the v2 filters they
+become, the field renames of an attempt, the v1 credentials, the hosts, the names of the helper functions
+the rewritten code calls, and the rule ids and messages of findings. The transformers, the reports and
+the documentation read this module; none of them spells an endpoint, a field or a message of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Final
+
+#: The single v2 endpoint the four v1 endpoints are merged into.
+V2_COURSE_STATS_PATH: Final = "/api/v2/courses/stats"
+
+
+@dataclass(frozen=True, eq=False)
+class Shape:
+    """The shape of a v1 answer, or of a piece of it, as the code that reads it sees it.
+
+    ``kind`` is ``list`` (of ``item``), ``record`` (a dict with ``fields``; reading a key of ``gone`` has
+    no v2 source and is reported with its message), ``attempt`` (a v1 attempt, whose fields are renamed),
+    or ``value`` (a plain value nobody needs to follow).
+    """
+
+    kind: str
+    #: How findings name a value of this shape ("the list of attempts").
+    label: str = "a value"
+    item: Shape | None = None
+    fields: Mapping[str, Shape] = field(default_factory=dict)
+    gone: Mapping[str, str] = field(default_factory=dict)
+
+
+VALUE: Final = Shape("value")
+ATTEMPT: Final = Shape("attempt", "an attempt")
+ATTEMPTS: Final = Shape("list", "the list of attempts", item=ATTEMPT)
+#: A user as v1 embedded it: v2 records carry only ``userId``; the helper adds ``mail`` back from the
+#: user directory.
+USER: Final = Shape("record", "a user", fields=MappingProxyType({"_id": VALUE, "mail": VALUE}))
+COURSE_NAME_GONE: Final = (
+    "a course's name is not in v2 course statistics: read it from GET /api/v2/courses/{courseId}"
+)
+COURSE: Final = Shape(
+    "record",
+    "a course",
+    fields=MappingProxyType({"_id": VALUE}),
+    gone=MappingProxyType({"name": COURSE_NAME_GONE}),
+)
+USER_STATS: Final = Shape(
+    "record", "a user's statistics", fields=MappingProxyType({"user": USER, "attempts": ATTEMPTS})
+)
+
+
+#: The key of the v1 getUserCourseStats envelope, gone in v2 (the answer is the list itself).
+ATTEMPTS_KEY: Final = "attempts"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One v1 course-statistics endpoint and what it becomes in v2."""
+
+    #: The operation name used by 360Learning's documentation, our findings, fixtures and docs.
+    name: str
+    #: The v1 path, with ``{placeholders}`` for its parameters.
+    v1_path: str
+    #: v1 path parameter → keyword argument of the helper function (see ``V2_FILTERS``).
+    filters: Mapping[str, str]
+    #: v1 path parameters that hold a user's email (or, for getUserCourses, an email or an id).
+    user_parameters: frozenset[str]
+    #: The helper function that answers in the v1 shape (with v2 records as attempts).
+    helper: str
+    #: The shape of what the helper returns, which is the v1 answer's shape with v2 records inside.
+    response: Shape
+    #: The key of a v1 envelope that v2 no longer has (``{"attempts": [...]}`` is now the list itself).
+    envelope: str | None = None
+    #: How the v2 answer is presented to the reviewer.
+    summary: str = ""
+
+
+ENDPOINTS: Final[Mapping[str, Endpoint]] = MappingProxyType(
+    {
+        "getUserCourseStats": Endpoint(
+            name="getUserCourseStats",
+            v1_path="/api/v1/courses/{courseId}/stats/{userEmail}",
+            filters=MappingProxyType({"courseId": "course_id", "userEmail": "user_id"}),
+            user_parameters=frozenset({"userEmail"}),
+            helper="list_course_stats",
+            response=ATTEMPTS,
+            envelope=ATTEMPTS_KEY,
+            summary="the answer is the list of attempts itself",
+        ),
+        "getCourseStats": Endpoint(
+            name="getCourseStats",
+            v1_path="/api/v1/courses/{courseId}/stats",
+            filters=MappingProxyType({"courseId": "course_id"}),
+            user_parameters=frozenset(),
+            helper="course_stats_by_user",
+            response=Shape("list", "the list of users' statistics", item=USER_STATS),
+            summary="grouped by user as v1 answered",
+        ),
+        "getCoursesStats": Endpoint(
+            name="getCoursesStats",
+            v1_path="/api/v1/courses/stats",
+            filters=MappingProxyType({}),
+            user_parameters=frozenset(),
+            helper="course_stats_by_course_and_user",
+            response=Shape(
+                "list",
+                "the list of courses' statistics",
+                item=Shape(
+                    "record",
+                    "a course's statistics",
+                    fields=MappingProxyType(
+                        {
+                            "course": COURSE,
+                            "stats": Shape("list", "the list of users' statistics", item=USER_STATS),
+                        }
+                    ),
+                ),
+            ),
+            summary="grouped by course and user as v1 answered",
+        ),
+        "getUserCourses": Endpoint(
+            name="getUserCourses",
+            v1_path="/api/v1/users/{userEmailOrId}/courses",
+            filters=MappingProxyType({"userEmailOrId": "user_id"}),
+            user_parameters=frozenset({"userEmailOrId"}),
+            helper="course_stats_by_course",
+            response=Shape(
+                "list",
+                "the list of the learner's courses",
+                item=Shape(
+                    "record",
+                    "a course and its attempts",
+                    fields=MappingProxyType({"course": COURSE, "attempts": ATTEMPTS}),
+                ),
+            ),
+            summary="grouped by course as v1 answered",
+        ),
+    }
+)
+
+#: v1 query filters of the list endpoints → the helper's keyword argument, or ``None`` when v2 has none.
+V1_QUERY_FILTERS: Final[Mapping[str, str | None]] = MappingProxyType(
+    {
+        "createdAtAfter": "completed_at_gte",
+        "createdAtBefore": "completed_at_lt",
+        "firstActivityAtAfter": None,
+        "firstActivityAtBefore": None,
+        "lastActivityAtAfter": None,
+        "lastActivityAtBefore": None,
+    }
+)
+#: Why a v1 filter that v2 translates changes meaning (said in the finding and in a comment on the line);
+#: ``{filters}`` lists them as "createdAtAfter → completedAt[gte]".
+CREATED_BECOMES_COMPLETED: Final = "{filters}: v2 filters on the completion date, not the creation date"
+#: Why a v1 filter that v2 does not have stops the rewrite.
+FILTER_GONE: Final = (
+    "filter {v1} has no v2 equivalent: filter the records on {field} after fetching them, or drop it"
+)
+
+#: Keyword argument of the helper's ``list_course_stats`` → the v2 filter it sends.
+V2_FILTERS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "course_id": "courseId[eq]",
+        "user_id": "userId[eq]",
+        "completed_at_gte": "completedAt[gte]",
+        "completed_at_lt": "completedAt[lt]",
+    }
+)
+
+#: The name each v1 attempt field has in a v2 record. Fields not listed keep their name.
+ATTEMPT_FIELD_RENAMES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "globalTime": "timeSpent",
+        "firstActivity": "firstActivityAt",
+        "lastActivity": "lastActivityAt",
+        "path": "pathId",
+        "pathSession": "pathSessionId",
+    }
+)
+
+#: Attempt fields whose v1 value is a number (milliseconds, percent, points): sums of them do not depend
+#: on the order the attempts are read in.
+NUMERIC_ATTEMPT_FIELDS: Final = frozenset({"globalTime", "progress", "score"})
+
+#: The record a v1 answer nested attempts under (``course`` of getCoursesStats and getUserCourses,
+#: ``user`` of getCourseStats and getCoursesStats) → the field of a flat v2 record that holds its ``_id``.
+FLAT_RECORD_IDS: Final[Mapping[str, str]] = MappingProxyType({"course": "courseId", "user": "userId"})
+#: The helper function that answers the flat v2 records themselves, for the flat-loop strategy.
+FLAT_HELPER: Final = "list_course_stats"
+#: How a rewrite that turned nested loops into one loop over the records is presented to the reviewer.
+FLAT_SUMMARY: Final = "its nested loops are now one loop over the flat records"
+
+#: Every field a v1 attempt can carry.
+V1_ATTEMPT_FIELDS: Final = frozenset({"_id", "progress", "score", "completedAt", *ATTEMPT_FIELD_RENAMES})
+
+#: v1 credentials sent as query parameters.
+V1_CREDENTIAL_PARAMS: Final = frozenset({"company", "apiKey"})
+#: v1 credentials sent as headers (compared case-insensitively, so stored lower-case).
+V1_CREDENTIAL_HEADERS: Final = frozenset({"x-company-id", "x-apikey"})
+#: Credential names whose literal value is a secret (compared in lower case): reports never print it.
+V1_SECRET_NAMES: Final = frozenset({"apikey", "x-apikey"})
+#: Headers of a v1 call that the helper replaces by its own (compared lower-case).
+V1_REPLACED_HEADERS: Final = frozenset({"authorization", "accept", "content-type"})
+#: The keyword arguments of an HTTP call that carry credentials, query parameters and headers.
+PARAMS_ARGUMENT: Final = "params"
+HEADERS_ARGUMENT: Final = "headers"
+#: Keyword arguments of an HTTP call passed on to the helper as they are.
+PASSED_THROUGH_ARGUMENTS: Final = frozenset({"timeout"})
+
+#: A host expression whose text contains one of these belongs to 360Learning.
+HOST_MARKERS: Final = ("360learning",)
+#: Text that says 360Learning wherever it appears in code: a host, or a name such as ``LEARNING360_HOST``
+#: (``codemods.reading.evidence``).
+EVIDENCE_MARKERS: Final = (*HOST_MARKERS, "learning360")
+
+#: The helper function that turns an email into a user id (an id passes through at run time).
+HELPER_RESOLVE_FUNCTION: Final = "resolve_user_id"
+#: The helper module's file name when none is given.
+DEFAULT_HELPER_FILE: Final = "learning360_v2.py"
+
+#: The text that starts every marker comment the tool writes.
+MARKER_PREFIX: Final = "# migrate-360learning:"
+REVIEW_MARKER: Final = MARKER_PREFIX + " review:"
+NOTE_MARKER: Final = MARKER_PREFIX + " note:"
+#: ``# migrate-360learning: ignore[<reason>]`` on a site's statement: a person accepted it as it is.
+IGNORE_MARKER: Final = MARKER_PREFIX + " ignore["
+
+
+#: The rule of a place that spells a v1 path whose value the tool could not follow to a call
+#: (``codemods.reading.detector``), its message, and the reasons it gives.
+UNFOLLOWED_URL: Final = "unfollowed-url"
+UNFOLLOWED_MESSAGE: Final = "a v1 {endpoint} URL{origin} the tool could not follow to a call: {reason}"
+UNFOLLOWED_REASONS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "table": "it is looked up in a table",
+        "named_table": "it is looked up in the table {name}",
+        "runtime": "it is chosen at run time",
+        "function": "it is passed to {callee}(), which the tool does not understand",
+        "http_unread": "it reaches {callee}(), whose URL the tool could not read",
+        "function_value": "{name}(), which returns it, is used other than by a call",
+        "stored": "it is stored in {target}",
+        "unpacked": "it is unpacked into several names",
+        "yielded": "it is yielded by a generator",
+        "other": "it is used in a way the tool cannot follow",
+        "shell": "it is in a shell command or a cell magic of the notebook",
+    }
+)
+
+#: The rule of a migrated function or method whose return value changes shape, for callers the tool
+#: cannot see (outside the PATHs given), and how it tells the change.
+RETURN_SHAPE_CHANGED: Final = "return-shape-changed"
+RETURN_SHAPE_MESSAGE: Final = (
+    "{name}() now returns {now} instead of {before}, with v2 field names ({renames}): callers in the "
+    "files given are adapted; adapt any other caller the same way"
+)
+#: What a wrapper returned, by the first step of its shape path (``codemods.planning.wrappers``).
+RETURNED_BEFORE: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "response": "the HTTP response",
+        "payload": "v1's JSON answer",
+        "answer": "that part of v1's answer",
+    }
+)
+
+#: A site found in a notebook's code cell: notebooks are reported, not rewritten
+#: (``codemods.reading.notebooks``).
+NOTEBOOK_SITE: Final = "cell {cell}, line {line}: {message} (a notebook is reported, not rewritten)"
+NOTEBOOK_REWRITE: Final = "a v1 call the tool would rewrite, by hand here: {message}"
+NOTEBOOK_CELL: Final = "notebook-cell"
+
+#: The rule of a caller of a migrated wrapper whose reads were adapted.
+WRAPPER_CALLER: Final = "wrapper-caller"
+#: The rule of a call of a wrapper declared in the configuration and defined outside the repository.
+DECLARED_WRAPPER: Final = "declared-wrapper"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A kind of change or of problem, with a stable id for reports and CI."""
+
+    id: str
+    summary: str
+
+
+RULES: Final[Mapping[str, Rule]] = MappingProxyType(
+    {
+        "rewrite": Rule("L360001", "v1 course-statistics call rewritten to the paginated v2 endpoint"),
+        "unsupported-url": Rule("L360100", "the URL could not be read statically"),
+        "unsupported-argument": Rule("L360101", "an argument of the call has no v2 equivalent"),
+        "unsupported-response-use": Rule("L360102", "the response is used in a way the tool cannot adapt"),
+        "unsupported-credentials": Rule("L360103", "the query parameters or headers could not be read"),
+        "filter-without-v2": Rule("L360104", "a v1 filter has no v2 equivalent"),
+        "data-gone-in-v2": Rule("L360105", "the code reads data that v2 course statistics do not carry"),
+        "filter-meaning-changed": Rule(
+            "L360002", "rewritten; a date filter now applies to the completion date"
+        ),
+        RETURN_SHAPE_CHANGED: Rule(
+            "L360004", "a migrated function or method returns v2's shape to callers the tool may not see"
+        ),
+        WRAPPER_CALLER: Rule(
+            "L360003", "code that reads a migrated wrapper's result adapted to the v2 answer"
+        ),
+        DECLARED_WRAPPER: Rule(
+            "L360106", "a call of a declared wrapper from outside the repository, which must move to v2"
+        ),
+        UNFOLLOWED_URL: Rule("L360107", "a v1 course-statistics URL the tool could not follow to a call"),
+        NOTEBOOK_CELL: Rule("L360108", "a v1 call in a notebook's code cell, which the tool reports only"),
+        "hard-coded-api-key": Rule(
+            "L360200", "a v1 API key is written in the code: revoke it and keep credentials out of code"
+        ),
+        "suppressed": Rule("L360300", "a person accepted this site as it is (ignore marker)"),
+    }
+)

@@ -1,0 +1,97 @@
+"""A bytes test that rules out, without parsing, the files that cannot hold a v1 call site.
+
+Most files of a repository never talk to 360Learning; parsing them is the dominant cost of a codemod.
+The words this test looks for are computed from ``mapping.ENDPOINTS``, so a new endpoint there widens
+the test by itself. A file that spells none of them may still build a v1 URL from constants of another
+module; the repository index (``codemods.reading.index``) names those constants, and the test lets
+through a file that uses one.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Final
+
+from codemods.mapping import ENDPOINTS
+
+_PLACEHOLDER: Final = re.compile(r"^\{[^}]*\}$")
+#: The leading segments every v1 path shares. They are left out of the needles because client code
+#: often keeps them in a base URL defined in another module (``BASE = "https://…/api/v1"``).
+VERSION_PREFIX: Final = ("api", "v1")
+#: An import from the enclosing package (``from . import BASE``, ``from .. import BASE``) does not spell
+#: the package's name; every other import spells the last segment of the module it imports from.
+_PACKAGE_IMPORT: Final = re.compile(rb"\bfrom[\s\\]*\.+[\s\\]*import\b")
+
+
+def _needles() -> tuple[tuple[bytes, ...], ...]:
+    groups: set[tuple[bytes, ...]] = set()
+    for endpoint in ENDPOINTS.values():
+        segments = [s for s in endpoint.v1_path.split("/") if s]
+        if tuple(segments[: len(VERSION_PREFIX)]) == VERSION_PREFIX:
+            segments = segments[len(VERSION_PREFIX) :]
+        words = sorted({s.lower().encode("ascii") for s in segments if not _PLACEHOLDER.match(s)})
+        groups.add(tuple(words))
+    return tuple(sorted(groups))
+
+
+#: For each endpoint, the literal path words that all appear in any module naming that endpoint.
+_NEEDLE_GROUPS: Final = _needles()
+#: Every literal word of the v1 paths, the version prefix left out.
+PATH_WORDS: Final = frozenset(word.decode("ascii") for group in _NEEDLE_GROUPS for word in group)
+
+
+def uses_indexed_constant(data: bytes, needles: frozenset[tuple[bytes, bytes]]) -> bool:
+    """Whether ``data`` names an indexed constant and may import the module that holds it.
+
+    ``needles`` are ``(constant name, last segment of its module's name)``, as
+    ``RepositoryIndex.needles`` gives them.
+    """
+    from_package: bool | None = None
+    for name, modules in _by_name(needles):
+        if name not in data:
+            continue
+        if modules.search(data) is not None:
+            return True
+        if from_package is None:
+            from_package = _PACKAGE_IMPORT.search(data) is not None
+        if from_package:
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=8)
+def _by_name(needles: frozenset[tuple[bytes, bytes]]) -> tuple[tuple[bytes, re.Pattern[bytes]], ...]:
+    """Each constant name once, with a pattern that finds any of the modules holding it."""
+    grouped: dict[bytes, set[bytes]] = {}
+    for name, module in needles:
+        grouped.setdefault(name, set()).add(module)
+    return tuple(
+        (name, re.compile(b"|".join(re.escape(m) for m in sorted(modules))))
+        for name, modules in sorted(grouped.items())
+    )
+
+
+def may_contain_site(data: bytes, needles: frozenset[tuple[bytes, bytes]] = frozenset()) -> bool:
+    """Return False only when ``data`` provably holds no v1 course-statistics call site.
+
+    Soundness: the transformer recognises a call site by the v1 path of its URL, which it must read
+    statically, from the module itself or from the constants of the repository index (``needles``
+    are theirs, see ``RepositoryIndex.needles``). Whatever way that URL is spelled — a literal, an
+    f-string, a ``%`` or ``.format`` template, a concatenation, or module constants — each literal word
+    of the path (``courses``, ``stats``, …, placeholders excluded) is written out somewhere in the
+    module's text, unless part of the URL comes from a constant of another module. Python source
+    encodings are ASCII-compatible, so those words are the same bytes whatever the file's encoding,
+    and the comparison ignores case so that no spelling of the path slips through. A module that uses
+    another module's constant names it (an attribute of a class by its attribute name) and imports that
+    module: the import spells the module's last name segment, or imports from the enclosing package
+    (``from . import BASE``).
+    A module lacking, for every endpoint, at least one of that endpoint's words, and naming no indexed
+    constant together with its module, therefore cannot hold a site the transformer would report, and
+    skipping it changes no result.
+    """
+    if _NEEDLE_GROUPS:
+        text = data.lower()
+        if any(all(word in text for word in group) for group in _NEEDLE_GROUPS):
+            return True
+    return bool(needles) and uses_indexed_constant(data, needles)

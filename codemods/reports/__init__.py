@@ -1,0 +1,1 @@
+"""Reports: one renderer per format, all built from the same findings."""

@@ -1,0 +1,185 @@
+"""The SARIF 2.1.0 report, for GitHub code scanning and every other SARIF viewer.
+
+One run, whose driver declares every rule of ``mapping.RULES``; one result per site, located by a path
+relative to the report's base directory (``uriBaseId`` ``%SRCROOT%``: the repository root when the base
+is the checkout, as in CI). Levels follow the status: ``needs_review`` is a warning, ``rewrite`` a note
+that carries its fix (the migration's own changes to the file), ``suppressed`` a note with an in-source
+suppression, which code scanning shows as closed. ``partialFingerprints`` hash the path, the rule and
+the site's statement, not its line, so that an alert keeps its identity while code above it moves.
+Secrets never appear: messages and snippets come redacted from ``sites``, and a fix whose new text would
+hold one is left out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from typing import Any, Final
+from urllib.parse import quote
+
+from codemods import __version__
+from codemods.mapping import IGNORE_MARKER, REVIEW_MARKER, RULES, V2_COURSE_STATS_PATH
+from codemods.reports.snippets import REDACTED, TOOL_NAME, Edit, ReportContext, Site, sites
+from codemods.results.findings import RunResult, Status
+
+SARIF_VERSION: Final = "2.1.0"
+SARIF_SCHEMA: Final = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+#: Where result paths are rooted: the directory the report's paths are relative to.
+SRCROOT: Final = "%SRCROOT%"
+#: The key of the fingerprint in ``partialFingerprints``; its version changes when its recipe does.
+FINGERPRINT_KEY: Final = "siteHash/v1"
+
+LEVELS: Final = {Status.REWRITE: "note", Status.NEEDS_REVIEW: "warning", Status.SUPPRESSED: "note"}
+
+#: What the sites of a rule's id range ask of a person (the ranges are listed in the README).
+_GUIDANCE: Final = (
+    (
+        "L3600",
+        Status.REWRITE,
+        f"`migrate-360learning apply` rewrites the call to GET {V2_COURSE_STATS_PATH} through the "
+        "generated helper module; the result's fix holds that change. Review it like any other change.",
+    ),
+    (
+        "L3603",
+        Status.SUPPRESSED,
+        f"A person accepted the site with `{IGNORE_MARKER}<reason>]`; remove that comment to have the "
+        "site migrated or reported again.",
+    ),
+    (
+        "L3602",
+        Status.NEEDS_REVIEW,
+        "Revoke the key in 360Learning: it stays readable in the repository's history. The helper "
+        "module reads v2 credentials from the environment.",
+    ),
+    (
+        "L360",
+        Status.NEEDS_REVIEW,
+        f"The tool cannot prove a rewrite safe here: it leaves the code as it is, with a "
+        f"`{REVIEW_MARKER} …` comment above it that says why. Migrate the call by hand, or accept it "
+        f"with `{IGNORE_MARKER}<reason>]`.",
+    ),
+)
+
+
+def _guidance(rule_id: str) -> tuple[Status, str]:
+    return next(((status, text) for prefix, status, text in _GUIDANCE if rule_id.startswith(prefix)))
+
+
+def rules() -> list[dict[str, Any]]:
+    """The driver's rules: one per entry of ``mapping.RULES``, in its order."""
+    described = []
+    for name, rule in RULES.items():
+        status, guidance = _guidance(rule.id)
+        described.append(
+            {
+                "id": rule.id,
+                "name": name,
+                "shortDescription": {"text": rule.summary},
+                "fullDescription": {"text": rule.summary},
+                "help": {"text": f"{rule.summary}. {guidance}", "markdown": f"{rule.summary}. {guidance}"},
+                "defaultConfiguration": {"level": LEVELS[status]},
+            }
+        )
+    return described
+
+
+def fingerprint(site: Site, occurrence: int) -> str:
+    """A hash of the site's path, rule, endpoint and statement, and of how many identical sites the
+    file holds before it: the same across runs while the statement is unchanged."""
+    key = "\0".join((site.path, site.rule_id, site.finding.endpoint, site.statement, str(occurrence)))
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _artifact(site: Site) -> dict[str, Any]:
+    return {"uri": quote(site.path), "uriBaseId": SRCROOT}
+
+
+def _replacement(edit: Edit) -> dict[str, Any]:
+    region = {
+        "startLine": edit.start_line,
+        "startColumn": edit.start_column,
+        "endLine": edit.end_line,
+        "endColumn": edit.end_column,
+    }
+    return {"deletedRegion": region, "insertedContent": {"text": edit.text}}
+
+
+def _result(site: Site, rule_index: dict[str, int], occurrence: int) -> dict[str, Any]:
+    finding = site.finding
+    physical: dict[str, Any] = {
+        "artifactLocation": _artifact(site),
+        "region": {"startLine": finding.line, "startColumn": finding.column},
+    }
+    properties: dict[str, Any] = {"endpoint": finding.endpoint, "status": finding.status.value}
+    snippet = site.snippet
+    if snippet is not None:
+        physical["contextRegion"] = {
+            "startLine": snippet.line,
+            "endLine": snippet.line + snippet.before.count("\n"),
+            "snippet": {"text": snippet.before},
+        }
+        properties["snippet"] = {
+            "line": snippet.line,
+            "before": snippet.before,
+            "after": snippet.after,
+            "truncated": snippet.truncated,
+        }
+    result: dict[str, Any] = {
+        "ruleId": site.rule_id,
+        "level": LEVELS[finding.status],
+        "message": {"text": site.message},
+        "locations": [{"physicalLocation": physical}],
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(site, occurrence)},
+        "properties": properties,
+    }
+    if site.rule_id in rule_index:
+        result["ruleIndex"] = rule_index[site.rule_id]
+    if finding.status is Status.SUPPRESSED:
+        result["suppressions"] = [{"kind": "inSource", "status": "accepted", "justification": site.message}]
+    if site.edits:
+        result["fixes"] = [
+            {
+                "description": {"text": f"Rewrite to GET {V2_COURSE_STATS_PATH} (with the file's imports)"},
+                "artifactChanges": [
+                    {
+                        "artifactLocation": _artifact(site),
+                        "replacements": [_replacement(edit) for edit in site.edits],
+                    }
+                ],
+            }
+        ]
+    return result
+
+
+def build_sarif(result: RunResult, context: ReportContext | None = None) -> dict[str, Any]:
+    """The SARIF log of a run, as JSON-able data."""
+    rule_index = {rule.id: index for index, rule in enumerate(RULES.values())}
+    seen: Counter[tuple[str, str, str, str]] = Counter()
+    results = []
+    for site in sites(result, context):
+        key = (site.path, site.rule_id, site.finding.endpoint, site.statement)
+        results.append(_result(site, rule_index, seen[key]))
+        seen[key] += 1
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": TOOL_NAME,
+                "version": __version__,
+                "semanticVersion": __version__,
+                "rules": rules(),
+            }
+        },
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    }
+    if any(outcome.secrets for outcome in result.outcomes):
+        run["redactionTokens"] = [REDACTED]
+    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+
+
+def report_sarif(result: RunResult, context: ReportContext | None = None) -> str:
+    """The SARIF log as JSON text, indented, ending with a newline."""
+    return json.dumps(build_sarif(result, context), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,1 @@
+"""The results: frozen types that cross processes and layers."""

@@ -1,0 +1,151 @@
+"""The pure entry point of the rewrite: bytes of one module in, migrated bytes and findings out.
+
+It knows nothing of files, processes or the command line. The module is parsed from bytes, so its
+encoding (coding cookie, BOM) and line endings come back unchanged. A module that cannot be parsed raises
+``SourceError``; the engine turns that into a per-file error and goes on with the others.
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.metadata import MetadataWrapper
+
+from codemods.planning.editor import Applier
+from codemods.planning.planner import Planner
+from codemods.planning.wrappers import WrapperState
+from codemods.reading.detector import Detector
+from codemods.reading.index import RepositoryIndex
+from codemods.reading.metadata import Metadata
+from codemods.reading.precheck import NESTED_TOO_DEEPLY, refusal
+from codemods.results.findings import SourceResult
+
+
+class SourceError(Exception):
+    """The source could not be decoded or parsed; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class TransformOptions:
+    #: The dotted name under which rewritten code imports the helper module.
+    helper_module: str = "learning360_v2"
+    #: The repository's string constants, to read URLs built from other modules' constants.
+    index: RepositoryIndex | None = None
+    #: The dotted name of the module being transformed (``pkg.client``), to resolve relative imports.
+    module: str = ""
+    #: Hosts of 360Learning besides ``mapping.HOST_MARKERS`` (``--host``, ``hosts`` in pyproject.toml).
+    hosts: tuple[str, ...] = ()
+    #: (qualified name of a function or method, the v1 operation it performs), from pyproject.toml.
+    wrappers: tuple[tuple[str, str], ...] = ()
+    #: The repository's wrappers known so far, when the engine follows them across modules.
+    wrapper_state: WrapperState = field(default_factory=WrapperState)
+
+
+def parse(source: bytes) -> cst.Module:
+    """Parse a module from its bytes, or raise ``SourceError`` with a one-line reason.
+
+    ``codemods.reading.precheck`` first refuses what LibCST must not be given (too large, NUL bytes,
+    undecodable, nested too deeply). A syntax error is told as Python tells it when Python refuses the
+    module too.
+    """
+    reason = refusal(source)
+    if reason is not None:
+        raise SourceError(reason)
+    try:
+        return cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        raise SourceError(_syntax_error(source, error)) from None
+    except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
+        raise SourceError(f"cannot be decoded: {str(error).splitlines()[0]}") from None
+    except RecursionError:
+        raise SourceError(NESTED_TOO_DEEPLY) from None
+
+
+def _syntax_error(source: bytes, error: cst.ParserSyntaxError) -> str:
+    """Python's own message and position (LibCST's positions can be off by a line), else LibCST's."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(source, "<module>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as python:
+        if python.lineno is not None and python.msg:
+            column = f", column {python.offset}" if python.offset else ""
+            return f"syntax error at line {python.lineno}{column}: {python.msg}"
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    message = str(error.message).splitlines()[0] if error.message else "invalid syntax"
+    return f"cannot be parsed by LibCST: {message}"
+
+
+def _keep_spacing(before: cst.Module, after: cst.Module) -> cst.Module:
+    """Give the blank lines of a removed top-level import to the statement that now follows it, so that
+    removing ``import requests`` does not glue the next import to the module docstring."""
+    code = before.code_for_node
+    kept = [code(s.with_changes(leading_lines=[])) for s in after.body]
+    body = list(after.body)
+    position = 0
+    pending: list[cst.EmptyLine] = []
+    for statement in before.body:
+        text = code(statement.with_changes(leading_lines=[]))
+        if position < len(kept) and kept[position] == text:
+            current = body[position]
+            if pending and not current.leading_lines:
+                body[position] = current.with_changes(leading_lines=pending)
+            pending = []
+            position += 1
+        elif not pending:
+            pending = list(statement.leading_lines)
+    return after.with_changes(body=body)
+
+
+def migrate_source(source: bytes, *, display_path: str, options: TransformOptions) -> SourceResult:
+    """Migrate every v1 course-statistics call site of one module."""
+    module = parse(source)
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    planner = Planner(
+        Metadata(wrapper),
+        display_path=display_path,
+        helper_name=options.helper_module,
+        index=options.index,
+        module=options.module,
+        wrapper_state=options.wrapper_state,
+        declared=options.wrappers,
+        hosts=options.hosts,
+    )
+    plan = planner.run()
+    planner.report_unfollowed(
+        Detector(
+            planner.meta,
+            planner.evidence,
+            sites=plan.sites,
+            resolve=planner.resolve,
+            imported=planner.imported,
+            index=options.index,
+        ).run()
+    )
+    if not plan.findings:
+        return SourceResult(source=source, findings=(), uses=tuple(plan.uses))
+    migrated = wrapper.module.visit(Applier(plan))
+    if plan.calls_helper:
+        context = CodemodContext()
+        for module_name, obj, asname in sorted(planner.unused_imports(), key=str):
+            RemoveImportsVisitor.remove_unused_import(context, module_name, obj, asname)
+        migrated = _keep_spacing(migrated, RemoveImportsVisitor(context).transform_module(migrated))
+        package, _, name = options.helper_module.rpartition(".")
+        if package:
+            AddImportsVisitor.add_needed_import(context, package, name)
+        else:
+            AddImportsVisitor.add_needed_import(context, name)
+        migrated = AddImportsVisitor(context).transform_module(migrated)
+    return SourceResult(
+        source=migrated.bytes,
+        findings=tuple(sorted(plan.findings, key=lambda f: (f.line, f.column))),
+        secrets=tuple(sorted(plan.secrets)),
+        exports=tuple(plan.exports),
+        uses=tuple(plan.uses),
+    )
