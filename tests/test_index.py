@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from codemods.engine import runner
+from codemods.engine.indexing import build_index, module_name
 from codemods.engine.runner import RunOptions, run
-from codemods.reading.index import CODE, TEXT, RepositoryIndex, absolute_module, build_index, module_name
+from codemods.reading.index import CODE, TEXT, RepositoryIndex, absolute_module
 from codemods.reading.prefilter import may_contain_site
 from codemods.results.findings import SourceResult
 from codemods.transform.migrate import TransformOptions

@@ -29,6 +29,7 @@ from typing import Any, Final
 
 from codemods.engine.discovery import Candidate, DiscoveryError, discover
 from codemods.engine.files import FileError, Snapshot, read_source, write_atomic, write_new_atomic
+from codemods.engine.indexing import build_index, module_name
 from codemods.engine.journal import Planned, recording, take_over
 from codemods.mapping import (
     DEFAULT_HELPER_FILE,
@@ -39,12 +40,13 @@ from codemods.mapping import (
     UNFOLLOWED_REASONS,
     UNFOLLOWED_URL,
 )
-from codemods.planning.wrappers import Export, WrapperState, blocked_reason
-from codemods.reading.index import RepositoryIndex, build_index, module_name
+from codemods.planning.wrappers import blocked_reason
+from codemods.reading.index import RepositoryIndex
 from codemods.reading.notebooks import NOTEBOOK_SUFFIX, NotebookError, code_cells, shell_urls
 from codemods.reading.precheck import NESTED_TOO_DEEPLY
 from codemods.reading.prefilter import may_contain_site
 from codemods.results.findings import FileOutcome, Finding, HelperOutcome, RunResult, Status
+from codemods.results.wrappers import Export, WrapperState
 from codemods.transform.migrate import SourceError, TransformOptions, migrate_source
 
 #: Below this many files a process pool costs more than it saves.

@@ -21,8 +21,9 @@ import libcst as cst
 from libcst.metadata import Assignment
 
 from codemods.mapping import ATTEMPT_FIELD_RENAMES, Endpoint, Shape
-from codemods.planning.wrappers import WRAPPER_NAMES, Export, WrapperState, shape_path
+from codemods.planning.wrappers import WRAPPER_NAMES, shape_path
 from codemods.reading.metadata import AmbiguousRead, Metadata
+from codemods.results.wrappers import Export, WrapperState
 
 #: The HTTP response, and the JSON payload of an answer with a v1 envelope, before they become data.
 RESPONSE = Shape("response", "the response")

@@ -40,7 +40,7 @@ from codemods.mapping import (
 )
 from codemods.planning.flat_loops import flat_comprehension, flat_loop
 from codemods.planning.flow import PAYLOAD, RESPONSE, Edits, ResponseFlow, Returns, Unsupported
-from codemods.planning.wrappers import Export, Use, WrapperState, shape_at, shape_change
+from codemods.planning.wrappers import shape_at, shape_change
 from codemods.reading import clients
 from codemods.reading.clients import HttpCall
 from codemods.reading.credentials import Credentials, UnreadablePairs, classify, read_pairs
@@ -63,6 +63,7 @@ from codemods.reading.urls import (
     match_endpoint,
 )
 from codemods.results.findings import Finding, Status
+from codemods.results.wrappers import Export, Use, WrapperState
 
 #: What a URL's name resolves to: an expression, parts already read, or nothing known.
 Resolved = cst.BaseExpression | tuple[Part, ...] | None

@@ -19,9 +19,6 @@ Nothing here knows of files or processes; ``engine`` drives the rounds.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-
 from codemods.mapping import (
     ATTEMPT_FIELD_RENAMES,
     ENDPOINTS,
@@ -30,6 +27,7 @@ from codemods.mapping import (
     Endpoint,
     Shape,
 )
+from codemods.results.wrappers import Export, Use
 
 #: The first step of a shape path: the HTTP response, its decoded JSON payload (with the v1 envelope),
 #: or the endpoint's answer (``Endpoint.response``) and what it holds.
@@ -38,68 +36,6 @@ PAYLOAD_STEP = "payload"
 ANSWER_STEP = "answer"
 #: The step from a list to its items.
 ITEM_STEP = "[]"
-
-
-@dataclass(frozen=True)
-class Export:
-    """A function or method of the repository whose return value is v1 course-statistics data."""
-
-    #: ``pkg.client.get_stats`` or, for a method, ``pkg.client.Client.get_user_course_stats``.
-    qualified_name: str
-    #: The v1 operation whose answer it returns (a key of ``mapping.ENDPOINTS``).
-    endpoint: str
-    #: Where the returned value sits in the endpoint's answer (see ``shape_path``).
-    shape: tuple[str, ...]
-    #: A method is called on instances: its callers are found by its name, which must say what it does.
-    method: bool
-    #: Where it is defined, for the messages of findings.
-    path: str
-    line: int
-
-    @property
-    def name(self) -> str:
-        """The function's own name (the last part of the qualified name)."""
-        return self.qualified_name.rpartition(".")[2]
-
-    @property
-    def owner(self) -> str:
-        """The module, or the module and class, that defines it."""
-        return self.qualified_name.rpartition(".")[0]
-
-
-@dataclass(frozen=True)
-class Use:
-    """A call of an exported wrapper (or another reference to it) found in a module."""
-
-    qualified_name: str
-    path: str
-    line: int
-    #: Why the caller's code cannot be adapted; ``None`` when it was.
-    problem: str | None = None
-
-
-@dataclass(frozen=True)
-class WrapperState:
-    """What the transform of one module knows of the repository's wrappers."""
-
-    #: Exported wrappers are followed into other modules only when the engine drives the rounds over the
-    #: whole tree; a transform on its own reports a value returned by a public function instead.
-    enabled: bool = False
-    exports: tuple[Export, ...] = ()
-    #: Qualified name → why the wrapper is not migrated (a caller that cannot be adapted).
-    blocked: Mapping[str, str] = field(default_factory=dict)
-    #: Qualified names of functions and methods declared as wrappers in the configuration.
-    declared: frozenset[str] = frozenset()
-
-    def by_qualified_name(self) -> dict[str, Export]:
-        return {e.qualified_name: e for e in self.exports if not e.method}
-
-    def methods_by_name(self) -> dict[str, list[Export]]:
-        found: dict[str, list[Export]] = {}
-        for export in self.exports:
-            if export.method:
-                found.setdefault(export.name, []).append(export)
-        return found
 
 
 def wrapper_names() -> frozenset[str]:

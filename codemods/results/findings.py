@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from codemods.planning.wrappers import Export, Use
+from codemods.results.wrappers import Export, Use
 
 
 class Status(str, enum.Enum):

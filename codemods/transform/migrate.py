@@ -18,12 +18,12 @@ from libcst.metadata import MetadataWrapper
 
 from codemods.planning.editor import Applier
 from codemods.planning.planner import Planner
-from codemods.planning.wrappers import WrapperState
 from codemods.reading.detector import Detector
 from codemods.reading.index import RepositoryIndex
 from codemods.reading.metadata import Metadata
 from codemods.reading.precheck import NESTED_TOO_DEEPLY, refusal
 from codemods.results.findings import SourceResult
+from codemods.results.wrappers import WrapperState
 
 
 class SourceError(Exception):

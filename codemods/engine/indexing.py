@@ -1,0 +1,703 @@
+"""Builds the repository index (``codemods.reading.index``): string constants, so that URLs assembled across
+modules can be read, credential constants, URL functions and v1 spellings.
+
+Client code keeps the API root in one module and builds the v1 path in another (``from settings import
+LMS_API`` then ``f"{LMS_API}/courses/{cid}/stats/{email}"``). Each file is transformed on its own, in a
+worker process, so before transforming the engine reads the constants of the whole repository once, with
+the fast ``ast`` parser and only in the few files whose bytes may matter, and hands the result to every
+transform. Each constant's value is flattened into pieces: literal text, and the source code of what cannot
+be known statically (``os.getenv("HOST", "https://app.360learning.com")`` keeps its source, so a host is
+still recognised by its text). Only constants that mention the host or a v1 path word are kept, with the
+constants they are built from, so the index stays small enough to send to every worker.
+
+Module-level functions whose code holds the words of a v1 path are kept too, with what they return
+flattened the same way: a URL function is read where it is defined (``codemods.reading.url_functions``), and a
+call of it from another module is reported with the endpoint its URL names.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+import string
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib.util import decode_source
+from pathlib import Path
+from typing import Final, TypeVar
+
+from codemods.engine.files import FileError, read_source
+from codemods.mapping import EVIDENCE_MARKERS, HOST_MARKERS, V1_CREDENTIAL_HEADERS, V1_CREDENTIAL_PARAMS
+from codemods.reading.index import CODE, TEXT, Piece, RepositoryIndex, absolute_module, module_keys
+from codemods.reading.precheck import MAX_SOURCE_BYTES
+from codemods.reading.prefilter import PATH_WORDS, VERSION_PREFIX, may_contain_site, uses_indexed_constant
+from codemods.reading.spelling import HOLE, is_message, spelled
+
+_Value = TypeVar("_Value")
+
+
+_API_ROOT: Final = "/".join(VERSION_PREFIX)
+#: v1 credential names, in lower case: a constant holding them is indexed by its keys.
+_CREDENTIAL_KEYS: Final = frozenset({*(k.lower() for k in V1_CREDENTIAL_PARAMS), *V1_CREDENTIAL_HEADERS})
+#: A file is parsed only when its bytes hold one of these (any case), or a name the index already keeps.
+_MAY_MATTER: Final = tuple(w.lower().encode("ascii") for w in (*HOST_MARKERS, _API_ROOT, "apikey"))
+#: A constant is kept when its flattened text mentions one of these (any case), or a kept one uses it.
+_RELEVANT_WORDS: Final = tuple(sorted({*HOST_MARKERS, _API_ROOT, *PATH_WORDS}))
+#: Constant → constant references followed, at most, before the rest becomes code (a guard: values are
+#: remembered once read, so only a chain longer than this, read from its far end first, is cut).
+_MAX_DEPTH: Final = 32
+#: A function longer than this is no small URL function, and is not kept.
+_MAX_FUNCTION_CHARS: Final = 4000
+#: Passes looking for modules that re-export kept constants (``from .settings import LMS_API``).
+_MAX_ROUNDS: Final = 4
+_NOT_STRINGS: Final = (
+    ast.Dict, ast.List, ast.Set, ast.Tuple, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
+    ast.Lambda,
+)  # fmt: skip
+
+
+def module_name(path: Path, root: Path) -> str:
+    """The dotted name of ``path`` found under the PATH ``root``, as code imports it.
+
+    ``pkg/settings.py`` is ``pkg.settings`` and ``pkg/__init__.py`` is ``pkg``; when ``root`` is itself
+    inside packages (it holds an ``__init__.py``), their names come first. A file outside ``root`` is
+    named by its stem.
+    """
+    try:
+        parts = list(path.relative_to(root).parts)
+    except ValueError:
+        parts = [path.name]
+    if not parts:
+        return ""
+    parts[-1] = parts[-1].rpartition(".")[0] or parts[-1]
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join([*_packages_around(root), *parts])
+
+
+def _packages_around(directory: Path) -> tuple[str, ...]:
+    """The names of the packages ``directory`` is part of, outermost first (itself included)."""
+    names: list[str] = []
+    while (directory / "__init__.py").is_file() and directory.parent != directory:
+        names.append(directory.name)
+        directory = directory.parent
+    return tuple(reversed(names))
+
+
+def build_index(files: Sequence[tuple[Path, str]], hosts: Sequence[str] = ()) -> RepositoryIndex:
+    """Index the constants of ``files``: ``(absolute path, dotted module name)`` of every file scanned.
+
+    ``hosts``: hosts of 360Learning the configuration names. Unreadable or unparsable files are left
+    out: the transform reports them on its own.
+    """
+    return _Builder(files, hosts).build()
+
+
+# --- reading one module --------------------------------------------------------------------------------
+
+
+class _Unreadable(Exception):
+    """A piece of a value cannot be read statically; the whole value becomes code."""
+
+
+@dataclass(frozen=True)
+class _Import:
+    """A name bound by an import: ``module`` (absolute), and the attribute taken from it, if any."""
+
+    module: str
+    attribute: str | None
+
+
+@dataclass(frozen=True)
+class _Assigned:
+    """A name bound once by an assignment; ``owner`` is the class whose body assigns it, if any."""
+
+    value: ast.expr
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
+class _Class:
+    """A name bound to a class defined in the module."""
+
+
+_Binding = _Import | _Assigned | _Class | None  # None: bound in a way whose value is unknown
+
+
+@dataclass
+class _Module:
+    name: str
+    package: bool
+    #: Every name bound once at module level (class constants as ``Class.NAME``).
+    bindings: dict[str, _Binding]
+    #: Names bound more than once: their value is ambiguous.
+    ambiguous: set[str]
+    #: Module-level functions whose code holds a v1 path → that code, and the expression it returns
+    #: when its body is only a return statement (after a docstring).
+    url_functions: dict[str, tuple[str, ast.expr | None]] = field(default_factory=dict)
+
+
+def _parse(path: Path, name: str, data: bytes) -> _Module | None:
+    if len(data) > MAX_SOURCE_BYTES:
+        return None  # the transform refuses it too, and its tree would take gigabytes
+    try:
+        text = decode_source(data)
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, UnicodeError, LookupError, RecursionError, MemoryError):
+        return None
+    module = _Module(name, path.name == "__init__.py", {}, set())
+    for statement in tree.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            code = ast.get_source_segment(text, statement) or ""
+            if len(code) <= _MAX_FUNCTION_CHARS and _mentions_v1_path(code):
+                module.url_functions[statement.name] = (code, _returned(statement))
+    counts: dict[str, int] = {}
+    found: dict[str, _Binding] = {}
+    for key, binding in _bind_all(tree.body, module, owner=None):
+        counts[key] = counts.get(key, 0) + 1
+        found[key] = binding
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Global):
+            for global_name in node.names:
+                counts[global_name] = counts.get(global_name, 0) + 2
+    for key, count in counts.items():
+        if count == 1:
+            module.bindings[key] = found[key]
+        else:
+            module.ambiguous.add(key)
+    return module
+
+
+def _bind_all(body: Sequence[ast.stmt], module: _Module, owner: str | None) -> Iterator[tuple[str, _Binding]]:
+    """Every name a block binds at module (or class) level, nested blocks included, with its binding."""
+    prefix = f"{owner}." if owner else ""
+    for stmt in body:
+        if isinstance(stmt, ast.Assign):
+            single = len(stmt.targets) == 1 or all(isinstance(t, ast.Name) for t in stmt.targets)
+            for target in stmt.targets:
+                if isinstance(target, ast.Name) and single:
+                    yield prefix + target.id, _Assigned(stmt.value, owner)
+                else:
+                    yield from ((prefix + n, None) for n in _target_names(target))
+        elif isinstance(stmt, ast.AnnAssign):
+            if stmt.value is not None and isinstance(stmt.target, ast.Name):
+                yield prefix + stmt.target.id, _Assigned(stmt.value, owner)
+        elif isinstance(stmt, (ast.AugAssign, ast.For, ast.AsyncFor)):
+            yield from ((prefix + n, None) for n in _target_names(stmt.target))
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            for item in stmt.items:
+                if item.optional_vars is not None:
+                    yield from ((prefix + n, None) for n in _target_names(item.optional_vars))
+        elif isinstance(stmt, ast.Delete):
+            for target in stmt.targets:
+                yield from ((prefix + n, None) for n in _target_names(target))
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield prefix + stmt.name, None
+        elif isinstance(stmt, ast.ClassDef):
+            yield prefix + stmt.name, _Class() if owner is None else None
+            if owner is None:
+                yield from _bind_all(stmt.body, module, owner=stmt.name)
+        elif isinstance(stmt, ast.Import) and owner is None:
+            for alias in stmt.names:
+                if alias.asname:
+                    yield alias.asname, _Import(alias.name, None)
+                else:
+                    head = alias.name.partition(".")[0]
+                    yield head, _Import(head, None)
+        elif isinstance(stmt, ast.ImportFrom) and owner is None:
+            base = absolute_module(module.name, stmt.level, stmt.module, package=module.package)
+            for alias in stmt.names:
+                if alias.name != "*":
+                    yield alias.asname or alias.name, None if base is None else _Import(base, alias.name)
+        if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+            for handler in getattr(stmt, "handlers", ()):
+                if handler.name:
+                    yield prefix + handler.name, None
+        for block in ("body", "orelse", "finalbody"):
+            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                yield from _bind_all(getattr(stmt, block, ()), module, owner)
+        for handler in getattr(stmt, "handlers", ()):
+            yield from _bind_all(handler.body, module, owner)
+
+
+def _target_names(target: ast.expr) -> Iterator[str]:
+    for node in ast.walk(target):
+        if isinstance(node, ast.Name):
+            yield node.id
+
+
+# --- building the index --------------------------------------------------------------------------------
+
+_Ref = tuple[str, str]  # (module's dotted name, constant name)
+
+
+class _Builder:
+    def __init__(self, files: Sequence[tuple[Path, str]], hosts: Sequence[str] = ()) -> None:
+        self.files = files
+        self.hosts = tuple(h.lower().encode("utf-8", "ignore") for h in hosts if h)
+        claims: dict[str, set[Path]] = {}
+        for path, name in files:
+            for key in module_keys(name):
+                claims.setdefault(key, set()).add(path)
+        #: Module key → the one file that claims it.
+        self.by_key = {key: next(iter(paths)) for key, paths in claims.items() if len(paths) == 1}
+        self.name_of = {path: name for path, name in files}
+        self.parsed: dict[Path, _Module | None] = {}
+        self.values: dict[_Ref, tuple[Piece, ...] | None] = {}
+        self.uses: dict[_Ref, set[_Ref]] = {}
+        self.in_progress: set[_Ref] = set()
+        #: Modules parsed only for the v1 paths they spell (``RepositoryIndex.spellings``).
+        self.spelling_only: set[str] = set()
+        self.cuts = 0
+
+    def build(self) -> RepositoryIndex:
+        #: Files whose dotted name another file also has are left out: no import can tell them apart.
+        files = [(path, name) for path, name in self.files if self.by_key.get(name) == path]
+        pending: list[tuple[Path, str]] = []
+        evident: set[str] = set()
+        for path, name in files:
+            data = self._read(path)
+            if data is None:
+                continue
+            if _mentions_host_or_api(data):
+                pending.append((path, name))
+            elif may_contain_site(data):
+                # Read for the v1 paths it may spell, not for its constants: it names no host or root.
+                pending.append((path, name))
+                self.spelling_only.add(name)
+            if _evident(data, self.hosts):
+                evident.update(module_keys(name))
+        kept: dict[str, dict[str, tuple[Piece, ...]]] = {}
+        for _ in range(_MAX_ROUNDS):
+            for path, _name in pending:
+                self._module_at(path)
+            kept = self._kept()
+            needles = RepositoryIndex(kept).needles()
+            if not needles:
+                break
+            uses_one = functools.partial(uses_indexed_constant, needles=needles)
+            pending = [
+                (path, name)
+                for path, name in files
+                if (path not in self.parsed or name in self.spelling_only)
+                and self._may_matter(path, uses_one)
+            ]
+            # A module read for its spellings that uses an indexed constant takes part in URLs too.
+            self.spelling_only.difference_update(name for _, name in pending)
+            if not pending:
+                break
+        pairs = {
+            module.name: found
+            for module in self.parsed.values()
+            if module is not None and (found := _credential_constants(module))
+        }
+        functions = {
+            module.name: {name: self._returned_value(module, name) for name in module.url_functions}
+            for module in self.parsed.values()
+            if module is not None and module.url_functions
+        }
+        by_module = {
+            module.name: names
+            for module in self.parsed.values()
+            if module is not None and (names := self._spellings(module))
+        }
+        constants: dict[str, Mapping[str, tuple[Piece, ...]]] = self._keyed(kept)
+        credentials: dict[str, Mapping[str, tuple[str, ...]]] = self._keyed(pairs)
+        url_functions: dict[str, Mapping[str, tuple[Piece, ...]]] = self._keyed(functions)
+        modules = frozenset(name for _, name in self.files)
+        spellings: dict[str, Mapping[str, tuple[str, bool, str]]] = self._keyed(by_module)
+        return RepositoryIndex(constants, credentials, modules, url_functions, frozenset(evident), spellings)
+
+    def _spellings(self, module: _Module) -> dict[str, tuple[str, bool, str]]:
+        """The module's bindings whose value spells a v1 path (see ``RepositoryIndex.spellings``)."""
+        found: dict[str, tuple[str, bool, str]] = {}
+        for name, binding in module.bindings.items():
+            if not isinstance(binding, _Assigned):
+                continue
+            pieces = self.value(module, name)
+            if pieces is not None:
+                text = "".join(HOLE if kind == CODE else value for kind, value in pieces)
+                shape = None if is_message(text) else spelled(text)
+                if shape is not None:
+                    found[name] = (shape.endpoint, shape.absolute, "value")
+                    continue
+            kind = (
+                "table" if isinstance(binding.value, (ast.Dict, ast.List, ast.Tuple, ast.Set)) else "runtime"
+            )
+            for fragment in _fragments(binding.value):
+                shape = None if is_message(fragment) else spelled(fragment)
+                if shape is not None:
+                    found[name] = (shape.endpoint, shape.absolute, kind)
+                    break
+        return found
+
+    def _returned_value(self, module: _Module, name: str) -> tuple[Piece, ...]:
+        """What a URL function returns, its parameters left as code; the function as code when it does
+        more than return."""
+        code, returned = module.url_functions[name]
+        if returned is None:
+            return ((CODE, code),)
+        return self._flatten_value(returned, module, None, (module.name, f"{name}()"), 0) or ((CODE, code),)
+
+    def _keyed(self, by_module: Mapping[str, _Value]) -> dict[str, _Value]:
+        """Each module's value under every key that names it alone (see ``module_keys``)."""
+        out: dict[str, _Value] = {}
+        for name, values in by_module.items():
+            for key in module_keys(name):
+                if key in self.by_key and self.name_of[self.by_key[key]] == name:
+                    out[key] = values
+        return out
+
+    @staticmethod
+    def _read(path: Path) -> bytes | None:
+        try:
+            return read_source(path).data
+        except FileError:
+            return None
+
+    def _may_matter(self, path: Path, test: Callable[[bytes], object]) -> bool:
+        data = self._read(path)
+        return data is not None and bool(test(data))
+
+    def _module_at(self, path: Path) -> _Module | None:
+        if path not in self.parsed:
+            try:
+                data = read_source(path).data
+            except FileError:
+                self.parsed[path] = None
+            else:
+                self.parsed[path] = _parse(path, self.name_of[path], data)
+        return self.parsed[path]
+
+    def _module(self, name: str) -> _Module | None:
+        path = self.by_key.get(name)
+        return None if path is None else self._module_at(path)
+
+    def _kept(self) -> dict[str, dict[str, tuple[Piece, ...]]]:
+        """Every constant of the parsed modules that mentions a relevant word, and what it is built from."""
+        values: dict[_Ref, tuple[Piece, ...] | None] = {}
+        relevant: list[_Ref] = []
+        for module in list(self.parsed.values()):
+            if module is None or module.name in self.spelling_only:
+                continue
+            for name, binding in module.bindings.items():
+                if isinstance(binding, (_Assigned, _Import)):
+                    value = values[(module.name, name)] = self.value(module, name)
+                    if value is not None and _mentions_relevant(value):
+                        relevant.append((module.name, name))
+        kept: dict[str, dict[str, tuple[Piece, ...]]] = {}
+        seen: set[_Ref] = set()
+        while relevant:
+            ref = relevant.pop()
+            if ref in seen:
+                continue
+            seen.add(ref)
+            if ref not in values:
+                holder = self._module(ref[0])
+                values[ref] = None if holder is None else self.value(holder, ref[1])
+            value = values[ref]
+            if value is not None:
+                kept.setdefault(ref[0], {})[ref[1]] = value
+                relevant.extend(self.uses.get(ref, ()))
+        return kept
+
+    # --- values ---
+
+    def value(self, module: _Module, name: str, depth: int = 0) -> tuple[Piece, ...] | None:
+        """The flattened value of ``name`` in ``module``; ``None`` when it is not a single string value."""
+        ref = (module.name, name)
+        if ref in self.values:
+            return self.values[ref]
+        binding = module.bindings.get(name)
+        if ref in self.in_progress or depth > _MAX_DEPTH:
+            self.cuts += 1
+            return None
+        result: tuple[Piece, ...] | None = None
+        cuts = self.cuts
+        self.in_progress.add(ref)
+        try:
+            if isinstance(binding, _Assigned) and not isinstance(binding.value, _NOT_STRINGS):
+                if not (isinstance(binding.value, ast.Constant) and not isinstance(binding.value.value, str)):
+                    result = self._flatten_value(binding.value, module, binding.owner, ref, depth)
+            elif isinstance(binding, _Import) and binding.attribute is not None:
+                result = self._imported(binding.module, binding.attribute, ref, depth)
+        finally:
+            self.in_progress.discard(ref)
+        if self.cuts == cuts:
+            self.values[ref] = result
+        return result
+
+    def _flatten_value(
+        self, node: ast.expr, module: _Module, owner: str | None, ref: _Ref, depth: int
+    ) -> tuple[Piece, ...] | None:
+        scope = _Scope(self, module, owner, ref, depth)
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            # A bare name that leads to no string constant says nothing of its value's type.
+            return scope.reference(node)
+        try:
+            return scope.flatten(node)
+        except (_Unreadable, RecursionError):
+            return ((CODE, ast.unparse(node)),)
+
+    def _imported(self, module_name: str, attribute: str, ref: _Ref, depth: int) -> tuple[Piece, ...] | None:
+        """``from module_name import attribute``: a constant of that module, if indexed."""
+        target = self._module(module_name)
+        if target is None:
+            return None
+        value = self.value(target, attribute, depth + 1)
+        if value is not None:
+            self.uses.setdefault(ref, set()).add((target.name, attribute))
+        return value
+
+
+class _Scope:
+    """Flattens one constant's value, resolving the names it uses."""
+
+    def __init__(self, builder: _Builder, module: _Module, owner: str | None, ref: _Ref, depth: int) -> None:
+        self.builder, self.module, self.owner, self.ref, self.depth = builder, module, owner, ref, depth
+
+    def flatten(self, node: ast.expr) -> tuple[Piece, ...]:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return _text(node.value)
+        if isinstance(node, ast.JoinedStr):
+            return self._fstring(node)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return _join(self.flatten(node.left), self.flatten(node.right))
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+            return self._percent(node)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+            return self._format(node, node.func.value)
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            value = self.reference(node)
+            if value is not None:
+                return value
+        return ((CODE, ast.unparse(node)),)
+
+    def reference(self, node: ast.Name | ast.Attribute) -> tuple[Piece, ...] | None:
+        """The value of a name (``BASE``) or dotted name (``settings.BASE``, ``Client.ROOT``), if known."""
+        dotted = _dotted(node)
+        if dotted is None:
+            return None
+        head, *rest = dotted
+        module, builder = self.module, self.builder
+        own = f"{self.owner}.{head}"
+        # ``ROOT = ROOT + "/api/v1"`` in a class body reads the module's ROOT.
+        if self.owner and not rest and own != self.ref[1]:
+            if own in module.ambiguous:
+                return None
+            if own in module.bindings:
+                return self._constant(module, own)
+        binding = module.bindings.get(head)
+        if not rest:
+            return self._constant(module, head) if isinstance(binding, (_Assigned, _Import)) else None
+        if isinstance(binding, _Class) and len(rest) == 1:
+            return self._constant(module, f"{head}.{rest[0]}")
+        if not isinstance(binding, _Import):
+            return None
+        # ``import pkg.settings`` then ``pkg.settings.BASE``; ``from pkg import settings`` then
+        # ``settings.BASE``; ``from client import Client`` then ``Client.ROOT``.
+        parts = [binding.module, *([binding.attribute] if binding.attribute else []), *rest]
+        for split in range(len(parts) - 1, 0, -1):
+            target = builder._module(".".join(parts[:split]))
+            if target is not None:
+                attribute = ".".join(parts[split:])
+                return self._constant(target, attribute) if attribute.count(".") <= 1 else None
+        return None
+
+    def _constant(self, module: _Module, name: str) -> tuple[Piece, ...] | None:
+        value = self.builder.value(module, name, self.depth + 1)
+        if value is not None:
+            self.builder.uses.setdefault(self.ref, set()).add((module.name, name))
+        return value
+
+    def _fstring(self, node: ast.JoinedStr) -> tuple[Piece, ...]:
+        out: tuple[Piece, ...] = ()
+        for value in node.values:
+            if isinstance(value, ast.FormattedValue):
+                if value.format_spec is not None or value.conversion not in (-1, ord("s")):
+                    raise _Unreadable
+                out = _join(out, self.flatten(value.value))
+            elif isinstance(value, ast.Constant) and isinstance(value.value, str):
+                out = _join(out, _text(value.value))
+        return out
+
+    def _format(self, call: ast.Call, receiver: ast.expr) -> tuple[Piece, ...]:
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            raise _Unreadable
+        positional = list(call.args)
+        keywords = {k.arg: k.value for k in call.keywords if k.arg is not None}
+        counter = iter(range(len(positional) + 1))
+        out: tuple[Piece, ...] = ()
+        for kind, text in self.flatten(receiver):
+            if kind == CODE:
+                out = _join(out, ((kind, text),))
+                continue
+            try:
+                fields = list(string.Formatter().parse(text))
+            except ValueError:
+                raise _Unreadable from None
+            for literal, name, spec, conversion in fields:
+                out = _join(out, _text(literal))
+                if name is None:
+                    continue
+                if spec or conversion not in (None, "s"):
+                    raise _Unreadable
+                if name == "":
+                    index = next(counter)
+                    value = positional[index] if index < len(positional) else None
+                elif name.isdigit():
+                    value = positional[int(name)] if int(name) < len(positional) else None
+                else:
+                    value = keywords.get(name)
+                if value is None:
+                    raise _Unreadable
+                out = _join(out, self.flatten(value))
+        return out
+
+    _PERCENT: Final = re.compile(r"%(?:\((?P<key>[^)]*)\))?(?P<conv>[sdr%])")
+
+    def _percent(self, node: ast.BinOp) -> tuple[Piece, ...]:
+        right = node.right
+        values: list[ast.expr] = []
+        by_key: dict[str, ast.expr] = {}
+        if isinstance(right, ast.Tuple):
+            values = list(right.elts)
+            if any(isinstance(v, ast.Starred) for v in values):
+                raise _Unreadable
+        elif isinstance(right, ast.Dict):
+            for key, value in zip(right.keys, right.values, strict=True):
+                if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+                    raise _Unreadable
+                by_key[key.value] = value
+        else:
+            values = [right]
+        queue = iter(values)
+        out: tuple[Piece, ...] = ()
+        for kind, text in self.flatten(node.left):
+            if kind == CODE:
+                out = _join(out, ((kind, text),))
+                continue
+            pos = 0
+            for m in self._PERCENT.finditer(text):
+                out = _join(out, _text(text[pos : m.start()]))
+                pos = m.end()
+                if m.group("conv") == "%":
+                    out = _join(out, _text("%"))
+                    continue
+                if m.group("conv") == "r":
+                    raise _Unreadable
+                field_key: str | None = m.group("key")
+                argument = by_key.get(field_key) if field_key is not None else next(queue, None)
+                if argument is None:
+                    raise _Unreadable
+                out = _join(out, self.flatten(argument))
+            out = _join(out, _text(text[pos:]))
+        return out
+
+
+def _dotted(node: ast.expr) -> list[str] | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return parts[::-1]
+
+
+def _text(value: str) -> tuple[Piece, ...]:
+    return ((TEXT, value),) if value else ()
+
+
+def _join(left: tuple[Piece, ...], right: tuple[Piece, ...]) -> tuple[Piece, ...]:
+    if left and right and left[-1][0] == TEXT and right[0][0] == TEXT:
+        return (*left[:-1], (TEXT, left[-1][1] + right[0][1]), *right[1:])
+    return left + right
+
+
+def _credential_constants(module: _Module) -> dict[str, tuple[str, ...]]:
+    """The module's constants that hold v1 credentials: a dict with string keys, a tuple or list of
+    ``(key, value)`` pairs, or ``dict(key=value)``, one of whose keys is a v1 credential."""
+    found: dict[str, tuple[str, ...]] = {}
+    for name, binding in module.bindings.items():
+        if not isinstance(binding, _Assigned) or binding.owner is not None:
+            continue
+        keys = _pair_keys(binding.value)
+        if keys is not None and {k.lower() for k in keys} & _CREDENTIAL_KEYS:
+            found[name] = keys
+    return found
+
+
+def _pair_keys(node: ast.expr) -> tuple[str, ...] | None:
+    if isinstance(node, ast.Dict):
+        keys = node.keys
+    elif isinstance(node, (ast.Tuple, ast.List)):
+        if not all(isinstance(e, (ast.Tuple, ast.List)) and len(e.elts) == 2 for e in node.elts):
+            return None
+        keys = [e.elts[0] for e in node.elts]  # type: ignore[attr-defined]
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict":
+        if node.args or any(k.arg is None for k in node.keywords):
+            return None
+        return tuple(str(k.arg) for k in node.keywords)
+    else:
+        return None
+    if not all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in keys):
+        return None
+    return tuple(str(k.value) for k in keys if isinstance(k, ast.Constant))
+
+
+#: Bytes that hold 360Learning's evidence wherever they appear (``codemods.reading.evidence``).
+_EVIDENT: Final = tuple(w.lower().encode("ascii") for w in (*EVIDENCE_MARKERS, *V1_CREDENTIAL_HEADERS))
+
+
+def _evident(data: bytes, hosts: tuple[bytes, ...]) -> bool:
+    """Whether a module's bytes hold 360Learning's evidence: a host or marker, a v1 credential header,
+    or both v1 credential parameters."""
+    text = data.lower()
+    if any(word in text for word in _EVIDENT) or any(host in text for host in hosts):
+        return True
+    return all(word.lower().encode("ascii") in text for word in V1_CREDENTIAL_PARAMS)
+
+
+def _mentions_host_or_api(data: bytes) -> bool:
+    text = data.lower()
+    return any(word in text for word in _MAY_MATTER)
+
+
+def _returned(function: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.expr | None:
+    """The expression a function returns when its body is only ``return <expression>`` (after a
+    docstring)."""
+    body = function.body
+    if len(body) == 2 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    if len(body) == 1 and isinstance(body[0], ast.Return):
+        return body[0].value
+    return None
+
+
+def _fragments(node: ast.expr) -> list[str]:
+    """The text of every string literal inside an expression (an f-string's values as holes)."""
+    found: list[str] = []
+    for child in ast.walk(node):
+        if isinstance(child, ast.Constant) and isinstance(child.value, str):
+            found.append(child.value)
+        elif isinstance(child, ast.JoinedStr):
+            found.append(
+                "".join(
+                    v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else HOLE
+                    for v in child.values
+                )
+            )
+    return found
+
+
+def _mentions_v1_path(code: str) -> bool:
+    """Whether code holds every word of a v1 course-statistics path (its root may be in a constant)."""
+    return may_contain_site(code.encode("utf-8", "ignore"))
+
+
+def _mentions_relevant(pieces: tuple[Piece, ...]) -> bool:
+    text = "".join(value for _, value in pieces).lower()
+    return any(word in text for word in _RELEVANT_WORDS)
