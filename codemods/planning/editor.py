@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import libcst as cst
 
 from codemods.mapping import NOTE_MARKER, REVIEW_MARKER
-from codemods.planning.planner import Plan
+from codemods.planning.plan import Plan
 
 
 class Applier(cst.CSTTransformer):

@@ -1,0 +1,162 @@
+"""What a rewrite leaves unused, removed with it: the ``url = …`` only the old call read, the client made
+only for rewritten calls, the imports nothing reads any more.
+
+Only what provably has no other reader goes; an expression that may have effects (a call that is not a
+pure builder of strings) always stays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+from libcst.metadata import Assignment
+
+from codemods.planning.plan import Context
+from codemods.reading.metadata import assigned_node
+from codemods.reading.names import aliases_binding
+from codemods.reading.sessions import Sessions
+from codemods.reading.urls import is_urljoin
+
+
+class Cleanup:
+    def __init__(self, ctx: Context, sessions: Sessions) -> None:
+        self.meta = ctx.meta
+        self.plan = ctx.plan
+        self.sessions = sessions
+
+    def drop_if_dead(self, name: cst.Name) -> None:
+        """Delete ``url = …`` / ``params = …`` of a function when the rewritten call was its only reader."""
+        referents = self.meta.referents(name)
+        if not referents or len(referents) != 1:
+            return
+        (assignment,) = referents
+        value = self.meta.assigned_value(assignment)
+        if value is None or not isinstance(assignment, Assignment) or len(assignment.references) != 1:
+            return
+        if isinstance(assignment.scope, cst.metadata.GlobalScope) or not pure(value):
+            return
+        statement = self.meta.small_statement(value)
+        if isinstance(statement, cst.Assign):
+            self.plan.edits.remove.add(statement)
+
+    def unused_imports(self) -> set[tuple[str, str | None, str | None]]:
+        """The imports read by the code the plan deletes or replaces (``requests``, ``json``…), as
+        (module, name, asname): candidates for removal, dropped only if nothing else still uses them."""
+        found: set[tuple[str, str | None, str | None]] = set()
+        edits = self.plan.edits
+        gone = [*edits.replace, *edits.remove, *(w.items[0].item for w in edits.unwrap_with)]
+        names: list[cst.Name] = []
+        dotted: set[str] = set()
+        code = self.meta.module.code_for_node
+
+        class Names(cst.CSTVisitor):
+            def visit_Name(self, node: cst.Name) -> None:
+                names.append(node)
+
+            def visit_Attribute(self, node: cst.Attribute) -> None:
+                dotted.add(code(node))
+
+        for node in gone:
+            node.visit(Names())
+        for name in names:
+            for referent in self.meta.referents(name) or ():
+                found |= _import_entries(assigned_node(referent), name.value)
+        # ``import urllib.request`` is read as ``urllib.request.urlopen``: matched by its dotted name.
+        for statement in self.meta.module.body:
+            for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
+                if isinstance(small, cst.Import):
+                    found |= {
+                        (alias.evaluated_name, None, None)
+                        for alias in small.names
+                        if alias.asname is None
+                        and any(d.startswith(alias.evaluated_name + ".") for d in dotted)
+                    }
+        return found
+
+    def drop_unused_clients(self, calls: Sequence[cst.Call]) -> None:
+        """A client made in a function (``requests.Session()``, ``httpx.Client(timeout=30)``,
+        ``aiohttp.ClientSession()``) for calls that were all rewritten is read by nothing any more:
+        ``with … as client:`` gives way to its body and ``client = …`` goes. A client also used for
+        anything else, one made at module level (other modules may import it), or one whose constructor
+        computes its arguments stays."""
+        edits = self.plan.edits
+        gone = {*edits.replace, *edits.remove, *(w.items[0].item for w in edits.unwrap_with)}
+        if not gone:
+            return
+        for call in calls:
+            if not (self.sessions.constructs_session(call) and all(pure(a.value) for a in call.args)):
+                continue
+            parent = self.meta.parent(call)
+            statement: cst.CSTNode | None = None
+            target: cst.BaseExpression | None = None
+            if isinstance(parent, cst.WithItem) and parent.asname is not None:
+                statement = self.meta.parent(parent)
+                if isinstance(statement, cst.With) and len(statement.items) == 1:
+                    target = parent.asname.name
+            elif isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+                statement, target = parent, parent.targets[0].target
+            if not isinstance(target, cst.Name) or statement in edits.unwrap_with:
+                continue
+            binding = self.meta.binding(target)
+            if binding is None or isinstance(binding.scope, cst.metadata.GlobalScope):
+                continue
+            reads = [access.node for access in binding.references]
+            if reads and all(any(n in gone for n in (r, *self.meta.ancestors(r))) for r in reads):
+                if isinstance(statement, cst.With):
+                    edits.unwrap_with[statement] = None
+                elif isinstance(statement, cst.Assign):
+                    edits.remove.add(statement)
+
+
+def _import_entries(node: cst.CSTNode | None, name: str) -> set[tuple[str, str | None, str | None]]:
+    """The (module, name, asname) entries of an import statement that bind ``name``."""
+    if isinstance(node, cst.Import):
+        return {(a.evaluated_name, None, a.evaluated_alias) for a in aliases_binding(node, name)}
+    if isinstance(node, cst.ImportFrom) and node.module is not None and not node.relative:
+        module = cst.Module([]).code_for_node(node.module)
+        return {(module, a.evaluated_name, a.evaluated_alias) for a in aliases_binding(node, name)}
+    return set()
+
+
+def pure_literal(node: cst.BaseExpression) -> bool:
+    return isinstance(node, (cst.SimpleString, cst.Integer))
+
+
+def pure(expr: cst.BaseExpression) -> bool:
+    """Whether evaluating the expression can have no effect beyond its value (strings, names, dicts…)."""
+    allowed = (
+        cst.Name,
+        cst.Attribute,
+        cst.SimpleString,
+        cst.ConcatenatedString,
+        cst.FormattedString,
+        cst.FormattedStringText,
+        cst.FormattedStringExpression,
+        cst.BinaryOperation,
+        cst.Tuple,
+        cst.List,
+        cst.Dict,
+        cst.DictElement,
+        cst.Element,
+        cst.Integer,
+        cst.Float,
+        cst.Subscript,
+        cst.SubscriptElement,
+        cst.Index,
+    )
+    found: list[bool] = []
+
+    class Check(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if isinstance(node, cst.Call):
+                # "…".format(…), urljoin(…) and Request(…) build a value and do nothing else.
+                func = node.func
+                name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+                found.append(name in ("format", "Request") or is_urljoin(node))
+            elif isinstance(node, (cst.BaseExpression, cst.DictElement, cst.Element)):
+                found.append(isinstance(node, allowed))
+            return True
+
+    expr.visit(Check())
+    return all(found)

@@ -1,0 +1,121 @@
+"""What planning one module produces, and what its parts share while they plan.
+
+``Plan`` holds every change to make in the module (the edits, the markers and notes, the findings);
+``Context`` holds what every part of the planner reads (the module's metadata, where it is, the
+repository it is part of) and the two ways a site ends up left for a person: reported with a reason
+(``Review``), or accepted with an ignore marker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from codemods.mapping import IGNORE_MARKER, WRAPPER_CALLER
+from codemods.planning.flow import Edits
+from codemods.reading.clients import HttpCall
+from codemods.reading.evidence import Evidence
+from codemods.reading.index import RepositoryIndex
+from codemods.reading.metadata import Metadata
+from codemods.results.findings import Finding, Status
+from codemods.results.wrappers import Export, Use, WrapperState
+
+
+class Review(Exception):
+    """A site that must be left for a person: the rule key and the reason."""
+
+    def __init__(self, rule: str, reason: str) -> None:
+        super().__init__(reason)
+        self.rule = rule
+        self.reason = reason
+
+
+@dataclass
+class Plan:
+    """Everything to change in one module."""
+
+    edits: Edits = field(default_factory=Edits)
+    #: Statement → reasons for the review marker to put above it.
+    markers: dict[cst.BaseStatement, list[str]] = field(default_factory=dict)
+    #: Statement → notes for the reviewer of a rewrite (a filter whose meaning changed).
+    notes: dict[cst.BaseStatement, list[str]] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    #: Literal v1 API keys written in the module, for reports to redact.
+    secrets: set[str] = field(default_factory=set)
+    #: Wrappers this module migrates, and its calls of other modules' wrappers
+    #: (``codemods.planning.wrappers``).
+    exports: list[Export] = field(default_factory=list)
+    uses: list[Use] = field(default_factory=list)
+    #: The calls the planner made a site of (migrated, reported or suppressed): a v1 URL that reaches
+    #: one of them is accounted for (``codemods.reading.detector``).
+    sites: set[cst.CSTNode] = field(default_factory=set)
+
+    def add_exports(self, exports: Sequence[Export]) -> None:
+        self.exports.extend(e for e in exports if e not in self.exports)
+
+    @property
+    def calls_helper(self) -> bool:
+        """Whether a site was rewritten into a call of the helper module (not only a wrapper's caller)."""
+        return any(f.status is Status.REWRITE and f.rule != WRAPPER_CALLER for f in self.findings)
+
+
+@dataclass
+class Context:
+    """What the parts of the planner of one module share."""
+
+    meta: Metadata
+    display_path: str
+    #: The dotted name under which rewritten code imports the helper module.
+    helper_name: str
+    index: RepositoryIndex
+    #: The module's dotted name, for its relative imports and the qualified names of its wrappers.
+    module: str
+    wrapper_state: WrapperState
+    #: Hosts of 360Learning the configuration names, lower case.
+    hosts: tuple[str, ...]
+    evidence: Evidence
+    plan: Plan = field(default_factory=Plan)
+
+    def review(self, http: HttpCall, endpoint: str, review: Review) -> None:
+        self.plan.sites.add(http.call)
+        if self.suppressed(http.call, endpoint):
+            return
+        line, column = self.meta.position(http.call)
+        self.plan.findings.append(
+            Finding(
+                self.display_path, line, column, endpoint, Status.NEEDS_REVIEW, review.rule, review.reason
+            )
+        )
+        statement = self.meta.statement(http.call)
+        self.plan.markers.setdefault(statement, []).append(review.reason)
+
+    def suppressed(self, call: cst.CSTNode, endpoint: str) -> bool:
+        """A site a person accepted with ``# migrate-360learning: ignore[<reason>]`` on its statement (the
+        line above it, or at the end of its line): reported as ``suppressed``, left as it is."""
+        reason = ignore_reason(self.meta.statement(call))
+        if reason is None:
+            return False
+        self.plan.sites.add(call)
+        line, column = self.meta.position(call)
+        message = f"accepted as it is: {reason}" if reason else "accepted as it is (no reason given)"
+        self.plan.findings.append(
+            Finding(self.display_path, line, column, endpoint, Status.SUPPRESSED, "suppressed", message)
+        )
+        return True
+
+
+def ignore_reason(statement: cst.BaseStatement) -> str | None:
+    """The reason of an ignore marker on the statement, or ``None`` when it has none."""
+    leading: Sequence[cst.EmptyLine] = getattr(statement, "leading_lines", ())
+    comments = [line.comment for line in leading if line.comment is not None]
+    if isinstance(statement, cst.SimpleStatementLine) and statement.trailing_whitespace.comment:
+        comments.append(statement.trailing_whitespace.comment)
+    for comment in comments:
+        text: str = comment.value
+        start = text.find(IGNORE_MARKER)
+        if start >= 0:
+            reason, closed, _ = text[start + len(IGNORE_MARKER) :].partition("]")
+            return reason.strip() if closed else reason.strip().rstrip("]")
+    return None
