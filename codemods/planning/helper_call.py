@@ -22,7 +22,8 @@ from codemods.mapping import (
     V2_FILTERS,
 )
 from codemods.planning.flat_loops import flat_comprehension, flat_loop
-from codemods.planning.flow import PAYLOAD, RESPONSE, Edits, ResponseFlow, Returns
+from codemods.planning.flow import ResponseFlow
+from codemods.planning.flow_state import PAYLOAD, RESPONSE, Edits, Returns
 from codemods.planning.plan import Context, Review
 from codemods.reading.clients import HttpCall
 from codemods.reading.getters import GetterCall

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from codemods.mapping import IGNORE_MARKER, WRAPPER_CALLER
-from codemods.planning.flow import Edits
+from codemods.planning.flow_state import Edits
 from codemods.reading.clients import HttpCall
 from codemods.reading.evidence import Evidence
 from codemods.reading.index import RepositoryIndex

@@ -29,7 +29,7 @@ from codemods.mapping import (
 )
 from codemods.planning.arguments import Arguments
 from codemods.planning.cleanup import Cleanup, pure_literal
-from codemods.planning.flow import Edits, Unsupported
+from codemods.planning.flow_state import Edits, Unsupported
 from codemods.planning.helper_call import HelperCalls
 from codemods.planning.plan import Context, Plan, Review
 from codemods.planning.wrapper_calls import WrapperCalls

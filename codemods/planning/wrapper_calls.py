@@ -11,7 +11,8 @@ from collections.abc import Sequence
 import libcst as cst
 
 from codemods.mapping import DECLARED_WRAPPER, ENDPOINTS, RETURN_SHAPE_CHANGED, WRAPPER_CALLER
-from codemods.planning.flow import PAYLOAD, RESPONSE, Edits, ResponseFlow, Returns, Unsupported
+from codemods.planning.flow import ResponseFlow
+from codemods.planning.flow_state import PAYLOAD, RESPONSE, Edits, Returns, Unsupported
 from codemods.planning.plan import Context
 from codemods.planning.wrappers import shape_at, shape_change
 from codemods.reading.index import absolute_module

@@ -1,0 +1,113 @@
+"""The readers of the HTTP response: ``.json()`` and ``json.load``, ``raise_for_status()``, status
+checks, and the ``{"attempts": …}`` envelope of the payload, which all go in v2."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from codemods.mapping import Shape
+from codemods.planning.flow_state import (
+    _STATUS_CODE,
+    _SUCCESS,
+    PAYLOAD,
+    FlowState,
+    Unsupported,
+    _index_key,
+    _string,
+)
+
+
+class ResponseReads(FlowState):
+    def _response(self, node: cst.BaseExpression, parent: cst.CSTNode | None, kind: Shape) -> None:
+        payload = self._decoded(node, parent)
+        if payload is not None:
+            self.edits.replace[payload] = self._current(node)
+            self.follow(payload, PAYLOAD if self.endpoint.envelope else self.endpoint.response)
+            return
+        if not (isinstance(parent, cst.Attribute) and parent.value is node):
+            raise Unsupported(self._escape(kind, parent))
+        attr = parent.attr.value
+        call = self.meta.parent(parent)
+        called = isinstance(call, cst.Call) and call.func is parent and not call.args
+        if attr == "json" and called:
+            assert isinstance(call, cst.Call)
+            # aiohttp: ``await r.json()``; requests, httpx: ``r.json()``.
+            awaited = self.meta.parent(call)
+            decoded = awaited if isinstance(awaited, cst.Await) and awaited.expression is call else call
+            self.edits.replace[decoded] = self._current(node)
+            self.follow(decoded, PAYLOAD if self.endpoint.envelope else self.endpoint.response)
+        elif attr == "raise_for_status" and called:
+            assert call is not None
+            statement = self.meta.parent(call)
+            if not isinstance(statement, cst.Expr):
+                raise Unsupported("the value of raise_for_status() is used")
+            self.edits.remove.add(statement)
+        elif attr in _STATUS_CODE or attr in _SUCCESS:
+            self._status_check(parent)
+        else:
+            raise Unsupported(f"the response's .{attr} has no v2 equivalent in the helper")
+
+    def _decoded(self, node: cst.BaseExpression, parent: cst.CSTNode | None) -> cst.Call | None:
+        """``json.load(resp)`` or ``json.loads(resp.read())``: the standard library's way to the payload."""
+        argument: cst.CSTNode | None = parent
+        if isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value == "read":
+            read = self.meta.parent(parent)
+            if isinstance(read, cst.Call) and not read.args:
+                argument = self.meta.parent(read)
+        if not (isinstance(argument, cst.Arg) and argument.keyword is None):
+            return None
+        call = self.meta.parent(argument)
+        if not (isinstance(call, cst.Call) and len(call.args) == 1):
+            return None
+        expected = "json.loads" if argument.value is not node else "json.load"
+        return call if expected in self.meta.qualified_names(call.func) else None
+
+    def _status_check(self, attribute: cst.Attribute) -> None:
+        """``if r.ok:``, ``if r.status_code != 200:``, ``assert r.status_code == 200``…"""
+        test: cst.BaseExpression = attribute
+        success = True
+        parent = self.meta.parent(attribute)
+        if attribute.attr.value in _STATUS_CODE:
+            if not (
+                isinstance(parent, cst.Comparison)
+                and len(parent.comparisons) == 1
+                and isinstance(parent.comparisons[0].comparator, cst.Integer)
+                and parent.comparisons[0].comparator.value == "200"
+                and isinstance(parent.comparisons[0].operator, (cst.Equal, cst.NotEqual))
+            ):
+                raise Unsupported("the response's status code is compared to something other than 200")
+            success = isinstance(parent.comparisons[0].operator, cst.Equal)
+            test = parent
+            parent = self.meta.parent(parent)
+        if isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Not):
+            success = not success
+            test = parent
+            parent = self.meta.parent(parent)
+        if isinstance(parent, cst.Assert) and parent.test is test and success:
+            self.edits.remove.add(parent)
+            return
+        if isinstance(parent, cst.If) and parent.test is test:
+            if isinstance(self.meta.parent(parent), cst.If):
+                raise Unsupported("the response's status is tested in an elif")
+            if not success and isinstance(parent.orelse, cst.If):
+                raise Unsupported("the response's status is tested in an if/elif chain")
+            self.edits.unwrap[parent] = "body" if success else "orelse"
+            return
+        raise Unsupported("the response's status is used other than in an if or assert")
+
+    def _payload(self, node: cst.BaseExpression, parent: cst.CSTNode | None, kind: Shape) -> None:
+        """The ``{"attempts": [...]}`` envelope of a v1 answer: v2 answers the list itself."""
+        key = self.endpoint.envelope
+        if isinstance(parent, cst.Subscript) and parent.value is node and _index_key(parent) == key:
+            self.edits.replace[parent] = self._current(node)
+            self.follow(parent, self.endpoint.response)
+            return
+        if isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value == "get":
+            call = self.meta.parent(parent)
+            if isinstance(call, cst.Call) and call.args and _string(call.args[0].value) == key:
+                self.edits.replace[call] = self._current(node)
+                self.follow(call, self.endpoint.response)
+                return
+        raise Unsupported(
+            self._escape(kind, parent) + f"; in v2 the answer is {self.endpoint.response.label} itself"
+        )

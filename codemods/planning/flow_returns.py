@@ -1,0 +1,97 @@
+"""A followed value returned by a function: followed into the function's calls in the module, and
+exported, when other modules may call it, for the engine to adapt their reads
+(``codemods.planning.wrappers``)."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from codemods.mapping import Shape
+from codemods.planning.flow_state import PAYLOAD, RESPONSE, FlowState, Unsupported
+from codemods.planning.wrappers import WRAPPER_NAMES, shape_path
+from codemods.results.wrappers import Export
+
+
+class ReturnedValues(FlowState):
+    def _returned(self, statement: cst.Return, kind: Shape) -> None:
+        """A value returned by a function is followed into every call of the function.
+
+        Calls in this module are followed here: direct calls of a function, ``self.name(…)`` calls of a
+        method inside its class. When the function can be called from elsewhere (it is public and the
+        module is not a script, or it is a method), it is also *exported* for the engine to adapt its
+        callers in every module, or to block it when one of them cannot be adapted.
+        """
+        if kind is self.endpoint.response:
+            self.answer_used_otherwise = True
+        function = next((a for a in self.meta.ancestors(statement) if isinstance(a, cst.FunctionDef)), None)
+        owners = [
+            a
+            for a in self.meta.ancestors(function or statement)
+            if isinstance(a, (cst.FunctionDef, cst.ClassDef))
+        ]
+        if function is None or len(owners) > 1 or (owners and isinstance(owners[0], cst.FunctionDef)):
+            raise Unsupported(f"{kind.label} is returned, so its readers elsewhere cannot be adapted")
+        cls = owners[0] if owners else None
+        assert cls is None or isinstance(cls, cst.ClassDef)
+        name = function.name.value
+        label = f"{cls.name.value}.{name}" if cls is not None else name
+        qualified = ".".join(p for p in (self.returns.module, label) if p)
+        state = self.returns.state
+        if qualified in state.blocked:
+            raise Unsupported(state.blocked[qualified])
+        if cls is None:
+            self._calls_of_function(function, kind)
+            if name.startswith("_") or self.meta.is_script:
+                return
+        else:
+            self._calls_of_method(cls, name, kind)
+            if name.startswith("_") and not name.startswith("__"):
+                return
+        if not state.enabled:
+            raise Unsupported(
+                f"{kind.label} is returned by {label}(), which other modules may call: adapt its callers"
+            )
+        if cls is not None and name not in WRAPPER_NAMES and qualified not in state.declared:
+            raise Unsupported(
+                f"{kind.label} is returned by {label}(), whose callers cannot be found by its name: "
+                "declare it under [tool.migrate-360learning] wrappers"
+            )
+        path = shape_path(self.endpoint, kind, RESPONSE, PAYLOAD)
+        if path is None:
+            raise Unsupported(f"{kind.label} is returned by {label}(), and is not part of the v1 answer")
+        line, _ = self.meta.position(function)
+        export = Export(qualified, self.endpoint.name, path, cls is not None, self.returns.path, line)
+        if export not in self.returns.exports:
+            self.returns.exports.append(export)
+
+    def _calls_of_function(self, function: cst.FunctionDef, kind: Shape) -> None:
+        name = function.name.value
+        binding = self.meta.binding(function.name)
+        if binding is None:
+            raise Unsupported(f"{kind.label} is returned by {name}(), whose callers cannot be found")
+        for read in binding.references:
+            call = self.meta.parent(read.node)
+            if not (isinstance(call, cst.Call) and call.func is read.node):
+                raise Unsupported(f"{kind.label} is returned by {name}(), which is used other than by a call")
+            self.follow(call, kind)
+
+    def _calls_of_method(self, cls: cst.ClassDef, name: str, kind: Shape) -> None:
+        """``self.name(…)`` inside the class: its other callers are found by the engine, by name."""
+        found: list[cst.Attribute] = []
+
+        class Reads(cst.CSTVisitor):
+            def visit_Attribute(self, node: cst.Attribute) -> None:
+                if (
+                    node.attr.value == name
+                    and isinstance(node.value, cst.Name)
+                    and node.value.value == "self"
+                ):
+                    found.append(node)
+
+        cls.body.visit(Reads())
+        for attribute in found:
+            call = self.meta.parent(attribute)
+            if not (isinstance(call, cst.Call) and call.func is attribute):
+                label = f"{cls.name.value}.{name}"
+                raise Unsupported(f"{kind.label} is returned by {label}(), used other than by a call")
+            self.follow(call, kind)
