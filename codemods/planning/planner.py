@@ -35,11 +35,11 @@ from codemods.planning.plan import Context, Plan, Review
 from codemods.planning.wrapper_calls import WrapperCalls
 from codemods.reading import clients
 from codemods.reading.clients import HttpCall
-from codemods.reading.detector import Unfollowed, serves_or_fakes
+from codemods.reading.detector import Unfollowed
 from codemods.reading.evidence import FOREIGN_HOST, HOST_360, Evidence
 from codemods.reading.getters import GetterCall, Getters
 from codemods.reading.index import RepositoryIndex
-from codemods.reading.metadata import Metadata
+from codemods.reading.metadata import Metadata, nodes_of
 from codemods.reading.names import Names, Resolved
 from codemods.reading.sessions import Sessions
 from codemods.reading.urls import (
@@ -52,6 +52,7 @@ from codemods.reading.urls import (
     join_base,
     match_endpoint,
 )
+from codemods.reading.value_uses import serves_or_fakes
 from codemods.results.findings import Finding, Status
 from codemods.results.wrappers import WrapperState
 
@@ -114,7 +115,7 @@ class Planner:
         )
 
     def run(self) -> Plan:
-        calls = _calls(self.meta.module)
+        calls = nodes_of(self.meta.module, cst.Call)
         for call in calls:
             http = self._recognise(call) or self.getters.call(call)
             if http is not None:
@@ -307,17 +308,6 @@ class Planner:
             return host
         client = cst.Attribute(cst.Name(http.session.value), cst.Name("base_url"))
         return cst.Call(cst.Name("str"), [cst.Arg(client)])
-
-
-def _calls(module: cst.Module) -> list[cst.Call]:
-    found: list[cst.Call] = []
-
-    class Collector(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            found.append(node)
-
-    module.visit(Collector())
-    return found
 
 
 def _rewrite_message(match: UrlMatch, filters: dict[str, cst.BaseExpression], *, flat: bool) -> str:

@@ -16,6 +16,7 @@ from codemods.planning.flow_state import PAYLOAD, RESPONSE, Edits, Returns, Unsu
 from codemods.planning.plan import Context
 from codemods.planning.wrappers import shape_at, shape_change
 from codemods.reading.index import absolute_module
+from codemods.reading.metadata import nodes_of, references
 from codemods.results.findings import Finding, Status
 from codemods.results.wrappers import Export, Use
 
@@ -77,7 +78,7 @@ class WrapperCalls:
         state = self.wrapper_state
         functions = state.by_qualified_name()
         methods = state.methods_by_name()
-        for node in _references(self.meta.module):
+        for node in references(self.meta.module):
             export = self._export_of(node, functions, methods)
             if export is None or export.qualified_name in state.blocked:
                 continue
@@ -130,7 +131,7 @@ class WrapperCalls:
             function = next(
                 (
                     f
-                    for f in self._functions()
+                    for f in nodes_of(self.meta.module, cst.FunctionDef)
                     if f.name.value == export.name and self.meta.position(f)[0] == export.line
                 ),
                 None,
@@ -151,16 +152,6 @@ class WrapperCalls:
                 )
             )
             self.plan.notes.setdefault(function, []).append(message)
-
-    def _functions(self) -> list[cst.FunctionDef]:
-        found: list[cst.FunctionDef] = []
-
-        class Functions(cst.CSTVisitor):
-            def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-                found.append(node)
-
-        self.meta.module.visit(Functions())
-        return found
 
     def _export_of(
         self,
@@ -209,29 +200,6 @@ class WrapperCalls:
         module, _, name = qualified[level:].rpartition(".")
         base = absolute_module(self.module, level, module or None)
         return f"{base}.{name}" if base else name
-
-
-def _references(module: cst.Module) -> list[cst.Name | cst.Attribute]:
-    """Names and attribute reads outside import statements, outermost first (``a.b.c``, not ``a.b``)."""
-    found: list[cst.Name | cst.Attribute] = []
-
-    class Collector(cst.CSTVisitor):
-        def visit_Import(self, node: cst.Import) -> bool:
-            return False
-
-        def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-            return False
-
-        def visit_Attribute(self, node: cst.Attribute) -> bool:
-            found.append(node)
-            node.value.visit(self)
-            return False
-
-        def visit_Name(self, node: cst.Name) -> None:
-            found.append(node)
-
-    module.visit(Collector())
-    return found
 
 
 def _defines(cls: cst.ClassDef, name: str) -> bool:

@@ -8,7 +8,7 @@ this module resolves them once per module and answers in the terms the rewrite n
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import libcst as cst
 from libcst._metadata_dependent import LazyValue
@@ -240,6 +240,46 @@ class Metadata:
 
     def _contains(self, outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
         return any(a is outer for a in self.ancestors(inner))
+
+
+def references(module: cst.Module) -> list[cst.Name | cst.Attribute]:
+    """Names and attribute reads outside import statements, an attribute before the names inside it."""
+    found: list[cst.Name | cst.Attribute] = []
+
+    class Collector(cst.CSTVisitor):
+        def visit_Import(self, node: cst.Import) -> bool:
+            return False
+
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+            return False
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            found.append(node)
+            node.value.visit(self)
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            found.append(node)
+
+    module.visit(Collector())
+    return found
+
+
+_Node = TypeVar("_Node", bound=cst.CSTNode)
+
+
+def nodes_of(module: cst.CSTNode, kind: type[_Node]) -> list[_Node]:
+    """Every node of type ``kind`` in ``module``, in the order of the source."""
+    found: list[_Node] = []
+
+    class Collector(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if isinstance(node, kind):
+                found.append(node)
+            return True
+
+    module.visit(Collector())
+    return found
 
 
 def assigned_node(assignment: BaseAssignment) -> cst.CSTNode | None:

@@ -72,5 +72,3 @@ class WrapperState:
             if export.method:
                 found.setdefault(export.name, []).append(export)
         return found
-
-
