@@ -94,10 +94,11 @@ def environment() -> dict[str, str]:
 
 
 def ours_command(tree: Path, jobs: int) -> list[str]:
-    if (REPO / "codemods" / "cli.py").exists():
+    if (REPO / "codemods" / "__main__.py").exists():
         return [sys.executable, "-m", "codemods", "diff", "--quiet", "--jobs", str(jobs), str(tree)]
     code = (
-        "import sys; from pathlib import Path; from codemods.engine.runner import run, RunOptions; "
+        "import sys; from pathlib import Path; from codemods.engine.runner import run; "
+        "from codemods.engine.options import RunOptions; "
         "r = run(RunOptions(paths=(Path(sys.argv[1]),), jobs=int(sys.argv[2]))); "
         "print(''.join(f'+++ b/{o.display_path}\\n' for o in r.changed))"
     )

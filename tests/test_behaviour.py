@@ -20,7 +20,9 @@ import pytest
 from fake360 import Fake360
 from fixture_cases import Case, cases
 
-from codemods.engine.runner import RunOptions, helper_source, run
+from codemods.engine.helper_module import helper_source
+from codemods.engine.options import RunOptions
+from codemods.engine.runner import run
 from codemods.mapping import FLAT_SUMMARY
 
 #: Runnable programs the tool migrates whole (a program with a site left for review still calls v1).

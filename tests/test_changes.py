@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 from codemods.cli.main import cli
 from codemods.engine import runner
 from codemods.engine.changes import ChangesError, changed_files, repository_root
-from codemods.engine.runner import RunOptions
+from codemods.engine.options import RunOptions
 from codemods.results.findings import Status
 
 SITE = """\

@@ -18,13 +18,8 @@ from fake360 import Fake360, dataset
 from codemods.cli.main import cli, options_for
 from codemods.engine import config, runner
 from codemods.engine.config import Config, ConfigError, find_pyproject, for_paths, load
-from codemods.engine.runner import (
-    HelperSourceError,
-    RunOptions,
-    helper_outcome,
-    helper_source,
-    with_env_names,
-)
+from codemods.engine.helper_module import HelperSourceError, helper_outcome, helper_source, with_env_names
+from codemods.engine.options import RunOptions
 from codemods.mapping import ENDPOINTS
 
 SITE = """\

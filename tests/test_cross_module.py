@@ -12,7 +12,8 @@ from pathlib import Path
 
 from fake360 import Fake360
 
-from codemods.engine.runner import RunOptions, run
+from codemods.engine.options import RunOptions
+from codemods.engine.runner import run
 from codemods.results.findings import Status
 
 SETTINGS = """

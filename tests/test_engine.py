@@ -9,16 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from codemods.engine import runner
+from codemods.engine import helper_module, workers
 from codemods.engine.discovery import DiscoveryError
-from codemods.engine.runner import (
-    RunOptions,
-    dotted_module_name,
-    helper_outcome,
-    helper_path,
-    helper_source,
-    run,
-)
+from codemods.engine.helper_module import dotted_module_name, helper_outcome, helper_path, helper_source
+from codemods.engine.options import RunOptions
+from codemods.engine.runner import run
 from codemods.reading.prefilter import may_contain_site
 from codemods.results.findings import FileOutcome, RunResult, SourceResult, Status
 from codemods.transform.migrate import SourceError, TransformOptions, migrate_source
@@ -102,7 +97,7 @@ def test_an_exception_in_one_file_becomes_its_error(tmp_path: Path, monkeypatch:
             raise SourceError("syntax error at line 3, column 5: invalid syntax")
         return migrate_source(source, display_path=display_path, options=options)
 
-    monkeypatch.setattr(runner, "migrate_source", flaky)
+    monkeypatch.setattr(workers, "migrate_source", flaky)
     outcomes = by_path(run(RunOptions(paths=(tmp_path,), jobs=1)))
     assert outcomes["bad.py"].error == "internal error: KeyError: 'unexpected\\nnode'"
     assert outcomes["syntax.py"].error == "syntax error at line 3, column 5: invalid syntax"
@@ -123,7 +118,7 @@ def test_a_worker_that_dies_costs_only_its_file(tmp_path: Path, monkeypatch: pyt
             os._exit(3)
         return migrate_source(source, display_path=display_path, options=options)
 
-    monkeypatch.setattr(runner, "migrate_source", crashing)
+    monkeypatch.setattr(workers, "migrate_source", crashing)
     outcomes = by_path(run(RunOptions(paths=(tmp_path,), jobs=2)))
     assert len(outcomes) == 21
     error = outcomes.pop("m07_crash.py").error
@@ -282,7 +277,7 @@ def test_an_unrelated_module_at_the_helper_path_holds_every_file(tmp_path: Path)
         == f"not rewritten: the helper module learning360_v2.py cannot be written ({result.helper.error})"
     )
     assert (tmp_path / "a.py").read_bytes() == SITE
-    assert runner.helper_names_used([], "learning360_v2") == frozenset()
+    assert helper_module.helper_names_used([], "learning360_v2") == frozenset()
 
 
 def test_dry_run_writes_nothing(tmp_path: Path) -> None:

@@ -22,7 +22,9 @@ import pytest
 from fixture_cases import cases
 
 from codemods.engine.files import TEMPORARY_SUFFIX
-from codemods.engine.runner import RunOptions, helper_source, run
+from codemods.engine.helper_module import helper_source
+from codemods.engine.options import RunOptions
+from codemods.engine.runner import run
 from codemods.reading.depth import nesting
 from codemods.reading.precheck import MAX_SOURCE_BYTES, NESTED_TOO_DEEPLY, refusal
 from codemods.results.findings import RunResult, Status

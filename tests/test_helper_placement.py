@@ -18,7 +18,7 @@ import pytest
 from click.testing import Result
 from test_cli import REWRITABLE, make_tree, run, snapshot
 
-from codemods.engine.runner import helper_source
+from codemods.engine.helper_module import helper_source
 from codemods.mapping import DEFAULT_HELPER_FILE
 
 STATS = "app/stats.py"

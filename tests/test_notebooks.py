@@ -11,7 +11,8 @@ import jsonschema
 from click.testing import CliRunner
 
 from codemods.cli.main import cli
-from codemods.engine.runner import RunOptions, run
+from codemods.engine.options import RunOptions
+from codemods.engine.runner import run
 from codemods.reading.notebooks import NotebookError, code_cells
 from codemods.results.findings import Status
 

@@ -22,6 +22,7 @@ from click.testing import CliRunner
 
 from codemods.cli.main import cli
 from codemods.engine import runner
+from codemods.engine.options import RunOptions
 from codemods.mapping import IGNORE_MARKER, REVIEW_MARKER, RULES
 from codemods.reports.github import escape_data, escape_property
 from codemods.reports.json_report import (
@@ -140,7 +141,7 @@ def secrets_in_tree() -> list[str]:
 
 
 def run_over(path: Path, *, write: bool = False) -> RunResult:
-    return runner.run(runner.RunOptions(paths=(path,), jobs=1, write=write))
+    return runner.run(RunOptions(paths=(path,), jobs=1, write=write))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from codemods.engine.runner import RunOptions, run
+from codemods.engine.options import RunOptions
+from codemods.engine.runner import run
 from codemods.results.findings import RunResult, Status
 
 TREES = Path(__file__).resolve().parent.parent / "fixtures" / "trees"

@@ -18,7 +18,8 @@ from pathlib import Path
 import libcst as cst
 from fake360 import Fake360
 
-from codemods.engine.runner import RunOptions, run
+from codemods.engine.options import RunOptions
+from codemods.engine.runner import run
 from codemods.results.findings import RunResult, Status
 
 FILES = {

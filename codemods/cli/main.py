@@ -34,6 +34,7 @@ from codemods import __version__
 from codemods.cli import console
 from codemods.engine import changes, config, runner
 from codemods.engine.discovery import DiscoveryError
+from codemods.engine.options import RunOptions
 from codemods.reports import json_report
 from codemods.results.findings import RunResult, Status
 
@@ -184,9 +185,9 @@ def options_for(
     jobs: int | None = None,
     write: bool = False,
     transform_only: frozenset[Path] | None = None,
-) -> runner.RunOptions:
+) -> RunOptions:
     """The run's options: the flags win over the configuration; list flags add to its lists."""
-    return runner.RunOptions(
+    return RunOptions(
         paths=paths,
         include=settings.include + include,
         exclude=settings.exclude + exclude,

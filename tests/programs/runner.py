@@ -51,7 +51,8 @@ from typing import Final, NoReturn, TypeVar
 from fake360 import Fake360
 from fake360.server import V1_COURSE_STATS, V1_COURSE_STATS_ONE, V1_USER_COURSE_STATS, V1_USER_COURSES
 
-from codemods.engine.runner import RunOptions, run
+from codemods.engine.options import RunOptions
+from codemods.engine.runner import run
 from codemods.mapping import DEFAULT_HELPER_FILE
 from codemods.results.findings import Finding, RunResult, Status
 from programs.generator import Program

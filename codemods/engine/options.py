@@ -1,0 +1,29 @@
+"""What one run is asked to do: the PATHs, the files to leave out, the workers, what to write, and the
+repository's settings (``--host``, ``--changed-since``, ``[tool.migrate-360learning]``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    paths: tuple[Path, ...]
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    #: Worker processes; ``None`` means one per core.
+    jobs: int | None = None
+    #: Where the helper module goes; ``None``: ``learning360_v2.py`` at the root of the first PATH.
+    helper_module: Path | None = None
+    #: ``apply`` writes files and the helper module; every other command writes nothing.
+    write: bool = False
+    # -- settings (``--host``, ``--changed-since``, ``[tool.migrate-360learning]``) --
+    #: Hosts of 360Learning besides those the tool knows.
+    hosts: tuple[str, ...] = ()
+    #: (qualified name of a function or method, the v1 operation it performs).
+    wrappers: tuple[tuple[str, str], ...] = ()
+    #: (constant of the helper module, e.g. ``ENV_CLIENT_ID``; the environment variable it names).
+    helper_env: tuple[tuple[str, str], ...] = ()
+    #: When set, only these files (real paths) are transformed; the index still reads every file found.
+    transform_only: frozenset[Path] | None = None

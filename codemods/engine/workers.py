@@ -1,0 +1,257 @@
+"""The worker processes of a run: each reads, pre-filters and transforms the files it is handed, with
+what every transform of the run shares (``TransformSetup``), received once when it starts.
+
+Only the files that may hold a call site travel back with their bytes. One file's failure, whatever it
+is, becomes that file's error; a file that kills its worker is tried again alone. An interrupted run
+stops its workers at once: they only read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Final
+
+from codemods.engine.files import FileError, read_source
+from codemods.reading.index import RepositoryIndex
+from codemods.reading.notebooks import NOTEBOOK_SUFFIX
+from codemods.reading.precheck import NESTED_TOO_DEEPLY
+from codemods.reading.prefilter import may_contain_site
+from codemods.results.findings import FileOutcome
+from codemods.results.wrappers import WrapperState
+from codemods.transform.migrate import SourceError, TransformOptions, migrate_source
+from codemods.transform.notebook import migrate_notebook
+
+#: Below this many files a process pool costs more than it saves.
+MIN_FILES_FOR_POOL: Final = 8
+
+
+#: Files sent to a worker at once: large enough to amortise the round trip, small enough to balance.
+MAX_CHUNK: Final = 64
+
+
+@dataclass(frozen=True)
+class Task:
+    index: int
+    path: str
+    display_path: str
+    #: The file's dotted module name, for the relative imports of its URLs.
+    module: str = ""
+
+
+@dataclass(frozen=True)
+class TransformSetup:
+    """What every transform of a run shares; a worker process receives it once, when it starts."""
+
+    #: The dotted name under which rewritten code imports the helper module.
+    helper_module: str
+    index: RepositoryIndex = field(default_factory=RepositoryIndex)
+    #: ``index.needles()``, computed once.
+    needles: frozenset[tuple[bytes, bytes]] = frozenset()
+    #: See ``RunOptions``.
+    hosts: tuple[str, ...] = ()
+    wrappers: tuple[tuple[str, str], ...] = ()
+    #: The wrappers known so far (``codemods.planning.wrappers``), and whether the pre-filter runs: the files
+    #: re-read for wrappers' callers need not mention any v1 path.
+    wrapper_state: WrapperState = field(default_factory=WrapperState)
+    prefilter: bool = True
+    #: The names of the declared wrappers, as bytes: a file that calls one passes the pre-filter.
+    wrapper_needles: tuple[bytes, ...] = ()
+
+    @classmethod
+    def of(
+        cls,
+        helper_module: str,
+        index: RepositoryIndex,
+        *,
+        hosts: tuple[str, ...] = (),
+        wrappers: tuple[tuple[str, str], ...] = (),
+    ) -> TransformSetup:
+        declared = tuple(name.rpartition(".")[2].encode() for name, _ in wrappers)
+        return cls(helper_module, index, index.needles(), hosts, wrappers, wrapper_needles=declared)
+
+    def options(self, module: str) -> TransformOptions:
+        """The options of the transform of one file, the module named ``module``."""
+        return TransformOptions(
+            helper_module=self.helper_module,
+            index=self.index,
+            module=module,
+            hosts=self.hosts,
+            wrappers=self.wrappers,
+            wrapper_state=self.wrapper_state,
+        )
+
+
+#: The run's ``TransformSetup`` in a worker process, set by the pool's initializer.
+_worker_setup: TransformSetup | None = None
+
+
+def _start_worker(setup: TransformSetup) -> None:
+    global _worker_setup
+    # Ctrl-C signals the whole process group: the parent alone answers it, by stopping the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _end_with_parent()
+    _worker_setup = setup
+
+
+@dataclass(frozen=True)
+class Done:
+    """A worker's answer for one file: ``outcome`` is None when the pre-filter skipped it."""
+
+    index: int
+    outcome: FileOutcome | None
+    mtime_ns: int = 0
+    size: int = 0
+    mode: int = 0
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _process(task: Task, setup: TransformSetup) -> Done:
+    """Read, pre-filter and transform one file; every failure becomes the outcome's error."""
+    try:
+        snapshot = read_source(Path(task.path))
+    except FileError as e:
+        return Done(task.index, FileOutcome(task.path, task.display_path, error=e.reason))
+    if (
+        setup.prefilter
+        and not may_contain_site(snapshot.data, setup.needles)
+        and not any(name in snapshot.data for name in setup.wrapper_needles)
+    ):
+        return Done(task.index, None)
+    transform = migrate_notebook if task.path.endswith(NOTEBOOK_SUFFIX) else migrate_source
+    error: str | None = None
+    try:
+        result = transform(snapshot.data, display_path=task.display_path, options=setup.options(task.module))
+    except SourceError as e:
+        error = one_line(str(e)) or "cannot be parsed"
+    except UnicodeError as e:
+        error = one_line(f"cannot be decoded: {e}")
+    except RecursionError:
+        error = NESTED_TOO_DEEPLY
+    except Exception as e:
+        error = one_line(f"internal error: {type(e).__name__}: {e}")
+    if error is not None:
+        outcome = FileOutcome(task.path, task.display_path, original=snapshot.data, error=error)
+    else:
+        outcome = FileOutcome(
+            task.path,
+            task.display_path,
+            original=snapshot.data,
+            migrated=result.source,
+            findings=result.findings,
+            secrets=result.secrets,
+            exports=result.exports,
+            uses=result.uses,
+        )
+    return Done(task.index, outcome, snapshot.mtime_ns, snapshot.size, snapshot.mode)
+
+
+def _process_chunk(tasks: Sequence[Task]) -> list[Done]:
+    assert _worker_setup is not None, "the pool's initializer sets up every worker"
+    return [_process(task, _worker_setup) for task in tasks]
+
+
+def _process_alone(task: Task) -> Done:
+    return _process_chunk([task])[0]
+
+
+def transform_all(
+    tasks: list[Task],
+    setup: TransformSetup,
+    jobs: int,
+    progress: Callable[[int, int], None] | None,
+) -> list[Done]:
+    total = len(tasks)
+    done: list[Done] = []
+    if jobs <= 1 or total < MIN_FILES_FOR_POOL:
+        for task in tasks:
+            done.append(_process(task, setup))
+            if progress is not None:
+                progress(len(done), total)
+        return done
+    chunk = max(1, min(MAX_CHUNK, total // (jobs * 4)))
+    chunks = [tasks[i : i + chunk] for i in range(0, total, chunk)]
+    with _pool(min(jobs, len(chunks)), setup) as pool:
+        futures: dict[Future[list[Done]], list[Task]] = {
+            pool.submit(_process_chunk, part): part for part in chunks
+        }
+        failed: list[Task] = []
+        for future in as_completed(futures):
+            try:
+                done.extend(future.result())
+            except Exception:
+                # A worker died (killed, out of memory, crashed) and took the pool down with it.
+                failed.extend(futures[future])
+                continue
+            if progress is not None:
+                progress(len(done), total)
+    for task in sorted(failed, key=lambda t: t.index):
+        done.append(_isolated(task, setup))
+        if progress is not None:
+            progress(len(done), total)
+    return done
+
+
+# --- interruption: the workers only read, so an interrupted run stops them at once --------------------
+#: How often a worker checks that the run that started it is still there.
+_PARENT_CHECK_SECONDS: Final = 1.0
+#: How long an interrupted run waits for its pool's manager thread to finish closing.
+_MANAGER_JOIN_SECONDS: Final = 5.0
+
+
+def _end_with_parent() -> None:
+    """End this worker process once its parent is gone (killed by SIGKILL, say), which nothing else does:
+    a worker waits for work from its parent forever."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
+
+
+@contextlib.contextmanager
+def _pool(workers: int, setup: TransformSetup) -> Iterator[ProcessPoolExecutor]:
+    """A process pool of ``workers``; when the block is left by an exception (Ctrl-C's
+    ``KeyboardInterrupt`` above all), the work not started is cancelled and the workers are stopped
+    rather than waited for."""
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(setup,))
+    try:
+        yield pool
+    except BaseException:
+        # Python 3.14 has ``terminate_workers``; before, the pool's processes are only in ``_processes``.
+        processes: dict[int, BaseProcess] = dict(getattr(pool, "_processes", None) or {})
+        # ``shutdown(wait=False)`` forgets the pool's manager thread; one still closing its pipes when the
+        # interpreter exits makes Python print an "Exception ignored" traceback after our message.
+        manager: threading.Thread | None = getattr(pool, "_executor_manager_thread", None)
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes.values():
+            process.terminate()
+        if manager is not None:
+            manager.join(timeout=_MANAGER_JOIN_SECONDS)
+        raise
+    finally:
+        pool.shutdown(wait=True)
+
+
+def _isolated(task: Task, setup: TransformSetup) -> Done:
+    """Process one file in a process of its own, so a file that kills its worker harms no other."""
+    try:
+        with _pool(1, setup) as pool:
+            return pool.submit(_process_alone, task).result()
+    except Exception as e:
+        reason = one_line(f"internal error: the worker process failed: {type(e).__name__}: {e}")
+        return Done(task.index, FileOutcome(task.path, task.display_path, error=reason))
