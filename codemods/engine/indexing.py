@@ -21,16 +21,22 @@ import ast
 import functools
 import re
 import string
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from importlib.util import decode_source
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Final, TypeVar
 
 from codemods.engine.files import FileError, read_source
+from codemods.engine.index_modules import (
+    Assigned,
+    ClassBinding,
+    Imported,
+    ParsedModule,
+    Unreadable,
+    fragments,
+    parse_module,
+)
 from codemods.mapping import EVIDENCE_MARKERS, HOST_MARKERS, V1_CREDENTIAL_HEADERS, V1_CREDENTIAL_PARAMS
-from codemods.reading.index import CODE, TEXT, Piece, RepositoryIndex, absolute_module, module_keys
-from codemods.reading.precheck import MAX_SOURCE_BYTES
+from codemods.reading.index import CODE, TEXT, Piece, RepositoryIndex, module_keys
 from codemods.reading.prefilter import PATH_WORDS, VERSION_PREFIX, may_contain_site, uses_indexed_constant
 from codemods.reading.spelling import HOLE, is_message, spelled
 
@@ -47,8 +53,6 @@ _RELEVANT_WORDS: Final = tuple(sorted({*HOST_MARKERS, _API_ROOT, *PATH_WORDS}))
 #: Constant → constant references followed, at most, before the rest becomes code (a guard: values are
 #: remembered once read, so only a chain longer than this, read from its far end first, is cut).
 _MAX_DEPTH: Final = 32
-#: A function longer than this is no small URL function, and is not kept.
-_MAX_FUNCTION_CHARS: Final = 4000
 #: Passes looking for modules that re-export kept constants (``from .settings import LMS_API``).
 _MAX_ROUNDS: Final = 4
 _NOT_STRINGS: Final = (
@@ -97,136 +101,6 @@ def build_index(files: Sequence[tuple[Path, str]], hosts: Sequence[str] = ()) ->
 # --- reading one module --------------------------------------------------------------------------------
 
 
-class _Unreadable(Exception):
-    """A piece of a value cannot be read statically; the whole value becomes code."""
-
-
-@dataclass(frozen=True)
-class _Import:
-    """A name bound by an import: ``module`` (absolute), and the attribute taken from it, if any."""
-
-    module: str
-    attribute: str | None
-
-
-@dataclass(frozen=True)
-class _Assigned:
-    """A name bound once by an assignment; ``owner`` is the class whose body assigns it, if any."""
-
-    value: ast.expr
-    owner: str | None = None
-
-
-@dataclass(frozen=True)
-class _Class:
-    """A name bound to a class defined in the module."""
-
-
-_Binding = _Import | _Assigned | _Class | None  # None: bound in a way whose value is unknown
-
-
-@dataclass
-class _Module:
-    name: str
-    package: bool
-    #: Every name bound once at module level (class constants as ``Class.NAME``).
-    bindings: dict[str, _Binding]
-    #: Names bound more than once: their value is ambiguous.
-    ambiguous: set[str]
-    #: Module-level functions whose code holds a v1 path → that code, and the expression it returns
-    #: when its body is only a return statement (after a docstring).
-    url_functions: dict[str, tuple[str, ast.expr | None]] = field(default_factory=dict)
-
-
-def _parse(path: Path, name: str, data: bytes) -> _Module | None:
-    if len(data) > MAX_SOURCE_BYTES:
-        return None  # the transform refuses it too, and its tree would take gigabytes
-    try:
-        text = decode_source(data)
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, UnicodeError, LookupError, RecursionError, MemoryError):
-        return None
-    module = _Module(name, path.name == "__init__.py", {}, set())
-    for statement in tree.body:
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            code = ast.get_source_segment(text, statement) or ""
-            if len(code) <= _MAX_FUNCTION_CHARS and _mentions_v1_path(code):
-                module.url_functions[statement.name] = (code, _returned(statement))
-    counts: dict[str, int] = {}
-    found: dict[str, _Binding] = {}
-    for key, binding in _bind_all(tree.body, module, owner=None):
-        counts[key] = counts.get(key, 0) + 1
-        found[key] = binding
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Global):
-            for global_name in node.names:
-                counts[global_name] = counts.get(global_name, 0) + 2
-    for key, count in counts.items():
-        if count == 1:
-            module.bindings[key] = found[key]
-        else:
-            module.ambiguous.add(key)
-    return module
-
-
-def _bind_all(body: Sequence[ast.stmt], module: _Module, owner: str | None) -> Iterator[tuple[str, _Binding]]:
-    """Every name a block binds at module (or class) level, nested blocks included, with its binding."""
-    prefix = f"{owner}." if owner else ""
-    for stmt in body:
-        if isinstance(stmt, ast.Assign):
-            single = len(stmt.targets) == 1 or all(isinstance(t, ast.Name) for t in stmt.targets)
-            for target in stmt.targets:
-                if isinstance(target, ast.Name) and single:
-                    yield prefix + target.id, _Assigned(stmt.value, owner)
-                else:
-                    yield from ((prefix + n, None) for n in _target_names(target))
-        elif isinstance(stmt, ast.AnnAssign):
-            if stmt.value is not None and isinstance(stmt.target, ast.Name):
-                yield prefix + stmt.target.id, _Assigned(stmt.value, owner)
-        elif isinstance(stmt, (ast.AugAssign, ast.For, ast.AsyncFor)):
-            yield from ((prefix + n, None) for n in _target_names(stmt.target))
-        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
-            for item in stmt.items:
-                if item.optional_vars is not None:
-                    yield from ((prefix + n, None) for n in _target_names(item.optional_vars))
-        elif isinstance(stmt, ast.Delete):
-            for target in stmt.targets:
-                yield from ((prefix + n, None) for n in _target_names(target))
-        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            yield prefix + stmt.name, None
-        elif isinstance(stmt, ast.ClassDef):
-            yield prefix + stmt.name, _Class() if owner is None else None
-            if owner is None:
-                yield from _bind_all(stmt.body, module, owner=stmt.name)
-        elif isinstance(stmt, ast.Import) and owner is None:
-            for alias in stmt.names:
-                if alias.asname:
-                    yield alias.asname, _Import(alias.name, None)
-                else:
-                    head = alias.name.partition(".")[0]
-                    yield head, _Import(head, None)
-        elif isinstance(stmt, ast.ImportFrom) and owner is None:
-            base = absolute_module(module.name, stmt.level, stmt.module, package=module.package)
-            for alias in stmt.names:
-                if alias.name != "*":
-                    yield alias.asname or alias.name, None if base is None else _Import(base, alias.name)
-        if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
-            for handler in getattr(stmt, "handlers", ()):
-                if handler.name:
-                    yield prefix + handler.name, None
-        for block in ("body", "orelse", "finalbody"):
-            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                yield from _bind_all(getattr(stmt, block, ()), module, owner)
-        for handler in getattr(stmt, "handlers", ()):
-            yield from _bind_all(handler.body, module, owner)
-
-
-def _target_names(target: ast.expr) -> Iterator[str]:
-    for node in ast.walk(target):
-        if isinstance(node, ast.Name):
-            yield node.id
-
-
 # --- building the index --------------------------------------------------------------------------------
 
 _Ref = tuple[str, str]  # (module's dotted name, constant name)
@@ -243,7 +117,7 @@ class _Builder:
         #: Module key → the one file that claims it.
         self.by_key = {key: next(iter(paths)) for key, paths in claims.items() if len(paths) == 1}
         self.name_of = {path: name for path, name in files}
-        self.parsed: dict[Path, _Module | None] = {}
+        self.parsed: dict[Path, ParsedModule | None] = {}
         self.values: dict[_Ref, tuple[Piece, ...] | None] = {}
         self.uses: dict[_Ref, set[_Ref]] = {}
         self.in_progress: set[_Ref] = set()
@@ -309,11 +183,11 @@ class _Builder:
         spellings: dict[str, Mapping[str, tuple[str, bool, str]]] = self._keyed(by_module)
         return RepositoryIndex(constants, credentials, modules, url_functions, frozenset(evident), spellings)
 
-    def _spellings(self, module: _Module) -> dict[str, tuple[str, bool, str]]:
+    def _spellings(self, module: ParsedModule) -> dict[str, tuple[str, bool, str]]:
         """The module's bindings whose value spells a v1 path (see ``RepositoryIndex.spellings``)."""
         found: dict[str, tuple[str, bool, str]] = {}
         for name, binding in module.bindings.items():
-            if not isinstance(binding, _Assigned):
+            if not isinstance(binding, Assigned):
                 continue
             pieces = self.value(module, name)
             if pieces is not None:
@@ -325,14 +199,14 @@ class _Builder:
             kind = (
                 "table" if isinstance(binding.value, (ast.Dict, ast.List, ast.Tuple, ast.Set)) else "runtime"
             )
-            for fragment in _fragments(binding.value):
+            for fragment in fragments(binding.value):
                 shape = None if is_message(fragment) else spelled(fragment)
                 if shape is not None:
                     found[name] = (shape.endpoint, shape.absolute, kind)
                     break
         return found
 
-    def _returned_value(self, module: _Module, name: str) -> tuple[Piece, ...]:
+    def _returned_value(self, module: ParsedModule, name: str) -> tuple[Piece, ...]:
         """What a URL function returns, its parameters left as code; the function as code when it does
         more than return."""
         code, returned = module.url_functions[name]
@@ -360,17 +234,17 @@ class _Builder:
         data = self._read(path)
         return data is not None and bool(test(data))
 
-    def _module_at(self, path: Path) -> _Module | None:
+    def _module_at(self, path: Path) -> ParsedModule | None:
         if path not in self.parsed:
             try:
                 data = read_source(path).data
             except FileError:
                 self.parsed[path] = None
             else:
-                self.parsed[path] = _parse(path, self.name_of[path], data)
+                self.parsed[path] = parse_module(path, self.name_of[path], data)
         return self.parsed[path]
 
-    def _module(self, name: str) -> _Module | None:
+    def _module(self, name: str) -> ParsedModule | None:
         path = self.by_key.get(name)
         return None if path is None else self._module_at(path)
 
@@ -382,7 +256,7 @@ class _Builder:
             if module is None or module.name in self.spelling_only:
                 continue
             for name, binding in module.bindings.items():
-                if isinstance(binding, (_Assigned, _Import)):
+                if isinstance(binding, (Assigned, Imported)):
                     value = values[(module.name, name)] = self.value(module, name)
                     if value is not None and _mentions_relevant(value):
                         relevant.append((module.name, name))
@@ -404,7 +278,7 @@ class _Builder:
 
     # --- values ---
 
-    def value(self, module: _Module, name: str, depth: int = 0) -> tuple[Piece, ...] | None:
+    def value(self, module: ParsedModule, name: str, depth: int = 0) -> tuple[Piece, ...] | None:
         """The flattened value of ``name`` in ``module``; ``None`` when it is not a single string value."""
         ref = (module.name, name)
         if ref in self.values:
@@ -417,10 +291,10 @@ class _Builder:
         cuts = self.cuts
         self.in_progress.add(ref)
         try:
-            if isinstance(binding, _Assigned) and not isinstance(binding.value, _NOT_STRINGS):
+            if isinstance(binding, Assigned) and not isinstance(binding.value, _NOT_STRINGS):
                 if not (isinstance(binding.value, ast.Constant) and not isinstance(binding.value.value, str)):
                     result = self._flatten_value(binding.value, module, binding.owner, ref, depth)
-            elif isinstance(binding, _Import) and binding.attribute is not None:
+            elif isinstance(binding, Imported) and binding.attribute is not None:
                 result = self._imported(binding.module, binding.attribute, ref, depth)
         finally:
             self.in_progress.discard(ref)
@@ -429,7 +303,7 @@ class _Builder:
         return result
 
     def _flatten_value(
-        self, node: ast.expr, module: _Module, owner: str | None, ref: _Ref, depth: int
+        self, node: ast.expr, module: ParsedModule, owner: str | None, ref: _Ref, depth: int
     ) -> tuple[Piece, ...] | None:
         scope = _Scope(self, module, owner, ref, depth)
         if isinstance(node, (ast.Name, ast.Attribute)):
@@ -437,7 +311,7 @@ class _Builder:
             return scope.reference(node)
         try:
             return scope.flatten(node)
-        except (_Unreadable, RecursionError):
+        except (Unreadable, RecursionError):
             return ((CODE, ast.unparse(node)),)
 
     def _imported(self, module_name: str, attribute: str, ref: _Ref, depth: int) -> tuple[Piece, ...] | None:
@@ -454,7 +328,9 @@ class _Builder:
 class _Scope:
     """Flattens one constant's value, resolving the names it uses."""
 
-    def __init__(self, builder: _Builder, module: _Module, owner: str | None, ref: _Ref, depth: int) -> None:
+    def __init__(
+        self, builder: _Builder, module: ParsedModule, owner: str | None, ref: _Ref, depth: int
+    ) -> None:
         self.builder, self.module, self.owner, self.ref, self.depth = builder, module, owner, ref, depth
 
     def flatten(self, node: ast.expr) -> tuple[Piece, ...]:
@@ -490,10 +366,10 @@ class _Scope:
                 return self._constant(module, own)
         binding = module.bindings.get(head)
         if not rest:
-            return self._constant(module, head) if isinstance(binding, (_Assigned, _Import)) else None
-        if isinstance(binding, _Class) and len(rest) == 1:
+            return self._constant(module, head) if isinstance(binding, (Assigned, Imported)) else None
+        if isinstance(binding, ClassBinding) and len(rest) == 1:
             return self._constant(module, f"{head}.{rest[0]}")
-        if not isinstance(binding, _Import):
+        if not isinstance(binding, Imported):
             return None
         # ``import pkg.settings`` then ``pkg.settings.BASE``; ``from pkg import settings`` then
         # ``settings.BASE``; ``from client import Client`` then ``Client.ROOT``.
@@ -505,7 +381,7 @@ class _Scope:
                 return self._constant(target, attribute) if attribute.count(".") <= 1 else None
         return None
 
-    def _constant(self, module: _Module, name: str) -> tuple[Piece, ...] | None:
+    def _constant(self, module: ParsedModule, name: str) -> tuple[Piece, ...] | None:
         value = self.builder.value(module, name, self.depth + 1)
         if value is not None:
             self.builder.uses.setdefault(self.ref, set()).add((module.name, name))
@@ -516,7 +392,7 @@ class _Scope:
         for value in node.values:
             if isinstance(value, ast.FormattedValue):
                 if value.format_spec is not None or value.conversion not in (-1, ord("s")):
-                    raise _Unreadable
+                    raise Unreadable
                 out = _join(out, self.flatten(value.value))
             elif isinstance(value, ast.Constant) and isinstance(value.value, str):
                 out = _join(out, _text(value.value))
@@ -524,7 +400,7 @@ class _Scope:
 
     def _format(self, call: ast.Call, receiver: ast.expr) -> tuple[Piece, ...]:
         if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
-            raise _Unreadable
+            raise Unreadable
         positional = list(call.args)
         keywords = {k.arg: k.value for k in call.keywords if k.arg is not None}
         counter = iter(range(len(positional) + 1))
@@ -536,13 +412,13 @@ class _Scope:
             try:
                 fields = list(string.Formatter().parse(text))
             except ValueError:
-                raise _Unreadable from None
+                raise Unreadable from None
             for literal, name, spec, conversion in fields:
                 out = _join(out, _text(literal))
                 if name is None:
                     continue
                 if spec or conversion not in (None, "s"):
-                    raise _Unreadable
+                    raise Unreadable
                 if name == "":
                     index = next(counter)
                     value = positional[index] if index < len(positional) else None
@@ -551,7 +427,7 @@ class _Scope:
                 else:
                     value = keywords.get(name)
                 if value is None:
-                    raise _Unreadable
+                    raise Unreadable
                 out = _join(out, self.flatten(value))
         return out
 
@@ -564,11 +440,11 @@ class _Scope:
         if isinstance(right, ast.Tuple):
             values = list(right.elts)
             if any(isinstance(v, ast.Starred) for v in values):
-                raise _Unreadable
+                raise Unreadable
         elif isinstance(right, ast.Dict):
             for key, value in zip(right.keys, right.values, strict=True):
                 if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
-                    raise _Unreadable
+                    raise Unreadable
                 by_key[key.value] = value
         else:
             values = [right]
@@ -586,11 +462,11 @@ class _Scope:
                     out = _join(out, _text("%"))
                     continue
                 if m.group("conv") == "r":
-                    raise _Unreadable
+                    raise Unreadable
                 field_key: str | None = m.group("key")
                 argument = by_key.get(field_key) if field_key is not None else next(queue, None)
                 if argument is None:
-                    raise _Unreadable
+                    raise Unreadable
                 out = _join(out, self.flatten(argument))
             out = _join(out, _text(text[pos:]))
         return out
@@ -617,12 +493,12 @@ def _join(left: tuple[Piece, ...], right: tuple[Piece, ...]) -> tuple[Piece, ...
     return left + right
 
 
-def _credential_constants(module: _Module) -> dict[str, tuple[str, ...]]:
+def _credential_constants(module: ParsedModule) -> dict[str, tuple[str, ...]]:
     """The module's constants that hold v1 credentials: a dict with string keys, a tuple or list of
     ``(key, value)`` pairs, or ``dict(key=value)``, one of whose keys is a v1 credential."""
     found: dict[str, tuple[str, ...]] = {}
     for name, binding in module.bindings.items():
-        if not isinstance(binding, _Assigned) or binding.owner is not None:
+        if not isinstance(binding, Assigned) or binding.owner is not None:
             continue
         keys = _pair_keys(binding.value)
         if keys is not None and {k.lower() for k in keys} & _CREDENTIAL_KEYS:
@@ -664,38 +540,6 @@ def _evident(data: bytes, hosts: tuple[bytes, ...]) -> bool:
 def _mentions_host_or_api(data: bytes) -> bool:
     text = data.lower()
     return any(word in text for word in _MAY_MATTER)
-
-
-def _returned(function: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.expr | None:
-    """The expression a function returns when its body is only ``return <expression>`` (after a
-    docstring)."""
-    body = function.body
-    if len(body) == 2 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-        body = body[1:]
-    if len(body) == 1 and isinstance(body[0], ast.Return):
-        return body[0].value
-    return None
-
-
-def _fragments(node: ast.expr) -> list[str]:
-    """The text of every string literal inside an expression (an f-string's values as holes)."""
-    found: list[str] = []
-    for child in ast.walk(node):
-        if isinstance(child, ast.Constant) and isinstance(child.value, str):
-            found.append(child.value)
-        elif isinstance(child, ast.JoinedStr):
-            found.append(
-                "".join(
-                    v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else HOLE
-                    for v in child.values
-                )
-            )
-    return found
-
-
-def _mentions_v1_path(code: str) -> bool:
-    """Whether code holds every word of a v1 course-statistics path (its root may be in a constant)."""
-    return may_contain_site(code.encode("utf-8", "ignore"))
 
 
 def _mentions_relevant(pieces: tuple[Piece, ...]) -> bool:

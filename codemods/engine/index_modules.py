@@ -1,0 +1,185 @@
+"""The modules of the repository as the index reads them, with the fast ``ast`` parser: every name bound
+once at module or class level and how (an assignment, an import, a class), the names bound more than
+once, and the small functions whose code holds a v1 path (``codemods.engine.indexing``).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib.util import decode_source
+from pathlib import Path
+from typing import Final
+
+from codemods.reading.index import absolute_module
+from codemods.reading.precheck import MAX_SOURCE_BYTES
+from codemods.reading.prefilter import may_contain_site
+from codemods.reading.spelling import HOLE
+
+#: A function longer than this is no small URL function, and is not kept.
+_MAX_FUNCTION_CHARS: Final = 4000
+
+
+class Unreadable(Exception):
+    """A piece of a value cannot be read statically; the whole value becomes code."""
+
+
+@dataclass(frozen=True)
+class Imported:
+    """A name bound by an import: ``module`` (absolute), and the attribute taken from it, if any."""
+
+    module: str
+    attribute: str | None
+
+
+@dataclass(frozen=True)
+class Assigned:
+    """A name bound once by an assignment; ``owner`` is the class whose body assigns it, if any."""
+
+    value: ast.expr
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
+class ClassBinding:
+    """A name bound to a class defined in the module."""
+
+
+Binding = Imported | Assigned | ClassBinding | None  # None: bound in a way whose value is unknown
+
+
+@dataclass
+class ParsedModule:
+    name: str
+    package: bool
+    #: Every name bound once at module level (class constants as ``Class.NAME``).
+    bindings: dict[str, Binding]
+    #: Names bound more than once: their value is ambiguous.
+    ambiguous: set[str]
+    #: Module-level functions whose code holds a v1 path → that code, and the expression it returns
+    #: when its body is only a return statement (after a docstring).
+    url_functions: dict[str, tuple[str, ast.expr | None]] = field(default_factory=dict)
+
+
+def parse_module(path: Path, name: str, data: bytes) -> ParsedModule | None:
+    if len(data) > MAX_SOURCE_BYTES:
+        return None  # the transform refuses it too, and its tree would take gigabytes
+    try:
+        text = decode_source(data)
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, UnicodeError, LookupError, RecursionError, MemoryError):
+        return None
+    module = ParsedModule(name, path.name == "__init__.py", {}, set())
+    for statement in tree.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            code = ast.get_source_segment(text, statement) or ""
+            if len(code) <= _MAX_FUNCTION_CHARS and _mentions_v1_path(code):
+                module.url_functions[statement.name] = (code, returned_expression(statement))
+    counts: dict[str, int] = {}
+    found: dict[str, Binding] = {}
+    for key, binding in bind_all(tree.body, module, owner=None):
+        counts[key] = counts.get(key, 0) + 1
+        found[key] = binding
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Global):
+            for global_name in node.names:
+                counts[global_name] = counts.get(global_name, 0) + 2
+    for key, count in counts.items():
+        if count == 1:
+            module.bindings[key] = found[key]
+        else:
+            module.ambiguous.add(key)
+    return module
+
+
+def bind_all(
+    body: Sequence[ast.stmt], module: ParsedModule, owner: str | None
+) -> Iterator[tuple[str, Binding]]:
+    """Every name a block binds at module (or class) level, nested blocks included, with its binding."""
+    prefix = f"{owner}." if owner else ""
+    for stmt in body:
+        if isinstance(stmt, ast.Assign):
+            single = len(stmt.targets) == 1 or all(isinstance(t, ast.Name) for t in stmt.targets)
+            for target in stmt.targets:
+                if isinstance(target, ast.Name) and single:
+                    yield prefix + target.id, Assigned(stmt.value, owner)
+                else:
+                    yield from ((prefix + n, None) for n in target_names(target))
+        elif isinstance(stmt, ast.AnnAssign):
+            if stmt.value is not None and isinstance(stmt.target, ast.Name):
+                yield prefix + stmt.target.id, Assigned(stmt.value, owner)
+        elif isinstance(stmt, (ast.AugAssign, ast.For, ast.AsyncFor)):
+            yield from ((prefix + n, None) for n in target_names(stmt.target))
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            for item in stmt.items:
+                if item.optional_vars is not None:
+                    yield from ((prefix + n, None) for n in target_names(item.optional_vars))
+        elif isinstance(stmt, ast.Delete):
+            for target in stmt.targets:
+                yield from ((prefix + n, None) for n in target_names(target))
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield prefix + stmt.name, None
+        elif isinstance(stmt, ast.ClassDef):
+            yield prefix + stmt.name, ClassBinding() if owner is None else None
+            if owner is None:
+                yield from bind_all(stmt.body, module, owner=stmt.name)
+        elif isinstance(stmt, ast.Import) and owner is None:
+            for alias in stmt.names:
+                if alias.asname:
+                    yield alias.asname, Imported(alias.name, None)
+                else:
+                    head = alias.name.partition(".")[0]
+                    yield head, Imported(head, None)
+        elif isinstance(stmt, ast.ImportFrom) and owner is None:
+            base = absolute_module(module.name, stmt.level, stmt.module, package=module.package)
+            for alias in stmt.names:
+                if alias.name != "*":
+                    yield alias.asname or alias.name, None if base is None else Imported(base, alias.name)
+        if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+            for handler in getattr(stmt, "handlers", ()):
+                if handler.name:
+                    yield prefix + handler.name, None
+        for block in ("body", "orelse", "finalbody"):
+            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                yield from bind_all(getattr(stmt, block, ()), module, owner)
+        for handler in getattr(stmt, "handlers", ()):
+            yield from bind_all(handler.body, module, owner)
+
+
+def target_names(target: ast.expr) -> Iterator[str]:
+    for node in ast.walk(target):
+        if isinstance(node, ast.Name):
+            yield node.id
+
+
+def returned_expression(function: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.expr | None:
+    """The expression a function returns when its body is only ``return <expression>`` (after a
+    docstring)."""
+    body = function.body
+    if len(body) == 2 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    if len(body) == 1 and isinstance(body[0], ast.Return):
+        return body[0].value
+    return None
+
+
+def fragments(node: ast.expr) -> list[str]:
+    """The text of every string literal inside an expression (an f-string's values as holes)."""
+    found: list[str] = []
+    for child in ast.walk(node):
+        if isinstance(child, ast.Constant) and isinstance(child.value, str):
+            found.append(child.value)
+        elif isinstance(child, ast.JoinedStr):
+            found.append(
+                "".join(
+                    v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else HOLE
+                    for v in child.values
+                )
+            )
+    return found
+
+
+def _mentions_v1_path(code: str) -> bool:
+    """Whether code holds every word of a v1 course-statistics path (its root may be in a constant)."""
+    return may_contain_site(code.encode("utf-8", "ignore"))
