@@ -8,7 +8,8 @@ import textwrap
 import libcst as cst
 import pytest
 
-from codemods.reading.urls import UnreadableUrl, flatten, match_endpoint
+from codemods.mapping.reasons import Review
+from codemods.reading.urls import flatten, match_endpoint
 from codemods.transform.migrate import TransformOptions, migrate_source
 
 CONSTANTS = {
@@ -198,7 +199,7 @@ def test_other_vendor_is_read_but_not_360learning() -> None:
     ],
 )
 def test_unreadable(source: str, reason: str) -> None:
-    with pytest.raises(UnreadableUrl, match=re.escape(reason)):
+    with pytest.raises(Review, match=re.escape(reason)):
         read(source)
 
 

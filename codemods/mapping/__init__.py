@@ -40,14 +40,11 @@ ATTEMPTS: Final = Shape("list", "the list of attempts", item=ATTEMPT)
 #: A user as v1 embedded it: v2 records carry only ``userId``; the helper adds ``mail`` back from the
 #: user directory.
 USER: Final = Shape("record", "a user", fields=MappingProxyType({"_id": VALUE, "mail": VALUE}))
-COURSE_NAME_GONE: Final = (
-    "a course's name is not in v2 course statistics: read it from GET /api/v2/courses/{courseId}"
-)
 COURSE: Final = Shape(
     "record",
     "a course",
     fields=MappingProxyType({"_id": VALUE}),
-    gone=MappingProxyType({"name": COURSE_NAME_GONE}),
+    gone=MappingProxyType({"name": "course-name-gone"}),
 )
 USER_STATS: Final = Shape(
     "record", "a user's statistics", fields=MappingProxyType({"user": USER, "attempts": ATTEMPTS})
@@ -157,10 +154,6 @@ V1_QUERY_FILTERS: Final[Mapping[str, str | None]] = MappingProxyType(
 #: Why a v1 filter that v2 translates changes meaning (said in the finding and in a comment on the line);
 #: ``{filters}`` lists them as "createdAtAfter → completedAt[gte]".
 CREATED_BECOMES_COMPLETED: Final = "{filters}: v2 filters on the completion date, not the creation date"
-#: Why a v1 filter that v2 does not have stops the rewrite.
-FILTER_GONE: Final = (
-    "filter {v1} has no v2 equivalent: filter the records on {field} after fetching them, or drop it"
-)
 
 #: Keyword argument of the helper's ``list_course_stats`` → the v2 filter it sends.
 V2_FILTERS: Final[Mapping[str, str]] = MappingProxyType(

@@ -11,16 +11,16 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.mapping import (
-    FILTER_GONE,
     HEADERS_ARGUMENT,
     PARAMS_ARGUMENT,
     V1_QUERY_FILTERS,
     V1_SECRET_NAMES,
 )
+from codemods.mapping.reasons import Review
 from codemods.planning.cleanup import pure_literal
-from codemods.planning.plan import Context, Review
+from codemods.planning.plan import Context
 from codemods.reading.clients import HttpCall
-from codemods.reading.credentials import Credentials, UnreadablePairs, classify, read_pairs
+from codemods.reading.credentials import Credentials, classify, read_pairs
 from codemods.reading.getters import GetterCall
 from codemods.reading.names import INDEXED, Names
 from codemods.reading.sessions import Sessions
@@ -40,46 +40,43 @@ class Arguments:
         self, http: HttpCall, match: UrlMatch
     ) -> tuple[Credentials, dict[str, cst.BaseExpression]]:
         """The call's v1 credentials, and its v1 query filters translated to the helper's keywords."""
-        try:
-            params = dict(match.query)
-            headers: dict[str, cst.BaseExpression] = {}
-            #: Pairs whose values are written away from the call: a client's, an object's, a getter's.
-            elsewhere: dict[str, cst.BaseExpression] = {}
-            for argument, pairs in ((PARAMS_ARGUMENT, params), (HEADERS_ARGUMENT, headers)):
-                client_wide = self.sessions.client_setting(http, argument)
-                if client_wide is not None:
-                    read = read_pairs(client_wide, self.names.pair_value)
-                    pairs.update(read)
-                    elsewhere.update(read)
-            if PARAMS_ARGUMENT in http.arguments:
-                read = read_pairs(http.arguments[PARAMS_ARGUMENT], self.names.pair_value)
-                params.update(read)
-                if isinstance(http, GetterCall) or self._read_through_attribute(http):
-                    elsewhere.update(read)
-            if HEADERS_ARGUMENT in http.arguments:
-                headers |= read_pairs(http.arguments[HEADERS_ARGUMENT], self.names.pair_value)
-        except UnreadablePairs as error:
-            raise Review("unsupported-credentials", f"the query parameters or headers: {error}") from None
+        params = dict(match.query)
+        headers: dict[str, cst.BaseExpression] = {}
+        #: Pairs whose values are written away from the call: a client's, an object's, a getter's.
+        elsewhere: dict[str, cst.BaseExpression] = {}
+        for argument, pairs in ((PARAMS_ARGUMENT, params), (HEADERS_ARGUMENT, headers)):
+            client_wide = self.sessions.client_setting(http, argument)
+            if client_wide is not None:
+                read = read_pairs(client_wide, self.names.pair_value)
+                pairs.update(read)
+                elsewhere.update(read)
+        if PARAMS_ARGUMENT in http.arguments:
+            read = read_pairs(http.arguments[PARAMS_ARGUMENT], self.names.pair_value)
+            params.update(read)
+            if isinstance(http, GetterCall) or self._read_through_attribute(http):
+                elsewhere.update(read)
+        if HEADERS_ARGUMENT in http.arguments:
+            headers |= read_pairs(http.arguments[HEADERS_ARGUMENT], self.names.pair_value)
         filters: dict[str, cst.BaseExpression] = {}
         indexed = [k for k, v in params.items() if isinstance(v, cst.Name) and v.value == INDEXED]
         moved = [k for k, v in elsewhere.items() if k in V1_QUERY_FILTERS and not pure_literal(v)]
         moved += [k for k in indexed if k in V1_QUERY_FILTERS and k not in moved]
         if moved:
             # A value held by an object, a client or a getter would not be in scope at the call.
-            raise Review("unsupported-credentials", f"filter {', '.join(moved)} is set outside the call")
+            raise Review("filter-set-outside-call", names=", ".join(moved))
         for name in [k for k in params if k in V1_QUERY_FILTERS]:
             keyword = V1_QUERY_FILTERS[name]
             if keyword is None:
                 field = name.removesuffix("After").removesuffix("Before").removesuffix("At")
-                raise Review("filter-without-v2", FILTER_GONE.format(v1=name, field=field))
+                raise Review("filter-gone", v1=name, field=field)
             filters[keyword] = params.pop(name)
         credentials = classify(params, headers)
         if credentials.other_params:
             names = ", ".join(credentials.other_params)
-            raise Review("unsupported-argument", f"query parameter {names} has no v2 equivalent")
+            raise Review("query-parameter-without-v2", names=names)
         if credentials.other_headers:
             names = ", ".join(credentials.other_headers)
-            raise Review("unsupported-argument", f"header {names} is not sent by the helper")
+            raise Review("header-not-sent", names=names)
         return credentials, filters
 
     def _read_through_attribute(self, http: HttpCall) -> bool:
@@ -97,7 +94,7 @@ class Arguments:
             if argument in http.arguments:
                 try:
                     pairs.update(read_pairs(http.arguments[argument], self.names.pair_value))
-                except UnreadablePairs:
+                except Review:
                     continue
         for name, value in pairs.items():
             if name.lower() not in V1_SECRET_NAMES:

@@ -10,7 +10,8 @@ that says where that data now lives.
 
 Only values that provably come from the v1 response are touched, never every ``"globalTime"`` string of a
 file. Any use the flow does not know — the response returned, an attempt passed to another function,
-the payload printed whole — raises ``Unsupported`` with the reason, and the site is left for a person.
+the payload printed whole — raises ``mapping.reasons.Review`` with the reason, and the site is left
+for a person.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.mapping import Shape
+from codemods.mapping.reasons import Review
 from codemods.planning.flow_data import DataReads
 from codemods.planning.flow_response import ResponseReads
 from codemods.planning.flow_returns import ReturnedValues
-from codemods.planning.flow_state import Unsupported, _bare
+from codemods.planning.flow_state import _bare
 
 
 class ResponseFlow(ResponseReads, DataReads, ReturnedValues):
@@ -38,7 +40,7 @@ class ResponseFlow(ResponseReads, DataReads, ReturnedValues):
         if isinstance(parent, (cst.AnnAssign, cst.NamedExpr)) and parent.value is node:
             target = parent.target
             if not isinstance(target, cst.Name):
-                raise Unsupported(f"{kind.label} is unpacked or stored in an attribute")
+                raise Review("unpacked-or-stored", label=kind.label)
             self._follow_name(target, kind)
             return
         if isinstance(parent, cst.Await) and parent.expression is node and kind.kind != "response":

@@ -6,12 +6,12 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.mapping import ATTEMPT_FIELD_RENAMES, Shape
+from codemods.mapping.reasons import Review
 from codemods.planning.flow_state import (
     _ONE_ITEM,
     _READ_ONLY,
     _SAME_ITEMS,
     FlowState,
-    Unsupported,
     _is_int,
     _keyed,
 )
@@ -51,7 +51,7 @@ class DataReads(FlowState):
                 return
         if isinstance(parent, cst.Arg) and parent.keyword is None and self._builtin_use(parent, kind):
             return
-        raise Unsupported(self._escape(kind, parent))
+        raise self._escape(kind, parent)
 
     def _builtin_use(self, arg: cst.Arg, kind: Shape) -> bool:
         """``len(xs)``, ``sorted(xs, key=…)``, ``max(xs, key=…)``, ``for i, x in enumerate(xs)``…"""
@@ -86,12 +86,12 @@ class DataReads(FlowState):
             if arg.keyword is not None and arg.keyword.value == "key":
                 key = arg.value
                 if not (isinstance(key, cst.Lambda) and len(key.params.params) == 1):
-                    raise Unsupported(f"{item.label} is sorted with a key that is not a one-argument lambda")
+                    raise Review("sort-key-not-lambda", label=item.label)
                 self._bind_target(key.params.params[0].name, item)
 
     def _bind_target(self, target: cst.BaseExpression, kind: Shape) -> None:
         if not isinstance(target, cst.Name):
-            raise Unsupported(f"{kind.label} is unpacked into several names")
+            raise Review("unpacked", label=kind.label)
         self._follow_name(target, kind)
 
     def _mapping(self, node: cst.BaseExpression, parent: cst.CSTNode | None, kind: Shape) -> None:
@@ -147,17 +147,17 @@ class DataReads(FlowState):
             call = self.meta.parent(parent)
             if isinstance(call, cst.Call) and self.meta.builtin(call) in _READ_ONLY | {"sorted", "list"}:
                 return
-        raise Unsupported(self._escape(kind, parent))
+        raise self._escape(kind, parent)
 
     def _record(self, node: cst.BaseExpression, parent: cst.CSTNode | None, kind: Shape) -> None:
         found = self._key_read(node, parent)
         if found is None:
-            raise Unsupported(self._escape(kind, parent))
+            raise self._escape(kind, parent)
         key, reader, _ = found
         if key in kind.gone:
-            raise Unsupported(kind.gone[key], rule="data-gone-in-v2")
+            raise Review(kind.gone[key])
         if key not in kind.fields:
-            raise Unsupported(f"{kind.label} has no key {key!r} in what the helper returns")
+            raise Review("key-not-in-helper-answer", label=kind.label, key=key)
         if not isinstance(reader, cst.Comparison):
             self.follow(reader, kind.fields[key])
 
@@ -169,7 +169,7 @@ class DataReads(FlowState):
         if isinstance(parent, (cst.ListComp, cst.GeneratorExp)) and parent.elt is node:
             self.follow(parent, Shape("list", f"a list of {kind.label[3:]}s", item=kind))
             return
-        raise Unsupported(self._escape(kind, parent) + "; its fields are renamed in v2")
+        raise self._escape(kind, parent).then("then-fields-renamed")
 
     def _key_read(
         self, node: cst.BaseExpression, parent: cst.CSTNode | None

@@ -6,12 +6,12 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.mapping import Shape
+from codemods.mapping.reasons import Review
 from codemods.planning.flow_state import (
     _STATUS_CODE,
     _SUCCESS,
     PAYLOAD,
     FlowState,
-    Unsupported,
     _index_key,
     _string,
 )
@@ -25,7 +25,7 @@ class ResponseReads(FlowState):
             self.follow(payload, PAYLOAD if self.endpoint.envelope else self.endpoint.response)
             return
         if not (isinstance(parent, cst.Attribute) and parent.value is node):
-            raise Unsupported(self._escape(kind, parent))
+            raise self._escape(kind, parent)
         attr = parent.attr.value
         call = self.meta.parent(parent)
         called = isinstance(call, cst.Call) and call.func is parent and not call.args
@@ -40,12 +40,12 @@ class ResponseReads(FlowState):
             assert call is not None
             statement = self.meta.parent(call)
             if not isinstance(statement, cst.Expr):
-                raise Unsupported("the value of raise_for_status() is used")
+                raise Review("raise-for-status-value-used")
             self.edits.remove.add(statement)
         elif attr in _STATUS_CODE or attr in _SUCCESS:
             self._status_check(parent)
         else:
-            raise Unsupported(f"the response's .{attr} has no v2 equivalent in the helper")
+            raise Review("response-attribute-without-v2", attr=attr)
 
     def _decoded(self, node: cst.BaseExpression, parent: cst.CSTNode | None) -> cst.Call | None:
         """``json.load(resp)`` or ``json.loads(resp.read())``: the standard library's way to the payload."""
@@ -75,7 +75,7 @@ class ResponseReads(FlowState):
                 and parent.comparisons[0].comparator.value == "200"
                 and isinstance(parent.comparisons[0].operator, (cst.Equal, cst.NotEqual))
             ):
-                raise Unsupported("the response's status code is compared to something other than 200")
+                raise Review("status-compared-not-200")
             success = isinstance(parent.comparisons[0].operator, cst.Equal)
             test = parent
             parent = self.meta.parent(parent)
@@ -88,12 +88,12 @@ class ResponseReads(FlowState):
             return
         if isinstance(parent, cst.If) and parent.test is test:
             if isinstance(self.meta.parent(parent), cst.If):
-                raise Unsupported("the response's status is tested in an elif")
+                raise Review("status-in-elif")
             if not success and isinstance(parent.orelse, cst.If):
-                raise Unsupported("the response's status is tested in an if/elif chain")
+                raise Review("status-in-elif-chain")
             self.edits.unwrap[parent] = "body" if success else "orelse"
             return
-        raise Unsupported("the response's status is used other than in an if or assert")
+        raise Review("status-used-otherwise")
 
     def _payload(self, node: cst.BaseExpression, parent: cst.CSTNode | None, kind: Shape) -> None:
         """The ``{"attempts": [...]}`` envelope of a v1 answer: v2 answers the list itself."""
@@ -108,6 +108,4 @@ class ResponseReads(FlowState):
                 self.edits.replace[call] = self._current(node)
                 self.follow(call, self.endpoint.response)
                 return
-        raise Unsupported(
-            self._escape(kind, parent) + f"; in v2 the answer is {self.endpoint.response.label} itself"
-        )
+        raise self._escape(kind, parent).then("then-answer-itself", answer=self.endpoint.response.label)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.mapping import Shape
-from codemods.planning.flow_state import PAYLOAD, RESPONSE, FlowState, Unsupported
+from codemods.mapping.reasons import Review
+from codemods.planning.flow_state import PAYLOAD, RESPONSE, FlowState
 from codemods.planning.wrappers import WRAPPER_NAMES, shape_path
 from codemods.results.wrappers import Export
 
@@ -30,7 +31,7 @@ class ReturnedValues(FlowState):
             if isinstance(a, (cst.FunctionDef, cst.ClassDef))
         ]
         if function is None or len(owners) > 1 or (owners and isinstance(owners[0], cst.FunctionDef)):
-            raise Unsupported(f"{kind.label} is returned, so its readers elsewhere cannot be adapted")
+            raise Review("returned", label=kind.label)
         cls = owners[0] if owners else None
         assert cls is None or isinstance(cls, cst.ClassDef)
         name = function.name.value
@@ -38,7 +39,7 @@ class ReturnedValues(FlowState):
         qualified = ".".join(p for p in (self.returns.module, label) if p)
         state = self.returns.state
         if qualified in state.blocked:
-            raise Unsupported(state.blocked[qualified])
+            raise Review.told("wrapper-blocked", state.blocked[qualified])
         if cls is None:
             self._calls_of_function(function, kind)
             if name.startswith("_") or self.meta.is_script:
@@ -48,17 +49,12 @@ class ReturnedValues(FlowState):
             if name.startswith("_") and not name.startswith("__"):
                 return
         if not state.enabled:
-            raise Unsupported(
-                f"{kind.label} is returned by {label}(), which other modules may call: adapt its callers"
-            )
+            raise Review("returned-by-public-function", label=kind.label, label2=label)
         if cls is not None and name not in WRAPPER_NAMES and qualified not in state.declared:
-            raise Unsupported(
-                f"{kind.label} is returned by {label}(), whose callers cannot be found by its name: "
-                "declare it under [tool.migrate-360learning] wrappers"
-            )
+            raise Review("wrapper-name-unknown", label=kind.label, name=label)
         path = shape_path(self.endpoint, kind, RESPONSE, PAYLOAD)
         if path is None:
-            raise Unsupported(f"{kind.label} is returned by {label}(), and is not part of the v1 answer")
+            raise Review("returned-not-part-of-answer", label=kind.label, label2=label)
         line, _ = self.meta.position(function)
         export = Export(qualified, self.endpoint.name, path, cls is not None, self.returns.path, line)
         if export not in self.returns.exports:
@@ -68,11 +64,11 @@ class ReturnedValues(FlowState):
         name = function.name.value
         binding = self.meta.binding(function.name)
         if binding is None:
-            raise Unsupported(f"{kind.label} is returned by {name}(), whose callers cannot be found")
+            raise Review("returned-callers-not-found", label=kind.label, name=name)
         for read in binding.references:
             call = self.meta.parent(read.node)
             if not (isinstance(call, cst.Call) and call.func is read.node):
-                raise Unsupported(f"{kind.label} is returned by {name}(), which is used other than by a call")
+                raise Review("returned-function-not-called", label=kind.label, name=name)
             self.follow(call, kind)
 
     def _calls_of_method(self, cls: cst.ClassDef, name: str, kind: Shape) -> None:
@@ -93,5 +89,5 @@ class ReturnedValues(FlowState):
             call = self.meta.parent(attribute)
             if not (isinstance(call, cst.Call) and call.func is attribute):
                 label = f"{cls.name.value}.{name}"
-                raise Unsupported(f"{kind.label} is returned by {label}(), used other than by a call")
+                raise Review("returned-method-not-called", label=kind.label, label2=label)
             self.follow(call, kind)

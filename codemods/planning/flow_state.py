@@ -14,20 +14,13 @@ import libcst as cst
 from libcst.metadata import Assignment
 
 from codemods.mapping import Endpoint, Shape
-from codemods.reading.metadata import AmbiguousRead, Metadata
+from codemods.mapping.reasons import Review
+from codemods.reading.metadata import Metadata
 from codemods.results.wrappers import Export, WrapperState
 
 #: The HTTP response, and the JSON payload of an answer with a v1 envelope, before they become data.
 RESPONSE = Shape("response", "the response")
 PAYLOAD = Shape("payload", "the JSON payload")
-
-
-class Unsupported(Exception):
-    """The code uses the response in a way the tool cannot adapt; the message says how."""
-
-    def __init__(self, reason: str, rule: str = "unsupported-response-use") -> None:
-        super().__init__(reason)
-        self.rule = rule
 
 
 @dataclass
@@ -106,15 +99,17 @@ class FlowState:
         """Follow a returned value into the calls of its function (``codemods.planning.flow_returns``)."""
         raise NotImplementedError
 
-    def _escape(self, kind: Shape, parent: cst.CSTNode | None) -> str:
+    def _escape(self, kind: Shape, parent: cst.CSTNode | None) -> Review:
+        """Why a value of shape ``kind`` read by ``parent`` cannot be followed."""
         if isinstance(parent, cst.Return):
-            return f"{kind.label} is returned, so its readers elsewhere cannot be adapted"
+            return Review("returned", label=kind.label)
         if isinstance(parent, cst.Arg):
             call = self.meta.parent(parent)
             if isinstance(call, cst.Call):
-                name = self.meta.module.code_for_node(call.func)
-                return f"{kind.label} is passed to {name}(), which the tool cannot adapt"
-        return f"{kind.label} is used in a way the tool cannot adapt"
+                return Review(
+                    "passed-to-function", label=kind.label, name=self.meta.module.code_for_node(call.func)
+                )
+        return Review("used-other-way", label=kind.label)
 
     def _current(self, node: cst.CSTNode) -> cst.BaseExpression:
         """What the node becomes after the edits recorded so far."""
@@ -128,9 +123,7 @@ class FlowState:
             self._stored(target, kind)
             return
         if not isinstance(target, cst.Name):
-            raise Unsupported(
-                f"{kind.label} is unpacked, stored in an attribute or assigned to several names"
-            )
+            raise Review("assigned-not-to-a-name", label=kind.label)
         self._follow_name(target, kind)
 
     def _stored(self, target: cst.Subscript, kind: Shape) -> None:
@@ -138,23 +131,20 @@ class FlowState:
         value per call of an N+1 loop: the dict is followed as a dict of such values."""
         container = target.value
         if not (isinstance(container, cst.Name) and isinstance(target.slice[0].slice, cst.Index)):
-            raise Unsupported(f"{kind.label} is stored in an item of something other than a dict variable")
+            raise Review("stored-not-in-dict-variable", label=kind.label)
         name = container.value
         referents = self.meta.referents(container) or set()
         made = next(iter(referents)) if len(referents) == 1 else None
         value = self.meta.assigned_value(made) if made is not None else None
         if not (self._empty_dict(value) and isinstance(made, Assignment)):
-            raise Unsupported(f"{kind.label} is stored in {name}, which is not a dict made empty for it")
-        try:
-            reads = self.meta.reads(made)
-        except AmbiguousRead as error:
-            raise Unsupported(str(error)) from None
+            raise Review("stored-in-dict-not-empty", label=kind.label, name=name)
+        reads = self.meta.reads(made)
         mapping = Shape("mapping", f"a dict of {_bare(kind.label)}", item=kind)
         for read in reads:
             item = self.meta.parent(read)
             if isinstance(item, cst.Subscript) and isinstance(self.meta.parent(item), cst.AssignTarget):
                 if item is not target:
-                    raise Unsupported(f"{name} holds other values than {kind.label}")
+                    raise Review("dict-holds-other-values", name=name, label=kind.label)
                 continue
             if not self._dropped(read):
                 self.follow(read, mapping)
@@ -172,11 +162,8 @@ class FlowState:
     def _follow_name(self, target: cst.Name, kind: Shape) -> None:
         binding = self.meta.binding(target)
         if binding is None:
-            raise Unsupported(f"{kind.label} is assigned to {target.value}, whose readers cannot be found")
-        try:
-            reads = self.meta.reads(binding)
-        except AmbiguousRead as error:
-            raise Unsupported(str(error)) from None
+            raise Review("assigned-readers-not-found", label=kind.label, target=target.value)
+        reads = self.meta.reads(binding)
         # Status tests first: what they drop (an error branch) need not be adapted.
         for read in sorted(reads, key=lambda r: not self._in_test(r)):
             if not self._dropped(read):

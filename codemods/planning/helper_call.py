@@ -21,10 +21,11 @@ from codemods.mapping import (
     PASSED_THROUGH_ARGUMENTS,
     V2_FILTERS,
 )
+from codemods.mapping.reasons import Review
 from codemods.planning.flat_loops import flat_comprehension, flat_loop
 from codemods.planning.flow import ResponseFlow
 from codemods.planning.flow_state import PAYLOAD, RESPONSE, Edits, Returns
-from codemods.planning.plan import Context, Review
+from codemods.planning.plan import Context
 from codemods.reading.clients import HttpCall
 from codemods.reading.getters import GetterCall
 from codemods.reading.sessions import Sessions
@@ -64,7 +65,7 @@ class HelperCalls:
             assert isinstance(statement, cst.With)
             target = parent.asname.name if parent.asname is not None else None
             if len(statement.items) != 1 or not isinstance(target, cst.Name):
-                raise Review("unsupported-response-use", "the call opens a with statement of several items")
+                raise Review("with-several-items")
             asynchronous = statement.asynchronous is not None
             value: cst.BaseExpression = self.helper_call(http, match, filters, asynchronous=asynchronous)
             if asynchronous:
@@ -214,13 +215,13 @@ class HelperCalls:
         """The call of the helper ``function`` (by default the one that answers in the endpoint's v1
         shape) that replaces the v1 call."""
         if http.unreadable_arguments:
-            raise Review("unsupported-argument", "the call passes *args or **kwargs")
+            raise Review("star-arguments")
         extra = set(http.arguments) - {PARAMS_ARGUMENT, HEADERS_ARGUMENT} - PASSED_THROUGH_ARGUMENTS
         if extra:
             names = ", ".join(sorted(extra))
-            raise Review("unsupported-argument", f"argument {names} has no equivalent in the helper")
+            raise Review("argument-without-helper-equivalent", names=names)
         if match.host is None:
-            raise Review("unsupported-url", "the URL has no host (a path relative to a base URL)")
+            raise Review("url-without-host")
         args = [cst.Arg(match.host)]
         for parameter, keyword in match.endpoint.filters.items():
             value = match.parameters[parameter]

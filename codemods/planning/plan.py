@@ -3,7 +3,7 @@
 ``Plan`` holds every change to make in the module (the edits, the markers and notes, the findings);
 ``Context`` holds what every part of the planner reads (the module's metadata, where it is, the
 repository it is part of) and the two ways a site ends up left for a person: reported with a reason
-(``Review``), or accepted with an ignore marker.
+(``mapping.reasons.Review``), or accepted with an ignore marker.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from codemods.mapping import IGNORE_MARKER, WRAPPER_CALLER
+from codemods.mapping.reasons import Review
 from codemods.planning.flow_state import Edits
 from codemods.reading.clients import HttpCall
 from codemods.reading.evidence import Evidence
@@ -21,15 +22,6 @@ from codemods.reading.index import RepositoryIndex
 from codemods.reading.metadata import Metadata
 from codemods.results.findings import Finding, Status
 from codemods.results.wrappers import Export, Use, WrapperState
-
-
-class Review(Exception):
-    """A site that must be left for a person: the rule key and the reason."""
-
-    def __init__(self, rule: str, reason: str) -> None:
-        super().__init__(reason)
-        self.rule = rule
-        self.reason = reason
 
 
 @dataclass

@@ -27,11 +27,12 @@ from codemods.mapping import (
     V2_COURSE_STATS_PATH,
     V2_FILTERS,
 )
+from codemods.mapping.reasons import Review
 from codemods.planning.arguments import Arguments
 from codemods.planning.cleanup import Cleanup, pure_literal
-from codemods.planning.flow_state import Edits, Unsupported
+from codemods.planning.flow_state import Edits
 from codemods.planning.helper_call import HelperCalls
-from codemods.planning.plan import Context, Plan, Review
+from codemods.planning.plan import Context, Plan
 from codemods.planning.wrapper_calls import WrapperCalls
 from codemods.reading import clients
 from codemods.reading.clients import HttpCall
@@ -45,7 +46,6 @@ from codemods.reading.sessions import Sessions
 from codemods.reading.urls import (
     Part,
     Text,
-    UnreadableUrl,
     UrlMatch,
     flatten,
     guess_endpoint,
@@ -168,10 +168,10 @@ class Planner:
             match = match_endpoint(parts)
             if match is not None and base is not None and match.host is not None:
                 match = replace(match, host=self._base_url_host(http, base_parts, match.host))
-        except UnreadableUrl as error:
-            endpoint = error.endpoint or guess_endpoint(self.meta.module.code_for_node(http.url))
+        except Review as review:
+            endpoint = review.endpoint or guess_endpoint(self.meta.module.code_for_node(http.url))
             if endpoint is not None:
-                self.ctx.review(http, endpoint, Review("unsupported-url", str(error)))
+                self.ctx.review(http, endpoint, review)
             return
         if match is None:
             return
@@ -199,9 +199,6 @@ class Planner:
             flat = self.helper_calls.replace_call(http, match, filters, edits, returns)
         except Review as review:
             self.ctx.review(http, match.endpoint.name, review)
-            return
-        except Unsupported as error:
-            self.ctx.review(http, match.endpoint.name, Review(error.rule, str(error)))
             return
         changed = [
             f"{name} → {V2_FILTERS[keyword]}"
@@ -252,11 +249,7 @@ class Planner:
             foreign = self.names.foreign_code_in(host)
             if foreign is not None:
                 code, module = foreign
-                raise Review(
-                    "unsupported-url",
-                    f"the URL's host is {code}, computed in module {module}, which the call cannot "
-                    "read where it is: import the host, or migrate this call by hand",
-                )
+                raise Review("host-computed-elsewhere", code=code, module=module)
             host.visit(Names())
         for name in names:
             if name.value == "self" and self._same_class(name, http.call):
@@ -264,9 +257,7 @@ class Planner:
             if name.value in _BUILTIN_NAMES or not self.meta.in_tree(name):
                 continue  # a name the rewrite wrote itself (``str(client.base_url)``)
             if not self.meta.visible_from(name, http.call):
-                raise Review(
-                    "unsupported-url", f"the URL's host reads {name.value}, which is not in scope at the call"
-                )
+                raise Review("host-not-in-scope", name=name.value)
 
     def _same_class(self, one: cst.CSTNode, other: cst.CSTNode) -> bool:
         def cls(node: cst.CSTNode) -> cst.ClassDef | None:
@@ -282,9 +273,7 @@ class Planner:
         assert function is not None
         for name in sorted(PASSED_THROUGH_ARGUMENTS & set(http.arguments)):
             if not pure_literal(http.arguments[name]):
-                raise Review(
-                    "unsupported-argument", f"{function.name.value}() passes {name} from its own variables"
-                )
+                raise Review("getter-passes-its-variables", name=function.name.value, name2=name)
 
     def _base_url_host(
         self, http: HttpCall, base: tuple[Part, ...], host: cst.BaseExpression

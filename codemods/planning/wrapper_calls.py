@@ -11,8 +11,9 @@ from collections.abc import Sequence
 import libcst as cst
 
 from codemods.mapping import DECLARED_WRAPPER, ENDPOINTS, RETURN_SHAPE_CHANGED, WRAPPER_CALLER
+from codemods.mapping.reasons import Review
 from codemods.planning.flow import ResponseFlow
-from codemods.planning.flow_state import PAYLOAD, RESPONSE, Edits, Returns, Unsupported
+from codemods.planning.flow_state import PAYLOAD, RESPONSE, Edits, Returns
 from codemods.planning.plan import Context
 from codemods.planning.wrappers import shape_at, shape_change
 from codemods.reading.index import absolute_module
@@ -98,9 +99,9 @@ class WrapperCalls:
             returns = self.returns()
             try:
                 if shape is None:
-                    raise Unsupported(f"{export.name}() returns a value the tool does not know")
+                    raise Review("wrapper-returns-unknown-value", name=export.name)
                 ResponseFlow(self.meta, edits, endpoint, returns).follow(start, shape)
-            except Unsupported as error:
+            except Review as error:
                 self.plan.uses.append(Use(export.qualified_name, self.display_path, line, str(error)))
                 continue
             self.plan.edits.merge(edits)

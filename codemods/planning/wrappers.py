@@ -27,6 +27,7 @@ from codemods.mapping import (
     Endpoint,
     Shape,
 )
+from codemods.mapping.reasons import REASONS
 from codemods.results.wrappers import Export, Use
 
 #: The first step of a shape path: the HTTP response, its decoded JSON payload (with the v1 envelope),
@@ -94,9 +95,8 @@ def shape_at(endpoint: Endpoint, path: tuple[str, ...], response: Shape, payload
 
 def blocked_reason(export: Export, use: Use) -> str:
     """Why a wrapper is left for review: the first caller that cannot be adapted."""
-    return (
-        f"{export.name}() returns v1 data to a caller that cannot be adapted "
-        f"({use.path}:{use.line}: {use.problem}); migrate that caller by hand, then run again"
+    return REASONS["wrapper-blocked"].template.format(
+        name=export.name, where=f"{use.path}:{use.line}", problem=use.problem
     )
 
 

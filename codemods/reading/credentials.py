@@ -14,11 +14,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from codemods.mapping import V1_CREDENTIAL_HEADERS, V1_CREDENTIAL_PARAMS, V1_REPLACED_HEADERS
-
-
-class UnreadablePairs(Exception):
-    """Query parameters or headers that cannot be read statically."""
-
+from codemods.mapping.reasons import Review
 
 Resolve = Callable[["cst.Name | cst.Attribute"], "cst.BaseExpression | None"]
 
@@ -29,19 +25,19 @@ def read_pairs(expr: cst.BaseExpression, resolve: Resolve) -> dict[str, cst.Base
     if isinstance(expr, cst.Name):
         value = resolve(expr)
         if value is None:
-            raise UnreadablePairs(f"{expr.value} cannot be read statically")
+            raise Review("pairs-unreadable", expr=expr.value)
         return read_pairs(value, resolve)
     if isinstance(expr, cst.Attribute):
         value = resolve(expr)
         if value is None:
             name = cst.Module([]).code_for_node(expr)
-            raise UnreadablePairs(f"{name} (another module's or object's value) cannot be read statically")
+            raise Review("pairs-from-elsewhere", name=name)
         return read_pairs(value, resolve)
     if isinstance(expr, cst.Dict):
         out: dict[str, cst.BaseExpression] = {}
         for element in expr.elements:
             if not isinstance(element, cst.DictElement):
-                raise UnreadablePairs("a ** entry cannot be read statically")
+                raise Review("pairs-double-star")
             out[_key(element.key)] = element.value
         return out
     if isinstance(expr, (cst.Tuple, cst.List)):
@@ -49,9 +45,9 @@ def read_pairs(expr: cst.BaseExpression, resolve: Resolve) -> dict[str, cst.Base
         for item in expr.elements:
             pair = item.value
             if not (isinstance(item, cst.Element) and isinstance(pair, (cst.Tuple, cst.List))):
-                raise UnreadablePairs("an entry is not a (key, value) pair")
+                raise Review("pairs-not-pair")
             if len(pair.elements) != 2:
-                raise UnreadablePairs("an entry is not a (key, value) pair")
+                raise Review("pairs-not-pair")
             pairs[_key(pair.elements[0].value)] = pair.elements[1].value
         return pairs
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
@@ -59,9 +55,9 @@ def read_pairs(expr: cst.BaseExpression, resolve: Resolve) -> dict[str, cst.Base
         return {**read_pairs(expr.left, resolve), **read_pairs(expr.right, resolve)}
     if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "dict":
         if any(arg.keyword is None for arg in expr.args):
-            raise UnreadablePairs("dict(...) with positional arguments cannot be read statically")
+            raise Review("pairs-dict-positional")
         return {arg.keyword.value: arg.value for arg in expr.args if arg.keyword is not None}
-    raise UnreadablePairs("they are not a literal dict or tuple of pairs")
+    raise Review("pairs-not-literal")
 
 
 def _key(node: cst.BaseExpression) -> str:
@@ -69,7 +65,7 @@ def _key(node: cst.BaseExpression) -> str:
         value = node.evaluated_value
         if isinstance(value, str):
             return value
-    raise UnreadablePairs("a key is not a string literal")
+    raise Review("pairs-key-not-literal")
 
 
 @dataclass(frozen=True)

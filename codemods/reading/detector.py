@@ -26,11 +26,12 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from codemods.mapping.reasons import Review
 from codemods.reading.evidence import FOREIGN_HOST, HOST_360, Evidence
 from codemods.reading.index import CODE, Piece, RepositoryIndex
 from codemods.reading.metadata import Metadata, references
 from codemods.reading.spelling import HOLE, Spelled, is_message, spelled
-from codemods.reading.urls import Hole, Part, Text, UnreadableUrl, flatten
+from codemods.reading.urls import Hole, Part, Text, flatten
 from codemods.reading.value_uses import ValueUses, because
 
 
@@ -111,7 +112,7 @@ class Detector:
         another vendor's host, or text that is a message rather than a URL rule it out."""
         try:
             parts = flatten(top, self.resolve)
-        except (UnreadableUrl, RecursionError):
+        except (Review, RecursionError):
             parts = ()
         encoded = _encoded(parts) if parts else _own_text(top)
         shape = spelled(encoded) if parts else own
@@ -189,7 +190,7 @@ def _own_text(node: cst.BaseExpression) -> str:
     """The text of an expression from its literals alone, every name an unknown."""
     try:
         return _encoded(flatten(node, _never))
-    except (UnreadableUrl, RecursionError):
+    except (Review, RecursionError):
         return _rough_text(node)
 
 

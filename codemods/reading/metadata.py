@@ -27,6 +27,8 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
+from codemods.mapping.reasons import Review
+
 _LOOPS = (cst.For, cst.While, cst.CompFor)
 
 
@@ -198,7 +200,7 @@ class Metadata:
         for access in sorted(self._accesses(assignment), key=lambda a: self._start(a.node)):
             node = access.node
             if not isinstance(node, cst.Name):
-                raise AmbiguousRead(f"{assignment.name} is read through a string annotation")
+                raise AmbiguousRead("read-through-annotation", name=assignment.name)
             self._check_unambiguous(assignment, access, own)
             reads.append(node)
         return reads
@@ -215,7 +217,7 @@ class Metadata:
         if not isinstance(scope, ComprehensionScope):
             return list(assignment.references)
         if len(scope.assignments[assignment.name]) != 1:
-            raise AmbiguousRead(f"{assignment.name} is bound by two clauses of one comprehension")
+            raise AmbiguousRead("bound-by-two-clauses", name=assignment.name)
         return sorted(
             {*assignment.references, *scope.accesses[assignment.name]}, key=lambda a: self._start(a.node)
         )
@@ -232,7 +234,7 @@ class Metadata:
             node = assigned_node(other)
             if where > at and node is not None and not any(self._contains(loop, node) for loop in loops):
                 continue
-            raise AmbiguousRead(f"{assignment.name} is assigned more than once where it is read")
+            raise AmbiguousRead("assigned-more-than-once", name=assignment.name)
 
     def _start(self, node: cst.CSTNode) -> tuple[int, int]:
         start = self._positions[node].start
@@ -287,5 +289,5 @@ def assigned_node(assignment: BaseAssignment) -> cst.CSTNode | None:
     return assignment.node if isinstance(assignment, Assignment) else None
 
 
-class AmbiguousRead(Exception):
+class AmbiguousRead(Review):
     """A variable is read where more than one of its assignments may have set it."""

@@ -15,6 +15,7 @@ import libcst as cst
 from libcst.metadata import BaseAssignment
 
 from codemods.mapping import HOST_MARKERS
+from codemods.mapping.reasons import Review
 from codemods.reading.clients import HttpCall
 from codemods.reading.getters import GetterCall
 from codemods.reading.index import TEXT, Piece, RepositoryIndex, absolute_module
@@ -24,7 +25,6 @@ from codemods.reading.urls import (
     Hole,
     Part,
     Text,
-    UnreadableUrl,
     UrlMatch,
     flatten,
     guess_endpoint,
@@ -63,7 +63,7 @@ class Names:
         """A name's value, as the URLs of sites are read (see ``_resolve``); never raises."""
         try:
             return self.value_of(node)
-        except UnreadableUrl:
+        except Review:
             return None
 
     def value_of(
@@ -180,7 +180,7 @@ class Names:
             return
         try:
             match = match_endpoint(returned)
-        except UnreadableUrl:
+        except Review:
             match = None
         endpoint: str | None = None
         if match is not None:
@@ -190,11 +190,7 @@ class Names:
             hosts = (*HOST_MARKERS, *self.hosts)
             endpoint = guess_endpoint(code) if any(h in code.lower() for h in hosts) else None
         if endpoint is not None:
-            raise UnreadableUrl(
-                f"the URL comes from {name}() of module {module}: a URL function is read only in its own "
-                "module; build the URL where the call is, or migrate this call by hand",
-                endpoint,
-            )
+            raise Review("url-function-other-module", endpoint=endpoint, name=name, module=module)
 
     def url_resolver(self, http: HttpCall) -> Callable[[cst.Name | cst.Attribute | cst.Call], Resolved]:
         """How the names of a call's URL are read; in a getter's URL, its path parameter is the caller's

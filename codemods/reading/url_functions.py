@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from codemods.mapping.reasons import Review
 from codemods.reading.metadata import Metadata, assigned_node
-from codemods.reading.urls import Hole, NameResolver, Part, Text, UnreadableUrl, flatten, guess_endpoint
+from codemods.reading.urls import Hole, NameResolver, Part, Text, flatten, guess_endpoint
 
 
 def returned_url(
@@ -31,12 +32,8 @@ def returned_url(
         endpoint = guess_endpoint(meta.module.code_for_node(function))
         if endpoint is not None:
             name = function.name.value
-            why = (
-                f"the URL comes from {name}(), whose body is more than a return statement"
-                if returned is None
-                else f"the URL comes from {name}(), whose parameters cannot be matched to the call"
-            )
-            raise UnreadableUrl(why, endpoint)
+            why = "url-function-more-than-return" if returned is None else "url-function-parameters-unmatched"
+            raise Review(why, endpoint=endpoint, name=name)
         return None
 
     def inner(node: cst.Name | cst.Attribute | cst.Call) -> cst.BaseExpression | tuple[Part, ...] | None:
@@ -50,7 +47,7 @@ def returned_url(
     expanding.add(function)
     try:
         parts = flatten(returned, inner)
-    except UnreadableUrl:
+    except Review:
         return None
     finally:
         expanding.discard(function)

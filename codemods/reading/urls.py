@@ -18,18 +18,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from codemods.mapping import ENDPOINTS, HOST_MARKERS, Endpoint
-
-
-class UnreadableUrl(Exception):
-    """The URL has the shape of a v1 path but a piece of it cannot be read statically.
-
-    ``endpoint`` is the v1 operation it most likely calls, when something else than the URL's own code
-    tells (the function that returns it).
-    """
-
-    def __init__(self, reason: str, endpoint: str | None = None) -> None:
-        super().__init__(reason)
-        self.endpoint = endpoint
+from codemods.mapping.reasons import Review
 
 
 @dataclass(frozen=True)
@@ -60,13 +49,13 @@ _MAX_DEPTH = 8
 
 
 def flatten(expr: cst.BaseExpression, resolve: NameResolver, depth: int = 0) -> tuple[Part, ...]:
-    """Flatten a string expression into text and holes; raise ``UnreadableUrl`` on what can't be read."""
+    """Flatten a string expression into text and holes; raise ``Review`` on what can't be read."""
     if depth > _MAX_DEPTH:
         return (Hole(expr),)
     if isinstance(expr, cst.SimpleString):
         value = expr.evaluated_value
         if not isinstance(value, str):
-            raise UnreadableUrl("the URL is a bytes literal")
+            raise Review("url-bytes")
         return (Text(value),)
     if isinstance(expr, cst.ConcatenatedString):
         return _join(flatten(expr.left, resolve, depth), flatten(expr.right, resolve, depth))
@@ -93,7 +82,7 @@ def flatten(expr: cst.BaseExpression, resolve: NameResolver, depth: int = 0) -> 
             return (Hole(expr, assigned),)
         try:
             expansion = flatten(assigned, resolve, depth + 1)
-        except UnreadableUrl:
+        except Review:
             return (Hole(expr),)
         return (Hole(expr, expansion),)
     if isinstance(expr, cst.Call):
@@ -120,7 +109,7 @@ def _flatten_urljoin(call: cst.Call, resolve: NameResolver, depth: int) -> tuple
     path = flatten(call.args[1].value, resolve, depth)
     head = path[0] if path else None
     if not (isinstance(head, Text) and head.value.startswith(("/", "api/"))):
-        raise UnreadableUrl("urljoin() is given a path that is not absolute")
+        raise Review("urljoin-relative-path")
     if not head.value.startswith("/"):
         path = (Text("/" + head.value), *path[1:])
     return _join(base, path)
@@ -160,7 +149,7 @@ def _flatten_fstring(node: cst.FormattedString, resolve: NameResolver, depth: in
             continue
         assert isinstance(piece, cst.FormattedStringExpression)
         if piece.format_spec or piece.conversion not in (None, "s"):
-            raise UnreadableUrl("the URL formats a value with a conversion or format spec")
+            raise Review("url-format-spec")
         parts = _join(parts, flatten(piece.expression, resolve, depth))
     return parts
 
@@ -210,7 +199,7 @@ def _flatten_format(
     positional = [a.value for a in call.args if a.keyword is None and not a.star]
     keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
     if any(a.star for a in call.args):
-        raise UnreadableUrl("the URL is formatted with *args or **kwargs")
+        raise Review("url-format-star-arguments")
     counter = iter(range(len(positional) + 1))
     formatter = string.Formatter()
     out: tuple[Part, ...] = ()
@@ -223,20 +212,20 @@ def _flatten_format(
             if field is None:
                 continue
             if spec or conversion not in (None, "s"):
-                raise UnreadableUrl("the URL formats a value with a conversion or format spec")
+                raise Review("url-format-spec")
             if field == "":
                 index = next(counter)
                 if index >= len(positional):
-                    raise UnreadableUrl("the URL's .format() has fewer arguments than fields")
+                    raise Review("url-format-too-few-arguments")
                 value = positional[index]
             elif field.isdigit():
                 if int(field) >= len(positional):
-                    raise UnreadableUrl("the URL's .format() has fewer arguments than fields")
+                    raise Review("url-format-too-few-arguments")
                 value = positional[int(field)]
             elif field in keywords:
                 value = keywords[field]
             else:
-                raise UnreadableUrl(f"the URL's .format() field {{{field}}} cannot be read")
+                raise Review("url-format-field-unread", field=field)
             out = _join(out, flatten(value, resolve, depth))
     return out
 
@@ -256,12 +245,12 @@ def _flatten_percent(node: cst.BinaryOperation, resolve: NameResolver, depth: in
     if isinstance(right, cst.Tuple):
         values = [e.value for e in right.elements if isinstance(e, cst.Element)]
         if len(values) != len(right.elements):
-            raise UnreadableUrl("the URL is %-formatted with a starred tuple")
+            raise Review("url-percent-starred-tuple")
     elif isinstance(right, cst.Dict):
         values = []
         for el in right.elements:
             if not (isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString)):
-                raise UnreadableUrl("the URL is %-formatted with a dict that cannot be read")
+                raise Review("url-percent-dict-unread")
             key = el.key.evaluated_value
             if isinstance(key, str):
                 by_key[key] = el.value
@@ -273,19 +262,19 @@ def _flatten_percent(node: cst.BinaryOperation, resolve: NameResolver, depth: in
         if m.group("conv") == "%":
             return Text("%")
         if m.group("conv") == "r":
-            raise UnreadableUrl("the URL formats a value with %r")
+            raise Review("url-percent-r")
         if m.group("key") is not None:
             if m.group("key") not in by_key:
-                raise UnreadableUrl("the URL's %-format key cannot be read")
+                raise Review("url-percent-key-unread")
             parts = flatten(by_key[m.group("key")], resolve, depth)
         else:
             try:
                 parts = flatten(next(queue), resolve, depth)
             except StopIteration:
-                raise UnreadableUrl("the URL's %-format has fewer values than fields") from None
+                raise Review("url-percent-too-few-values") from None
         if len(parts) == 1:
             return parts[0]
-        raise UnreadableUrl("a %-formatted value of the URL is itself a composite string")
+        raise Review("url-percent-composite-value")
 
     return _substitute(template, _PERCENT, value_for)
 
@@ -360,7 +349,7 @@ def match_endpoint(parts: tuple[Part, ...]) -> UrlMatch | None:
 
     Matching runs on the text with every name expanded; the pieces handed back are cut from the URL
     as written, so a piece that is exactly a name (``COURSE_ID``, ``BASE``) stays that name.
-    Raises ``UnreadableUrl`` when the shape matches but a piece cannot be turned into an expression.
+    Raises ``Review`` when the shape matches but a piece cannot be turned into an expression.
     """
     expanded = _expand(parts)
     encoded = "".join(p.value if isinstance(p, Text) else chr(_HOLE_BASE + i) for i, p in enumerate(expanded))
@@ -500,7 +489,7 @@ def _query(segment: Segment) -> dict[str, cst.BaseExpression]:
             continue
         head = piece[0]
         if not isinstance(head, Text) or "=" not in head.value:
-            raise UnreadableUrl("the URL's query string cannot be read")
+            raise Review("url-query-unread")
         key, _, rest = head.value.partition("=")
         value_parts = ((Text(rest),) if rest else ()) + piece[1:]
         out[key] = _expression(Segment(value_parts))
