@@ -270,8 +270,16 @@ def test_bad_filters_are_refused(fake360: Fake360, params: dict[str, str]) -> No
     assert answer.json()["error"]["code"] == "invalid_request"
 
 
-@pytest.mark.parametrize("path", ["/api/v2/courses/stats", "/api/v2/users"])
-def test_v2_refuses_missing_or_foreign_credentials(fake360: Fake360, path: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "operation"),
+    [
+        ("/api/v2/courses/stats", "/api/v2/courses/stats"),
+        ("/api/v2/users", "/api/v2/users"),
+        ("/api/v2/courses", "/api/v2/courses"),
+        (f"/api/v2/courses/{BIG}", "/api/v2/courses/{courseId}"),
+    ],
+)
+def test_v2_refuses_missing_or_foreign_credentials(fake360: Fake360, path: str, operation: str) -> None:
     url = fake360.url + path
     for headers in (
         {"360-api-version": "v2.0"},
@@ -281,12 +289,13 @@ def test_v2_refuses_missing_or_foreign_credentials(fake360: Fake360, path: str) 
     ):
         answer = requests.get(url, headers=headers, params=V1_AUTH, timeout=10)
         assert answer.status_code == 401
-        check(answer.json(), path, "get", 401)
+        check(answer.json(), operation, "get", 401)
 
 
-def test_v2_requires_the_version_header(fake360: Fake360) -> None:
+@pytest.mark.parametrize("path", ["/api/v2/courses/stats", "/api/v2/courses", f"/api/v2/courses/{BIG}"])
+def test_v2_requires_the_version_header(fake360: Fake360, path: str) -> None:
     token = token_of(fake360)
-    url = fake360.url + "/api/v2/courses/stats"
+    url = fake360.url + path
     for headers in ({}, {"360-api-version": "v1.0"}):
         answer = requests.get(url, headers={"Authorization": f"Bearer {token}", **headers}, timeout=10)
         assert answer.status_code == 400
@@ -317,6 +326,40 @@ def test_users_pages_follow_the_schema(fake360: Fake360) -> None:
 def test_users_filter_on_mail_ignores_case(fake360: Fake360) -> None:
     pages = v2_pages(fake360, "/api/v2/users", {"mail[eq]": dataset.MIXED_CASE_USER_EMAIL.upper()})
     assert [user["mail"] for page in pages for user in page] == [dataset.MIXED_CASE_USER_EMAIL]
+
+
+# -- v2: the course catalogue ----------------------------------------------------------------------------
+
+
+def test_courses_pages_follow_the_schema(fake360: Fake360) -> None:
+    fake360.page_size = 3
+    pages = v2_pages(fake360, "/api/v2/courses")
+    assert [len(page) for page in pages] == [3, 3, len(dataset.COURSES) - 6]
+    listed = [course for page in pages for course in page]
+    assert [(c["_id"], c["name"]) for c in listed] == [(c.id, c.name) for c in dataset.COURSES]
+    assert {c["status"] for c in listed} == {"published", "archived"}
+    first, *rest = fake360.requests_to("/api/v2/courses")
+    assert first.query == {} and all(set(request.query) == {"next"} for request in rest)
+
+
+def test_courses_filter_on_status(fake360: Fake360) -> None:
+    pages = v2_pages(fake360, "/api/v2/courses", {"status[eq]": "archived"})
+    assert [c["_id"] for page in pages for c in page] == [dataset.ARCHIVED_COURSE_ID]
+
+
+def test_a_course_is_retrieved_by_its_id(fake360: Fake360) -> None:
+    headers = {"Authorization": f"Bearer {token_of(fake360)}", "360-api-version": "v2.0"}
+    for course in dataset.COURSES:
+        answer = requests.get(f"{fake360.url}/api/v2/courses/{course.id}", headers=headers, timeout=10)
+        assert answer.status_code == 200
+        check(answer.json(), "/api/v2/courses/{courseId}", "get", 200)
+        assert (answer.json()["_id"], answer.json()["name"]) == (course.id, course.name)
+    unknown = requests.get(f"{fake360.url}/api/v2/courses/{'f' * 24}", headers=headers, timeout=10)
+    assert unknown.status_code == 404
+    check(unknown.json(), "/api/v2/courses/{courseId}", "get", 404)
+    assert unknown.json()["error"]["code"] == "courseNotFound"
+    not_an_id = requests.get(f"{fake360.url}/api/v2/courses/security", headers=headers, timeout=10)
+    assert not_an_id.status_code == 400
 
 
 # -- v1 -------------------------------------------------------------------------------------------------
