@@ -14,6 +14,9 @@ called getCoursesStats, getCourseStats, getUserCourseStats or getUserCourses now
 v2 filters on user ids, not emails. ``resolve_user_id`` turns an email into an id through a local copy of
 the user directory (``GET /api/v2/users``) kept in a SQLite file and refreshed when it is older than its
 time to live; ``user_mail`` (one id) and ``user_mails`` (many ids, one read) look the other way.
+Course statistics carry a course's id, not its name: ``course_name`` (one id) and ``course_names`` (many
+ids, one read) give it from a local copy of the course catalogue (``GET /api/v2/courses``), listed whole
+and kept in the same file on the same rules.
 
 Code that grouped, counted or keyed v1's nested answers by user or by course calls the v1-shaped views
 instead: ``course_stats_by_user`` (getCourseStats), ``course_stats_by_course_and_user`` (getCoursesStats)
@@ -40,19 +43,21 @@ When the API or the network misbehaves:
   origin (scheme, host and port) is refused, and the token request is never redirected;
 - an email matches a user's exactly, else with the case of ASCII letters ignored, never more loosely;
   two users that match only that way are an ``AmbiguousEmailError``, never a pick;
-- the user directory file is shared safely by several processes (SQLite in WAL mode, one transaction per
-  refresh) and readable by its owner only. It is the helper's own: a new or empty file, or one it marked
-  (``PRAGMA application_id``, tables named ``learning360_…``); a symbolic link, another application's
-  database or anything else is refused with a ``UserCacheError``, untouched. A file of its own that is
-  damaged is built again from the API, with a ``UserCacheWarning``.
+- the user directory file (which holds the copy of the course catalogue too) is shared safely by several
+  processes (SQLite in WAL mode, one transaction per refresh) and readable by its owner only. It is the
+  helper's own: a new or empty file, or one it marked (``PRAGMA application_id``, tables named
+  ``learning360_…``); a symbolic link, another application's database or anything else is refused with
+  a ``UserCacheError``, untouched. A file of its own that is damaged is built again from the API, with a
+  ``UserCacheWarning``.
 
 Configuration, from the environment (the names are the ``ENV_*`` constants below):
 
 - ``LEARNING360_CLIENT_ID`` and ``LEARNING360_CLIENT_SECRET``: the API v2 credentials (required);
 - ``LEARNING360_COMPANY_ID``: sent with the token request when set;
-- ``LEARNING360_USER_CACHE``: the SQLite file of the user directory (default: ``learning360/users.sqlite3``
-  in the user's cache directory);
-- ``LEARNING360_USER_CACHE_TTL``: how many seconds the user directory is trusted (default: 86400);
+- ``LEARNING360_USER_CACHE``: the SQLite file of the user directory and the course catalogue (default:
+  ``learning360/users.sqlite3`` in the user's cache directory);
+- ``LEARNING360_USER_CACHE_TTL``: how many seconds the user directory and the course catalogue are
+  trusted (default: 86400);
 - ``LEARNING360_TIMEOUT``: seconds an HTTP call may take when the call says nothing (default: 30);
 - ``LEARNING360_MAX_RETRY_TIME``: seconds a request may spend trying again, waits included (default: 60);
 - ``LEARNING360_ALLOW_HTTP``: ``1`` lets a host be ``http://`` although it is not this machine, with an
@@ -84,6 +89,7 @@ import urllib.request
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager, suppress
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
@@ -101,9 +107,11 @@ API_VERSION = "v2.0"
 TOKEN_PATH = "/api/v2/oauth2/token"
 COURSE_STATS_PATH = "/api/v2/courses/stats"
 USERS_PATH = "/api/v2/users"
+COURSES_PATH = "/api/v2/courses"
 DEFAULT_USER_CACHE_TTL = 86400.0
-#: An unknown email or id refreshes the user directory only if the last refresh is older than this
-#: (seconds); an unknown email does so once per time to live at most.
+#: An unknown email or id refreshes the user directory, and an unknown course id the course catalogue,
+#: only if the last refresh is older than this (seconds); an unknown email does so once per time to live
+#: at most.
 MISS_REFRESH_AFTER = 60.0
 #: Seconds an HTTP call may take (to connect, then between two reads) when the call gives no ``timeout=``;
 #: the environment variable ``ENV_TIMEOUT`` names overrides it.
@@ -159,6 +167,10 @@ class DeletedUserError(UserNotFoundError):
     """The user with this email is deleted in 360Learning (v1 did not find it either)."""
 
 
+class CourseNotFoundError(Learning360Error):
+    """No course of 360Learning's course catalogue has this id: the message names it."""
+
+
 class AmbiguousEmailError(Learning360Error):
     """Several users of 360Learning have this email but for the case of its letters, and none has it
     exactly as it was given: the message names their ids."""
@@ -210,7 +222,8 @@ def resolve_user_id(
         return value
     base = _normalize_host(host)
     with _directory_lock:
-        users = _consult_directory(
+        users = _consult(
+            _USERS,
             base,
             _timeout(timeout),
             lambda connection: _users_by_email(connection, base, value),
@@ -236,7 +249,8 @@ def user_mail(host: str, user_id: str, *, timeout: float | tuple[float, float] |
     value = str(user_id).strip()
     base = _normalize_host(host)
     with _directory_lock:
-        user = _consult_directory(
+        user = _consult(
+            _USERS,
             base,
             _timeout(timeout),
             lambda connection: _user_by_id(connection, base, value),
@@ -263,10 +277,11 @@ def user_mails(
         return {}
     base = _normalize_host(host)
     with _directory_lock:
-        mails = _consult_directory(
+        mails = _consult(
+            _USERS,
             base,
             _timeout(timeout),
-            lambda connection: _lookup_mails(connection, base, wanted),
+            lambda connection: _lookup(connection, _USERS, "mail", base, wanted),
             lambda found: len(found) == len(wanted),
         )
     missing = [user_id for user_id in wanted if user_id not in mails]
@@ -275,6 +290,46 @@ def user_mails(
         more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
         raise UserNotFoundError(f"no 360Learning user with an email has the id {shown}{more} on {base}")
     return mails
+
+
+def course_name(host: str, course_id: str, *, timeout: float | tuple[float, float] | None = None) -> str:
+    """The name of the course with this id, from a local copy of the course catalogue
+    (``GET /api/v2/courses``) kept in the user directory's file; ``CourseNotFoundError`` names an id the
+    catalogue does not list, even after one refresh."""
+    value = str(course_id).strip()
+    return course_names(host, [value], timeout=timeout)[value]
+
+
+def course_names(
+    host: str, course_ids: Iterable[str], *, timeout: float | tuple[float, float] | None = None
+) -> dict[str, str]:
+    """The name of each of these courses (id → name), archived and deleted courses included, read from
+    the copy of the course catalogue in one pass: the catalogue is listed whole (500 courses a request),
+    never asked course by course, and refreshed once at most, however many ids.
+
+    The copy is refreshed when older than its time to live (``ENV_USER_CACHE_TTL``, as the user
+    directory), and once more when an id is missing from it, unless it is less than
+    ``MISS_REFRESH_AFTER`` old. Raises ``CourseNotFoundError`` naming every id the catalogue does not
+    list (or lists without a name).
+    """
+    wanted = sorted({str(course_id).strip() for course_id in course_ids})
+    if not wanted:
+        return {}
+    base = _normalize_host(host)
+    with _directory_lock:
+        names = _consult(
+            _COURSES,
+            base,
+            _timeout(timeout),
+            lambda connection: _lookup(connection, _COURSES, "name", base, wanted),
+            lambda found: len(found) == len(wanted),
+        )
+    missing = [course_id for course_id in wanted if course_id not in names]
+    if missing:
+        shown = ", ".join(repr(course_id) for course_id in missing[:10])
+        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        raise CourseNotFoundError(f"no 360Learning course with a name has the id {shown}{more} on {base}")
+    return names
 
 
 def course_stats_by_user(
@@ -397,6 +452,20 @@ async def auser_mails(
 ) -> dict[str, str]:
     """``user_mails`` for async code: runs in a worker thread."""
     return await asyncio.to_thread(user_mails, host, list(user_ids), timeout=timeout)
+
+
+async def acourse_name(
+    host: str, course_id: str, *, timeout: float | tuple[float, float] | None = None
+) -> str:
+    """``course_name`` for async code: runs in a worker thread."""
+    return await asyncio.to_thread(course_name, host, course_id, timeout=timeout)
+
+
+async def acourse_names(
+    host: str, course_ids: Iterable[str], *, timeout: float | tuple[float, float] | None = None
+) -> dict[str, str]:
+    """``course_names`` for async code: runs in a worker thread."""
+    return await asyncio.to_thread(course_names, host, list(course_ids), timeout=timeout)
 
 
 async def acourse_stats_by_user(
@@ -989,8 +1058,10 @@ def _seconds(value: object, default: float) -> float:
         return default
 
 
-# -- user directory -----------------------------------------------------------------------------------
+# -- user directory and course catalogue ------------------------------------------------------------
 
+#: One thread of a process at a time reads or refreshes the copies of the user directory and the course
+#: catalogue.
 _directory_lock = threading.RLock()
 #: ``PRAGMA application_id`` of the user directory file ("L360" in ASCII): the helper writes to a SQLite
 #: file that carries it, or to an empty one, and refuses any other.
@@ -999,13 +1070,16 @@ _APPLICATION_ID = 0x4C333630
 _PREFIX = "learning360_"
 #: The version of the tables below, kept in the file (``PRAGMA user_version``): the tables of a file of
 #: the helper's own of another version are dropped and made again, as any cache's may be.
-_SCHEMA_VERSION = 3
+_SCHEMA_VERSION = 4
 _SCHEMA = (
     f"CREATE TABLE {_PREFIX}directories (host TEXT PRIMARY KEY, refreshed_at REAL NOT NULL,"
     " email_miss_at REAL)",
     f"CREATE TABLE {_PREFIX}users (host TEXT NOT NULL, user_id TEXT NOT NULL, mail TEXT, mail_key TEXT,"
     " status TEXT, PRIMARY KEY (host, user_id))",
     f"CREATE INDEX {_PREFIX}users_by_mail ON {_PREFIX}users (host, mail_key)",
+    f"CREATE TABLE {_PREFIX}catalogues (host TEXT PRIMARY KEY, refreshed_at REAL NOT NULL)",
+    f"CREATE TABLE {_PREFIX}courses (host TEXT NOT NULL, course_id TEXT NOT NULL, name TEXT, status TEXT,"
+    " PRIMARY KEY (host, course_id))",
 )
 #: The file earlier versions of the helper wrote, before they marked it: ``user_version`` 2, and these
 #: statements' objects and nothing else. Such a file is the helper's: it is emptied and marked.
@@ -1021,11 +1095,50 @@ _UNMARKED_SCHEMA = frozenset(
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 #: A user row: (id, mail, status).
 _User = tuple[str, str, str]
-#: A directory row: (when it was refreshed, when an unknown email last refreshed it), ``time.time()``.
+#: A copy's state: (when it was refreshed, when an unknown email last refreshed it), ``time.time()``.
 _State = tuple[float, float | None]
 _Found = TypeVar("_Found")
 #: Ids a query binds at most: SQLite before 3.32 allows 999 variables in one statement.
 _SQL_VARIABLES = 500
+
+
+@dataclass(frozen=True)
+class _Listing:
+    """A v2 list the helper keeps a copy of in its file, for each host, refreshed as a whole."""
+
+    #: The API path of the list.
+    path: str
+    #: The table of its items, and the table of when each host's copy was refreshed.
+    items: str
+    state: str
+    #: The columns of an item's row, after ``host``; the first is the item's ``_id``.
+    columns: tuple[str, ...]
+    #: An item of the list → its row's values for ``columns``.
+    row: Callable[[dict[str, Any]], tuple[object, ...]]
+    #: The column of ``state`` that says when an unknown email last refreshed the copy (users only).
+    miss_column: str | None = None
+
+
+_USERS = _Listing(
+    path=USERS_PATH,
+    items=f"{_PREFIX}users",
+    state=f"{_PREFIX}directories",
+    columns=("user_id", "mail", "mail_key", "status"),
+    row=lambda user: (
+        str(user["_id"]),
+        user.get("mail"),
+        _ascii_lower(str(user.get("mail") or "").strip()),
+        user.get("status"),
+    ),
+    miss_column="email_miss_at",
+)
+_COURSES = _Listing(
+    path=COURSES_PATH,
+    items=f"{_PREFIX}courses",
+    state=f"{_PREFIX}catalogues",
+    columns=("course_id", "name", "status"),
+    row=lambda course: (str(course["_id"]), course.get("name"), course.get("status")),
+)
 
 
 class UserCacheError(Learning360Error):
@@ -1038,7 +1151,7 @@ class UserCacheWarning(UserWarning):
 
 
 def cache_path() -> Path:
-    """The SQLite file of the user directory."""
+    """The SQLite file of the user directory and the course catalogue."""
     configured = os.environ.get(ENV_USER_CACHE, "").strip()
     if configured:
         return Path(configured).expanduser()
@@ -1138,7 +1251,7 @@ def _ownership(connection: sqlite3.Connection) -> tuple[str, str]:
     objects = connection.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
     if application_id == _APPLICATION_ID:
         names = {str(name) for kind, name, _ in objects if kind == "table"}
-        ours = {f"{_PREFIX}users", f"{_PREFIX}directories"}
+        ours = {table for listing in (_USERS, _COURSES) for table in (listing.items, listing.state)}
         return ("current", "") if version == _SCHEMA_VERSION and ours <= names else ("older", "")
     if application_id != 0:
         return (
@@ -1219,14 +1332,15 @@ def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
     connection.execute("COMMIT")
 
 
-def _state(connection: sqlite3.Connection, base: str) -> _State | None:
+def _state(connection: sqlite3.Connection, listing: _Listing, base: str) -> _State | None:
     row = connection.execute(
-        "SELECT refreshed_at, email_miss_at FROM learning360_directories WHERE host = ?", (base,)
+        f"SELECT refreshed_at, {listing.miss_column or 'NULL'} FROM {listing.state} WHERE host = ?", (base,)
     ).fetchone()
     return None if row is None else (float(row[0]), None if row[1] is None else float(row[1]))
 
 
-def _consult_directory(
+def _consult(
+    listing: _Listing,
     base: str,
     timeout: float,
     lookup: Callable[[sqlite3.Connection], _Found],
@@ -1234,19 +1348,19 @@ def _consult_directory(
     *,
     by_email: bool = False,
 ) -> _Found:
-    """Runs ``lookup`` on this host's copy of the user directory, refreshed first when older than its
-    time to live. When the answer is not ``complete``, the copy is refreshed once more and read again,
-    unless it is younger than ``MISS_REFRESH_AFTER`` or, for an email, unless an unknown email already
-    refreshed it within the time to live: ids come from the API's own records, so a missing one means
-    the copy is behind, while an email may just be wrong."""
+    """Runs ``lookup`` on this host's copy of the user directory or the course catalogue (``listing``),
+    refreshed first when older than its time to live. When the answer is not ``complete``, the copy is
+    refreshed once more and read again, unless it is younger than ``MISS_REFRESH_AFTER`` or, for an
+    email, unless an unknown email already refreshed it within the time to live: ids come from the API's
+    own records, so a missing one means the copy is behind, while an email may just be wrong."""
     ttl = _env_seconds(ENV_USER_CACHE_TTL, DEFAULT_USER_CACHE_TTL)
     for rebuilt in (False, True):
         try:
             with closing(_connect()) as connection:
-                state = _state(connection, base)
+                state = _state(connection, listing, base)
                 if state is None or time.time() - state[0] > ttl:
-                    _refresh(connection, base, timeout)
-                    state = _state(connection, base)
+                    _refresh(connection, listing, base, timeout)
+                    state = _state(connection, listing, base)
                 found = lookup(connection)
                 if complete(found) or state is None:
                     return found
@@ -1255,7 +1369,7 @@ def _consult_directory(
                     return found
                 if by_email and state[1] is not None and now - state[1] < ttl:
                     return found
-                _refresh(connection, base, timeout, email_miss=by_email)
+                _refresh(connection, listing, base, timeout, email_miss=by_email)
                 return lookup(connection)
         except sqlite3.Error as failure:
             path = cache_path()
@@ -1282,7 +1396,7 @@ def _damaged(failure: sqlite3.Error) -> bool:
 
 def _remove_if_its_own(path: Path, failure: sqlite3.Error) -> bool:
     """Removes the damaged file and SQLite's files beside it when the file's header says it is the
-    helper's (it is only a copy of 360Learning's user directory: the next read builds it again), with a
+    helper's (it only holds copies of 360Learning's lists: the next read builds it again), with a
     ``UserCacheWarning``; False, touching nothing, when the header does not say so."""
     try:
         descriptor = os.open(path, os.O_RDONLY | _NO_FOLLOW)
@@ -1345,52 +1459,52 @@ def _user_by_id(connection: sqlite3.Connection, base: str, user_id: str) -> _Use
     return None if row is None else (str(row[0]), str(row[1] or ""), str(row[2] or ""))
 
 
-def _lookup_mails(connection: sqlite3.Connection, base: str, user_ids: list[str]) -> dict[str, str]:
-    """id → email of the listed users among ``user_ids`` that have an email."""
-    mails: dict[str, str] = {}
-    for start in range(0, len(user_ids), _SQL_VARIABLES):
-        chunk = user_ids[start : start + _SQL_VARIABLES]
+def _lookup(
+    connection: sqlite3.Connection, listing: _Listing, column: str, base: str, ids: list[str]
+) -> dict[str, str]:
+    """id → ``column`` of the items of ``listing`` among ``ids`` that have a value in that column."""
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), _SQL_VARIABLES):
+        chunk = ids[start : start + _SQL_VARIABLES]
         rows = connection.execute(
-            f"SELECT user_id, mail FROM {_PREFIX}users WHERE host = ?"
-            f" AND user_id IN ({', '.join('?' * len(chunk))})",
+            f"SELECT {listing.columns[0]}, {column} FROM {listing.items} WHERE host = ?"
+            f" AND {listing.columns[0]} IN ({', '.join('?' * len(chunk))})",
             (base, *chunk),
         )
-        mails.update((str(user_id), str(mail)) for user_id, mail in rows if mail)
-    return mails
+        found.update((str(key), str(value)) for key, value in rows if value)
+    return found
 
 
-def _refresh(connection: sqlite3.Connection, base: str, timeout: float, *, email_miss: bool = False) -> None:
-    """Replaces this host's copy of the user directory by the API's, in one transaction; keeps the copy
-    instead when another process stored one it started reading later (``email_miss``: an unknown email
-    asked for this refresh)."""
+def _refresh(
+    connection: sqlite3.Connection, listing: _Listing, base: str, timeout: float, *, email_miss: bool = False
+) -> None:
+    """Replaces this host's copy of ``listing`` by the API's, read whole first, in one transaction;
+    keeps the copy instead when another process stored one it started reading later (``email_miss``:
+    an unknown email asked for this refresh)."""
     started = time.time()
-    users = _get_all(base, USERS_PATH, [], timeout)
-    rows = [
-        (
-            base,
-            str(user["_id"]),
-            user.get("mail"),
-            _ascii_lower(str(user.get("mail") or "").strip()),
-            user.get("status"),
-        )
-        for user in users
-        if isinstance(user, dict) and user.get("_id")
-    ]
+    rows = [(base, *listing.row(item)) for item in _get_all(base, listing.path, [], timeout)]
     with _transaction(connection):
-        state = _state(connection, base)
-        email_miss_at = started if email_miss else (state[1] if state is not None else None)
+        state = _state(connection, listing, base)
+        miss_at = started if email_miss else (state[1] if state is not None else None)
         if state is not None and state[0] >= started:
-            connection.execute(
-                "UPDATE learning360_directories SET email_miss_at = ? WHERE host = ?", (email_miss_at, base)
-            )
+            if listing.miss_column:
+                connection.execute(
+                    f"UPDATE {listing.state} SET {listing.miss_column} = ? WHERE host = ?", (miss_at, base)
+                )
             return
-        connection.execute("DELETE FROM learning360_users WHERE host = ?", (base,))
+        connection.execute(f"DELETE FROM {listing.items} WHERE host = ?", (base,))
         connection.executemany(
-            "INSERT INTO learning360_users (host, user_id, mail, mail_key, status) VALUES (?, ?, ?, ?, ?)",
+            f"INSERT INTO {listing.items} (host, {', '.join(listing.columns)})"
+            f" VALUES ({', '.join('?' * (len(listing.columns) + 1))})",
             rows,
         )
-        connection.execute(
-            f"INSERT OR REPLACE INTO {_PREFIX}directories (host, refreshed_at, email_miss_at)"
-            " VALUES (?, ?, ?)",
-            (base, started, email_miss_at),
-        )
+        if listing.miss_column:
+            connection.execute(
+                f"INSERT OR REPLACE INTO {listing.state} (host, refreshed_at, {listing.miss_column})"
+                " VALUES (?, ?, ?)",
+                (base, started, miss_at),
+            )
+        else:
+            connection.execute(
+                f"INSERT OR REPLACE INTO {listing.state} (host, refreshed_at) VALUES (?, ?)", (base, started)
+            )
