@@ -366,19 +366,21 @@ def course_stats_by_course_and_user(
     timeout: float | tuple[float, float] | None = None,
 ) -> list[dict[str, Any]]:
     """Every attempt grouped by course, then by user, in getCoursesStats' shape:
-    ``[{"course": {"_id": id}, "stats": [{"user": {"_id": id, "mail": email}, "attempts": […]}, …]}, …]``.
+    ``[{"course": {"_id": id, "name": name}, "stats": [{"user": {"_id": id, "mail": email},
+    "attempts": […]}, …]}, …]``.
 
     Courses and users come in the order of their first attempt, as v1 listed them; the attempts are the
-    flat v2 records. The course has no ``name``: v2 course statistics do not carry it, read it from
-    ``GET /api/v2/courses/{id}``. ``completed_at_*`` filter on the completion date, not on the creation
-    date that v1's ``createdAtAfter`` / ``createdAtBefore`` used. Every email is read in one pass.
+    flat v2 records. Course names come from the course catalogue (``course_names``), emails from the user
+    directory, each in one read. ``completed_at_*`` filter on the completion date, not on the creation
+    date that v1's ``createdAtAfter`` / ``createdAtBefore`` used.
     """
     records = list_course_stats(
         host, completed_at_gte=completed_at_gte, completed_at_lt=completed_at_lt, timeout=timeout
     )
     mails = _mails_of(host, records, timeout)
+    names = _names_of(host, records, timeout)
     return [
-        {"course": {"_id": course_id}, "stats": _stats_by_user(attempts, mails)}
+        {"course": _course(course_id, names), "stats": _stats_by_user(attempts, mails)}
         for course_id, attempts in _grouped(records, "courseId")
     ]
 
@@ -392,14 +394,13 @@ def course_stats_by_course(
     timeout: float | tuple[float, float] | None = None,
 ) -> list[dict[str, Any]]:
     """One user's attempts grouped by course, in getUserCourses' shape:
-    ``[{"course": {"_id": id}, "attempts": [v2 record, …]}, …]``.
+    ``[{"course": {"_id": id, "name": name}, "attempts": [v2 record, …]}, …]``.
 
     ``user_id`` is an email or an id, as v1 accepted (``resolve_user_id`` tells them apart): an unknown or
     deleted user's email raises ``UserNotFoundError``, as v1 answered 404; an id is used as is, without
-    reading the user directory. Courses come in the order of their first attempt, as v1 listed them. The
-    course has no ``name``: v2 course statistics do not carry it, read it from ``GET /api/v2/courses/{id}``.
-    ``completed_at_*`` filter on the completion date, not on the creation date that v1's
-    ``createdAtAfter`` / ``createdAtBefore`` used.
+    reading the user directory. Courses come in the order of their first attempt, as v1 listed them; their
+    names come from the course catalogue (``course_names``), in one read. ``completed_at_*`` filter on the
+    completion date, not on the creation date that v1's ``createdAtAfter`` / ``createdAtBefore`` used.
     """
     records = list_course_stats(
         host,
@@ -408,8 +409,9 @@ def course_stats_by_course(
         completed_at_lt=completed_at_lt,
         timeout=timeout,
     )
+    names = _names_of(host, records, timeout)
     return [
-        {"course": {"_id": course_id}, "attempts": attempts}
+        {"course": _course(course_id, names), "attempts": attempts}
         for course_id, attempts in _grouped(records, "courseId")
     ]
 
@@ -557,6 +559,19 @@ def _mails_of(
     """The email of every user the records name, in one read of the user directory."""
     user_ids = (str(record["userId"]) for record in records if record.get("userId"))
     return user_mails(host, user_ids, timeout=timeout)
+
+
+def _names_of(
+    host: str, records: list[dict[str, Any]], timeout: float | tuple[float, float] | None
+) -> dict[str, str]:
+    """The name of every course the records name, in one read of the course catalogue."""
+    course_ids = (str(record["courseId"]) for record in records if record.get("courseId"))
+    return course_names(host, course_ids, timeout=timeout)
+
+
+def _course(course_id: str, names: dict[str, str]) -> dict[str, Any]:
+    """v1's ``{"_id", "name"}`` of a course."""
+    return {"_id": course_id, "name": names[course_id]}
 
 
 # -- HTTP ---------------------------------------------------------------------------------------------
