@@ -381,6 +381,34 @@ def test_v1_shapes_and_fields(fake360: Fake360) -> None:
     assert all(set(c) == {"course", "attempts"} for c in mine)
 
 
+#: The order of the keys in 360Learning's published v1 examples (the getCoursesStats and getCourseStats
+#: migration guides): a user's statistics list ``attempts`` before ``user``, and an attempt's fields come
+#: in this order, those it does not have left out.
+V1_ATTEMPT_KEY_ORDER = (
+    "_id",
+    "progress",
+    "score",
+    "completedAt",
+    "firstActivity",
+    "lastActivity",
+    "path",
+    "pathSession",
+    "globalTime",
+)
+
+
+def test_v1_keys_come_in_the_order_of_the_published_examples(fake360: Fake360) -> None:
+    courses = v1_get(fake360, "/api/v1/courses/stats")
+    assert all(list(c) == ["course", "stats"] and list(c["course"]) == ["_id", "name"] for c in courses)
+    stats = [s for c in courses for s in c["stats"]]
+    assert all(list(s) == ["attempts", "user"] and list(s["user"]) == ["_id", "mail"] for s in stats)
+    attempts = [a for s in stats for a in s["attempts"]]
+    assert all(list(a) == [k for k in V1_ATTEMPT_KEY_ORDER if k in a] for a in attempts)
+    assert any(list(a) == list(V1_ATTEMPT_KEY_ORDER) for a in attempts)
+    mine = v1_get(fake360, f"/api/v1/users/{ADA}/courses")
+    assert all(list(c) == ["course", "attempts"] for c in mine)
+
+
 def test_v1_accepts_its_three_kinds_of_credentials(fake360: Fake360) -> None:
     url = f"{fake360.url}/api/v1/courses/{BIG}/stats/{dataset.POWER_USER_EMAIL}"
     by_query = requests.get(url, params=V1_AUTH, timeout=10)

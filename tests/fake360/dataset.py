@@ -171,7 +171,10 @@ class Attempt:
     lang: str
 
     def v1(self) -> dict[str, Any]:
-        """The attempt as v1 shows it: only v1's own fields."""
+        """The attempt as v1 shows it: only v1's own fields, in the order of 360Learning's published v1
+        examples (the getCoursesStats and getCourseStats migration guides: ``globalTime`` last, after
+        ``path`` and ``pathSession``; the getUserCourseStats guide's shorter example alone has
+        ``globalTime`` before ``lastActivity``)."""
         record: dict[str, Any] = {"_id": self.id, "progress": self.progress}
         if self.score is not None:
             record["score"] = self.score
@@ -179,11 +182,11 @@ class Attempt:
             record["completedAt"] = self.completed_at
         record["firstActivity"] = self.first_activity
         record["lastActivity"] = self.last_activity
-        record["globalTime"] = self.global_time
         if self.path is not None:
             record["path"] = self.path
         if self.path_session is not None:
             record["pathSession"] = self.path_session
+        record["globalTime"] = self.global_time
         return record
 
     def v2(self) -> dict[str, Any]:

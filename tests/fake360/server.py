@@ -710,9 +710,11 @@ def _v1_course(course_id: str) -> dict[str, Any]:
 
 
 def _v1_user_stats(user_id: str, attempts: list[Attempt]) -> dict[str, Any]:
+    """A user's statistics in getCourseStats and getCoursesStats: ``attempts`` before ``user``, as in
+    360Learning's published v1 examples."""
     user = dataset.user_by_id(user_id)
     assert user is not None
-    return {"user": user.v1_summary(), "attempts": [a.v1() for a in attempts]}
+    return {"attempts": [a.v1() for a in attempts], "user": user.v1_summary()}
 
 
 def _grouped(
