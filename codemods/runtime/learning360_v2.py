@@ -23,6 +23,13 @@ instead: ``course_stats_by_user`` (getCourseStats), ``course_stats_by_course_and
 and ``course_stats_by_course`` (getUserCourses) rebuild v1's nesting from the flat v2 records, so only the
 field names of the attempts change for the code that reads them.
 
+Code that passes v1's answer on whole (prints or dumps it, hands it to pandas, returns it to callers
+unknown) calls ``v1_user_course_stats``, ``v1_course_stats``, ``v1_courses_stats`` or ``v1_user_courses``:
+they answer what v1 answered for the same data, key order included, built from v2 records (v1's field
+names, its ``{"attempts": […]}`` envelope and nesting, ``user.mail`` from the user directory and
+``course.name`` from the course catalogue). ``V1_FIELDS_WITHOUT_V2_SOURCE`` names what they cannot give
+back.
+
 Calls from ``async`` code use the same names prefixed with ``a`` (``alist_course_stats``,
 ``acourse_stats_by_user``, ``aresolve_user_id``, …), which run the same code in a worker thread.
 
@@ -130,6 +137,29 @@ BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 10.0
 #: Seconds a process waits for another one that is writing the user directory.
 SQLITE_BUSY_TIMEOUT = 30.0
+#: The fields of a v1 attempt in the order v1 wrote them, each with the field of a v2 record it comes
+#: from: the ``v1_…`` functions write them so. The order is that of 360Learning's published v1 examples
+#: (``globalTime`` last); a field the record does not have, or has as null, is left out, as v1 left out
+#: ``score``, ``completedAt``, ``path`` and ``pathSession`` when an attempt had none.
+V1_ATTEMPT_FIELDS = (
+    ("_id", "_id"),
+    ("progress", "progress"),
+    ("score", "score"),
+    ("completedAt", "completedAt"),
+    ("firstActivity", "firstActivityAt"),
+    ("lastActivity", "lastActivityAt"),
+    ("path", "pathId"),
+    ("pathSession", "pathSessionId"),
+    ("globalTime", "timeSpent"),
+)
+#: The fields of v1's answers that v2 course statistics do not carry, and the v2 list the ``v1_…``
+#: functions read each from instead.
+V1_FIELDS_FROM_OTHER_LISTS = {"user.mail": USERS_PATH, "course.name": COURSES_PATH}
+#: The fields of v1's answers that no v2 answer has at all, which the ``v1_…`` functions therefore cannot
+#: give back: none of those 360Learning documents (the attempt's fields, ``user._id``, ``user.mail``,
+#: ``course._id``, ``course.name``). v1's getCoursesStats is documented with ``{"_id", "mail", …}`` for
+#: its user: a field behind that ``…`` would be missing from the answers, and named here.
+V1_FIELDS_WITHOUT_V2_SOURCE: frozenset[str] = frozenset()
 
 _OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}")
 #: RFC 9110's token, and its quoted string (the part between the quotes, escapes included).
@@ -248,16 +278,7 @@ def user_mail(host: str, user_id: str, *, timeout: float | tuple[float, float] |
     """The email of the user with this id, from the same user directory (deleted users included)."""
     value = str(user_id).strip()
     base = _normalize_host(host)
-    with _directory_lock:
-        user = _consult(
-            _USERS,
-            base,
-            _timeout(timeout),
-            lambda connection: _user_by_id(connection, base, value),
-            lambda found: found is not None,
-        )
-    if user is None:
-        raise UserNotFoundError(f"no 360Learning user has the id {value!r} on {base}")
+    user = _listed_user(base, value, timeout)
     if not user[1]:
         raise UserNotFoundError(f"the 360Learning user {value!r} has no email on {base}")
     return user[1]
@@ -341,7 +362,7 @@ def course_stats_by_user(
     timeout: float | tuple[float, float] | None = None,
 ) -> list[dict[str, Any]]:
     """One course's attempts grouped by user, in getCourseStats' shape:
-    ``[{"user": {"_id": id, "mail": email}, "attempts": [v2 record, …]}, …]``.
+    ``[{"attempts": [v2 record, …], "user": {"_id": id, "mail": email}}, …]``.
 
     Users come in the order of their first attempt, as v1 listed them; the attempts are the flat v2
     records (``timeSpent``, ``firstActivityAt``, …). Emails come from the user directory (deleted users
@@ -366,8 +387,8 @@ def course_stats_by_course_and_user(
     timeout: float | tuple[float, float] | None = None,
 ) -> list[dict[str, Any]]:
     """Every attempt grouped by course, then by user, in getCoursesStats' shape:
-    ``[{"course": {"_id": id, "name": name}, "stats": [{"user": {"_id": id, "mail": email},
-    "attempts": […]}, …]}, …]``.
+    ``[{"course": {"_id": id, "name": name}, "stats": [{"attempts": […], "user": {"_id": id,
+    "mail": email}}, …]}, …]``.
 
     Courses and users come in the order of their first attempt, as v1 listed them; the attempts are the
     flat v2 records. Course names come from the course catalogue (``course_names``), emails from the user
@@ -470,6 +491,82 @@ async def acourse_names(
     return await asyncio.to_thread(course_names, host, list(course_ids), timeout=timeout)
 
 
+async def av1_user_course_stats(
+    host: str,
+    course_id: str,
+    email_or_id: str,
+    *,
+    completed_at_gte: str | None = None,
+    completed_at_lt: str | None = None,
+    timeout: float | tuple[float, float] | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """``v1_user_course_stats`` for async code: runs in a worker thread."""
+    return await asyncio.to_thread(
+        v1_user_course_stats,
+        host,
+        course_id,
+        email_or_id,
+        completed_at_gte=completed_at_gte,
+        completed_at_lt=completed_at_lt,
+        timeout=timeout,
+    )
+
+
+async def av1_course_stats(
+    host: str,
+    course_id: str,
+    *,
+    completed_at_gte: str | None = None,
+    completed_at_lt: str | None = None,
+    timeout: float | tuple[float, float] | None = None,
+) -> list[dict[str, Any]]:
+    """``v1_course_stats`` for async code: runs in a worker thread."""
+    return await asyncio.to_thread(
+        v1_course_stats,
+        host,
+        course_id,
+        completed_at_gte=completed_at_gte,
+        completed_at_lt=completed_at_lt,
+        timeout=timeout,
+    )
+
+
+async def av1_courses_stats(
+    host: str,
+    *,
+    completed_at_gte: str | None = None,
+    completed_at_lt: str | None = None,
+    timeout: float | tuple[float, float] | None = None,
+) -> list[dict[str, Any]]:
+    """``v1_courses_stats`` for async code: runs in a worker thread."""
+    return await asyncio.to_thread(
+        v1_courses_stats,
+        host,
+        completed_at_gte=completed_at_gte,
+        completed_at_lt=completed_at_lt,
+        timeout=timeout,
+    )
+
+
+async def av1_user_courses(
+    host: str,
+    email_or_id: str,
+    *,
+    completed_at_gte: str | None = None,
+    completed_at_lt: str | None = None,
+    timeout: float | tuple[float, float] | None = None,
+) -> list[dict[str, Any]]:
+    """``v1_user_courses`` for async code: runs in a worker thread."""
+    return await asyncio.to_thread(
+        v1_user_courses,
+        host,
+        email_or_id,
+        completed_at_gte=completed_at_gte,
+        completed_at_lt=completed_at_lt,
+        timeout=timeout,
+    )
+
+
 async def acourse_stats_by_user(
     host: str,
     *,
@@ -531,6 +628,114 @@ def clear_token_cache() -> None:
         _tokens.clear()
 
 
+def v1_user_course_stats(
+    host: str,
+    course_id: str,
+    email_or_id: str,
+    *,
+    completed_at_gte: str | None = None,
+    completed_at_lt: str | None = None,
+    timeout: float | tuple[float, float] | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """What v1's getUserCourseStats answered, built from v2: ``{"attempts": [attempt, …]}``, every
+    attempt with v1's field names in v1's order (``V1_ATTEMPT_FIELDS``), for code that passes the answer
+    on whole (prints it, dumps it, hands it to pandas).
+
+    As v1 answered 404, an unknown course raises ``CourseNotFoundError``, an unknown user (email or id)
+    ``UserNotFoundError``, a deleted one ``DeletedUserError``. ``completed_at_*`` filter on the completion
+    date, which v1 did not.
+    """
+    course_name(host, course_id, timeout=timeout)
+    user_id = _v1_user_id(host, email_or_id, timeout)
+    records = list_course_stats(
+        host,
+        course_id=course_id,
+        user_id=user_id,
+        completed_at_gte=completed_at_gte,
+        completed_at_lt=completed_at_lt,
+        timeout=timeout,
+    )
+    return {"attempts": [_v1_attempt(record) for record in records]}
+
+
+def v1_course_stats(
+    host: str,
+    course_id: str,
+    *,
+    completed_at_gte: str | None = None,
+    completed_at_lt: str | None = None,
+    timeout: float | tuple[float, float] | None = None,
+) -> list[dict[str, Any]]:
+    """What v1's getCourseStats answered, built from v2:
+    ``[{"attempts": [attempt, …], "user": {"_id": id, "mail": email}}, …]``, users in the order of their
+    first attempt, emails from the user directory (deleted users included, as in v1), attempts as in
+    ``v1_user_course_stats``. An unknown course raises ``CourseNotFoundError`` (v1: 404).
+    ``completed_at_*`` filter on the completion date, not on the creation date of v1's
+    ``createdAtAfter`` / ``createdAtBefore``.
+    """
+    course_name(host, course_id, timeout=timeout)
+    records = list_course_stats(
+        host,
+        course_id=course_id,
+        completed_at_gte=completed_at_gte,
+        completed_at_lt=completed_at_lt,
+        timeout=timeout,
+    )
+    return _stats_by_user(records, _mails_of(host, records, timeout), _v1_attempt)
+
+
+def v1_courses_stats(
+    host: str,
+    *,
+    completed_at_gte: str | None = None,
+    completed_at_lt: str | None = None,
+    timeout: float | tuple[float, float] | None = None,
+) -> list[dict[str, Any]]:
+    """What v1's getCoursesStats answered, built from v2: ``[{"course": {"_id": id, "name": name},
+    "stats": [{"attempts": [attempt, …], "user": {"_id": id, "mail": email}}, …]}, …]``, courses and
+    users in the order of their first attempt, names from the course catalogue, emails from the user
+    directory, attempts as in ``v1_user_course_stats``. ``completed_at_*`` filter on the completion
+    date, not on the creation date of v1's ``createdAtAfter`` / ``createdAtBefore``. Unlike v1, which
+    returned a limited number of statistics, every statistic is there.
+    """
+    records = list_course_stats(
+        host, completed_at_gte=completed_at_gte, completed_at_lt=completed_at_lt, timeout=timeout
+    )
+    mails = _mails_of(host, records, timeout)
+    names = _names_of(host, records, timeout)
+    return [
+        {"course": _course(course_id, names), "stats": _stats_by_user(attempts, mails, _v1_attempt)}
+        for course_id, attempts in _grouped(records, "courseId")
+    ]
+
+
+def v1_user_courses(
+    host: str,
+    email_or_id: str,
+    *,
+    completed_at_gte: str | None = None,
+    completed_at_lt: str | None = None,
+    timeout: float | tuple[float, float] | None = None,
+) -> list[dict[str, Any]]:
+    """What v1's getUserCourses answered, built from v2:
+    ``[{"course": {"_id": id, "name": name}, "attempts": [attempt, …]}, …]``, courses in the order of
+    their first attempt, names from the course catalogue, attempts as in ``v1_user_course_stats``. An
+    unknown user (email or id) raises ``UserNotFoundError``, a deleted one ``DeletedUserError`` (v1: 404).
+    """
+    records = list_course_stats(
+        host,
+        user_id=_v1_user_id(host, email_or_id, timeout),
+        completed_at_gte=completed_at_gte,
+        completed_at_lt=completed_at_lt,
+        timeout=timeout,
+    )
+    names = _names_of(host, records, timeout)
+    return [
+        {"course": _course(course_id, names), "attempts": [_v1_attempt(record) for record in attempts]}
+        for course_id, attempts in _grouped(records, "courseId")
+    ]
+
+
 # -- v1 nesting -----------------------------------------------------------------------------------------
 
 
@@ -545,12 +750,53 @@ def _grouped(records: list[dict[str, Any]], key: str) -> list[tuple[str, list[di
     return list(groups.items())
 
 
-def _stats_by_user(records: list[dict[str, Any]], mails: dict[str, str]) -> list[dict[str, Any]]:
-    """v1's ``[{"user": {"_id", "mail"}, "attempts": […]}, …]`` from flat records."""
+def _stats_by_user(
+    records: list[dict[str, Any]],
+    mails: dict[str, str],
+    attempt: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """v1's ``[{"attempts": […], "user": {"_id", "mail"}}, …]`` from flat records, each attempt the
+    record itself or ``attempt(record)``."""
     return [
-        {"user": {"_id": user_id, "mail": mails[user_id]}, "attempts": attempts}
+        {
+            "attempts": attempts if attempt is None else [attempt(record) for record in attempts],
+            "user": {"_id": user_id, "mail": mails[user_id]},
+        }
         for user_id, attempts in _grouped(records, "userId")
     ]
+
+
+def _v1_attempt(record: dict[str, Any]) -> dict[str, Any]:
+    """The v1 attempt a v2 record stands for: v1's fields, in v1's order (``V1_ATTEMPT_FIELDS``)."""
+    return {v1: record[v2] for v1, v2 in V1_ATTEMPT_FIELDS if record.get(v2) is not None}
+
+
+def _listed_user(base: str, user_id: str, timeout: float | tuple[float, float] | None) -> _User:
+    """The user directory's row of this id (after one refresh at most); ``UserNotFoundError`` when it
+    lists none."""
+    with _directory_lock:
+        user = _consult(
+            _USERS,
+            base,
+            _timeout(timeout),
+            lambda connection: _user_by_id(connection, base, user_id),
+            lambda found: found is not None,
+        )
+    if user is None:
+        raise UserNotFoundError(f"no 360Learning user has the id {user_id!r} on {base}")
+    return user
+
+
+def _v1_user_id(host: str, email_or_id: str, timeout: float | tuple[float, float] | None) -> str:
+    """The id of the user v1 would have answered for (an email or an id): an unknown user raises
+    ``UserNotFoundError`` and a deleted one ``DeletedUserError``, where v1 answered 404."""
+    value = str(email_or_id).strip()
+    if not _OBJECT_ID.fullmatch(value):
+        return resolve_user_id(host, value, timeout=timeout)
+    base = _normalize_host(host)
+    if _listed_user(base, value, timeout)[2] == "deleted":
+        raise DeletedUserError(f"the 360Learning user {value!r} is deleted on {base}")
+    return value
 
 
 def _mails_of(
