@@ -260,8 +260,30 @@ def test_percent_encoded_brackets_reach_the_filter(fake360: Fake360) -> None:
 
 @pytest.mark.parametrize(
     "params",
-    [{"courseId[lt]": BIG}, {"courseId": BIG}, {"userId[eq]": "ada"}, {"completedAt[gte]": "yesterday"}],
-    ids=["operator", "no-bracket", "not-an-id", "not-a-date"],
+    [
+        {"courseId[lt]": BIG},
+        {"courseId": BIG},
+        {"userId[eq]": "ada"},
+        {"completedAt[gte]": "yesterday"},
+        {"completedAt[gte]": "2024-01-31"},
+        {"completedAt[lt]": "2024-01-31T00:00:00Z"},
+        {"completedAt[lt]": "2024-01-31T00:00:00.000+00:00"},
+        {"completedAt[gte]": "2024-01-31T00:00:00.250Z"},
+        {"completedAt[gte]": "2024-01-31 00:00:00.000Z"},
+        {"completedAt[gte]": "2024-02-30T00:00:00.000Z"},
+    ],
+    ids=[
+        "operator",
+        "no-bracket",
+        "not-an-id",
+        "not-a-date",
+        "date-only",
+        "no-milliseconds",
+        "offset",
+        "milliseconds-not-0",
+        "space",
+        "no-such-day",
+    ],
 )
 def test_bad_filters_are_refused(fake360: Fake360, params: dict[str, str]) -> None:
     headers = {"Authorization": f"Bearer {token_of(fake360)}", "360-api-version": "v2.0"}

@@ -662,11 +662,20 @@ def _matches(filters: Filters, field_name: str, value: str) -> bool:
     return True
 
 
+#: The only form v2's date filters take (its OpenAPI document: "Expected value format is a date
+#: (YYYY-MM-DDThh:mm:ss.sssZ). The milliseconds are always set to 0."): a date alone, an offset, a missing
+#: or non-zero millisecond part are refused, whatever the guides' tables say.
+_V2_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000Z")
+
+
 def _date(name: str, text: str) -> datetime:
+    problem = f"{name} expects a date-time YYYY-MM-DDThh:mm:ss.sssZ with milliseconds 0, got {text!r}"
+    if not _V2_DATE.fullmatch(text):
+        raise _BadRequest(problem)
     try:
         return dataset.parse_iso(text)
     except ValueError:
-        raise _BadRequest(f"{name} expects a date YYYY-MM-DDThh:mm:ss.sssZ, got {text!r}") from None
+        raise _BadRequest(problem) from None
 
 
 def _completed_in(filters: Filters, attempt: Attempt) -> bool:
