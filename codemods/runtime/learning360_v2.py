@@ -97,10 +97,9 @@ import urllib.request
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager, suppress
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 #: The oldest Python the helper runs on.
 PYTHON_REQUIRED = (3, 10)
@@ -1451,9 +1450,10 @@ _Found = TypeVar("_Found")
 _SQL_VARIABLES = 500
 
 
-@dataclass(frozen=True)
-class _Listing:
-    """A v2 list the helper keeps a copy of in its file, for each host, refreshed as a whole."""
+class _Listing(NamedTuple):
+    """A v2 list the helper keeps a copy of in its file, for each host, refreshed as a whole. (A named
+    tuple, not a dataclass: a dataclass needs its module in ``sys.modules``, which a file loaded by
+    ``importlib`` from its path need not be.)"""
 
     #: The API path of the list.
     path: str
