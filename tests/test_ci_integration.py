@@ -417,6 +417,19 @@ def test_readme_examples_use_the_real_hooks_and_inputs(
         assert f"`{name}`" in section
 
 
+def test_readme_names_only_versions_of_the_tool_that_exist() -> None:
+    """The hook's ``rev:`` and the action's ``@ref`` are a tag the repository has, ``main``, or the
+    placeholder of a commit SHA that the reader fills in."""
+    section = readme_section("In CI and pre-commit")
+    refs = re.findall(r"^\s*rev: (\S+)", section, re.MULTILINE)
+    refs += re.findall(r"uses: [\w-]+/migrate-360learning@(\S+)", section)
+    assert refs
+    listed = subprocess.run(["git", "tag", "--list"], cwd=ROOT, capture_output=True, text=True, check=False)
+    tags = set(listed.stdout.split()) if listed.returncode == 0 else set()
+    assert all(ref in {"main", "FULL_COMMIT_SHA"} | tags for ref in refs), refs
+    assert "FULL_COMMIT_SHA" in section and "commit SHA" in section
+
+
 def test_every_option_is_documented() -> None:
     commands = readme_section("Commands")
     for command in cli_module.cli.commands.values():
