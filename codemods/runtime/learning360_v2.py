@@ -72,6 +72,9 @@ Configuration, from the environment (the names are the ``ENV_*`` constants below
   ``InsecureTransportWarning``: the credentials then cross the network unencrypted (default: refused).
 
 The other things to tune are the constants below.
+
+Copyright (c) 2026 The migrate-360learning authors. SPDX-License-Identifier: MIT (the license's text is
+the LICENSE file of migrate-360learning).
 """
 
 from __future__ import annotations
