@@ -413,12 +413,7 @@ def course_stats_by_course_and_user(
     records = list_course_stats(
         host, completed_at_gte=completed_at_gte, completed_at_lt=completed_at_lt, timeout=timeout
     )
-    mails = _mails_of(host, records, timeout)
-    names = _names_of(host, records, timeout)
-    return [
-        {"course": _course(course_id, names), "stats": _stats_by_user(attempts, mails)}
-        for course_id, attempts in _grouped(records, "courseId")
-    ]
+    return _stats_by_course_and_user(host, records, timeout)
 
 
 def course_stats_by_course(
@@ -446,11 +441,7 @@ def course_stats_by_course(
         completed_at_lt=completed_at_lt,
         timeout=timeout,
     )
-    names = _names_of(host, records, timeout)
-    return [
-        {"course": _course(course_id, names), "attempts": attempts}
-        for course_id, attempts in _grouped(records, "courseId")
-    ]
+    return _stats_by_course(host, records, timeout)
 
 
 async def alist_course_stats(
@@ -719,12 +710,7 @@ def v1_courses_stats(
     records = list_course_stats(
         host, completed_at_gte=completed_at_gte, completed_at_lt=completed_at_lt, timeout=timeout
     )
-    mails = _mails_of(host, records, timeout)
-    names = _names_of(host, records, timeout)
-    return [
-        {"course": _course(course_id, names), "stats": _stats_by_user(attempts, mails, _v1_attempt)}
-        for course_id, attempts in _grouped(records, "courseId")
-    ]
+    return _stats_by_course_and_user(host, records, timeout, _v1_attempt)
 
 
 def v1_user_courses(
@@ -748,11 +734,7 @@ def v1_user_courses(
         completed_at_lt=completed_at_lt,
         timeout=timeout,
     )
-    names = _names_of(host, records, timeout)
-    return [
-        {"course": _course(course_id, names), "attempts": [_v1_attempt(record) for record in attempts]}
-        for course_id, attempts in _grouped(records, "courseId")
-    ]
+    return _stats_by_course(host, records, timeout, _v1_attempt)
 
 
 # -- v1 nesting -----------------------------------------------------------------------------------------
@@ -769,19 +751,52 @@ def _grouped(records: list[dict[str, Any]], key: str) -> list[tuple[str, list[di
     return list(groups.items())
 
 
+#: What makes an attempt of a record: the record itself (``None``, the views) or ``_v1_attempt``.
+_Attempt = Callable[[dict[str, Any]], dict[str, Any]] | None
+
+
+def _attempts(records: list[dict[str, Any]], attempt: _Attempt) -> list[dict[str, Any]]:
+    return records if attempt is None else [attempt(record) for record in records]
+
+
 def _stats_by_user(
-    records: list[dict[str, Any]],
-    mails: dict[str, str],
-    attempt: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    records: list[dict[str, Any]], mails: dict[str, str], attempt: _Attempt = None
 ) -> list[dict[str, Any]]:
-    """v1's ``[{"attempts": […], "user": {"_id", "mail"}}, …]`` from flat records, each attempt the
-    record itself or ``attempt(record)``."""
+    """v1's ``[{"attempts": […], "user": {"_id", "mail"}}, …]`` from flat records."""
     return [
-        {
-            "attempts": attempts if attempt is None else [attempt(record) for record in attempts],
-            "user": {"_id": user_id, "mail": mails[user_id]},
-        }
+        {"attempts": _attempts(attempts, attempt), "user": {"_id": user_id, "mail": mails[user_id]}}
         for user_id, attempts in _grouped(records, "userId")
+    ]
+
+
+def _stats_by_course_and_user(
+    host: str,
+    records: list[dict[str, Any]],
+    timeout: float | tuple[float, float] | None,
+    attempt: _Attempt = None,
+) -> list[dict[str, Any]]:
+    """getCoursesStats' ``[{"course": {"_id", "name"}, "stats": [user's statistics, …]}, …]`` from flat
+    records, names and emails each read in one pass."""
+    mails = _mails_of(host, records, timeout)
+    names = _names_of(host, records, timeout)
+    return [
+        {"course": _course(course_id, names), "stats": _stats_by_user(attempts, mails, attempt)}
+        for course_id, attempts in _grouped(records, "courseId")
+    ]
+
+
+def _stats_by_course(
+    host: str,
+    records: list[dict[str, Any]],
+    timeout: float | tuple[float, float] | None,
+    attempt: _Attempt = None,
+) -> list[dict[str, Any]]:
+    """getUserCourses' ``[{"course": {"_id", "name"}, "attempts": […]}, …]`` from flat records, names
+    read in one pass."""
+    names = _names_of(host, records, timeout)
+    return [
+        {"course": _course(course_id, names), "attempts": _attempts(attempts, attempt)}
+        for course_id, attempts in _grouped(records, "courseId")
     ]
 
 
