@@ -260,8 +260,30 @@ def test_percent_encoded_brackets_reach_the_filter(fake360: Fake360) -> None:
 
 @pytest.mark.parametrize(
     "params",
-    [{"courseId[lt]": BIG}, {"courseId": BIG}, {"userId[eq]": "ada"}, {"completedAt[gte]": "yesterday"}],
-    ids=["operator", "no-bracket", "not-an-id", "not-a-date"],
+    [
+        {"courseId[lt]": BIG},
+        {"courseId": BIG},
+        {"userId[eq]": "ada"},
+        {"completedAt[gte]": "yesterday"},
+        {"completedAt[gte]": "2024-01-31"},
+        {"completedAt[lt]": "2024-01-31T00:00:00Z"},
+        {"completedAt[lt]": "2024-01-31T00:00:00.000+00:00"},
+        {"completedAt[gte]": "2024-01-31T00:00:00.250Z"},
+        {"completedAt[gte]": "2024-01-31 00:00:00.000Z"},
+        {"completedAt[gte]": "2024-02-30T00:00:00.000Z"},
+    ],
+    ids=[
+        "operator",
+        "no-bracket",
+        "not-an-id",
+        "not-a-date",
+        "date-only",
+        "no-milliseconds",
+        "offset",
+        "milliseconds-not-0",
+        "space",
+        "no-such-day",
+    ],
 )
 def test_bad_filters_are_refused(fake360: Fake360, params: dict[str, str]) -> None:
     headers = {"Authorization": f"Bearer {token_of(fake360)}", "360-api-version": "v2.0"}
@@ -270,8 +292,16 @@ def test_bad_filters_are_refused(fake360: Fake360, params: dict[str, str]) -> No
     assert answer.json()["error"]["code"] == "invalid_request"
 
 
-@pytest.mark.parametrize("path", ["/api/v2/courses/stats", "/api/v2/users"])
-def test_v2_refuses_missing_or_foreign_credentials(fake360: Fake360, path: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "operation"),
+    [
+        ("/api/v2/courses/stats", "/api/v2/courses/stats"),
+        ("/api/v2/users", "/api/v2/users"),
+        ("/api/v2/courses", "/api/v2/courses"),
+        (f"/api/v2/courses/{BIG}", "/api/v2/courses/{courseId}"),
+    ],
+)
+def test_v2_refuses_missing_or_foreign_credentials(fake360: Fake360, path: str, operation: str) -> None:
     url = fake360.url + path
     for headers in (
         {"360-api-version": "v2.0"},
@@ -281,12 +311,13 @@ def test_v2_refuses_missing_or_foreign_credentials(fake360: Fake360, path: str) 
     ):
         answer = requests.get(url, headers=headers, params=V1_AUTH, timeout=10)
         assert answer.status_code == 401
-        check(answer.json(), path, "get", 401)
+        check(answer.json(), operation, "get", 401)
 
 
-def test_v2_requires_the_version_header(fake360: Fake360) -> None:
+@pytest.mark.parametrize("path", ["/api/v2/courses/stats", "/api/v2/courses", f"/api/v2/courses/{BIG}"])
+def test_v2_requires_the_version_header(fake360: Fake360, path: str) -> None:
     token = token_of(fake360)
-    url = fake360.url + "/api/v2/courses/stats"
+    url = fake360.url + path
     for headers in ({}, {"360-api-version": "v1.0"}):
         answer = requests.get(url, headers={"Authorization": f"Bearer {token}", **headers}, timeout=10)
         assert answer.status_code == 400
@@ -319,6 +350,40 @@ def test_users_filter_on_mail_ignores_case(fake360: Fake360) -> None:
     assert [user["mail"] for page in pages for user in page] == [dataset.MIXED_CASE_USER_EMAIL]
 
 
+# -- v2: the course catalogue ----------------------------------------------------------------------------
+
+
+def test_courses_pages_follow_the_schema(fake360: Fake360) -> None:
+    fake360.page_size = 3
+    pages = v2_pages(fake360, "/api/v2/courses")
+    assert [len(page) for page in pages] == [3, 3, len(dataset.COURSES) - 6]
+    listed = [course for page in pages for course in page]
+    assert [(c["_id"], c["name"]) for c in listed] == [(c.id, c.name) for c in dataset.COURSES]
+    assert {c["status"] for c in listed} == {"published", "archived"}
+    first, *rest = fake360.requests_to("/api/v2/courses")
+    assert first.query == {} and all(set(request.query) == {"next"} for request in rest)
+
+
+def test_courses_filter_on_status(fake360: Fake360) -> None:
+    pages = v2_pages(fake360, "/api/v2/courses", {"status[eq]": "archived"})
+    assert [c["_id"] for page in pages for c in page] == [dataset.ARCHIVED_COURSE_ID]
+
+
+def test_a_course_is_retrieved_by_its_id(fake360: Fake360) -> None:
+    headers = {"Authorization": f"Bearer {token_of(fake360)}", "360-api-version": "v2.0"}
+    for course in dataset.COURSES:
+        answer = requests.get(f"{fake360.url}/api/v2/courses/{course.id}", headers=headers, timeout=10)
+        assert answer.status_code == 200
+        check(answer.json(), "/api/v2/courses/{courseId}", "get", 200)
+        assert (answer.json()["_id"], answer.json()["name"]) == (course.id, course.name)
+    unknown = requests.get(f"{fake360.url}/api/v2/courses/{'f' * 24}", headers=headers, timeout=10)
+    assert unknown.status_code == 404
+    check(unknown.json(), "/api/v2/courses/{courseId}", "get", 404)
+    assert unknown.json()["error"]["code"] == "courseNotFound"
+    not_an_id = requests.get(f"{fake360.url}/api/v2/courses/security", headers=headers, timeout=10)
+    assert not_an_id.status_code == 400
+
+
 # -- v1 -------------------------------------------------------------------------------------------------
 
 
@@ -336,6 +401,34 @@ def test_v1_shapes_and_fields(fake360: Fake360) -> None:
     mine = v1_get(fake360, f"/api/v1/users/{ADA}/courses")
     assert {c["course"]["_id"] for c in mine} <= {c.id for c in dataset.COURSES}
     assert all(set(c) == {"course", "attempts"} for c in mine)
+
+
+#: The order of the keys in 360Learning's published v1 examples (the getCoursesStats and getCourseStats
+#: migration guides): a user's statistics list ``attempts`` before ``user``, and an attempt's fields come
+#: in this order, those it does not have left out.
+V1_ATTEMPT_KEY_ORDER = (
+    "_id",
+    "progress",
+    "score",
+    "completedAt",
+    "firstActivity",
+    "lastActivity",
+    "path",
+    "pathSession",
+    "globalTime",
+)
+
+
+def test_v1_keys_come_in_the_order_of_the_published_examples(fake360: Fake360) -> None:
+    courses = v1_get(fake360, "/api/v1/courses/stats")
+    assert all(list(c) == ["course", "stats"] and list(c["course"]) == ["_id", "name"] for c in courses)
+    stats = [s for c in courses for s in c["stats"]]
+    assert all(list(s) == ["attempts", "user"] and list(s["user"]) == ["_id", "mail"] for s in stats)
+    attempts = [a for s in stats for a in s["attempts"]]
+    assert all(list(a) == [k for k in V1_ATTEMPT_KEY_ORDER if k in a] for a in attempts)
+    assert any(list(a) == list(V1_ATTEMPT_KEY_ORDER) for a in attempts)
+    mine = v1_get(fake360, f"/api/v1/users/{ADA}/courses")
+    assert all(list(c) == ["course", "attempts"] for c in mine)
 
 
 def test_v1_accepts_its_three_kinds_of_credentials(fake360: Fake360) -> None:

@@ -26,6 +26,7 @@ BIG = dataset.BIG_COURSE_ID
 SMALL = "64b000000000000000000004"
 STATS = "/api/v2/courses/stats"
 USERS = "/api/v2/users"
+COURSES = "/api/v2/courses"
 #: Fields a v2 record has and a v1 attempt had not.
 V2_ONLY_FIELDS = frozenset({"versionNumber", "lang", "courseId", "userId"})
 COURSE_STATS = mapping.ENDPOINTS["getCourseStats"]
@@ -61,7 +62,7 @@ def v1_answer(fake: Fake360, path: str, **query: str) -> Any:
 
 def comparable(value: Any) -> Any:
     """A v1 or a helper answer with what only one of them can have taken out: v1 attempt fields renamed
-    to v2's, the fields v2 adds to each record dropped, and v1's ``course.name`` dropped."""
+    to v2's, and the fields v2 adds to each record dropped."""
     if isinstance(value, list):
         return [comparable(item) for item in value]
     if not isinstance(value, dict):
@@ -72,7 +73,7 @@ def comparable(value: Any) -> Any:
             for key, item in value.items()
             if key not in V2_ONLY_FIELDS
         }
-    return {key: {"_id": item["_id"]} if key == "course" else comparable(item) for key, item in value.items()}
+    return {key: comparable(item) for key, item in value.items()}
 
 
 def users_fetches(fake: Fake360) -> int:
@@ -122,7 +123,9 @@ def test_course_stats_by_course_and_user_is_getCoursesStats(fake360: Fake360) ->
     v1 = v1_answer(fake360, COURSES_STATS.v1_path)
     answer = view("getCoursesStats")(fake360.url)
     assert comparable(answer) == comparable(v1)
-    assert [group["course"] for group in answer] == [{"_id": course.id} for course in dataset.COURSES]
+    courses = [{"_id": course.id, "name": course.name} for course in dataset.COURSES]
+    assert [group["course"] for group in answer] == [group["course"] for group in v1] == courses
+    assert [list(group["course"]) for group in answer] == [["_id", "name"]] * len(courses)
     assert len(attempts_of(answer)) == len(dataset.ATTEMPTS)
 
 
@@ -134,7 +137,8 @@ def test_course_stats_by_course_is_getUserCourses(fake360: Fake360, email: str) 
     answer = view("getUserCourses")(fake360.url, user_id=email)
     assert comparable(answer) == comparable(v1)
     assert {a["userId"] for a in attempts_of(answer)} == {dataset.user_id_of(email)}
-    assert all("name" not in group["course"] for group in answer)
+    assert [group["course"] for group in answer] == [group["course"] for group in v1]
+    assert all(group["course"]["name"] for group in answer)
 
 
 def test_the_attempts_are_the_v2_records_themselves(fake360: Fake360) -> None:
@@ -325,6 +329,45 @@ def test_an_attempt_of_a_user_the_directory_does_not_list_is_an_error(fake360: F
     fake360.add_hook(orphan)
     with pytest.raises(helper.UserNotFoundError, match=stranger):
         helper.course_stats_by_user(fake360.url, course_id=BIG)
+
+
+# -- the course catalogue ---------------------------------------------------------------------------------
+
+
+def catalogue_reads(fake: Fake360) -> int:
+    """How many times the course catalogue was listed (its first page starts each listing)."""
+    return sum("next" not in request.query for request in fake.requests_to(COURSES))
+
+
+def test_one_catalogue_read_names_every_course(fake360: Fake360) -> None:
+    nested = helper.course_stats_by_course_and_user(fake360.url)
+    by_course = helper.course_stats_by_course(fake360.url, user_id=ADA)
+    assert [group["course"]["name"] for group in nested] == [course.name for course in dataset.COURSES]
+    assert {group["course"]["name"] for group in by_course} <= {course.name for course in dataset.COURSES}
+    assert catalogue_reads(fake360) == 1
+    assert not [r for r in fake360.requests if r.path.startswith(COURSES + "/") and r.path != STATS]
+
+
+def test_getCourseStats_has_no_course_and_reads_no_catalogue(fake360: Fake360) -> None:
+    helper.course_stats_by_user(fake360.url, course_id=BIG)
+    assert fake360.requests_to(COURSES) == []
+
+
+def test_a_course_the_catalogue_does_not_list_is_an_error(fake360: Fake360) -> None:
+    unlisted = "ffffffffffffffffffffff04"
+
+    def orphan(request: RecordedRequest) -> Reply | None:
+        if request.path != STATS:
+            return None
+        return Reply(200, [{"_id": "a1", "progress": 0, "courseId": unlisted, "userId": ADA}])
+
+    fake360.add_hook(orphan)
+    for call in (
+        lambda: helper.course_stats_by_course_and_user(fake360.url),
+        lambda: helper.course_stats_by_course(fake360.url, user_id=ADA),
+    ):
+        with pytest.raises(helper.CourseNotFoundError, match=unlisted):
+            call()
 
 
 # -- getUserCourses takes an email or an id ---------------------------------------------------------------

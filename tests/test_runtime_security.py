@@ -363,6 +363,8 @@ def lookups(fake: Fake360) -> list[Any]:
         lambda: helper.user_mail(fake.url, ADA),
         lambda: helper.user_mails(fake.url, [ADA]),
         lambda: helper.course_stats_by_user(fake.url, course_id="64b000000000000000000004"),
+        lambda: helper.course_name(fake.url, "64b000000000000000000004"),
+        lambda: helper.course_names(fake.url, ["64b000000000000000000004"]),
     ]
 
 
@@ -413,6 +415,7 @@ def test_another_applications_database_is_never_touched(
     assert contents(database) == before
     assert count_rows(database) == 100
     assert fake360.requests_to(USERS) == []
+    assert fake360.requests_to("/api/v2/courses") == []
 
 
 def test_a_symlink_to_an_empty_file_is_not_followed(
@@ -489,7 +492,12 @@ def test_the_file_an_earlier_helper_wrote_is_adopted(fake360: Fake360, cache: Pa
     with closing(sqlite3.connect(cache)) as connection:
         assert connection.execute("PRAGMA application_id").fetchone() == (helper._APPLICATION_ID,)
         tables = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        assert tables.fetchall() == [("learning360_directories",), ("learning360_users",)]
+        assert tables.fetchall() == [
+            ("learning360_catalogues",),
+            ("learning360_courses",),
+            ("learning360_directories",),
+            ("learning360_users",),
+        ]
     assert len(fake360.requests_to(USERS)) == 1
 
 

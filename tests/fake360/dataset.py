@@ -33,6 +33,11 @@ MIXED_CASE_USER_EMAIL = "Grace.Hopper@Example.COM"
 DELETED_USER_EMAIL = "charles.babbage@example.com"
 #: An active user who has never attempted any course.
 IDLE_USER_EMAIL = "idle.user@example.com"
+#: An archived course: the catalogue still lists it, and v1 still answers its statistics.
+ARCHIVED_COURSE_ID = "64b000000000000000000006"
+#: The group every course was made in, and the author of every course (a user of the dataset).
+GROUP_ID = "63f000000000000000000001"
+AUTHOR_ID = "65a000000000000000000001"
 
 _SEED = 360
 _LANGS = ("en", "fr", "de", "es", "it", "nl")
@@ -47,6 +52,11 @@ _COURSE_NAMES = (
     "First aid at work",
     "Writing clear documentation",
 )
+
+_TRANSLATED_NAMES = {
+    "Security awareness essentials": {"fr": "Les bases de la sécurité", "de": "Grundlagen der Sicherheit"},
+    "First aid at work": {"fr": "Premiers secours au travail"},
+}
 
 _PEOPLE = (
     ("Ada", "Lovelace", POWER_USER_EMAIL, "active"),
@@ -86,6 +96,33 @@ _PEOPLE = (
 class Course:
     id: str
     name: str
+    status: str = "published"
+    #: The names of its translations, by language.
+    translated_names: tuple[tuple[str, str], ...] = ()
+
+    def v2(self) -> dict[str, Any]:
+        """The course as the v2 course catalogue shows it (a CourseDTO); v1 embeds only ``_id`` and
+        ``name`` in course statistics."""
+        number = int(self.id, 16) % 1000
+        created = _EPOCH - timedelta(days=40 * number)
+        return {
+            "_id": self.id,
+            "name": self.name,
+            "sourceLang": "en",
+            "defaultLang": "en",
+            "authorId": AUTHOR_ID,
+            "groupId": GROUP_ID,
+            "coAuthorIds": [],
+            "createdAt": iso(created),
+            "modifiedAt": iso(created + timedelta(days=3)),
+            "status": self.status,
+            "type": "native",
+            "translations": [
+                {"lang": lang, "published": True, "translatorIds": [], "translatedFields": {"name": name}}
+                for lang, name in self.translated_names
+            ],
+            "currentVersionNumber": 1 + number % 3,
+        }
 
 
 @dataclass(frozen=True)
@@ -134,7 +171,10 @@ class Attempt:
     lang: str
 
     def v1(self) -> dict[str, Any]:
-        """The attempt as v1 shows it: only v1's own fields."""
+        """The attempt as v1 shows it: only v1's own fields, in the order of 360Learning's published v1
+        examples (the getCoursesStats and getCourseStats migration guides: ``globalTime`` last, after
+        ``path`` and ``pathSession``; the getUserCourseStats guide's shorter example alone has
+        ``globalTime`` before ``lastActivity``)."""
         record: dict[str, Any] = {"_id": self.id, "progress": self.progress}
         if self.score is not None:
             record["score"] = self.score
@@ -142,11 +182,11 @@ class Attempt:
             record["completedAt"] = self.completed_at
         record["firstActivity"] = self.first_activity
         record["lastActivity"] = self.last_activity
-        record["globalTime"] = self.global_time
         if self.path is not None:
             record["path"] = self.path
         if self.path_session is not None:
             record["pathSession"] = self.path_session
+        record["globalTime"] = self.global_time
         return record
 
     def v2(self) -> dict[str, Any]:
@@ -220,7 +260,15 @@ def _attempt(rng: random.Random, course: Course, user: User, path_ids: list[str]
 
 def _build() -> tuple[tuple[Course, ...], tuple[User, ...], tuple[Attempt, ...]]:
     rng = random.Random(_SEED)
-    courses = tuple(Course(id=f"64b{index + 1:021x}", name=name) for index, name in enumerate(_COURSE_NAMES))
+    courses = tuple(
+        Course(
+            id=f"64b{index + 1:021x}",
+            name=name,
+            status="archived" if f"64b{index + 1:021x}" == ARCHIVED_COURSE_ID else "published",
+            translated_names=tuple(_TRANSLATED_NAMES.get(name, {}).items()),
+        )
+        for index, name in enumerate(_COURSE_NAMES)
+    )
     users = tuple(
         User(
             id=f"65a{index + 1:021x}",

@@ -4,6 +4,8 @@ Tests run real programs, original and migrated, against it: it is a real HTTP se
 of the test process, serving one dataset (``dataset.py``) through both API versions. v2 is served as the
 official OpenAPI subset describes it: OAuth client-credentials tokens, the ``360-api-version`` header,
 left-hand-side bracket filters, pages of ``page_size`` records chained by ``Link: <…>; rel="next"``.
+Besides course statistics and users, v2 serves the course catalogue (List all courses, paged the same
+way, and Retrieve a course, 404 for an unknown id), where migrated code finds course names.
 
 Every request is recorded (``Fake360.requests``) so tests can assert what a client sent. Hooks added with
 ``Fake360.add_hook`` run before each answer and may replace it.
@@ -48,6 +50,8 @@ V1_USER_COURSES = re.compile(r"/api/v1/users/(?P<user>[^/]+)/courses/?")
 V2_TOKEN = "/api/v2/oauth2/token"
 V2_COURSE_STATS = "/api/v2/courses/stats"
 V2_USERS = "/api/v2/users"
+V2_COURSES = "/api/v2/courses"
+V2_COURSE = re.compile(r"/api/v2/courses/(?P<course>[^/]+)/?")
 API_VERSION = "v2.0"
 
 _OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}")
@@ -59,6 +63,7 @@ _COURSE_STATS_FILTERS = {
     "completedAt": ("lt", "gte"),
 }
 _USERS_FILTERS = {"mail": ("eq", "ne", "in", "nin"), "status": ("eq", "ne")}
+_COURSES_FILTERS = {"status": ("eq",), "type": ("eq",)}
 #: v1 date filters: query parameter → (attempt attribute, True for "on or after", False for "before").
 _V1_DATE_FILTERS = {
     "createdAtAfter": ("created_at", True),
@@ -410,6 +415,10 @@ class Fake360:
             return self._v2_paged(request, _COURSE_STATS_FILTERS, self._course_stats, fault)
         if path == V2_USERS:
             return self._v2_paged(request, _USERS_FILTERS, self._users, fault)
+        if path == V2_COURSES:
+            return self._v2_paged(request, _COURSES_FILTERS, self._courses, fault)
+        if match := V2_COURSE.fullmatch(path):
+            return self._course(request, unquote(match["course"]))
         if path.startswith("/api/v1/"):
             return self._v1(request)
         return _error(404, "not_found", f"no route for {path}")
@@ -454,6 +463,14 @@ class Fake360:
                 return False
         return True
 
+    def _v2_refusal(self, request: RecordedRequest) -> Reply | None:
+        """The answer to a v2 request without a valid token or the version header; None for one with both."""
+        if not self._authorized(request):
+            return Reply(401, {"error": "invalid_token"})
+        if request.header("360-api-version") != API_VERSION:
+            return _error(400, "invalid_api_version", f"the 360-api-version header must be {API_VERSION}")
+        return None
+
     def _v2_paged(
         self,
         request: RecordedRequest,
@@ -461,10 +478,9 @@ class Fake360:
         select: Callable[[Filters], list[dict[str, Any]]],
         fault: Fault | None = None,
     ) -> Reply:
-        if not self._authorized(request):
-            return Reply(401, {"error": "invalid_token"})
-        if request.header("360-api-version") != API_VERSION:
-            return _error(400, "invalid_api_version", f"the 360-api-version header must be {API_VERSION}")
+        refusal = self._v2_refusal(request)
+        if refusal is not None:
+            return refusal
         filters = _v2_filters({k: v for k, v in request.query.items() if k != "next"}, allowed)
         offset = 0
         if "next" in request.query:
@@ -531,6 +547,28 @@ class Fake360:
             if _matches(mail_filters, "mail", dataset.ascii_lower(user.mail))
             and _matches(filters, "status", user.status)
         ]
+
+    def _courses(self, filters: Filters) -> list[dict[str, Any]]:
+        """The course catalogue, archived courses included, in the dataset's order."""
+        return [
+            course.v2()
+            for course in dataset.COURSES
+            if _matches(filters, "status", course.status) and _matches(filters, "type", course.v2()["type"])
+        ]
+
+    def _course(self, request: RecordedRequest, course_id: str) -> Reply:
+        """Retrieve a course: 404 ``courseNotFound`` for an id no course has."""
+        refusal = self._v2_refusal(request)
+        if refusal is not None:
+            return refusal
+        if request.query:
+            raise _BadRequest(f"unknown query parameters {', '.join(sorted(request.query))}")
+        if not _OBJECT_ID.fullmatch(course_id):
+            raise _BadRequest(f"courseId expects a 24-hex id, got {course_id!r}")
+        course = dataset.course_by_id(course_id)
+        if course is None:
+            return _error(404, "courseNotFound", f"no course has the id {course_id}")
+        return Reply(200, course.v2())
 
     # -- v1 -------------------------------------------------------------------------------------------
 
@@ -624,11 +662,20 @@ def _matches(filters: Filters, field_name: str, value: str) -> bool:
     return True
 
 
+#: The only form v2's date filters take (its OpenAPI document: "Expected value format is a date
+#: (YYYY-MM-DDThh:mm:ss.sssZ). The milliseconds are always set to 0."): a date alone, an offset, a missing
+#: or non-zero millisecond part are refused, whatever the guides' tables say.
+_V2_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000Z")
+
+
 def _date(name: str, text: str) -> datetime:
+    problem = f"{name} expects a date-time YYYY-MM-DDThh:mm:ss.sssZ with milliseconds 0, got {text!r}"
+    if not _V2_DATE.fullmatch(text):
+        raise _BadRequest(problem)
     try:
         return dataset.parse_iso(text)
     except ValueError:
-        raise _BadRequest(f"{name} expects a date YYYY-MM-DDThh:mm:ss.sssZ, got {text!r}") from None
+        raise _BadRequest(problem) from None
 
 
 def _completed_in(filters: Filters, attempt: Attempt) -> bool:
@@ -672,9 +719,11 @@ def _v1_course(course_id: str) -> dict[str, Any]:
 
 
 def _v1_user_stats(user_id: str, attempts: list[Attempt]) -> dict[str, Any]:
+    """A user's statistics in getCourseStats and getCoursesStats: ``attempts`` before ``user``, as in
+    360Learning's published v1 examples."""
     user = dataset.user_by_id(user_id)
     assert user is not None
-    return {"user": user.v1_summary(), "attempts": [a.v1() for a in attempts]}
+    return {"attempts": [a.v1() for a in attempts], "user": user.v1_summary()}
 
 
 def _grouped(
