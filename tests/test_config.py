@@ -135,7 +135,7 @@ def test_config_file_names_another_file_which_must_hold_the_table(tmp_path: Path
         ),
         pytest.param(
             "[tool.migrate-360learning.wrappers]\n'a.stats' = 'getStats'",
-            r"a\.stats .*'getStats' is not a v1 operation \(one of getUserCourseStats, ",
+            r"a\.stats .*'getStats' is not a v1 endpoint \(one of getUserCourseStats, ",
             id="wrapper-operation",
         ),
         pytest.param(

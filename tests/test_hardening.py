@@ -25,8 +25,8 @@ from codemods.engine.files import TEMPORARY_SUFFIX
 from codemods.engine.helper_module import helper_source
 from codemods.engine.options import RunOptions
 from codemods.engine.runner import run
-from codemods.reading.depth import nesting
-from codemods.reading.precheck import MAX_SOURCE_BYTES, NESTED_TOO_DEEPLY, refusal
+from codemods.reading.depth import depth_estimate
+from codemods.reading.precheck import MAX_SOURCE_BYTES, TOO_DEEP, refusal
 from codemods.results.findings import RunResult, Status
 from codemods.transform.migrate import SourceError, TransformOptions, migrate_source, parse
 
@@ -74,13 +74,13 @@ ODD_FILES: dict[str, tuple[bytes, str | None]] = {
     ),
     # No v1 path words: the pre-filter proves it free of sites and nothing parses it.
     "huge_plain.py": (GENERATED, None),
-    "deep_brackets.py": (deep(b"[", b"]", 1000), NESTED_TOO_DEEPLY),
-    "deep_parentheses.py": (deep(b"(", b")", 1000), NESTED_TOO_DEEPLY),
-    "deep_calls.py": (deep(b"f(", b")", 1000), NESTED_TOO_DEEPLY),
+    "deep_brackets.py": (deep(b"[", b"]", 1000), TOO_DEEP),
+    "deep_parentheses.py": (deep(b"(", b")", 1000), TOO_DEEP),
+    "deep_calls.py": (deep(b"f(", b")", 1000), TOO_DEEP),
     # Ten thousand chained operators: LibCST's parser dies of a stack overflow (a signal, not an exception).
-    "deep_chain.py": (b"import requests\nok = " + b"a and " * 10_000 + URL + b"\n", NESTED_TOO_DEEPLY),
+    "deep_chain.py": (b"import requests\nok = " + b"a and " * 10_000 + URL + b"\n", TOO_DEEP),
     # Shallow enough for the pre-check, too deep for the rewrite: it gives up with a RecursionError.
-    "deep_sum.py": (b"import requests\nn = " + b"1 + " * 450 + b"len(" + URL + b")\n", NESTED_TOO_DEEPLY),
+    "deep_sum.py": (b"import requests\nn = " + b"1 + " * 450 + b"len(" + URL + b")\n", TOO_DEEP),
 }
 NORMAL = "normal.py"
 READ_ONLY = "read_only.py"
@@ -271,7 +271,7 @@ def test_a_syntax_error_python_also_refuses_is_told_as_python_tells_it() -> None
     ids=["brackets", "unary", "attributes", "subscripts", "strings", "lambdas", "conditionals", "powers"],
 )
 def test_deep_nesting_of_every_kind_is_refused_before_parsing(source: bytes) -> None:
-    assert refusal(source) == NESTED_TOO_DEEPLY
+    assert refusal(source) == TOO_DEEP
 
 
 def test_real_code_is_never_refused_for_its_nesting() -> None:
@@ -353,23 +353,23 @@ SHAPES = [
 @pytest.mark.parametrize("source", SHAPES, ids=range(len(SHAPES)))
 def test_the_nesting_estimate_is_a_lower_bound(source: str) -> None:
     """What makes the pre-check safe: it never puts a module deeper than LibCST's tree really is."""
-    estimate = nesting(source, stop=10**9, max_brackets=10**9)
+    estimate = depth_estimate(source, stop=10**9, max_brackets=10**9)
     assert estimate <= tree_depth(cst.parse_module(source))
 
 
 def test_the_nesting_estimate_is_a_lower_bound_on_every_fixture() -> None:
     for case in cases():
         module = cst.parse_module(case.before)
-        assert nesting(module.code, stop=10**9, max_brackets=10**9) <= tree_depth(module), case.id
+        assert depth_estimate(module.code, stop=10**9, max_brackets=10**9) <= tree_depth(module), case.id
 
 
 def test_the_estimate_of_a_long_chain_is_close() -> None:
     """Close enough that a module the pre-check lets through is one the rewrite may handle."""
     source = "x = " + "a + " * 300 + "a\n"
-    assert tree_depth(cst.parse_module(source)) - 10 <= nesting(source, stop=10**9, max_brackets=10**9)
+    assert tree_depth(cst.parse_module(source)) - 10 <= depth_estimate(source, stop=10**9, max_brackets=10**9)
 
 
 def test_nesting_is_estimated_up_to_what_the_tokenizer_reads() -> None:
     unclosed = "x = (" + "-" * 600 + "\n"
-    assert nesting(unclosed, stop=500, max_brackets=200) == 501
-    assert nesting("x = (1,\n", stop=500, max_brackets=200) < 10
+    assert depth_estimate(unclosed, stop=500, max_brackets=200) == 501
+    assert depth_estimate("x = (1,\n", stop=500, max_brackets=200) < 10

@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_hardening import tree_depth
 
-from codemods.reading.depth import nesting
+from codemods.reading.depth import depth_estimate
 from codemods.reading.prefilter import may_contain_site
 from codemods.results.findings import Status
 from codemods.transform.migrate import SourceError, TransformOptions, migrate_source
@@ -82,7 +82,7 @@ def _left_alone(text: str, seen: list[bytes]) -> None:
     assert result.source == source
     assert result.findings == ()
     module = cst.parse_module(source)
-    assert nesting(module.code, stop=10**9, max_brackets=10**9) <= tree_depth(module)
+    assert depth_estimate(module.code, stop=10**9, max_brackets=10**9) <= tree_depth(module)
 
 
 def test_programs_from_the_grammar_are_left_alone() -> None:

@@ -9,7 +9,7 @@ import libcst as cst
 import pytest
 
 from codemods.mapping.reasons import Review
-from codemods.reading.urls import flatten, match_endpoint
+from codemods.reading.urls import match_endpoint, url_parts
 from codemods.transform.migrate import TransformOptions, migrate_source
 
 CONSTANTS = {
@@ -33,7 +33,7 @@ def resolve(name: cst.Name | cst.Attribute | cst.Call) -> cst.BaseExpression | N
 
 
 def read(source: str) -> tuple[str | None, str, dict[str, str], dict[str, str]] | None:
-    match = match_endpoint(flatten(cst.parse_expression(source), resolve))
+    match = match_endpoint(url_parts(cst.parse_expression(source), resolve))
     if match is None:
         return None
     code = cst.Module([]).code_for_node
@@ -160,7 +160,7 @@ def test_not_a_v1_url(source: str) -> None:
     ],
 )
 def test_each_endpoint(source: str, endpoint: str, parameters: dict[str, str], query: dict[str, str]) -> None:
-    match = match_endpoint(flatten(cst.parse_expression(source), resolve))
+    match = match_endpoint(url_parts(cst.parse_expression(source), resolve))
     assert match is not None and match.endpoint.name == endpoint
     code = cst.Module([]).code_for_node
     assert {k: code(v) for k, v in match.parameters.items()} == parameters
@@ -174,7 +174,7 @@ def test_host_is_none_for_a_relative_path() -> None:
 
 def test_other_vendor_is_read_but_not_360learning() -> None:
     match = match_endpoint(
-        flatten(cst.parse_expression('f"https://canvas.example.edu/api/v1/courses/{c}/stats/{s}"'), resolve)
+        url_parts(cst.parse_expression('f"https://canvas.example.edu/api/v1/courses/{c}/stats/{s}"'), resolve)
     )
     assert match is not None and not match.is_360learning
 
@@ -204,7 +204,7 @@ def test_unreadable(source: str, reason: str) -> None:
 
 
 def test_fstring_escapes_are_unescaped() -> None:
-    parts = flatten(cst.parse_expression('f"{{x}}\\t{y}"'), resolve)
+    parts = url_parts(cst.parse_expression('f"{{x}}\\t{y}"'), resolve)
     assert parts[0].value == "{x}\t"  # type: ignore[union-attr]
 
 

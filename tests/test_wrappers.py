@@ -1,6 +1,6 @@
 """Wrappers whose callers live in other modules: migrated together with every caller, or not at all.
 
-A client class with a method named after the v1 operation, and a module function returning a v1 answer,
+A client class with a method named after the v1 endpoint, and a module function returning a v1 answer,
 are migrated where they are defined; the modules that call them have their reads adapted (no more
 ``["attempts"]``, fields renamed). The migrated program prints what the original printed, against the
 fake 360Learning's v1 before and v2 after. A wrapper with one caller that cannot be adapted is left for

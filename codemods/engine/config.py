@@ -4,7 +4,7 @@ A team writes once what every run needs (excludes, where the helper module goes,
 wrapper functions, the environment variables its deployment sets) instead of repeating flags in CI,
 pre-commit and on the command line. The file is the one in the first PATH or its nearest parent, or
 the one ``--config`` names. Every key is checked: an unknown key, a value of the wrong type or an
-unknown v1 operation is a ``ConfigError`` that names it, never silently ignored.
+unknown v1 endpoint is a ``ConfigError`` that names it, never silently ignored.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class Config:
     helper_module: Path | None = None
     #: Hosts of 360Learning besides those the tool knows.
     hosts: tuple[str, ...] = ()
-    #: (qualified name of a function or method, the v1 operation it performs).
+    #: (qualified name of a function or method, the v1 endpoint it performs).
     wrappers: tuple[tuple[str, str], ...] = ()
     #: (constant of the helper module, name of the environment variable it reads).
     helper_env: tuple[tuple[str, str], ...] = ()
@@ -168,7 +168,7 @@ def _wrappers(value: Any, path: Path) -> tuple[tuple[str, str], ...]:
         if operation not in ENDPOINTS:
             known = ", ".join(ENDPOINTS)
             raise ConfigError(
-                f"{path}: {qualified} in [{name}]: {operation!r} is not a v1 operation (one of {known})"
+                f"{path}: {qualified} in [{name}]: {operation!r} is not a v1 endpoint (one of {known})"
             )
         wrappers.append((qualified, operation))
     return tuple(wrappers)

@@ -5,14 +5,15 @@ Client code keeps the API root in one module and builds the v1 path in another (
 LMS_API`` then ``f"{LMS_API}/courses/{cid}/stats/{email}"``). Each file is transformed on its own, in a
 worker process, so before transforming the engine reads the constants of the whole repository once, with
 the fast ``ast`` parser and only in the few files whose bytes may matter, and hands the result to every
-transform. Each constant's value is flattened into pieces: literal text, and the source code of what cannot
-be known statically (``os.getenv("HOST", "https://app.360learning.com")`` keeps its source, so a host is
-still recognised by its text). Only constants that mention the host or a v1 path word are kept, with the
-constants they are built from, so the index stays small enough to send to every worker.
+transform. Each constant's value is read into pieces: literal text, and the source code of what
+cannot be known statically (``os.getenv("HOST", "https://app.360learning.com")`` keeps its source, so
+a host is still recognised by its text). Only constants that mention the host or a v1 path word are
+kept, with the constants they are built from, so the index stays small enough to send to every worker.
 
 Module-level functions whose code holds the words of a v1 path are kept too, with what they return
-flattened the same way: a URL function is read where it is defined (``codemods.reading.url_functions``), and a
-call of it from another module is reported with the endpoint its URL names.
+read into pieces the same way: a URL function is read where it is defined
+(``codemods.reading.url_functions``), and a call of it from another module is reported with the
+endpoint its URL names.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ _API_ROOT: Final = "/".join(VERSION_PREFIX)
 _CREDENTIAL_KEYS: Final = frozenset({*(k.lower() for k in V1_CREDENTIAL_PARAMS), *V1_CREDENTIAL_HEADERS})
 #: A file is parsed only when its bytes hold one of these (any case), or a name the index already keeps.
 _MAY_MATTER: Final = tuple(w.lower().encode("ascii") for w in (*HOST_MARKERS, _API_ROOT, "apikey"))
-#: A constant is kept when its flattened text mentions one of these (any case), or a kept one uses it.
+#: A constant is kept when its read into pieces text mentions one of these (any case), or a kept one uses it.
 _RELEVANT_WORDS: Final = tuple(sorted({*HOST_MARKERS, _API_ROOT, *PATH_WORDS}))
 #: Constant → constant references followed, at most, before the rest becomes code (a guard: values are
 #: remembered once read, so only a chain longer than this, read from its far end first, is cut).
@@ -212,7 +213,7 @@ class _Builder:
         code, returned = module.url_functions[name]
         if returned is None:
             return ((CODE, code),)
-        return self._flatten_value(returned, module, None, (module.name, f"{name}()"), 0) or ((CODE, code),)
+        return self._pieces_of_value(returned, module, None, (module.name, f"{name}()"), 0) or ((CODE, code),)
 
     def _keyed(self, by_module: Mapping[str, _Value]) -> dict[str, _Value]:
         """Each module's value under every key that names it alone (see ``module_keys``)."""
@@ -279,7 +280,7 @@ class _Builder:
     # --- values ---
 
     def value(self, module: ParsedModule, name: str, depth: int = 0) -> tuple[Piece, ...] | None:
-        """The flattened value of ``name`` in ``module``; ``None`` when it is not a single string value."""
+        """The value of ``name`` in ``module`` as pieces; ``None`` when it is not a single string value."""
         ref = (module.name, name)
         if ref in self.values:
             return self.values[ref]
@@ -293,7 +294,7 @@ class _Builder:
         try:
             if isinstance(binding, Assigned) and not isinstance(binding.value, _NOT_STRINGS):
                 if not (isinstance(binding.value, ast.Constant) and not isinstance(binding.value.value, str)):
-                    result = self._flatten_value(binding.value, module, binding.owner, ref, depth)
+                    result = self._pieces_of_value(binding.value, module, binding.owner, ref, depth)
             elif isinstance(binding, Imported) and binding.attribute is not None:
                 result = self._imported(binding.module, binding.attribute, ref, depth)
         finally:
@@ -302,7 +303,7 @@ class _Builder:
             self.values[ref] = result
         return result
 
-    def _flatten_value(
+    def _pieces_of_value(
         self, node: ast.expr, module: ParsedModule, owner: str | None, ref: _Ref, depth: int
     ) -> tuple[Piece, ...] | None:
         scope = _Scope(self, module, owner, ref, depth)
@@ -310,7 +311,7 @@ class _Builder:
             # A bare name that leads to no string constant says nothing of its value's type.
             return scope.reference(node)
         try:
-            return scope.flatten(node)
+            return scope.pieces_of(node)
         except (Unreadable, RecursionError):
             return ((CODE, ast.unparse(node)),)
 
@@ -333,13 +334,13 @@ class _Scope:
     ) -> None:
         self.builder, self.module, self.owner, self.ref, self.depth = builder, module, owner, ref, depth
 
-    def flatten(self, node: ast.expr) -> tuple[Piece, ...]:
+    def pieces_of(self, node: ast.expr) -> tuple[Piece, ...]:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return _text(node.value)
         if isinstance(node, ast.JoinedStr):
             return self._fstring(node)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            return _join(self.flatten(node.left), self.flatten(node.right))
+            return _join(self.pieces_of(node.left), self.pieces_of(node.right))
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
             return self._percent(node)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
@@ -393,7 +394,7 @@ class _Scope:
             if isinstance(value, ast.FormattedValue):
                 if value.format_spec is not None or value.conversion not in (-1, ord("s")):
                     raise Unreadable
-                out = _join(out, self.flatten(value.value))
+                out = _join(out, self.pieces_of(value.value))
             elif isinstance(value, ast.Constant) and isinstance(value.value, str):
                 out = _join(out, _text(value.value))
         return out
@@ -405,7 +406,7 @@ class _Scope:
         keywords = {k.arg: k.value for k in call.keywords if k.arg is not None}
         counter = iter(range(len(positional) + 1))
         out: tuple[Piece, ...] = ()
-        for kind, text in self.flatten(receiver):
+        for kind, text in self.pieces_of(receiver):
             if kind == CODE:
                 out = _join(out, ((kind, text),))
                 continue
@@ -428,7 +429,7 @@ class _Scope:
                     value = keywords.get(name)
                 if value is None:
                     raise Unreadable
-                out = _join(out, self.flatten(value))
+                out = _join(out, self.pieces_of(value))
         return out
 
     _PERCENT: Final = re.compile(r"%(?:\((?P<key>[^)]*)\))?(?P<conv>[sdr%])")
@@ -450,7 +451,7 @@ class _Scope:
             values = [right]
         queue = iter(values)
         out: tuple[Piece, ...] = ()
-        for kind, text in self.flatten(node.left):
+        for kind, text in self.pieces_of(node.left):
             if kind == CODE:
                 out = _join(out, ((kind, text),))
                 continue
@@ -467,7 +468,7 @@ class _Scope:
                 argument = by_key.get(field_key) if field_key is not None else next(queue, None)
                 if argument is None:
                     raise Unreadable
-                out = _join(out, self.flatten(argument))
+                out = _join(out, self.pieces_of(argument))
             out = _join(out, _text(text[pos:]))
         return out
 

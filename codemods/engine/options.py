@@ -21,7 +21,7 @@ class RunOptions:
     # -- settings (``--host``, ``--changed-since``, ``[tool.migrate-360learning]``) --
     #: Hosts of 360Learning besides those the tool knows.
     hosts: tuple[str, ...] = ()
-    #: (qualified name of a function or method, the v1 operation it performs).
+    #: (qualified name of a function or method, the v1 endpoint it performs).
     wrappers: tuple[tuple[str, str], ...] = ()
     #: (constant of the helper module, e.g. ``ENV_CLIENT_ID``; the environment variable it names).
     helper_env: tuple[tuple[str, str], ...] = ()

@@ -23,7 +23,7 @@ from typing import Final
 from codemods.engine.files import FileError, read_source
 from codemods.reading.index import RepositoryIndex
 from codemods.reading.notebooks import NOTEBOOK_SUFFIX
-from codemods.reading.precheck import NESTED_TOO_DEEPLY
+from codemods.reading.precheck import TOO_DEEP
 from codemods.reading.prefilter import may_contain_site
 from codemods.results.findings import FileOutcome
 from codemods.results.wrappers import WrapperState
@@ -138,7 +138,7 @@ def _process(task: Task, setup: TransformSetup) -> Done:
     except UnicodeError as e:
         error = one_line(f"cannot be decoded: {e}")
     except RecursionError:
-        error = NESTED_TOO_DEEPLY
+        error = TOO_DEEP
     except Exception as e:
         error = one_line(f"internal error: {type(e).__name__}: {e}")
     if error is not None:

@@ -59,7 +59,7 @@ ATTEMPTS_KEY: Final = "attempts"
 class Endpoint:
     """One v1 course-statistics endpoint and what it becomes in v2."""
 
-    #: The operation name used by 360Learning's documentation, our findings, fixtures and docs.
+    #: The endpoint name used by 360Learning's documentation, our findings, fixtures and docs.
     name: str
     #: The v1 path, with ``{placeholders}`` for its parameters.
     v1_path: str

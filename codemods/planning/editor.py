@@ -15,7 +15,7 @@ from codemods.mapping import NOTE_MARKER, REVIEW_MARKER
 from codemods.planning.plan import Plan
 
 
-class Applier(cst.CSTTransformer):
+class Editor(cst.CSTTransformer):
     def __init__(self, plan: Plan) -> None:
         super().__init__()
         self.plan = plan

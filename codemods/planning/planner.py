@@ -47,10 +47,10 @@ from codemods.reading.urls import (
     Part,
     Text,
     UrlMatch,
-    flatten,
     guess_endpoint,
     join_base,
     match_endpoint,
+    url_parts,
 )
 from codemods.reading.value_uses import serves_or_fakes
 from codemods.results.findings import Finding, Status
@@ -160,9 +160,9 @@ class Planner:
         if serves_or_fakes(self.meta, http.call):
             return
         try:
-            parts = flatten(http.url, self.names.url_resolver(http))
+            parts = url_parts(http.url, self.names.url_resolver(http))
             base = self.sessions.client_setting(http, "base_url")
-            base_parts = flatten(base, self.names.value_of) if base is not None else ()
+            base_parts = url_parts(base, self.names.value_of) if base is not None else ()
             if base is not None:
                 parts = join_base(base_parts, parts)
             match = match_endpoint(parts)
@@ -286,7 +286,7 @@ class Planner:
         httpx_client = constructor is not None and any(
             n.startswith("httpx.") for n in self.meta.qualified_names(constructor.func)
         )
-        url = flatten(http.url, self.names.value_of)
+        url = url_parts(http.url, self.names.value_of)
         path_in_url = (
             bool(url) and isinstance(url[0], Text) and url[0].value.lstrip("/").startswith("api/v1/")
         )

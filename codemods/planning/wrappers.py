@@ -40,7 +40,7 @@ ITEM_STEP = "[]"
 
 
 def wrapper_names() -> frozenset[str]:
-    """Names that say a function wraps a v1 operation: ``getUserCourseStats``, ``get_user_course_stats``
+    """Names that say a function wraps a v1 endpoint: ``getUserCourseStats``, ``get_user_course_stats``
     and ``user_course_stats``, for each endpoint."""
     names: set[str] = set()
     for name in ENDPOINTS:

@@ -198,7 +198,7 @@ class _Estimate:
         return self.deepest
 
 
-def nesting(text: str, *, stop: int, max_brackets: int) -> int:
+def depth_estimate(text: str, *, stop: int, max_brackets: int) -> int:
     """A lower bound of the depth of ``text``'s syntax tree, or a number above ``stop`` when it exceeds
     ``stop`` or nests brackets more than ``max_brackets`` deep.
 

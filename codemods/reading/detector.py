@@ -31,7 +31,7 @@ from codemods.reading.evidence import FOREIGN_HOST, HOST_360, Evidence
 from codemods.reading.index import CODE, Piece, RepositoryIndex
 from codemods.reading.metadata import Metadata, references
 from codemods.reading.spelling import HOLE, Spelled, is_message, spelled
-from codemods.reading.urls import Hole, Part, Text, flatten
+from codemods.reading.urls import Hole, Part, Text, url_parts
 from codemods.reading.value_uses import ValueUses, because
 
 
@@ -46,7 +46,7 @@ class Unfollowed:
     origin: str = ""
 
 
-#: Resolves a name to its value (as ``urls.flatten`` reads it); the planner's resolver.
+#: Resolves a name to its value (as ``urls.url_parts`` reads it); the planner's resolver.
 Resolve = Callable[[cst.Name | cst.Attribute | cst.Call], "cst.BaseExpression | tuple[Part, ...] | None"]
 #: (module, name) of a name imported from a module of the repository, or ``(None, name)``.
 Imported = Callable[[cst.Name | cst.Attribute], "tuple[str | None, str]"]
@@ -111,7 +111,7 @@ class Detector:
         """Whether a place spells a v1 path of 360Learning, with its names read: a root revealed as v2,
         another vendor's host, or text that is a message rather than a URL rule it out."""
         try:
-            parts = flatten(top, self.resolve)
+            parts = url_parts(top, self.resolve)
         except (Review, RecursionError):
             parts = ()
         encoded = _encoded(parts) if parts else _own_text(top)
@@ -189,13 +189,13 @@ def _never(_: cst.Name | cst.Attribute | cst.Call) -> None:
 def _own_text(node: cst.BaseExpression) -> str:
     """The text of an expression from its literals alone, every name an unknown."""
     try:
-        return _encoded(flatten(node, _never))
+        return _encoded(url_parts(node, _never))
     except (Review, RecursionError):
         return _rough_text(node)
 
 
 def _rough_text(node: cst.CSTNode) -> str:
-    """The literal text of an expression that ``flatten`` cannot read (a format spec…), holes between."""
+    """The literal text of an expression that ``url_parts`` cannot read (a format spec…), holes between."""
     pieces: list[str] = []
 
     class Pieces(cst.CSTVisitor):

@@ -2,7 +2,7 @@
 functions and v1 spellings of every module, keyed by module, and the names that let a module find them.
 
 ``codemods.engine.indexing`` builds it once per run, with the fast ``ast`` parser, before the modules
-are transformed in worker processes; every transform receives it. Each constant's value is flattened
+are transformed in worker processes; every transform receives it. Each constant's value is read into pieces
 into pieces: literal text, and the source code of what cannot be known statically
 (``os.getenv("HOST", "https://app.360learning.com")`` keeps its source, so a host is still recognised by
 its text).
@@ -22,7 +22,7 @@ CODE: Final = "code"
 
 @dataclass(frozen=True)
 class RepositoryIndex:
-    """The string constants of a repository that may take part in a v1 URL, flattened."""
+    """The string constants of a repository that may take part in a v1 URL, read into pieces."""
 
     #: module key → constant name → the constant's value as pieces. A module is keyed by its dotted
     #: name and by each dotted suffix of it (``app.settings``, ``settings``); a class constant is named
@@ -34,7 +34,7 @@ class RepositoryIndex:
     #: The dotted name of every module of the repository (to tell its own code from a dependency's).
     modules: frozenset[str] = frozenset()
     #: module key → name of a module-level function whose code holds a v1 path → what it returns,
-    #: flattened (the whole function as code when it does more than return a value), keyed like
+    #: read into pieces (the whole function as code when it does more than return a value), keyed like
     #: ``constants``. A URL function is read only in its own module
     #: (``codemods.reading.url_functions``): a call from another module is reported.
     url_functions: Mapping[str, Mapping[str, tuple[Piece, ...]]] = field(default_factory=dict, hash=False)

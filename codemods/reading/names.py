@@ -26,9 +26,9 @@ from codemods.reading.urls import (
     Part,
     Text,
     UrlMatch,
-    flatten,
     guess_endpoint,
     match_endpoint,
+    url_parts,
 )
 
 #: What a URL's name resolves to: an expression, parts already read, or nothing known.
@@ -197,7 +197,7 @@ class Names:
         argument."""
         if not isinstance(http, GetterCall) or http.argument is None:
             return self.value_of
-        argument = flatten(http.argument, self.value_of)
+        argument = url_parts(http.argument, self.value_of)
         function = http.function
 
         def resolve(node: cst.Name | cst.Attribute | cst.Call) -> Resolved:

@@ -15,18 +15,18 @@ import io
 import tokenize
 from typing import Final
 
-from codemods.reading.depth import nesting
+from codemods.reading.depth import depth_estimate
 
 #: Larger modules are not parsed. Hand-written modules stay far below it; past it a parse costs
 #: minutes and gigabytes.
 MAX_SOURCE_BYTES: Final = 1024 * 1024
 #: Deeper syntax trees are not parsed: the rewrite gives up (``RecursionError``) at about 300 levels
 #: anyway, and the nesting estimate is a lower bound, so nothing the rewrite could handle is refused.
-MAX_NESTING: Final = 500
+MAX_DEPTH_ESTIMATE: Final = 500
 #: Brackets nested deeper are not parsed; Python refuses them too ("too many nested parentheses").
 MAX_BRACKETS: Final = 200
 #: The reason given for a module nested too deeply, refused here or given up on while rewriting it.
-NESTED_TOO_DEEPLY: Final = "nested too deeply to process"
+TOO_DEEP: Final = "nested too deeply to process"
 
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
 
@@ -73,6 +73,6 @@ def refusal(source: bytes) -> str | None:
         text = _decode(source)
     except _Undecodable as e:
         return str(e)
-    if nesting(text, stop=MAX_NESTING, max_brackets=MAX_BRACKETS) > MAX_NESTING:
-        return NESTED_TOO_DEEPLY
+    if depth_estimate(text, stop=MAX_DEPTH_ESTIMATE, max_brackets=MAX_BRACKETS) > MAX_DEPTH_ESTIMATE:
+        return TOO_DEEP
     return None

@@ -15,7 +15,7 @@ import libcst as cst
 
 from codemods.mapping.reasons import Review
 from codemods.reading.metadata import Metadata, assigned_node
-from codemods.reading.urls import Hole, NameResolver, Part, Text, flatten, guess_endpoint
+from codemods.reading.urls import Hole, NameResolver, Part, Text, guess_endpoint, url_parts
 
 
 def returned_url(
@@ -41,12 +41,12 @@ def returned_url(
             referents = meta.referents(node) or set()
             made = assigned_node(next(iter(referents))) if len(referents) == 1 else None
             if isinstance(made, cst.Param) and made in bound:
-                return flatten(bound[made], resolve)
+                return url_parts(bound[made], resolve)
         return resolve(node)
 
     expanding.add(function)
     try:
-        parts = flatten(returned, inner)
+        parts = url_parts(returned, inner)
     except Review:
         return None
     finally:

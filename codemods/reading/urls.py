@@ -1,7 +1,7 @@
 """Reads a URL expression statically and matches it against the v1 course-statistics paths.
 
 Real client code builds these URLs with f-strings, ``+``, ``.format``, ``%`` and names assigned earlier.
-``flatten`` turns such an expression into literal text and *holes* (expressions whose value is unknown),
+``url_parts`` turns such an expression into literal text and *holes* (expressions whose value is unknown),
 following names to the single value they were assigned. ``match_endpoint`` then finds which v1 path the
 text has, and hands back each path parameter and the host as expressions that can be reused in the
 rewritten call: the original host expression is kept (``BASE``, ``self.host``…), never replaced by a
@@ -32,7 +32,7 @@ class Text:
 class Hole:
     """An expression of the URL whose value is not known statically.
 
-    When the expression is a name bound to a single value, ``expansion`` holds that value, flattened.
+    When the expression is a name bound to a single value, ``expansion`` holds that value, read.
     """
 
     expr: cst.BaseExpression
@@ -41,14 +41,14 @@ class Hole:
 
 Part = Text | Hole
 #: Follows a name (or ``module.NAME``, ``self.NAME``) to the expression it was assigned, or to its value
-#: already flattened (a constant of another module, from the repository index), or ``None``.
-#: A call (of a function that returns a URL) is read to its returned value, flattened, or ``None``.
+#: already read (a constant of another module, from the repository index), or ``None``.
+#: A call (of a function that returns a URL) is read to its returned value, read, or ``None``.
 NameResolver = Callable[[cst.Name | cst.Attribute | cst.Call], "cst.BaseExpression | tuple[Part, ...] | None"]
 
 _MAX_DEPTH = 8
 
 
-def flatten(expr: cst.BaseExpression, resolve: NameResolver, depth: int = 0) -> tuple[Part, ...]:
+def url_parts(expr: cst.BaseExpression, resolve: NameResolver, depth: int = 0) -> tuple[Part, ...]:
     """Flatten a string expression into text and holes; raise ``Review`` on what can't be read."""
     if depth > _MAX_DEPTH:
         return (Hole(expr),)
@@ -58,22 +58,22 @@ def flatten(expr: cst.BaseExpression, resolve: NameResolver, depth: int = 0) -> 
             raise Review("url-bytes")
         return (Text(value),)
     if isinstance(expr, cst.ConcatenatedString):
-        return _join(flatten(expr.left, resolve, depth), flatten(expr.right, resolve, depth))
+        return _join(url_parts(expr.left, resolve, depth), url_parts(expr.right, resolve, depth))
     if isinstance(expr, cst.FormattedString):
-        return _flatten_fstring(expr, resolve, depth)
+        return _parts_of_fstring(expr, resolve, depth)
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
-        return _join(flatten(expr.left, resolve, depth), flatten(expr.right, resolve, depth))
+        return _join(url_parts(expr.left, resolve, depth), url_parts(expr.right, resolve, depth))
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
-        return _flatten_percent(expr, resolve, depth)
+        return _parts_of_percent(expr, resolve, depth)
     if (
         isinstance(expr, cst.Call)
         and isinstance(expr.func, cst.Attribute)
         and expr.func.attr.value == "format"
     ):
-        return _flatten_format(expr, expr.func.value, resolve, depth)
+        return _parts_of_format(expr, expr.func.value, resolve, depth)
     if is_urljoin(expr):
         assert isinstance(expr, cst.Call)
-        return _flatten_urljoin(expr, resolve, depth)
+        return _parts_of_urljoin(expr, resolve, depth)
     if isinstance(expr, (cst.Name, cst.Attribute)):
         assigned = resolve(expr)
         if assigned is None:
@@ -81,7 +81,7 @@ def flatten(expr: cst.BaseExpression, resolve: NameResolver, depth: int = 0) -> 
         if isinstance(assigned, tuple):
             return (Hole(expr, assigned),)
         try:
-            expansion = flatten(assigned, resolve, depth + 1)
+            expansion = url_parts(assigned, resolve, depth + 1)
         except Review:
             return (Hole(expr),)
         return (Hole(expr, expansion),)
@@ -102,11 +102,11 @@ def is_urljoin(expr: cst.BaseExpression) -> bool:
     return name == "urljoin"
 
 
-def _flatten_urljoin(call: cst.Call, resolve: NameResolver, depth: int) -> tuple[Part, ...]:
+def _parts_of_urljoin(call: cst.Call, resolve: NameResolver, depth: int) -> tuple[Part, ...]:
     """``urljoin(BASE, "/api/v1/…")`` reads as ``BASE + "/api/v1/…"``: an absolute path keeps only the
     base's host, which is what the helper makes of ``BASE`` too (it drops a trailing API root)."""
-    base = flatten(call.args[0].value, resolve, depth)
-    path = flatten(call.args[1].value, resolve, depth)
+    base = url_parts(call.args[0].value, resolve, depth)
+    path = url_parts(call.args[1].value, resolve, depth)
     head = path[0] if path else None
     if not (isinstance(head, Text) and head.value.startswith(("/", "api/"))):
         raise Review("urljoin-relative-path")
@@ -141,7 +141,7 @@ def _fstring_text(node: cst.FormattedString, text: str) -> str:
     return text
 
 
-def _flatten_fstring(node: cst.FormattedString, resolve: NameResolver, depth: int) -> tuple[Part, ...]:
+def _parts_of_fstring(node: cst.FormattedString, resolve: NameResolver, depth: int) -> tuple[Part, ...]:
     parts: tuple[Part, ...] = ()
     for piece in node.parts:
         if isinstance(piece, cst.FormattedStringText):
@@ -150,7 +150,7 @@ def _flatten_fstring(node: cst.FormattedString, resolve: NameResolver, depth: in
         assert isinstance(piece, cst.FormattedStringExpression)
         if piece.format_spec or piece.conversion not in (None, "s"):
             raise Review("url-format-spec")
-        parts = _join(parts, flatten(piece.expression, resolve, depth))
+        parts = _join(parts, url_parts(piece.expression, resolve, depth))
     return parts
 
 
@@ -160,7 +160,7 @@ def _literal_text(expr: cst.BaseExpression, resolve: NameResolver, depth: int) -
     A name whose text holds a field (``URL = BASE + "/courses/{}/stats/{}"``) is opened up, so that its
     fields can be filled; one that holds none (``BASE``) stays a name, so the rewrite keeps it as written.
     """
-    return _open_templates(flatten(expr, resolve, depth))
+    return _open_templates(url_parts(expr, resolve, depth))
 
 
 def _open_templates(parts: Sequence[Part]) -> tuple[Part, ...]:
@@ -192,7 +192,7 @@ def _substitute(
     return tuple(p for p in out if not (isinstance(p, Text) and not p.value))
 
 
-def _flatten_format(
+def _parts_of_format(
     call: cst.Call, receiver: cst.BaseExpression, resolve: NameResolver, depth: int
 ) -> tuple[Part, ...]:
     template = _literal_text(receiver, resolve, depth)
@@ -226,14 +226,14 @@ def _flatten_format(
                 value = keywords[field]
             else:
                 raise Review("url-format-field-unread", field=field)
-            out = _join(out, flatten(value, resolve, depth))
+            out = _join(out, url_parts(value, resolve, depth))
     return out
 
 
 _PERCENT = re.compile(r"%(?:\((?P<key>[^)]*)\))?(?P<conv>[sdr%])")
 
 
-def _flatten_percent(node: cst.BinaryOperation, resolve: NameResolver, depth: int) -> tuple[Part, ...]:
+def _parts_of_percent(node: cst.BinaryOperation, resolve: NameResolver, depth: int) -> tuple[Part, ...]:
     template = _literal_text(node.left, resolve, depth)
     right = node.right
     if isinstance(right, (cst.Name, cst.Attribute)):
@@ -266,10 +266,10 @@ def _flatten_percent(node: cst.BinaryOperation, resolve: NameResolver, depth: in
         if m.group("key") is not None:
             if m.group("key") not in by_key:
                 raise Review("url-percent-key-unread")
-            parts = flatten(by_key[m.group("key")], resolve, depth)
+            parts = url_parts(by_key[m.group("key")], resolve, depth)
         else:
             try:
-                parts = flatten(next(queue), resolve, depth)
+                parts = url_parts(next(queue), resolve, depth)
             except StopIteration:
                 raise Review("url-percent-too-few-values") from None
         if len(parts) == 1:
@@ -345,7 +345,7 @@ _REGEXES = {name: _path_regex(endpoint) for name, endpoint in ENDPOINTS.items()}
 
 
 def match_endpoint(parts: tuple[Part, ...]) -> UrlMatch | None:
-    """Match flattened URL parts against every v1 path; ``None`` when the URL has none of their shapes.
+    """Match URL parts against every v1 path; ``None`` when the URL has none of their shapes.
 
     Matching runs on the text with every name expanded; the pieces handed back are cut from the URL
     as written, so a piece that is exactly a name (``COURSE_ID``, ``BASE``) stays that name.

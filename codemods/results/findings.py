@@ -30,7 +30,7 @@ class Finding:
     #: 1-based line and column of the call.
     line: int
     column: int
-    #: The v1 operation name, a key of ``mapping.ENDPOINTS``.
+    #: The v1 endpoint name, a key of ``mapping.ENDPOINTS``.
     endpoint: str
     status: Status
     #: A key of ``mapping.RULES``.

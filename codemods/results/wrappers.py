@@ -18,7 +18,7 @@ class Export:
 
     #: ``pkg.client.get_stats`` or, for a method, ``pkg.client.Client.get_user_course_stats``.
     qualified_name: str
-    #: The v1 operation whose answer it returns (a key of ``mapping.ENDPOINTS``).
+    #: The v1 endpoint whose answer it returns (a key of ``mapping.ENDPOINTS``).
     endpoint: str
     #: Where the returned value sits in the endpoint's answer (see ``shape_path``).
     shape: tuple[str, ...]

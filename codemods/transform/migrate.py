@@ -16,12 +16,12 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper
 
-from codemods.planning.editor import Applier
+from codemods.planning.editor import Editor
 from codemods.planning.planner import Planner
 from codemods.reading.detector import Detector
 from codemods.reading.index import RepositoryIndex
 from codemods.reading.metadata import Metadata
-from codemods.reading.precheck import NESTED_TOO_DEEPLY, refusal
+from codemods.reading.precheck import TOO_DEEP, refusal
 from codemods.results.findings import SourceResult
 from codemods.results.wrappers import WrapperState
 
@@ -40,7 +40,7 @@ class TransformOptions:
     module: str = ""
     #: Hosts of 360Learning besides ``mapping.HOST_MARKERS`` (``--host``, ``hosts`` in pyproject.toml).
     hosts: tuple[str, ...] = ()
-    #: (qualified name of a function or method, the v1 operation it performs), from pyproject.toml.
+    #: (qualified name of a function or method, the v1 endpoint it performs), from pyproject.toml.
     wrappers: tuple[tuple[str, str], ...] = ()
     #: The repository's wrappers known so far, when the engine follows them across modules.
     wrapper_state: WrapperState = field(default_factory=WrapperState)
@@ -63,7 +63,7 @@ def parse(source: bytes) -> cst.Module:
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
         raise SourceError(f"cannot be decoded: {str(error).splitlines()[0]}") from None
     except RecursionError:
-        raise SourceError(NESTED_TOO_DEEPLY) from None
+        raise SourceError(TOO_DEEP) from None
 
 
 def _syntax_error(source: bytes, error: cst.ParserSyntaxError) -> str:
@@ -130,7 +130,7 @@ def migrate_source(source: bytes, *, display_path: str, options: TransformOption
     )
     if not plan.findings:
         return SourceResult(source=source, findings=(), uses=tuple(plan.uses))
-    migrated = wrapper.module.visit(Applier(plan))
+    migrated = wrapper.module.visit(Editor(plan))
     if plan.calls_helper:
         context = CodemodContext()
         for module_name, obj, asname in sorted(planner.unused_imports(), key=str):

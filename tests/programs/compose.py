@@ -50,7 +50,7 @@ class Endpoint:
     #: Parameters of the functions that call it, and its path under the API root.
     params: tuple[str, ...]
     path: tuple[Part, ...]
-    #: The operation's name in snake case (wrappers, table keys, constants).
+    #: The endpoint's name in snake case (wrappers, table keys, constants).
     snake: str
     #: The nest of loops down to the attempts: (target, iterable); ``{src}`` stands for the answer.
     loops: tuple[tuple[str, str], ...]
