@@ -6,10 +6,9 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.mapping import Shape
+from codemods.mapping.clients import JSON_METHOD, RAISE_FOR_STATUS, STATUS_CODE_ATTRIBUTES, SUCCESS_ATTRIBUTES
 from codemods.mapping.reasons import Review
 from codemods.planning.flow_state import (
-    _STATUS_CODE,
-    _SUCCESS,
     PAYLOAD,
     FlowState,
     _index_key,
@@ -29,20 +28,20 @@ class ResponseReads(FlowState):
         attr = parent.attr.value
         call = self.meta.parent(parent)
         called = isinstance(call, cst.Call) and call.func is parent and not call.args
-        if attr == "json" and called:
+        if attr == JSON_METHOD and called:
             assert isinstance(call, cst.Call)
             # aiohttp: ``await r.json()``; requests, httpx: ``r.json()``.
             awaited = self.meta.parent(call)
             decoded = awaited if isinstance(awaited, cst.Await) and awaited.expression is call else call
             self.edits.replace[decoded] = self._current(node)
             self.follow(decoded, PAYLOAD if self.endpoint.envelope else self.endpoint.response)
-        elif attr == "raise_for_status" and called:
+        elif attr == RAISE_FOR_STATUS and called:
             assert call is not None
             statement = self.meta.parent(call)
             if not isinstance(statement, cst.Expr):
                 raise Review("raise-for-status-value-used")
             self.edits.remove.add(statement)
-        elif attr in _STATUS_CODE or attr in _SUCCESS:
+        elif attr in STATUS_CODE_ATTRIBUTES or attr in SUCCESS_ATTRIBUTES:
             self._status_check(parent)
         else:
             raise Review("response-attribute-without-v2", attr=attr)
@@ -67,7 +66,7 @@ class ResponseReads(FlowState):
         test: cst.BaseExpression = attribute
         success = True
         parent = self.meta.parent(attribute)
-        if attribute.attr.value in _STATUS_CODE:
+        if attribute.attr.value in STATUS_CODE_ATTRIBUTES:
             if not (
                 isinstance(parent, cst.Comparison)
                 and len(parent.comparisons) == 1

@@ -52,8 +52,6 @@ class Edits:
 
 
 #: Attributes of a response that hold its status code (requests, httpx; aiohttp), or say it succeeded.
-_STATUS_CODE = frozenset({"status_code", "status"})
-_SUCCESS = frozenset({"ok", "is_success"})
 #: Builtins that read a list without letting its items escape.
 _READ_ONLY = frozenset({"len", "bool"})
 #: Builtins that return the same items, as a new list (or iterator).

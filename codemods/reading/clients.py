@@ -18,27 +18,24 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-#: Qualified names of module-level functions that send a GET, and of the generic ``request``.
-_GET_FUNCTIONS = frozenset({"requests.get", "requests.api.get", "httpx.get"})
-_REQUEST_FUNCTIONS = frozenset({"requests.request", "requests.api.request", "httpx.request"})
-#: Qualified names of the constructors of a session.
-SESSION_CONSTRUCTORS = frozenset(
-    {
-        "requests.Session",
-        "requests.session",
-        "requests.sessions.Session",
-        "requests.sessions.session",
-        "httpx.Client",
-        "httpx.AsyncClient",
-        "aiohttp.ClientSession",
-    }
+from codemods.mapping.clients import (
+    GET_FUNCTIONS,
+    GET_METHOD,
+    OPENER_POSITIONAL,
+    OPENERS,
+    POSITIONAL_AFTER_URL,
+    REQUEST_FUNCTIONS,
+    REQUEST_METHOD,
+    REQUEST_OBJECT_POSITIONAL,
+    REQUEST_OBJECTS,
 )
-#: Positional parameters after the URL, per kind of call.
+
+#: Positional parameters after the URL, per kind of call (module functions: by qualified name, from
+#: ``mapping.clients``).
 _POSITIONAL_AFTER_URL = {
-    "function": ("params",),
     "session": (),
-    "urlopen": ("data", "timeout"),
-    "request_object": ("data", "headers"),
+    "urlopen": OPENER_POSITIONAL,
+    "request_object": REQUEST_OBJECT_POSITIONAL,
 }
 
 
@@ -61,8 +58,6 @@ class HttpCall:
 
 
 #: The standard library's opener, and the request object it may be given.
-_URLOPEN = frozenset({"urllib.request.urlopen"})
-_REQUEST_OBJECT = frozenset({"urllib.request.Request"})
 
 QualifiedNames = Callable[[cst.CSTNode], frozenset[str]]
 #: Follows a name to the single value it was assigned, or ``None``.
@@ -76,17 +71,17 @@ def recognise(
 ) -> HttpCall | None:
     """The HTTP GET call ``call`` is, or ``None`` when it is no GET of a known client."""
     names = qualified_names(call.func)
-    if names & _URLOPEN:
+    if names & OPENERS:
         return _urlopen(call, qualified_names, resolve)
-    if names & _GET_FUNCTIONS:
-        return _bind(call, kind="function", method=None)
-    if names & _REQUEST_FUNCTIONS:
-        return _bind(call, kind="function", method="request")
+    if names & GET_FUNCTIONS:
+        return _bind(call, kind=next(iter(names & GET_FUNCTIONS)), method=None)
+    if names & REQUEST_FUNCTIONS:
+        return _bind(call, kind=next(iter(names & REQUEST_FUNCTIONS)), method=REQUEST_METHOD)
     func = call.func
     if isinstance(func, cst.Attribute) and (
-        func.attr.value == "get" or (func.attr.value == "request" and is_session(func.value))
+        func.attr.value == GET_METHOD or (func.attr.value == REQUEST_METHOD and is_session(func.value))
     ):
-        method = "request" if func.attr.value == "request" else None
+        method = REQUEST_METHOD if func.attr.value == REQUEST_METHOD else None
         bound = _bind(call, kind="session", method=method)
         if bound is not None:
             return HttpCall(
@@ -102,7 +97,7 @@ def _urlopen(call: cst.Call, qualified_names: QualifiedNames, resolve: Resolve) 
         return None
     target = bound.url
     request = resolve(target) if isinstance(target, cst.Name) else target
-    if isinstance(request, cst.Call) and qualified_names(request.func) & _REQUEST_OBJECT:
+    if isinstance(request, cst.Call) and qualified_names(request.func) & REQUEST_OBJECTS:
         inner = _bind(request, kind="request_object", method=None)
         if inner is None or "data" in inner.arguments:
             return None
@@ -130,7 +125,8 @@ def _bind(call: cst.Call, *, kind: str, method: str | None) -> HttpCall | None:
             keywords[arg.keyword.value] = arg.value
         else:
             positional.append(arg.value)
-    names = (*(("method", "url") if method else ("url",)), *_POSITIONAL_AFTER_URL[kind])
+    after = POSITIONAL_AFTER_URL.get(kind) or _POSITIONAL_AFTER_URL.get(kind, ())
+    names = (*(("method", "url") if method else ("url",)), *after)
     if len(positional) > len(names):
         unreadable = True
     for name, value in zip(names, positional, strict=False):

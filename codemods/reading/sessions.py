@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from codemods.reading import clients
+from codemods.mapping.clients import SESSION_CONSTRUCTORS
 from codemods.reading.clients import HttpCall
 from codemods.reading.metadata import Metadata
 from codemods.reading.names import Names
@@ -29,7 +29,7 @@ class Sessions:
         )
 
     def constructs_session(self, call: cst.Call) -> bool:
-        return bool(self.meta.qualified_names(call.func) & clients.SESSION_CONSTRUCTORS)
+        return bool(self.meta.qualified_names(call.func) & SESSION_CONSTRUCTORS)
 
     def client_constructor(self, http: HttpCall) -> cst.Call | None:
         """The constructor call of the client a call is made with (``httpx.Client(base_url=…)``), when
