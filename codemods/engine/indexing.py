@@ -36,15 +36,21 @@ from codemods.engine.index_modules import (
     fragments,
     parse_module,
 )
-from codemods.mapping import EVIDENCE_MARKERS, HOST_MARKERS, V1_CREDENTIAL_HEADERS, V1_CREDENTIAL_PARAMS
+from codemods.mapping import (
+    EVIDENCE_MARKERS,
+    HOST_MARKERS,
+    V1_API_ROOT,
+    V1_CREDENTIAL_HEADERS,
+    V1_CREDENTIAL_PARAMS,
+)
 from codemods.reading.index import CODE, TEXT, Piece, RepositoryIndex, module_keys
-from codemods.reading.prefilter import PATH_WORDS, VERSION_PREFIX, may_contain_site, uses_indexed_constant
+from codemods.reading.prefilter import PATH_WORDS, may_contain_site, uses_indexed_constant
 from codemods.reading.spelling import HOLE, is_message, spelled
 
 _Value = TypeVar("_Value")
 
 
-_API_ROOT: Final = "/".join(VERSION_PREFIX)
+_API_ROOT: Final = V1_API_ROOT.strip("/")
 #: v1 credential names, in lower case: a constant holding them is indexed by its keys.
 _CREDENTIAL_KEYS: Final = frozenset({*(k.lower() for k in V1_CREDENTIAL_PARAMS), *V1_CREDENTIAL_HEADERS})
 #: A file is parsed only when its bytes hold one of these (any case), or a name the index already keeps.

@@ -8,6 +8,8 @@ the documentation read this module; none of them spells an endpoint, a field or 
 
 from __future__ import annotations
 
+import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -17,16 +19,28 @@ from typing import Final
 V2_COURSE_STATS_PATH: Final = "/api/v2/courses/stats"
 
 
+class ShapeKind(str, enum.Enum):
+    """What a value that comes from a v1 call is, as the code that reads it sees it."""
+
+    #: The HTTP response, and its decoded JSON payload (with the v1 envelope, when the endpoint has one).
+    RESPONSE = "response"
+    PAYLOAD = "payload"
+    #: A list (of ``item``); a dict whose values are ``item`` (answers stored by key).
+    LIST = "list"
+    MAPPING = "mapping"
+    #: A dict with ``fields``; reading a key of ``gone`` has no v2 source (its reason's key).
+    RECORD = "record"
+    #: A v1 attempt, whose fields are renamed.
+    ATTEMPT = "attempt"
+    #: A plain value nobody needs to follow.
+    VALUE = "value"
+
+
 @dataclass(frozen=True, eq=False)
 class Shape:
-    """The shape of a v1 answer, or of a piece of it, as the code that reads it sees it.
+    """The shape of a v1 answer, or of a piece of it (see ``ShapeKind``)."""
 
-    ``kind`` is ``list`` (of ``item``), ``record`` (a dict with ``fields``; reading a key of ``gone`` has
-    no v2 source and is reported with its message), ``attempt`` (a v1 attempt, whose fields are renamed),
-    or ``value`` (a plain value nobody needs to follow).
-    """
-
-    kind: str
+    kind: ShapeKind
     #: How findings name a value of this shape ("the list of attempts").
     label: str = "a value"
     item: Shape | None = None
@@ -34,22 +48,26 @@ class Shape:
     gone: Mapping[str, str] = field(default_factory=dict)
 
 
-VALUE: Final = Shape("value")
-ATTEMPT: Final = Shape("attempt", "an attempt")
-ATTEMPTS: Final = Shape("list", "the list of attempts", item=ATTEMPT)
+VALUE: Final = Shape(ShapeKind.VALUE)
+ATTEMPT: Final = Shape(ShapeKind.ATTEMPT, "an attempt")
+ATTEMPTS: Final = Shape(ShapeKind.LIST, "the list of attempts", item=ATTEMPT)
 #: A user as v1 embedded it: v2 records carry only ``userId``; the helper adds ``mail`` back from the
 #: user directory.
-USER: Final = Shape("record", "a user", fields=MappingProxyType({"_id": VALUE, "mail": VALUE}))
+USER: Final = Shape(ShapeKind.RECORD, "a user", fields=MappingProxyType({"_id": VALUE, "mail": VALUE}))
 COURSE: Final = Shape(
-    "record",
+    ShapeKind.RECORD,
     "a course",
     fields=MappingProxyType({"_id": VALUE}),
     gone=MappingProxyType({"name": "course-name-gone"}),
 )
 USER_STATS: Final = Shape(
-    "record", "a user's statistics", fields=MappingProxyType({"user": USER, "attempts": ATTEMPTS})
+    ShapeKind.RECORD, "a user's statistics", fields=MappingProxyType({"user": USER, "attempts": ATTEMPTS})
 )
 
+
+#: The HTTP response of a v1 call, and its JSON payload, before they become the endpoint's answer.
+RESPONSE: Final = Shape(ShapeKind.RESPONSE, "the response")
+PAYLOAD: Final = Shape(ShapeKind.PAYLOAD, "the JSON payload")
 
 #: The key of the v1 getUserCourseStats envelope, gone in v2 (the answer is the list itself).
 ATTEMPTS_KEY: Final = "attempts"
@@ -95,7 +113,7 @@ ENDPOINTS: Final[Mapping[str, Endpoint]] = MappingProxyType(
             filters=MappingProxyType({"courseId": "course_id"}),
             user_parameters=frozenset(),
             helper="course_stats_by_user",
-            response=Shape("list", "the list of users' statistics", item=USER_STATS),
+            response=Shape(ShapeKind.LIST, "the list of users' statistics", item=USER_STATS),
             summary="grouped by user as v1 answered",
         ),
         "getCoursesStats": Endpoint(
@@ -105,15 +123,15 @@ ENDPOINTS: Final[Mapping[str, Endpoint]] = MappingProxyType(
             user_parameters=frozenset(),
             helper="course_stats_by_course_and_user",
             response=Shape(
-                "list",
+                ShapeKind.LIST,
                 "the list of courses' statistics",
                 item=Shape(
-                    "record",
+                    ShapeKind.RECORD,
                     "a course's statistics",
                     fields=MappingProxyType(
                         {
                             "course": COURSE,
-                            "stats": Shape("list", "the list of users' statistics", item=USER_STATS),
+                            "stats": Shape(ShapeKind.LIST, "the list of users' statistics", item=USER_STATS),
                         }
                     ),
                 ),
@@ -127,10 +145,10 @@ ENDPOINTS: Final[Mapping[str, Endpoint]] = MappingProxyType(
             user_parameters=frozenset({"userEmailOrId"}),
             helper="course_stats_by_course",
             response=Shape(
-                "list",
+                ShapeKind.LIST,
                 "the list of the learner's courses",
                 item=Shape(
-                    "record",
+                    ShapeKind.RECORD,
                     "a course and its attempts",
                     fields=MappingProxyType({"course": COURSE, "attempts": ATTEMPTS}),
                 ),
@@ -204,6 +222,14 @@ PARAMS_ARGUMENT: Final = "params"
 HEADERS_ARGUMENT: Final = "headers"
 #: Keyword arguments of an HTTP call passed on to the helper as they are.
 PASSED_THROUGH_ARGUMENTS: Final = frozenset({"timeout"})
+
+#: The root of every v1 path, and of every v2 one.
+V1_API_ROOT: Final = "/api/v1"
+V2_API_ROOT: Final = "/api/v2"
+#: A 360Learning id (a user's, a course's): 24 hexadecimal digits; a literal id needs no resolving.
+OBJECT_ID: Final = re.compile(r"[0-9a-fA-F]{24}")
+#: The helper's awaitable variant of a function has this prefix (``alist_course_stats``).
+HELPER_ASYNC_PREFIX: Final = "a"
 
 #: A host expression whose text contains one of these belongs to 360Learning.
 HOST_MARKERS: Final = ("360learning",)

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from codemods.mapping import FLAT_RECORD_IDS, NUMERIC_ATTEMPT_FIELDS, Shape
+from codemods.mapping import FLAT_RECORD_IDS, NUMERIC_ATTEMPT_FIELDS, Shape, ShapeKind
 from codemods.reading.metadata import Metadata
 
 #: Builtins whose call reads its arguments and changes nothing.
@@ -71,7 +71,7 @@ def flat_loop(meta: Metadata, loop: cst.For, answer: Shape) -> FlatLoop | None:
         if not isinstance(current.target, cst.Name) or shape.item is None:
             return None
         item = shape.item
-        if item.kind == "attempt":
+        if item.kind is ShapeKind.ATTEMPT:
             break
         down = _list_field(item)
         body = _block(current.body)
@@ -122,7 +122,7 @@ def flat_comprehension(meta: Metadata, first: cst.CompFor, answer: Shape) -> Fla
             return None
         item = shape.item
         nested = current.inner_for_in
-        if item.kind == "attempt":
+        if item.kind is ShapeKind.ATTEMPT:
             if nested is not None:
                 return None
             break
@@ -174,8 +174,8 @@ def _order_free_use(
 
 def _list_field(item: Shape) -> tuple[str, Shape] | None:
     """The key and shape of the one list a record of a nested answer holds (``stats``, ``attempts``)."""
-    lists = [(key, field) for key, field in item.fields.items() if field.kind == "list"]
-    return lists[0] if item.kind == "record" and len(lists) == 1 else None
+    lists = [(key, field) for key, field in item.fields.items() if field.kind is ShapeKind.LIST]
+    return lists[0] if item.kind is ShapeKind.RECORD and len(lists) == 1 else None
 
 
 def _ids(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from codemods.mapping import Shape
+from codemods.mapping import Shape, ShapeKind
 from codemods.mapping.reasons import Review
 from codemods.planning.flow_data import DataReads
 from codemods.planning.flow_response import ResponseReads
@@ -30,7 +30,7 @@ class ResponseFlow(ResponseReads, DataReads, ReturnedValues):
     """Follows one rewritten call's value through the code and records the edits that adapt it."""
 
     def follow(self, node: cst.BaseExpression, kind: Shape) -> None:
-        if node in self._seen or kind.kind == "value":
+        if node in self._seen or kind.kind is ShapeKind.VALUE:
             return
         self._seen.add(node)
         parent = self.meta.parent(node)
@@ -43,7 +43,11 @@ class ResponseFlow(ResponseReads, DataReads, ReturnedValues):
                 raise Review("unpacked-or-stored", label=kind.label)
             self._follow_name(target, kind)
             return
-        if isinstance(parent, cst.Await) and parent.expression is node and kind.kind != "response":
+        if (
+            isinstance(parent, cst.Await)
+            and parent.expression is node
+            and kind.kind is not ShapeKind.RESPONSE
+        ):
             # ``await f()`` where ``f`` returns followed data: the awaited value is that data.
             self.follow(parent, kind)
             return
@@ -53,17 +57,17 @@ class ResponseFlow(ResponseReads, DataReads, ReturnedValues):
         if (
             isinstance(parent, cst.DictComp)
             and parent.value is node
-            and kind.kind not in ("response", "payload")
+            and kind.kind not in (ShapeKind.RESPONSE, ShapeKind.PAYLOAD)
         ):
             # {e["course"]["_id"]: e["attempts"] for e in …}: a dict whose values are followed.
-            self.follow(parent, Shape("mapping", f"a dict of {_bare(kind.label)}", item=kind))
+            self.follow(parent, Shape(ShapeKind.MAPPING, f"a dict of {_bare(kind.label)}", item=kind))
             return
         handler = {
-            "response": self._response,
-            "payload": self._payload,
-            "list": self._list,
-            "record": self._record,
-            "attempt": self._attempt,
-            "mapping": self._mapping,
+            ShapeKind.RESPONSE: self._response,
+            ShapeKind.PAYLOAD: self._payload,
+            ShapeKind.LIST: self._list,
+            ShapeKind.RECORD: self._record,
+            ShapeKind.ATTEMPT: self._attempt,
+            ShapeKind.MAPPING: self._mapping,
         }[kind.kind]
         handler(node, parent, kind)

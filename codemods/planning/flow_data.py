@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from codemods.mapping import ATTEMPT_FIELD_RENAMES, Shape
+from codemods.mapping import ATTEMPT_FIELD_RENAMES, Shape, ShapeKind
 from codemods.mapping.reasons import Review
 from codemods.planning.flow_state import (
     _ONE_ITEM,
@@ -117,7 +117,7 @@ class DataReads(FlowState):
                 if method == "keys" and not call.args:
                     return
                 if method == "values" and not call.args:
-                    self.follow(call, Shape("list", f"the values of {kind.label}", item=item))
+                    self.follow(call, Shape(ShapeKind.LIST, f"the values of {kind.label}", item=item))
                     return
                 if method == "items" and not call.args:
                     # ``for k, v in d.items()``, also through ``sorted(…)``, ``list(…)``…
@@ -167,7 +167,7 @@ class DataReads(FlowState):
             self._rename(found[2])
             return
         if isinstance(parent, (cst.ListComp, cst.GeneratorExp)) and parent.elt is node:
-            self.follow(parent, Shape("list", f"a list of {kind.label[3:]}s", item=kind))
+            self.follow(parent, Shape(ShapeKind.LIST, f"a list of {kind.label[3:]}s", item=kind))
             return
         raise self._escape(kind, parent).then("then-fields-renamed")
 

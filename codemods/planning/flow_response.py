@@ -5,15 +5,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from codemods.mapping import Shape
+from codemods.mapping import PAYLOAD, Shape
 from codemods.mapping.clients import JSON_METHOD, RAISE_FOR_STATUS, STATUS_CODE_ATTRIBUTES, SUCCESS_ATTRIBUTES
 from codemods.mapping.reasons import Review
-from codemods.planning.flow_state import (
-    PAYLOAD,
-    FlowState,
-    _index_key,
-    _string,
-)
+from codemods.planning.flow_state import FlowState, _index_key, _string
 
 
 class ResponseReads(FlowState):

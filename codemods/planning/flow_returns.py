@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from codemods.mapping import Shape
+from codemods.mapping import PAYLOAD, RESPONSE, Shape
 from codemods.mapping.reasons import Review
-from codemods.planning.flow_state import PAYLOAD, RESPONSE, FlowState
+from codemods.planning.flow_state import FlowState
 from codemods.planning.wrappers import WRAPPER_NAMES, shape_path
 from codemods.results.wrappers import Export
 

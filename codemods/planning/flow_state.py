@@ -13,14 +13,10 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import Assignment
 
-from codemods.mapping import Endpoint, Shape
+from codemods.mapping import Endpoint, Shape, ShapeKind
 from codemods.mapping.reasons import Review
 from codemods.reading.metadata import Metadata
 from codemods.results.wrappers import Export, WrapperState
-
-#: The HTTP response, and the JSON payload of an answer with a v1 envelope, before they become data.
-RESPONSE = Shape("response", "the response")
-PAYLOAD = Shape("payload", "the JSON payload")
 
 
 @dataclass
@@ -117,7 +113,7 @@ class FlowState:
 
     def _follow_assignment(self, assign: cst.Assign, kind: Shape) -> None:
         target = assign.targets[0].target if len(assign.targets) == 1 else None
-        if isinstance(target, cst.Subscript) and kind.kind not in ("response", "payload"):
+        if isinstance(target, cst.Subscript) and kind.kind not in (ShapeKind.RESPONSE, ShapeKind.PAYLOAD):
             self._stored(target, kind)
             return
         if not isinstance(target, cst.Name):
@@ -137,7 +133,7 @@ class FlowState:
         if not (self._empty_dict(value) and isinstance(made, Assignment)):
             raise Review("stored-in-dict-not-empty", label=kind.label, name=name)
         reads = self.meta.reads(made)
-        mapping = Shape("mapping", f"a dict of {_bare(kind.label)}", item=kind)
+        mapping = Shape(ShapeKind.MAPPING, f"a dict of {_bare(kind.label)}", item=kind)
         for read in reads:
             item = self.meta.parent(read)
             if isinstance(item, cst.Subscript) and isinstance(self.meta.parent(item), cst.AssignTarget):

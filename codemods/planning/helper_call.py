@@ -9,31 +9,30 @@ r.json()`` collapses into one assignment.
 
 from __future__ import annotations
 
-import re
-
 import libcst as cst
 
 from codemods.mapping import (
     FLAT_HELPER,
     HEADERS_ARGUMENT,
+    HELPER_ASYNC_PREFIX,
     HELPER_RESOLVE_FUNCTION,
+    OBJECT_ID,
     PARAMS_ARGUMENT,
     PASSED_THROUGH_ARGUMENTS,
+    PAYLOAD,
+    RESPONSE,
     V2_FILTERS,
 )
 from codemods.mapping.reasons import Review
 from codemods.planning.flat_loops import flat_comprehension, flat_loop
 from codemods.planning.flow import ResponseFlow
-from codemods.planning.flow_state import PAYLOAD, RESPONSE, Edits, Returns
+from codemods.planning.flow_state import Edits, Returns
 from codemods.planning.plan import Context
 from codemods.reading.clients import HttpCall
 from codemods.reading.getters import GetterCall
 from codemods.reading.sessions import Sessions
 from codemods.reading.urls import UrlMatch
 
-_OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
-#: The helper's awaitable variant of a function has this prefix (``alist_course_stats``).
-ASYNC_PREFIX = "a"
 _LINE_LENGTH = 99
 _INDENT = "    "
 
@@ -237,7 +236,7 @@ class HelperCalls:
                 if not isinstance(given, (cst.Integer, cst.Float)):
                     continue
             args.append(_keyword(name, given))
-        prefix = ASYNC_PREFIX if asynchronous else ""
+        prefix = HELPER_ASYNC_PREFIX if asynchronous else ""
         helper_call = cst.Call(self._helper(prefix + (function or match.endpoint.helper)), args)
         _, column = self.meta.position(http.call)
         width = column + len(self.meta.module.code_for_node(helper_call))
@@ -247,9 +246,9 @@ class HelperCalls:
         self, host: cst.BaseExpression, value: cst.BaseExpression, *, asynchronous: bool
     ) -> cst.BaseExpression:
         """An id as it is; an email (or a value only known at run time) through the resolver."""
-        if isinstance(value, cst.SimpleString) and _OBJECT_ID.match(str(value.evaluated_value)):
+        if isinstance(value, cst.SimpleString) and OBJECT_ID.fullmatch(str(value.evaluated_value)):
             return value
-        prefix = ASYNC_PREFIX if asynchronous else ""
+        prefix = HELPER_ASYNC_PREFIX if asynchronous else ""
         resolve = cst.Call(self._helper(prefix + HELPER_RESOLVE_FUNCTION), [cst.Arg(host), cst.Arg(value)])
         return cst.Await(resolve) if asynchronous else resolve
 

@@ -10,10 +10,17 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from codemods.mapping import DECLARED_WRAPPER, ENDPOINTS, RETURN_SHAPE_CHANGED, WRAPPER_CALLER
+from codemods.mapping import (
+    DECLARED_WRAPPER,
+    ENDPOINTS,
+    PAYLOAD,
+    RESPONSE,
+    RETURN_SHAPE_CHANGED,
+    WRAPPER_CALLER,
+)
 from codemods.mapping.reasons import Review
 from codemods.planning.flow import ResponseFlow
-from codemods.planning.flow_state import PAYLOAD, RESPONSE, Edits, Returns
+from codemods.planning.flow_state import Edits, Returns
 from codemods.planning.plan import Context
 from codemods.planning.wrappers import shape_at, shape_change
 from codemods.reading.index import absolute_module

@@ -13,12 +13,12 @@ import functools
 import re
 from typing import Final
 
-from codemods.mapping import ENDPOINTS
+from codemods.mapping import ENDPOINTS, V1_API_ROOT
 
 _PLACEHOLDER: Final = re.compile(r"^\{[^}]*\}$")
 #: The leading segments every v1 path shares. They are left out of the needles because client code
 #: often keeps them in a base URL defined in another module (``BASE = "https://…/api/v1"``).
-VERSION_PREFIX: Final = ("api", "v1")
+VERSION_PREFIX: Final = tuple(V1_API_ROOT.strip("/").split("/"))
 #: An import from the enclosing package (``from . import BASE``, ``from .. import BASE``) does not spell
 #: the package's name; every other import spells the last segment of the module it imports from.
 _PACKAGE_IMPORT: Final = re.compile(rb"\bfrom[\s\\]*\.+[\s\\]*import\b")

@@ -14,10 +14,11 @@ import re
 import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 import libcst as cst
 
-from codemods.mapping import ENDPOINTS, HOST_MARKERS, Endpoint
+from codemods.mapping import ENDPOINTS, HOST_MARKERS, V1_API_ROOT, Endpoint
 from codemods.mapping.reasons import Review
 
 
@@ -496,14 +497,26 @@ def _query(segment: Segment) -> dict[str, cst.BaseExpression]:
     return out
 
 
+def _fragments(endpoint: Endpoint) -> tuple[str, ...]:
+    """The literal pieces of an endpoint's v1 path below the API root, with their slashes
+    (``/courses/``, ``/stats/`` for getUserCourseStats)."""
+    path = endpoint.v1_path.removeprefix(V1_API_ROOT)
+    return tuple(piece for piece in re.split(r"\{[^}]*\}", path) if piece)
+
+
+#: The endpoints in the order a URL's code is told apart: a path with no parameter first (its words
+#: stand together), then those with the longest literal pieces.
+_GUESSES: Final = tuple(
+    sorted(
+        ((name, _fragments(e)) for name, e in ENDPOINTS.items()),
+        key=lambda pair: ("{" in ENDPOINTS[pair[0]].v1_path, -sum(map(len, pair[1]))),
+    )
+)
+
+
 def guess_endpoint(code: str) -> str | None:
-    """The endpoint a URL that cannot be read most likely calls, from the words of its source."""
-    if "360learning" not in code.lower() and "api/v1" not in code:
+    """The endpoint a URL that cannot be read most likely calls, from the words of its source: every
+    literal piece of the endpoint's v1 path is in it (``mapping.ENDPOINTS``)."""
+    if not any(marker in code.lower() for marker in HOST_MARKERS) and V1_API_ROOT.lstrip("/") not in code:
         return None
-    if "/users/" in code and "courses" in code:
-        return "getUserCourses"
-    if "courses/stats" in code:
-        return "getCoursesStats"
-    if "/stats/" in code:
-        return "getUserCourseStats"
-    return "getCourseStats" if "/stats" in code and "/courses/" in code else None
+    return next((name for name, pieces in _GUESSES if all(p in code for p in pieces)), None)
