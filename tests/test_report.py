@@ -15,7 +15,8 @@ import jsonschema
 import pytest
 
 from codemods import __version__
-from codemods.mapping import ENDPOINTS, RULES
+from codemods.mapping import ENDPOINTS
+from codemods.mapping.rules import RULES
 from codemods.reports.json_report import (
     FORMAT_VERSION,
     SCHEMA_RESOURCE,

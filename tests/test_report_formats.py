@@ -23,7 +23,8 @@ from click.testing import CliRunner
 from codemods.cli.main import cli
 from codemods.engine import runner
 from codemods.engine.options import RunOptions
-from codemods.mapping import IGNORE_MARKER, REVIEW_MARKER, RULES
+from codemods.mapping import IGNORE_MARKER, REVIEW_MARKER
+from codemods.mapping.rules import RULES
 from codemods.reports.github import escape_data, escape_property
 from codemods.reports.json_report import (
     FORMATS,

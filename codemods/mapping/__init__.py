@@ -250,6 +250,12 @@ NOTE_MARKER: Final = MARKER_PREFIX + " note:"
 IGNORE_MARKER: Final = MARKER_PREFIX + " ignore["
 
 
+#: The rules findings of a migrated site, of a key written in the code and of an accepted site have.
+REWRITE: Final = "rewrite"
+FILTER_MEANING_CHANGED: Final = "filter-meaning-changed"
+HARD_CODED_API_KEY: Final = "hard-coded-api-key"
+SUPPRESSED: Final = "suppressed"
+
 #: The rule of a place that spells a v1 path whose value the tool could not follow to a call
 #: (``codemods.reading.detector``), its message, and the reasons it gives.
 UNFOLLOWED_URL: Final = "unfollowed-url"
@@ -296,42 +302,3 @@ NOTEBOOK_CELL: Final = "notebook-cell"
 WRAPPER_CALLER: Final = "wrapper-caller"
 #: The rule of a call of a wrapper declared in the configuration and defined outside the repository.
 DECLARED_WRAPPER: Final = "declared-wrapper"
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A kind of change or of problem, with a stable id for reports and CI."""
-
-    id: str
-    summary: str
-
-
-RULES: Final[Mapping[str, Rule]] = MappingProxyType(
-    {
-        "rewrite": Rule("L360001", "v1 course-statistics call rewritten to the paginated v2 endpoint"),
-        "unsupported-url": Rule("L360100", "the URL could not be read statically"),
-        "unsupported-argument": Rule("L360101", "an argument of the call has no v2 equivalent"),
-        "unsupported-response-use": Rule("L360102", "the response is used in a way the tool cannot adapt"),
-        "unsupported-credentials": Rule("L360103", "the query parameters or headers could not be read"),
-        "filter-without-v2": Rule("L360104", "a v1 filter has no v2 equivalent"),
-        "data-gone-in-v2": Rule("L360105", "the code reads data that v2 course statistics do not carry"),
-        "filter-meaning-changed": Rule(
-            "L360002", "rewritten; a date filter now applies to the completion date"
-        ),
-        RETURN_SHAPE_CHANGED: Rule(
-            "L360004", "a migrated function or method returns v2's shape to callers the tool may not see"
-        ),
-        WRAPPER_CALLER: Rule(
-            "L360003", "code that reads a migrated wrapper's result adapted to the v2 answer"
-        ),
-        DECLARED_WRAPPER: Rule(
-            "L360106", "a call of a declared wrapper from outside the repository, which must move to v2"
-        ),
-        UNFOLLOWED_URL: Rule("L360107", "a v1 course-statistics URL the tool could not follow to a call"),
-        NOTEBOOK_CELL: Rule("L360108", "a v1 call in a notebook's code cell, which the tool reports only"),
-        "hard-coded-api-key": Rule(
-            "L360200", "a v1 API key is written in the code: revoke it and keep credentials out of code"
-        ),
-        "suppressed": Rule("L360300", "a person accepted this site as it is (ignore marker)"),
-    }
-)

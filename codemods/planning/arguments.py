@@ -11,6 +11,7 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.mapping import (
+    HARD_CODED_API_KEY,
     HEADERS_ARGUMENT,
     PARAMS_ARGUMENT,
     V1_QUERY_FILTERS,
@@ -115,7 +116,7 @@ class Arguments:
                     column,
                     match.endpoint.name,
                     Status.NEEDS_REVIEW,
-                    "hard-coded-api-key",
+                    HARD_CODED_API_KEY,
                     f"a v1 API key is written in the code ({name}): revoke it in 360Learning, since it "
                     "stays in the repository's history; v2 credentials are read from the environment",
                 )

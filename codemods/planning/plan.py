@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from codemods.mapping import IGNORE_MARKER, WRAPPER_CALLER
+from codemods.mapping import IGNORE_MARKER, SUPPRESSED, WRAPPER_CALLER
 from codemods.mapping.reasons import Review
 from codemods.planning.flow_state import Edits
 from codemods.reading.clients import HttpCall
@@ -93,7 +93,7 @@ class Context:
         line, column = self.meta.position(call)
         message = f"accepted as it is: {reason}" if reason else "accepted as it is (no reason given)"
         self.plan.findings.append(
-            Finding(self.display_path, line, column, endpoint, Status.SUPPRESSED, "suppressed", message)
+            Finding(self.display_path, line, column, endpoint, Status.SUPPRESSED, SUPPRESSED, message)
         )
         return True
 

@@ -18,9 +18,10 @@ import libcst as cst
 
 from codemods.mapping import (
     CREATED_BECOMES_COMPLETED,
+    FILTER_MEANING_CHANGED,
     FLAT_SUMMARY,
     PASSED_THROUGH_ARGUMENTS,
-    RULES,
+    REWRITE,
     UNFOLLOWED_MESSAGE,
     UNFOLLOWED_URL,
     V1_QUERY_FILTERS,
@@ -28,6 +29,7 @@ from codemods.mapping import (
     V2_FILTERS,
 )
 from codemods.mapping.reasons import Review
+from codemods.mapping.rules import RULES
 from codemods.planning.arguments import Arguments
 from codemods.planning.cleanup import Cleanup, pure_literal
 from codemods.planning.flow_state import Edits
@@ -227,7 +229,7 @@ class Planner:
                 column,
                 match.endpoint.name,
                 Status.REWRITE,
-                "filter-meaning-changed" if notes else "rewrite",
+                FILTER_MEANING_CHANGED if notes else REWRITE,
                 "; ".join([_rewrite_message(match, filters, flat=flat), *notes]),
             )
         )
@@ -306,4 +308,4 @@ def _rewrite_message(match: UrlMatch, filters: dict[str, cst.BaseExpression], *,
     resolved = "; email resolved to a user id" if endpoint.user_parameters else ""
     request = f"GET {V2_COURSE_STATS_PATH}{query}"
     summary = FLAT_SUMMARY if flat else endpoint.summary
-    return f"{RULES['rewrite'].summary}: {request}, all pages; {summary}{resolved}"
+    return f"{RULES[REWRITE].summary}: {request}, all pages; {summary}{resolved}"

@@ -19,7 +19,9 @@ from typing import Any, Final
 from urllib.parse import quote
 
 from codemods import __version__
-from codemods.mapping import IGNORE_MARKER, REVIEW_MARKER, RULES, V2_COURSE_STATS_PATH
+from codemods.mapping import V2_COURSE_STATS_PATH
+from codemods.mapping.reasons import REASONS
+from codemods.mapping.rules import RULES
 from codemods.reports.snippets import REDACTED, TOOL_NAME, Edit, ReportContext, Site, sites
 from codemods.results.findings import RunResult, Status
 
@@ -34,53 +36,25 @@ FINGERPRINT_KEY: Final = "siteHash/v1"
 
 LEVELS: Final = {Status.REWRITE: "note", Status.NEEDS_REVIEW: "warning", Status.SUPPRESSED: "note"}
 
-#: What the sites of a rule's id range ask of a person (the ranges are listed in the README).
-_GUIDANCE: Final = (
-    (
-        "L3600",
-        Status.REWRITE,
-        f"`migrate-360learning apply` rewrites the call to GET {V2_COURSE_STATS_PATH} through the "
-        "generated helper module; the result's fix holds that change. Review it like any other change.",
-    ),
-    (
-        "L3603",
-        Status.SUPPRESSED,
-        f"A person accepted the site with `{IGNORE_MARKER}<reason>]`; remove that comment to have the "
-        "site migrated or reported again.",
-    ),
-    (
-        "L3602",
-        Status.NEEDS_REVIEW,
-        "Revoke the key in 360Learning: it stays readable in the repository's history. The helper "
-        "module reads v2 credentials from the environment.",
-    ),
-    (
-        "L360",
-        Status.NEEDS_REVIEW,
-        f"The tool cannot prove a rewrite safe here: it leaves the code as it is, with a "
-        f"`{REVIEW_MARKER} …` comment above it that says why. Migrate the call by hand, or accept it "
-        f"with `{IGNORE_MARKER}<reason>]`.",
-    ),
-)
-
-
-def _guidance(rule_id: str) -> tuple[Status, str]:
-    return next(((status, text) for prefix, status, text in _GUIDANCE if rule_id.startswith(prefix)))
-
 
 def rules() -> list[dict[str, Any]]:
-    """The driver's rules: one per entry of ``mapping.RULES``, in its order."""
+    """The driver's rules: one per entry of ``mapping.RULES``, in its order, with the reasons of review
+    (``mapping.reasons``) that belong to each."""
     described = []
     for name, rule in RULES.items():
-        status, guidance = _guidance(rule.id)
+        reasons = [r.template for r in REASONS.values() if r.rule == name and not r.template.startswith(";")]
+        listed = "".join(f"\n- {reason}" for reason in reasons)
         described.append(
             {
                 "id": rule.id,
                 "name": name,
                 "shortDescription": {"text": rule.summary},
-                "fullDescription": {"text": rule.summary},
-                "help": {"text": f"{rule.summary}. {guidance}", "markdown": f"{rule.summary}. {guidance}"},
-                "defaultConfiguration": {"level": LEVELS[status]},
+                "fullDescription": {"text": f"{rule.summary}. {rule.help}"},
+                "help": {
+                    "text": f"{rule.summary}. {rule.help}{listed}",
+                    "markdown": f"{rule.summary}. {rule.help}" + (f"\n\nReasons:{listed}" if listed else ""),
+                },
+                "defaultConfiguration": {"level": LEVELS[Status(rule.status)]},
             }
         )
     return described

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import quote
 
-from codemods.mapping import RULES
+from codemods.mapping.rules import RULES
 from codemods.results.findings import FileOutcome, Finding, HelperOutcome, RunResult, Status
 
 TOOL_NAME: Final = "migrate-360learning"
