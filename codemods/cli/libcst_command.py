@@ -23,15 +23,15 @@ _DEFAULT_MODULE = DEFAULT_HELPER_FILE.removesuffix(".py")
 class MigrateCourseStats(CodemodCommand):
     DESCRIPTION: str = "Migrates 360Learning API v1 course-statistics calls to the paginated v2 endpoint."
 
-    def __init__(self, context: CodemodContext, helper_module: str = _DEFAULT_MODULE) -> None:
+    def __init__(self, context: CodemodContext, helper_import: str = _DEFAULT_MODULE) -> None:
         super().__init__(context)
-        self.helper_module = helper_module
+        self.helper_import = helper_import
 
     @staticmethod
     def add_args(arg_parser: argparse.ArgumentParser) -> None:
         arg_parser.add_argument(
             "--helper-module",
-            dest="helper_module",
+            dest="helper_import",
             default=_DEFAULT_MODULE,
             help="Dotted name under which rewritten code imports the helper module.",
         )
@@ -42,7 +42,7 @@ class MigrateCourseStats(CodemodCommand):
             result = migrate_source(
                 source,
                 display_path=self.context.filename or "<module>",
-                options=TransformOptions(helper_module=self.helper_module),
+                options=TransformOptions(helper_import=self.helper_import),
             )
         except SourceError as e:
             raise SkipFile(str(e)) from e

@@ -52,7 +52,7 @@ class TransformSetup:
     """What every transform of a run shares; a worker process receives it once, when it starts."""
 
     #: The dotted name under which rewritten code imports the helper module.
-    helper_module: str
+    helper_import: str
     index: RepositoryIndex = field(default_factory=RepositoryIndex)
     #: ``index.needles()``, computed once.
     needles: frozenset[tuple[bytes, bytes]] = frozenset()
@@ -69,19 +69,19 @@ class TransformSetup:
     @classmethod
     def of(
         cls,
-        helper_module: str,
+        helper_import: str,
         index: RepositoryIndex,
         *,
         hosts: tuple[str, ...] = (),
         wrappers: tuple[tuple[str, str], ...] = (),
     ) -> TransformSetup:
         declared = tuple(name.rpartition(".")[2].encode() for name, _ in wrappers)
-        return cls(helper_module, index, index.needles(), hosts, wrappers, wrapper_needles=declared)
+        return cls(helper_import, index, index.needles(), hosts, wrappers, wrapper_needles=declared)
 
     def options(self, module: str) -> TransformOptions:
         """The options of the transform of one file, the module named ``module``."""
         return TransformOptions(
-            helper_module=self.helper_module,
+            helper_import=self.helper_import,
             index=self.index,
             module=module,
             hosts=self.hosts,

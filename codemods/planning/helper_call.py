@@ -40,7 +40,7 @@ _INDENT = "    "
 class HelperCalls:
     def __init__(self, ctx: Context, sessions: Sessions) -> None:
         self.meta = ctx.meta
-        self.helper_name = ctx.helper_name
+        self.helper_import = ctx.helper_import
         self.sessions = sessions
 
     def replace_call(
@@ -253,7 +253,7 @@ class HelperCalls:
         return cst.Await(resolve) if asynchronous else resolve
 
     def _helper(self, function: str) -> cst.Attribute:
-        return cst.Attribute(cst.Name(self.helper_name.rpartition(".")[2]), cst.Name(function))
+        return cst.Attribute(cst.Name(self.helper_import.rpartition(".")[2]), cst.Name(function))
 
 
 def _one_argument_per_line(call: cst.Call) -> cst.Call:

@@ -60,7 +60,7 @@ class Context:
     meta: Metadata
     display_path: str
     #: The dotted name under which rewritten code imports the helper module.
-    helper_name: str
+    helper_import: str
     index: RepositoryIndex
     #: The module's dotted name, for its relative imports and the qualified names of its wrappers.
     module: str

@@ -70,7 +70,7 @@ class Planner:
         meta: Metadata,
         *,
         display_path: str,
-        helper_name: str,
+        helper_import: str,
         index: RepositoryIndex | None = None,
         module: str = "",
         wrapper_state: WrapperState | None = None,
@@ -83,7 +83,7 @@ class Planner:
         self.ctx = ctx = Context(
             meta,
             display_path,
-            helper_name,
+            helper_import,
             index,
             module,
             wrapper_state or WrapperState(),

@@ -38,7 +38,7 @@ class WrapperCalls:
         self.module = ctx.module
         self.index = ctx.index
         self.wrapper_state = ctx.wrapper_state
-        self.helper_name = ctx.helper_name
+        self.helper_import = ctx.helper_import
         #: Declared wrappers defined outside the repository (an SDK): qualified name → v1 endpoint.
         self.external_wrappers = {
             name: endpoint for name, endpoint in declared if not self._in_repository(name)
@@ -63,7 +63,7 @@ class WrapperCalls:
         endpoint = ENDPOINTS[self.external_wrappers[found]]
         reason = (
             f"{found}() is declared a wrapper of v1 {endpoint.name}, and its code is not in the repository: "
-            f"call {self.helper_name}.{endpoint.helper}() instead ({endpoint.summary})"
+            f"call {self.helper_import}.{endpoint.helper}() instead ({endpoint.summary})"
         )
         line, column = self.meta.position(call)
         self.plan.sites.add(call)

@@ -33,7 +33,7 @@ class SourceError(Exception):
 @dataclass(frozen=True)
 class TransformOptions:
     #: The dotted name under which rewritten code imports the helper module.
-    helper_module: str = "learning360_v2"
+    helper_import: str = "learning360_v2"
     #: The repository's string constants, to read URLs built from other modules' constants.
     index: RepositoryIndex | None = None
     #: The dotted name of the module being transformed (``pkg.client``), to resolve relative imports.
@@ -110,7 +110,7 @@ def migrate_source(source: bytes, *, display_path: str, options: TransformOption
     planner = Planner(
         Metadata(wrapper),
         display_path=display_path,
-        helper_name=options.helper_module,
+        helper_import=options.helper_import,
         index=options.index,
         module=options.module,
         wrapper_state=options.wrapper_state,
@@ -136,7 +136,7 @@ def migrate_source(source: bytes, *, display_path: str, options: TransformOption
         for module_name, obj, asname in sorted(planner.unused_imports(), key=str):
             RemoveImportsVisitor.remove_unused_import(context, module_name, obj, asname)
         migrated = _keep_spacing(migrated, RemoveImportsVisitor(context).transform_module(migrated))
-        package, _, name = options.helper_module.rpartition(".")
+        package, _, name = options.helper_import.rpartition(".")
         if package:
             AddImportsVisitor.add_needed_import(context, package, name)
         else:
