@@ -73,16 +73,16 @@ class HelperCalls:
             edits.unwrap_with[statement] = cst.SimpleStatementLine([assign])
             flow.follow_name(target, RESPONSE)
             return self._flat(http, match, filters, flow, asynchronous=asynchronous)
+        start = RESPONSE
+        if isinstance(http, GetterCall) and http.decoded:
+            start = PAYLOAD if match.endpoint.envelope else match.endpoint.response
         if isinstance(parent, cst.Await) and parent.expression is http.call:
             edits.replace[parent] = cst.Await(self.helper_call(http, match, filters, asynchronous=True))
-            flow.follow(parent, RESPONSE)
+            flow.follow(parent, start)
             flat = self._flat(http, match, filters, flow, asynchronous=True)
             self._collapse(parent, edits)
             return flat
         edits.replace[http.call] = self.helper_call(http, match, filters, asynchronous=False)
-        start = RESPONSE
-        if isinstance(http, GetterCall) and http.decoded:
-            start = PAYLOAD if match.endpoint.envelope else match.endpoint.response
         flow.follow(http.call, start)
         flat = self._flat(http, match, filters, flow, asynchronous=False)
         self._collapse(http.call, edits)

@@ -98,7 +98,7 @@ class Planner:
         self.helper_calls = HelperCalls(ctx, self.sessions)
         self.wrapper_calls = WrapperCalls(ctx, declared)
         self.cleanup = Cleanup(ctx, self.sessions)
-        self.getters = Getters(meta, self._recognise)
+        self.getters = Getters(meta, self._recognise_in_helper)
         self.external = self.wrapper_calls.external_wrappers
 
     def resolve(self, node: cst.Name | cst.Attribute | cst.Call) -> Resolved:
@@ -111,6 +111,10 @@ class Planner:
     def unused_imports(self) -> set[tuple[str, str | None, str | None]]:
         return self.cleanup.unused_imports()
 
+    def _recognise_in_helper(self, call: cst.Call) -> HttpCall | None:
+        """A GET inside a request helper, whose client is a parameter or an attribute of ``self``."""
+        return clients.recognise(call, self.meta.qualified_names, lambda _: True, self.meta.single_value)
+
     def _recognise(self, call: cst.Call) -> HttpCall | None:
         return clients.recognise(
             call, self.meta.qualified_names, self.sessions.is_session, self.meta.single_value
@@ -119,7 +123,7 @@ class Planner:
     def run(self) -> Plan:
         calls = nodes_of(self.meta.module, cst.Call)
         for call in calls:
-            http = self._recognise(call) or self.getters.call(call)
+            http = self.getters.call(call) or self._recognise(call)
             if http is not None:
                 self._site(http)
             elif self.external:
@@ -198,7 +202,9 @@ class Planner:
                 self._check_getter(http)
             edits = Edits()
             returns = self.wrapper_calls.returns()
-            flat = self.helper_calls.replace_call(http, match, filters, edits, returns)
+            flat = self.helper_calls.replace_call(
+                http, self._rebind_host(http, match), filters, edits, returns
+            )
         except Review as review:
             self.ctx.review(http, match.endpoint.name, review)
             return
@@ -256,17 +262,56 @@ class Planner:
         for name in names:
             if name.value == "self" and self._same_class(name, http.call):
                 continue
+            if name.value == "self" and isinstance(http, GetterCall) and self._receiver(http) is not None:
+                continue  # read on the object the helper is called on (see ``_rebind_host``)
             if name.value in _BUILTIN_NAMES or not self.meta.in_tree(name):
                 continue  # a name the rewrite wrote itself (``str(client.base_url)``)
             if not self.meta.visible_from(name, http.call):
                 raise Review("host-not-in-scope", name=name.value)
 
     def _same_class(self, one: cst.CSTNode, other: cst.CSTNode) -> bool:
+        """Whether ``self`` in ``one`` is the ``self`` of ``other``: the same class, or ``other``'s class
+        derives from ``one``'s in this module."""
+
         def cls(node: cst.CSTNode) -> cst.ClassDef | None:
             return next((a for a in self.meta.ancestors(node) if isinstance(a, cst.ClassDef)), None)
 
-        found = cls(one)
-        return found is not None and found is cls(other)
+        found, caller = cls(one), cls(other)
+        seen: set[cst.ClassDef] = set()
+        while caller is not None and caller not in seen:
+            if caller is found:
+                return True
+            seen.add(caller)
+            bases = [b.value for b in caller.bases if isinstance(b.value, cst.Name)]
+            caller = next((c for b in bases if (c := self.getters._class(b)) is not None), None)
+        return False
+
+    def _receiver(self, http: GetterCall) -> cst.Name | None:
+        """The object a request helper is called on, when it is not ``self`` (``api.get(…)``)."""
+        func = http.call.func
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value != "self"
+        ):
+            return func.value
+        return None
+
+    def _rebind_host(self, http: HttpCall, match: UrlMatch) -> UrlMatch:
+        """A helper's host that reads ``self`` (``self.base_url``), read on the object it is called on."""
+        receiver = self._receiver(http) if isinstance(http, GetterCall) else None
+        if receiver is None or match.host is None:
+            return match
+
+        name = receiver.value
+
+        class Rebind(cst.CSTTransformer):
+            def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+                return cst.Name(name) if updated.value == "self" else updated
+
+        host = match.host.visit(Rebind())
+        assert isinstance(host, cst.BaseExpression)
+        return replace(match, host=host)
 
     def _check_getter(self, http: GetterCall) -> None:
         """A passed-through argument of a getter's GET (``timeout``) moves to the caller: only a constant

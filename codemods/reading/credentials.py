@@ -16,7 +16,7 @@ import libcst as cst
 from codemods.mapping import V1_CREDENTIAL_HEADERS, V1_CREDENTIAL_PARAMS, V1_REPLACED_HEADERS
 from codemods.mapping.reasons import Review
 
-Resolve = Callable[["cst.Name | cst.Attribute"], "cst.BaseExpression | None"]
+Resolve = Callable[["cst.Name | cst.Attribute | cst.Call"], "cst.BaseExpression | None"]
 
 
 def read_pairs(expr: cst.BaseExpression, resolve: Resolve) -> dict[str, cst.BaseExpression]:
@@ -53,6 +53,11 @@ def read_pairs(expr: cst.BaseExpression, resolve: Resolve) -> dict[str, cst.Base
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
         # AUTH + (("createdAtAfter", day),): pairs joined with +.
         return {**read_pairs(expr.left, resolve), **read_pairs(expr.right, resolve)}
+    if isinstance(expr, cst.Call) and not expr.args and isinstance(expr.func, (cst.Name, cst.Attribute)):
+        # ``self._headers()``, ``auth()``: a small function that returns the pairs.
+        value = resolve(expr)
+        if value is not None:
+            return read_pairs(value, resolve)
     if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "dict":
         if any(arg.keyword is None for arg in expr.args):
             raise Review("pairs-dict-positional")

@@ -1,46 +1,65 @@
-"""A wrapper's generic getter: ``self._get(path)`` adds the host and the credentials to a path.
+"""A client's request helper: one function or method that every endpoint method calls with a path.
 
-Wrapper classes often funnel every request through one small method::
+Client classes and modules often funnel every request through one small helper::
 
-    def _get(self, path):
-        response = requests.get(self.base_url + path, params=self.auth)
-        response.raise_for_status()
+    def get(self, path, **kwargs):
+        response = self.session.get(self.base_url + path, params=self.auth, **kwargs)
+        if response.status_code != 200:
+            raise RuntimeError(response.text)
         return response.json()
 
     def get_user_course_stats(self, course_id, email):
-        return self._get(f"/courses/{course_id}/stats/{email}")
+        return self.get(f"/courses/{course_id}/stats/{email}", timeout=30)
 
-The v1 URL exists only when both are read together. A call of such a getter — a method of the same
-class called on ``self``, or a function of the same module — is treated as the GET it makes, with the
-caller's argument standing for the getter's path parameter. The getter itself is left as it is (other
-endpoints still use it); only the call sites of course statistics are rewritten.
+The v1 URL exists only when both are read together. A call of such a helper is treated as the GET it
+makes, with the caller's arguments standing for the helper's parameters: the one its URL is built
+from (the path), the one that carries the HTTP method (``request("GET", path)``, which must be
+``"GET"``), the one that carries the client (``_get(session, path)``), and a ``**kwargs`` passed on to
+the GET (the caller's ``timeout=``, ``headers=``…). The helper itself is left as it is (other endpoints
+still use it); only the calls that name a course-statistics path are rewritten.
 
-A getter qualifies when its body is only: the GET (assigned to a name, annotated or not, or returned),
-optionally ``raise_for_status()``, and the return of the response or of its ``.json()``; a docstring,
-``assert``s and ``pass`` may stand beside them.
+A helper is a method of the caller's class or of a base class defined in the same module, called on
+``self``; a method called on an object the module makes from one of its classes (``api =
+Client()``); or a function of the module. Its body may only: send the GET (assigned to a name, annotated
+or not, awaited or not, or returned), check the status (``raise_for_status()``, or ``if`` the status is
+not 200 ``raise``), and return the response or its ``.json()``; a docstring, ``assert``s and ``pass``
+may stand beside them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 import libcst as cst
 
+from codemods.mapping.clients import (
+    JSON_METHOD,
+    RAISE_FOR_STATUS,
+    REQUEST_METHOD,
+    STATUS_CODE_ATTRIBUTES,
+    SUCCESS_ATTRIBUTES,
+)
 from codemods.reading.clients import HttpCall
 from codemods.reading.metadata import Metadata, assigned_node
+
+_Definition = TypeVar("_Definition", cst.FunctionDef, cst.ClassDef)
+#: The method a request helper must be given for its call to be a GET.
+_GET: frozenset[str] = frozenset({"GET"})
 
 
 @dataclass(frozen=True)
 class GetterCall(HttpCall):
-    """A call of a generic getter, seen as the GET the getter makes (``url`` and ``arguments`` are the
-    getter's own; ``call`` is the caller's)."""
+    """A call of a request helper, seen as the GET the helper makes (``url`` and ``arguments`` are the
+    helper's own, with the caller's keyword arguments a ``**kwargs`` passes on; ``call`` is the
+    caller's)."""
 
-    #: The getter, its parameter that receives the path, and the caller's argument for it.
+    #: The helper, its parameter that receives the path, and the caller's argument for it.
     function: cst.FunctionDef | None = None
     parameter: str = ""
     argument: cst.BaseExpression | None = None
-    #: The getter returns the decoded payload (``.json()``) rather than the response.
+    #: The helper returns the decoded payload (``.json()``) rather than the response.
     decoded: bool = False
 
 
@@ -48,106 +67,263 @@ class GetterCall(HttpCall):
 class _Getter:
     function: cst.FunctionDef
     inner: HttpCall
-    parameter: str
+    #: The parameters after ``self``, in order, and those that have a default.
+    parameters: tuple[str, ...]
+    defaults: frozenset[str]
+    #: The parameter the URL is built from, and those that carry the method and the client.
+    path: str
+    method: str | None
+    session: str | None
+    #: The ``**`` parameter passed on to the GET, when there is one.
+    kwargs: str | None
     decoded: bool
+    #: The names of the parameters whose default is ``"GET"``.
+    get_defaults: frozenset[str] = field(default_factory=frozenset)
 
 
 class Getters:
-    """Finds the calls of the module's generic getters."""
+    """Finds the calls of the module's request helpers."""
 
     def __init__(self, meta: Metadata, recognise: Callable[[cst.Call], HttpCall | None]) -> None:
         self.meta = meta
+        #: Recognises the GET a helper makes (its client is a parameter or an attribute of ``self``).
         self.recognise = recognise
         self._described: dict[cst.FunctionDef, _Getter | None] = {}
 
     def call(self, call: cst.Call) -> GetterCall | None:
-        """``call`` as the GET its getter makes, or ``None`` when it calls no getter."""
-        if len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
-            return None
+        """``call`` as the GET its helper makes, or ``None`` when it calls no request helper."""
         function = self._target(call)
         if function is None:
             return None
         if function not in self._described:
             self._described[function] = self._describe(function)
         getter = self._described[function]
-        if getter is None:
-            return None
-        inner = getter.inner
-        return GetterCall(
-            call,
-            inner.client,
-            inner.url,
-            inner.arguments,
-            inner.session,
-            inner.unreadable_arguments,
-            function=getter.function,
-            parameter=getter.parameter,
-            argument=call.args[0].value,
-            decoded=getter.decoded,
-        )
+        return None if getter is None else _bound(call, getter)
+
+    # --- which function a call calls ---------------------------------------------------------------
 
     def _target(self, call: cst.Call) -> cst.FunctionDef | None:
         func = call.func
-        if (
-            isinstance(func, cst.Attribute)
-            and isinstance(func.value, cst.Name)
-            and func.value.value == "self"
-        ):
-            method = next((a for a in self.meta.ancestors(call) if isinstance(a, cst.FunctionDef)), None)
-            cls = self._owner(method) if method is not None else None
-            if not isinstance(cls, cst.ClassDef):
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            receiver = func.value
+            if receiver.value == "self":
+                method = next((a for a in self.meta.ancestors(call) if isinstance(a, cst.FunctionDef)), None)
+                cls = self._owner(method) if method is not None else None
+                return self._method(cls, func.attr.value) if isinstance(cls, cst.ClassDef) else None
+            cls = self._made_by(receiver)
+            return self._method(cls, func.attr.value) if cls is not None else None
+        if isinstance(func, cst.Name):
+            function = self._defined(func, cst.FunctionDef)
+            if function is not None and not function.decorators:
+                return function if isinstance(self._owner(function), cst.Module) else None
+        return None
+
+    def _made_by(self, receiver: cst.Name) -> cst.ClassDef | None:
+        """The class of the module an object was made by: ``api = Client()``, or a parameter that every
+        call of its function in the module is given such an object for (``report(api)``)."""
+        made = self.meta.single_value(receiver)
+        if isinstance(made, cst.Call) and isinstance(made.func, cst.Name):
+            return self._class(made.func)
+        referents = self.meta.referents(receiver)
+        param = assigned_node(next(iter(referents))) if referents and len(referents) == 1 else None
+        if not isinstance(param, cst.Param):
+            return None
+        parameters = self.meta.parent(param)
+        function = self.meta.parent(parameters) if parameters is not None else None
+        if not isinstance(function, cst.FunctionDef):
+            return None
+        names = [p.name.value for p in function.params.params]
+        if param.name.value not in names:
+            return None  # ``*args``, ``**kwargs``, a keyword-only parameter
+        position = names.index(param.name.value)
+        binding = self.meta.binding(function.name)
+        classes: set[cst.ClassDef | None] = set()
+        for access in binding.references if binding is not None else ():
+            call = self.meta.parent(access.node)
+            if not (isinstance(call, cst.Call) and call.func is access.node):
                 return None
-            return next(
-                (
-                    s
-                    for s in cls.body.body
-                    if isinstance(s, cst.FunctionDef) and s.name.value == func.attr.value and not s.decorators
-                ),
+            argument = next(
+                (a.value for a in call.args if a.keyword is not None and a.keyword.value == param.name.value),
                 None,
             )
-        if isinstance(func, cst.Name):
-            referents = self.meta.referents(func)
-            if not referents or len(referents) != 1:
-                return None
-            node = assigned_node(next(iter(referents)))
-            parent = self.meta.parent(node) if node is not None else None
-            if isinstance(parent, cst.FunctionDef) and parent.name is node and not parent.decorators:
-                return parent if isinstance(self.meta.parent(parent), cst.Module) else None
+            positional = [a.value for a in call.args if a.keyword is None and not a.star]
+            if argument is None and position < len(positional):
+                argument = positional[position]
+            value = self.meta.single_value(argument) if isinstance(argument, cst.Name) else argument
+            classes.add(
+                self._class(value.func)
+                if isinstance(value, cst.Call) and isinstance(value.func, cst.Name)
+                else None
+            )
+        return next(iter(classes)) if len(classes) == 1 else None
+
+    def _defined(self, name: cst.Name, kind: type[_Definition]) -> _Definition | None:
+        """The function or class a name is bound to by its ``def`` or ``class`` statement."""
+        referents = self.meta.referents(name)
+        if not referents or len(referents) != 1:
+            return None
+        node = assigned_node(next(iter(referents)))
+        if isinstance(node, cst.Name):  # how some versions of LibCST record a definition
+            node = self.meta.parent(node)
+        return node if isinstance(node, kind) else None
+
+    def _class(self, name: cst.Name) -> cst.ClassDef | None:
+        return self._defined(name, cst.ClassDef)
+
+    def _method(self, cls: cst.ClassDef, name: str, depth: int = 0) -> cst.FunctionDef | None:
+        """The method ``name`` of a class, or of its bases defined in the module."""
+        for statement in cls.body.body:
+            if isinstance(statement, cst.FunctionDef) and statement.name.value == name:
+                return None if statement.decorators else statement
+        if depth > 8:
+            return None
+        for base in cls.bases:
+            if isinstance(base.value, cst.Name):
+                parent = self._class(base.value)
+                found = self._method(parent, name, depth + 1) if parent is not None else None
+                if found is not None:
+                    return found
         return None
 
     def _owner(self, function: cst.FunctionDef) -> cst.CSTNode | None:
         """The class (or module) whose body defines the function."""
         block = self.meta.parent(function)
+        if isinstance(block, cst.Module):
+            return block
         return self.meta.parent(block) if block is not None else None
 
+    # --- what a helper does --------------------------------------------------------------------------
+
     def _describe(self, function: cst.FunctionDef) -> _Getter | None:
-        method = isinstance(self._owner(function), cst.ClassDef)
-        params = list(function.params.params)
-        if method:
-            params = params[1:]
-        if not params or params[0].default is not None or any(p.default is None for p in params[1:]):
+        params = function.params
+        if params.star_arg is not cst.MaybeSentinel.DEFAULT or params.posonly_params or params.kwonly_params:
             return None
-        if function.params.star_arg is not cst.MaybeSentinel.DEFAULT or function.params.star_kwarg:
-            return None
-        parameter = params[0].name.value
+        positional = list(params.params)
+        if isinstance(self._owner(function), cst.ClassDef):
+            positional = positional[1:]
+        names = tuple(p.name.value for p in positional)
+        kwargs = params.star_kwarg.name.value if isinstance(params.star_kwarg, cst.Param) else None
         body = function.body
         if not isinstance(body, cst.IndentedBlock):
             return None
-        # Docstrings, ``assert``s on the arguments and ``pass`` say nothing of the GET the getter makes.
-        statements = [
-            small
-            for small in (_small(s) for s in body.body)
-            if not isinstance(small, (cst.Assert, cst.Pass))
-            and not (isinstance(small, cst.Expr) and isinstance(small.value, cst.SimpleString))
-        ]
-        found = _shape(statements)
+        found = _shape(list(body.body))
         if found is None:
             return None
-        call, decoded = found
+        request, decoded = found
+        call, method = _get_of(request, names)
         inner = self.recognise(call)
-        if inner is None or not _mentions(inner.url, parameter):
+        if inner is None:
             return None
-        return _Getter(function, inner, parameter, decoded)
+        mentioned = [name for name in names if _mentions(inner.url, name)]
+        if len(mentioned) != 1 or mentioned[0] == method:
+            return None
+        session = (
+            inner.session.value
+            if isinstance(inner.session, cst.Name) and inner.session.value in names
+            else None
+        )
+        if inner.unreadable_arguments and not _passes_only(call, kwargs):
+            return None
+        used = {mentioned[0], method, session}
+        if any(_mentions(a, n) for a in inner.arguments.values() for n in names if n not in used):
+            return None  # another parameter shapes the request: not a plain GET of a path
+        defaults = frozenset(p.name.value for p in positional if p.default is not None)
+        get_defaults = frozenset(
+            p.name.value
+            for p in positional
+            if isinstance(p.default, cst.SimpleString) and str(p.default.evaluated_value).upper() in _GET
+        )
+        return _Getter(
+            function, inner, names, defaults, mentioned[0], method, session, kwargs, decoded, get_defaults
+        )
+
+
+def _bound(call: cst.Call, getter: _Getter) -> GetterCall | None:
+    """The caller's arguments given to the helper's parameters, as the GET the helper makes."""
+    given: dict[str, cst.BaseExpression] = {}
+    extra: dict[str, cst.BaseExpression] = {}
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    if any(a.star for a in call.args) or len(positional) > len(getter.parameters):
+        return None
+    for name, arg in zip(getter.parameters, positional, strict=False):
+        given[name] = arg.value
+    for arg in call.args:
+        if arg.keyword is None:
+            continue
+        key = arg.keyword.value
+        if key in getter.parameters:
+            if key in given:
+                return None
+            given[key] = arg.value
+        elif getter.kwargs is not None:
+            extra[key] = arg.value
+        else:
+            return None
+    if getter.path not in given or any(
+        p not in given and p not in getter.defaults for p in getter.parameters
+    ):
+        return None
+    if getter.method is not None:
+        verb = given.get(getter.method)
+        if verb is None and getter.method not in getter.get_defaults:
+            return None
+        if verb is not None and not (
+            isinstance(verb, cst.SimpleString) and str(verb.evaluated_value).upper() in _GET
+        ):
+            return None
+    inner = getter.inner
+    session = given.get(getter.session) if getter.session is not None else inner.session
+    arguments = {**inner.arguments, **extra}
+    return GetterCall(
+        call,
+        inner.client,
+        inner.url,
+        arguments,
+        session,
+        False,
+        function=getter.function,
+        parameter=getter.path,
+        argument=given[getter.path],
+        decoded=getter.decoded,
+    )
+
+
+def _get_of(request: cst.Call, names: tuple[str, ...]) -> tuple[cst.Call, str | None]:
+    """The helper's request as a GET: ``request(method, url, …)`` whose method is a parameter reads as
+    ``request("GET", url, …)``, the parameter being the one that carries the method."""
+    func = request.func
+    called = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+    if called != REQUEST_METHOD:
+        return request, None
+    args = list(request.args)
+    if (
+        args
+        and args[0].keyword is None
+        and isinstance(args[0].value, cst.Name)
+        and args[0].value.value in names
+    ):
+        method = args[0].value.value
+        return request.with_changes(
+            args=[args[0].with_changes(value=cst.SimpleString('"GET"')), *args[1:]]
+        ), method
+    for index, arg in enumerate(args):
+        named = arg.keyword is not None and arg.keyword.value == "method"
+        if named and isinstance(arg.value, cst.Name) and arg.value.value in names:
+            args[index] = arg.with_changes(value=cst.SimpleString('"GET"'))
+            return request.with_changes(args=args), arg.value.value
+    return request, None
+
+
+def _passes_only(call: cst.Call, kwargs: str | None) -> bool:
+    """Whether the call's only unreadable argument is ``**kwargs``, the helper's own."""
+    stars = [a for a in call.args if a.star]
+    return (
+        kwargs is not None
+        and len(stars) == 1
+        and stars[0].star == "**"
+        and isinstance(stars[0].value, cst.Name)
+        and stars[0].value.value == kwargs
+    )
 
 
 def _small(statement: cst.BaseStatement) -> cst.BaseSmallStatement | None:
@@ -156,53 +332,155 @@ def _small(statement: cst.BaseStatement) -> cst.BaseSmallStatement | None:
     return None
 
 
-def _shape(statements: list[cst.BaseSmallStatement | None]) -> tuple[cst.Call, bool] | None:
-    """The GET of a getter body and whether the payload is returned: ``return get(…)[.json()]``, or
-    ``r = get(…)``, ``r.raise_for_status()`` (optional), ``return r[.json()]``."""
+def _unawaited(node: cst.BaseExpression | None) -> cst.BaseExpression | None:
+    return node.expression if isinstance(node, cst.Await) else node
+
+
+def _shape(body: list[cst.BaseStatement]) -> tuple[cst.Call, bool] | None:
+    """The request of a helper's body and whether the payload is returned: ``return get(…)[.json()]``,
+    or ``r = get(…)``, a status check, ``return r[.json()]``."""
+    statements: list[cst.BaseSmallStatement | cst.If] = []
+    if body and isinstance(body[-1], cst.With):
+        return _with_shape(body)
+    for statement in body:
+        if isinstance(statement, cst.If):
+            statements.append(statement)
+            continue
+        small = _small(statement)
+        if small is None:
+            return None
+        if isinstance(small, (cst.Assert, cst.Pass)):
+            continue
+        if isinstance(small, cst.Expr) and isinstance(
+            small.value, (cst.SimpleString, cst.ConcatenatedString)
+        ):
+            continue  # a docstring
+        statements.append(small)
     if len(statements) == 1 and isinstance(statements[0], cst.Return):
         returned, decoded = _decoded(statements[0].value)
+        returned = _unawaited(returned)
         return (returned, decoded) if isinstance(returned, cst.Call) else None
-    if len(statements) not in (2, 3):
+    if len(statements) < 2:
         return None
-    first, last = statements[0], statements[-1]
+    first, *checks, last = statements
     target: cst.BaseExpression | None = None
+    value: cst.BaseExpression | None = None
     if isinstance(first, cst.Assign) and len(first.targets) == 1:
-        target = first.targets[0].target
+        target, value = first.targets[0].target, first.value
     elif isinstance(first, cst.AnnAssign):  # ``response: requests.Response = requests.get(…)``
-        target = first.target
-    if not (
-        isinstance(first, (cst.Assign, cst.AnnAssign))
-        and isinstance(target, cst.Name)
-        and isinstance(first.value, cst.Call)
-        and isinstance(last, cst.Return)
-    ):
+        target, value = first.target, first.value
+    request = _unawaited(value)
+    if not (isinstance(target, cst.Name) and isinstance(request, cst.Call) and isinstance(last, cst.Return)):
         return None
     name = target.value
-    if len(statements) == 3:
-        middle = statements[1]
-        if not (
-            isinstance(middle, cst.Expr)
-            and isinstance(middle.value, cst.Call)
-            and not middle.value.args
-            and isinstance(middle.value.func, cst.Attribute)
-            and middle.value.func.attr.value == "raise_for_status"
-            and isinstance(middle.value.func.value, cst.Name)
-            and middle.value.func.value.value == name
-        ):
-            return None
+    if not all(_status_check(check, name) for check in checks):
+        return None
     returned, decoded = _decoded(last.value)
     if not (isinstance(returned, cst.Name) and returned.value == name):
         return None
-    return first.value, decoded
+    return request, decoded
+
+
+def _with_shape(body: list[cst.BaseStatement]) -> tuple[cst.Call, bool] | None:
+    """``with urlopen(request) as resp: return json.load(resp)``, aiohttp's ``async with
+    session.get(…) as resp:`` and a status check, ``return await resp.json()``; the request object may
+    be made first (``request = Request(url, headers=…)``)."""
+    *before, statement = body
+    assert isinstance(statement, cst.With)
+    if len(statement.items) != 1 or statement.items[0].asname is None:
+        return None
+    item = statement.items[0]
+    target = item.asname.name if item.asname is not None else None
+    if not (isinstance(item.item, cst.Call) and isinstance(target, cst.Name)):
+        return None
+    for made in before:
+        small = _small(made)
+        if isinstance(small, cst.Expr) and isinstance(
+            small.value, (cst.SimpleString, cst.ConcatenatedString)
+        ):
+            continue
+        if not (isinstance(small, cst.Assign) and isinstance(small.value, cst.Call)):
+            return None
+        names = [t.target.value for t in small.targets if isinstance(t.target, cst.Name)]
+        if len(names) != 1 or not _mentions(item.item, names[0]):
+            return None
+    block = statement.body
+    if not isinstance(block, cst.IndentedBlock) or not block.body:
+        return None
+    *checks, last = block.body
+    returned = _small(last)
+    if not isinstance(returned, cst.Return):
+        return None
+    name = target.value
+    checked = [c if isinstance(c, cst.If) else _small(c) for c in checks]
+    if not all(c is not None and _status_check(c, name) for c in checked):
+        return None
+    value, decoded = _decoded(returned.value)
+    if isinstance(value, cst.Name) and value.value == name:
+        return item.item, decoded
+    loaded = _unawaited(returned.value)
+    if (
+        isinstance(loaded, cst.Call)
+        and len(loaded.args) == 1
+        and isinstance(loaded.args[0].value, cst.Name)
+        and loaded.args[0].value.value == name
+        and isinstance(loaded.func, cst.Attribute)
+        and loaded.func.attr.value == "load"
+    ):
+        return item.item, True  # json.load(resp)
+    return None
+
+
+def _status_check(statement: cst.BaseSmallStatement | cst.If, name: str) -> bool:
+    """``r.raise_for_status()``, or ``if`` the status of ``r`` says it failed, ``raise``."""
+    if isinstance(statement, cst.Expr):
+        call = statement.value
+        return (
+            isinstance(call, cst.Call)
+            and not call.args
+            and isinstance(call.func, cst.Attribute)
+            and call.func.attr.value == RAISE_FOR_STATUS
+            and isinstance(call.func.value, cst.Name)
+            and call.func.value.value == name
+        )
+    if not isinstance(statement, cst.If) or statement.orelse is not None:
+        return False
+    block = statement.body
+    if not (
+        isinstance(block, cst.IndentedBlock) and all(isinstance(_small(s), cst.Raise) for s in block.body)
+    ):
+        return False
+    test = statement.test
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _attribute_of(test.expression, name) in SUCCESS_ATTRIBUTES
+    return (
+        isinstance(test, cst.Comparison)
+        and len(test.comparisons) == 1
+        and _attribute_of(test.left, name) in STATUS_CODE_ATTRIBUTES
+        and isinstance(test.comparisons[0].operator, cst.NotEqual)
+        and isinstance(test.comparisons[0].comparator, cst.Integer)
+        and test.comparisons[0].comparator.value == "200"
+    )
+
+
+def _attribute_of(node: cst.BaseExpression, name: str) -> str | None:
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == name:
+        return node.attr.value
+    return None
 
 
 def _decoded(value: cst.BaseExpression | None) -> tuple[cst.BaseExpression | None, bool]:
-    """``x.json()`` → (``x``, True); anything else → (it, False)."""
+    """``x.json()`` (or ``await x.json()``) → (``x``, True); anything else → (it, False)."""
+    value = (
+        _unawaited(value)
+        if isinstance(value, cst.Await) and isinstance(value.expression, cst.Call)
+        else value
+    )
     if (
         isinstance(value, cst.Call)
         and not value.args
         and isinstance(value.func, cst.Attribute)
-        and value.func.attr.value == "json"
+        and value.func.attr.value == JSON_METHOD
     ):
         return value.func.value, True
     return value, False

@@ -20,7 +20,7 @@ from codemods.reading.clients import HttpCall
 from codemods.reading.getters import GetterCall
 from codemods.reading.index import TEXT, Piece, RepositoryIndex, absolute_module
 from codemods.reading.metadata import Metadata, assigned_node
-from codemods.reading.url_functions import returned_url
+from codemods.reading.url_functions import returned_expression, returned_url, small_function
 from codemods.reading.urls import (
     Hole,
     Part,
@@ -211,9 +211,13 @@ class Names:
 
         return resolve
 
-    def pair_value(self, node: cst.Name | cst.Attribute) -> cst.BaseExpression | None:
+    def pair_value(self, node: cst.Name | cst.Attribute | cst.Call) -> cst.BaseExpression | None:
         """What a name or attribute holding query parameters or headers is bound to: a name's single
-        value, or ``self.auth`` assigned once in the class."""
+        value, ``self.auth`` assigned once in the class, or what a small function or method returns
+        (``self._headers()``: a body that is only ``return {…}``)."""
+        if isinstance(node, cst.Call):
+            function = small_function(self.meta, node)
+            return returned_expression(function) if function is not None else None
         if isinstance(node, cst.Name):
             return self.meta.single_value(node) or self.indexed_pairs(node)
         return self.instance_value(node) or self.indexed_pairs(node)

@@ -23,10 +23,10 @@ def returned_url(
 ) -> tuple[Part, ...] | None:
     """The URL parts a call of a URL function returns, read with the caller's arguments; ``None`` when
     the call is not one of such a function. ``expanding`` holds the functions being read (recursion)."""
-    function = _function(meta, call)
+    function = small_function(meta, call)
     if function is None or function in expanding:
         return None
-    returned = _returned(function)
+    returned = returned_expression(function)
     bound = _bind(function, call, method=isinstance(call.func, cst.Attribute))
     if returned is None or bound is None:
         endpoint = guess_endpoint(meta.module.code_for_node(function))
@@ -55,7 +55,9 @@ def returned_url(
     return _inline(parts, meta, function, names)
 
 
-def _function(meta: Metadata, call: cst.Call) -> cst.FunctionDef | None:
+def small_function(meta: Metadata, call: cst.Call) -> cst.FunctionDef | None:
+    """The function of the module, or method of the caller's class called on ``self``, that ``call``
+    calls; ``None`` when it is decorated, asynchronous, or cannot be told."""
     func = call.func
     found: cst.CSTNode | None = None
     if isinstance(func, cst.Name):
@@ -77,7 +79,7 @@ def _function(meta: Metadata, call: cst.Call) -> cst.FunctionDef | None:
     return found
 
 
-def _returned(function: cst.FunctionDef) -> cst.BaseExpression | None:
+def returned_expression(function: cst.FunctionDef) -> cst.BaseExpression | None:
     """The expression of a body that is only ``return <expression>``; a docstring, ``assert``s and
     ``pass`` may stand beside it."""
     body = function.body

@@ -75,6 +75,9 @@ def url_parts(expr: cst.BaseExpression, resolve: NameResolver, depth: int = 0) -
     if is_urljoin(expr):
         assert isinstance(expr, cst.Call)
         return _parts_of_urljoin(expr, resolve, depth)
+    if isinstance(expr, cst.Subscript):
+        looked_up = _table_entry(expr, resolve)
+        return (Hole(expr),) if looked_up is None else (Hole(expr, url_parts(looked_up, resolve, depth + 1)),)
     if isinstance(expr, (cst.Name, cst.Attribute)):
         assigned = resolve(expr)
         if assigned is None:
@@ -90,6 +93,26 @@ def url_parts(expr: cst.BaseExpression, resolve: NameResolver, depth: int = 0) -
         built = resolve(expr)
         return (Hole(expr, built),) if isinstance(built, tuple) else (Hole(expr),)
     return (Hole(expr),)
+
+
+def _table_entry(expr: cst.Subscript, resolve: NameResolver) -> cst.BaseExpression | None:
+    """``PATHS["course"]`` where ``PATHS`` is a dict literal assigned once: the entry's value."""
+    if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+        return None
+    key = expr.slice[0].slice.value
+    if not (isinstance(key, cst.SimpleString) and isinstance(expr.value, (cst.Name, cst.Attribute))):
+        return None
+    table = resolve(expr.value)
+    if not isinstance(table, cst.Dict):
+        return None
+    entries = [
+        e.value
+        for e in table.elements
+        if isinstance(e, cst.DictElement)
+        and isinstance(e.key, cst.SimpleString)
+        and e.key.evaluated_value == key.evaluated_value
+    ]
+    return entries[0] if len(entries) == 1 else None
 
 
 def is_urljoin(expr: cst.BaseExpression) -> bool:
