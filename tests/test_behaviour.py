@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from fake360 import Fake360
-from fixture_cases import Case, cases
+from support.cases import Case, cases
 
 from codemods.engine.helper_module import helper_source
 from codemods.engine.options import RunOptions

@@ -17,66 +17,19 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from click.testing import CliRunner, Result
 from rich.console import Console
+from support.command_line import NEEDS_REVIEW, NEUTRAL, REWRITABLE, TREES, invoke, make_tree, run, snapshot
 
 import codemods
 from codemods import __version__
 from codemods.cli.console import PROGRESS_THRESHOLD, ProgressReporter
-from codemods.cli.main import cli, exit_code
-from codemods.mapping import DEFAULT_HELPER_FILE, ENDPOINTS, IGNORE_MARKER, REVIEW_MARKER
+from codemods.cli.main import exit_code
+from codemods.mapping import DEFAULT_HELPER_FILE, ENDPOINTS, REVIEW_MARKER
 from codemods.reports.json_report import FORMATS, SCHEMA_RESOURCE, TOOL_NAME
 from codemods.results.findings import FileOutcome, Finding, RunResult, Status
 
 COMMANDS = ("diff", "apply", "check", "report")
 HELPER_MODULE = DEFAULT_HELPER_FILE.removesuffix(".py")
-
-REWRITABLE = """\
-import os
-import requests
-BASE = "https://app.360learning.com"
-AUTH = {"company": os.environ["L360_COMPANY"], "apiKey": os.environ["L360_API_KEY"]}
-def total_time(course_id, email):
-    r = requests.get(f"{BASE}/api/v1/courses/{course_id}/stats/{email}", params=AUTH)
-    r.raise_for_status()
-    return sum(a["globalTime"] for a in r.json()["attempts"])
-"""
-
-NEEDS_REVIEW = """\
-import os
-import requests
-from reporting import process
-BASE = "https://app.360learning.com"
-AUTH = {"company": os.environ["L360_COMPANY"], "apiKey": os.environ["L360_API_KEY"]}
-def stats(course_id, email):
-    return process(requests.get(f"{BASE}/api/v1/courses/{course_id}/stats/{email}", params=AUTH).json())
-"""
-
-#: The site of NEEDS_REVIEW, accepted by a person.
-SUPPRESSED = NEEDS_REVIEW.replace(
-    "    return process(",
-    f"    {IGNORE_MARKER}kept on v1 until the reporting service moves]\n    return process(",
-)
-
-SYNTAX_ERROR = """\
-import requests
-def stats(course_id, email)
-    return requests.get(f"https://app.360learning.com/api/v1/courses/{course_id}/stats/{email}").json()
-"""
-
-NEUTRAL = """\
-import requests
-def courses(base):
-    return requests.get(base + "/api/v1/courses/42/assignments").json()
-"""
-
-TREES: dict[str, dict[str, str]] = {
-    "clean": {"app/__init__.py": "", "app/canvas.py": NEUTRAL},
-    "rewrite": {"app/__init__.py": "", "app/canvas.py": NEUTRAL, "app/stats.py": REWRITABLE},
-    "review": {"app/__init__.py": "", "app/canvas.py": NEUTRAL, "app/review.py": NEEDS_REVIEW},
-    "suppressed": {"app/__init__.py": "", "app/canvas.py": NEUTRAL, "app/accepted.py": SUPPRESSED},
-    "broken": {"app/__init__.py": "", "app/canvas.py": NEUTRAL, "app/broken.py": SYNTAX_ERROR},
-}
 
 #: Expected exit code per tree and command (a site needing review gets a marker comment: a diff).
 EXIT_CODES: dict[str, dict[str, int]] = {
@@ -88,30 +41,6 @@ EXIT_CODES: dict[str, dict[str, int]] = {
 }
 #: The option of each command that sends its main output to a file instead of stdout.
 TO_FILE = {"diff": "--output", "apply": "--patch", "report": "--output"}
-
-
-def make_tree(root: Path, kind: str) -> Path:
-    for name, text in TREES[kind].items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and ".git" not in p.relative_to(root).parts
-    }
-
-
-def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
-
-
-def run(command: str, root: Path, *options: str, env: dict[str, str] | None = None) -> Result:
-    return invoke(command, str(root), "--jobs", "1", *options, env=env)
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ same order, as the v1 answer.
 from __future__ import annotations
 
 import itertools
-import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -16,43 +15,13 @@ from urllib.parse import quote
 import pytest
 import requests
 from fake360 import Fake360, Reply, dataset
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from support.v2_schema import check, token_of
 
 from codemods.mapping import ATTEMPT_FIELD_RENAMES, V1_ATTEMPT_FIELDS
 
-OPENAPI = json.loads((Path(__file__).parent / "data" / "v2-openapi-subset.json").read_text(encoding="utf-8"))
-_REGISTRY = Registry().with_resource("urn:v2-openapi", Resource.from_contents(OPENAPI, DRAFT202012))
 ADA = dataset.user_id_of(dataset.POWER_USER_EMAIL)
 BIG = dataset.BIG_COURSE_ID
 V1_AUTH = {"company": dataset.COMPANY_ID, "apiKey": dataset.V1_API_KEY}
-
-
-def _pointer(*parts: str) -> str:
-    return "/".join(part.replace("~", "~0").replace("/", "~1") for part in parts)
-
-
-def check(answer: Any, path: str, method: str, status: int) -> None:
-    """Validates a body against the OpenAPI schema of that operation's response."""
-    pointer = _pointer(
-        "paths", path, method, "responses", str(status), "content", "application/json", "schema"
-    )
-    validator = Draft202012Validator(
-        {"$ref": f"urn:v2-openapi#/{pointer}"},
-        registry=_REGISTRY,
-        format_checker=Draft202012Validator.FORMAT_CHECKER,
-    )
-    validator.validate(answer)
-
-
-def token_of(fake: Fake360, **extra: str) -> str:
-    body = {"grant_type": "client_credentials", "client_id": dataset.CLIENT_ID}
-    body |= {"client_secret": dataset.CLIENT_SECRET, **extra}
-    answer = requests.post(fake.url + "/api/v2/oauth2/token", json=body, timeout=10)
-    assert answer.status_code == 200
-    check(answer.json(), "/api/v2/oauth2/token", "post", 200)
-    return str(answer.json()["access_token"])
 
 
 def v2_pages(fake: Fake360, path: str, params: Any = None, token: str | None = None) -> list[list[Any]]:

@@ -6,7 +6,7 @@ import dataclasses
 
 import libcst as cst
 import pytest
-from fixture_cases import Case, cases
+from support.cases import Case, cases
 
 from codemods.results.findings import Status
 from codemods.transform.migrate import TransformOptions, migrate_source

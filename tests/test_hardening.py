@@ -19,7 +19,8 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from fixture_cases import cases
+from support.cases import cases
+from support.syntax import tree_depth
 
 from codemods.engine.files import TEMPORARY_SUFFIX
 from codemods.engine.helper_module import helper_source
@@ -307,17 +308,6 @@ def test_result_is_the_same_whatever_the_order(tmp_path: Path) -> None:
 
 
 # --- the nesting estimate -------------------------------------------------------------------------------
-
-
-def tree_depth(module: cst.CSTNode) -> int:
-    """The depth of LibCST's tree, the module node counting one; walked without recursion."""
-    deepest = 0
-    stack = [(module, 1)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in node.children)
-    return deepest
 
 
 SHAPES = [

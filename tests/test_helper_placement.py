@@ -16,17 +16,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from test_cli import REWRITABLE, make_tree, run, snapshot
+from support.command_line import REWRITABLE, make_tree, output, run, snapshot
 
 from codemods.engine.helper_module import helper_source
 from codemods.mapping import DEFAULT_HELPER_FILE
 
 STATS = "app/stats.py"
-
-
-def output(result: Result) -> str:
-    """stderr and stdout of a run, one line each however the console wrapped them."""
-    return " ".join((result.stderr + result.stdout).split())
 
 
 def unchanged(root: Path, before: dict[str, bytes], result: Result) -> None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from fixture_cases import FIXTURES
+from support.paths import FIXTURES
 
 from codemods.cli.main import EXIT_INTERRUPTED, INTERRUPTED_APPLY
 from codemods.engine.files import TEMPORARY_SUFFIX

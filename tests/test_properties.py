@@ -27,10 +27,10 @@ from dataclasses import dataclass
 import hypothesmith
 import libcst as cst
 import pytest
-from fixture_cases import Case, cases
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_hardening import tree_depth
+from support.cases import Case, cases
+from support.syntax import tree_depth
 
 from codemods.reading.depth import depth_estimate
 from codemods.reading.prefilter import may_contain_site

@@ -40,7 +40,7 @@ from fake360.server import (
     ServerError,
     Slow,
 )
-from test_fake360 import check, token_of
+from support.v2_schema import check, token_of
 
 from codemods.runtime import learning360_v2 as helper
 

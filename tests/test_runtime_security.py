@@ -25,7 +25,7 @@ import pytest
 import requests
 from fake360 import Fake360, RecordedRequest, Reply, dataset
 from fake360.server import MULTI_REL_LINK, SPLIT_LINK, LinkFields, MalformedRecord, Redirect
-from test_fake360 import token_of
+from support.v2_schema import token_of
 
 from codemods.runtime import learning360_v2 as helper
 

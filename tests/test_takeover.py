@@ -14,8 +14,7 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import Result
-from test_cli import REWRITABLE, run, snapshot
+from support.command_line import REWRITABLE, output, run, snapshot
 
 from codemods.cli.main import EXIT_INTERRUPTED
 from codemods.engine import files, runner
@@ -25,10 +24,6 @@ from codemods.mapping import DEFAULT_HELPER_FILE
 
 NAMES = ("a.py", "b.py", "c.py")
 fcntl = pytest.importorskip("fcntl", reason="a running write's lock is an flock")
-
-
-def output(result: Result) -> str:
-    return " ".join((result.stderr + result.stdout).split())
 
 
 def tree(root: Path) -> Path:
