@@ -20,6 +20,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from support.paths import ROOT
 
 import codemods
 from codemods.cli import main as cli_module
@@ -30,7 +31,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-ROOT = Path(__file__).resolve().parents[1]
 SOURCE_ROOT = Path(codemods.__file__).resolve().parents[1]
 
 SITE = """\

@@ -25,17 +25,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 import requests
 from fake360 import Fake360, dataset
+from support.paths import ROOT
 
 from codemods.runtime import learning360_v2 as helper
 
-ROOT = Path(__file__).resolve().parents[1]
 BIG = dataset.BIG_COURSE_ID
 STATS = "/api/v2/courses/stats"
 COURSES = "/api/v2/courses"

@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 from fake360 import Fake360, dataset
+from support.paths import ROOT
 
 from codemods.runtime import learning360_v2 as helper
 
-ROOT = Path(__file__).resolve().parents[1]
 STATS = "/api/v2/courses/stats"
 BIG = dataset.BIG_COURSE_ID
 ADA = dataset.user_id_of(dataset.POWER_USER_EMAIL)

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlparse
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from support.paths import DATA, FIXTURES
 
 from codemods.cli.main import cli
 from codemods.engine import runner
@@ -40,8 +41,7 @@ from codemods.reports.sarif import FINGERPRINT_KEY, build_sarif
 from codemods.reports.snippets import MAX_SNIPPET_LINES
 from codemods.results.findings import FileOutcome, Finding, HelperOutcome, RunResult, Status
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-SARIF_SCHEMA = Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = DATA / "sarif-schema-2.1.0.json"
 
 #: Fixture programs copied into the tree, by the name they get there.
 COPIED = {

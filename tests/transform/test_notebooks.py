@@ -9,6 +9,7 @@ from pathlib import Path
 
 import jsonschema
 from click.testing import CliRunner
+from support.paths import FIXTURES, PACKAGE
 
 from codemods.cli.main import cli
 from codemods.engine.options import RunOptions
@@ -16,8 +17,8 @@ from codemods.engine.runner import run
 from codemods.reading.notebooks import NotebookError, code_cells
 from codemods.results.findings import Status
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "fixtures" / "notebooks" / "course_report.ipynb"
-SCHEMA = Path(__file__).resolve().parent.parent / "codemods" / "schemas" / "report-v1.schema.json"
+NOTEBOOK = FIXTURES / "notebooks" / "course_report.ipynb"
+SCHEMA = PACKAGE / "schemas" / "report-v1.schema.json"
 
 
 def _copy(tmp_path: Path) -> Path:

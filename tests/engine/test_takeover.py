@@ -2,7 +2,7 @@
 
 The stopped run's journal (written before its first change) tells the next one how far it got; the
 temporary files a killed run leaves beside the files it was writing are removed, and only those: not
-one a running write holds, not a file that merely looks like one. ``tests/test_interrupt.py`` does the
+one a running write holds, not a file that merely looks like one. ``tests/engine/test_interrupt.py`` does the
 same with real signals on a real process; these cases plant what such a run leaves, or stop it in the
 middle of its writes, so that every path is taken every time.
 """

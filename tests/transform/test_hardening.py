@@ -20,6 +20,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 from support.cases import cases
+from support.paths import ROOT
 from support.syntax import tree_depth
 
 from codemods.engine.files import TEMPORARY_SUFFIX
@@ -31,7 +32,6 @@ from codemods.reading.precheck import MAX_SOURCE_BYTES, TOO_DEEP, refusal
 from codemods.results.findings import RunResult, Status
 from codemods.transform.migrate import SourceError, TransformOptions, migrate_source, parse
 
-ROOT = Path(__file__).resolve().parent.parent
 URL = b'f"https://app.360learning.com/api/v1/courses/{course_id}/stats/{email}"'
 SITE = (
     b"import os\n\nimport requests\n\n\n"

@@ -14,6 +14,7 @@ from types import ModuleType
 import pytest
 from click.testing import CliRunner, Result
 from fake360 import Fake360, dataset
+from support.paths import ROOT
 
 from codemods.cli.main import cli, options_for
 from codemods.engine import config, runner
@@ -325,7 +326,7 @@ def test_helper_env_reaches_the_helper_of_a_run(tmp_path: Path) -> None:
 
 
 def readme_section(title: str) -> str:
-    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
     start = text.index(f"\n## {title}\n")
     end = text.find("\n## ", start + 1)
     return text[start:end]

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support.paths import FIXTURES
+from support.paths import FIXTURES, ROOT
 
 from codemods.cli.main import EXIT_INTERRUPTED, INTERRUPTED_APPLY
 from codemods.engine.files import TEMPORARY_SUFFIX
@@ -35,7 +35,6 @@ pytestmark = pytest.mark.skipif(
     reason="needs Linux's /proc to see when the worker processes start",
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 BEFORE = (FIXTURES / "getCourseStats" / "completed_per_user_id" / "before.py").read_bytes()
 FILES = [f"m{i:03}.py" for i in range(24)]
 HELPER = "learning360_v2.py"
