@@ -21,6 +21,7 @@ import jsonschema
 import pytest
 import yaml
 from support.paths import ROOT
+from support.sources import SITE
 
 import codemods
 from codemods.cli import main as cli_module
@@ -33,16 +34,6 @@ else:  # pragma: no cover
 
 SOURCE_ROOT = Path(codemods.__file__).resolve().parents[1]
 
-SITE = """\
-import os
-import requests
-BASE = "https://app.360learning.com"
-AUTH = {"company": os.environ["L360_COMPANY"], "apiKey": os.environ["L360_API_KEY"]}
-def total_time(course_id, email):
-    r = requests.get(f"{BASE}/api/v1/courses/{course_id}/stats/{email}", params=AUTH)
-    r.raise_for_status()
-    return sum(a["globalTime"] for a in r.json()["attempts"])
-"""
 NEUTRAL = "def courses(base):\n    return base + '/api/v1/courses/42/assignments'\n"
 
 #: Keys of a hook in .pre-commit-hooks.yaml (pre-commit's manifest schema).

@@ -18,7 +18,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 from rich.console import Console
-from support.command_line import NEEDS_REVIEW, NEUTRAL, REWRITABLE, TREES, invoke, make_tree, run, snapshot
+from support.command_line import NEEDS_REVIEW, NEUTRAL, TREES, invoke, make_tree, run, snapshot
+from support.sources import SITE
 
 import codemods
 from codemods import __version__
@@ -336,7 +337,7 @@ def test_diff_output_writes_the_patch_to_a_file(tmp_path: Path) -> None:
     assert out.read_bytes() == b""
 
 
-LATIN1_SITE = ("# -*- coding: latin-1 -*-\n# Données de café\n" + REWRITABLE).encode("latin-1")
+LATIN1_SITE = ("# -*- coding: latin-1 -*-\n# Données de café\n" + SITE).encode("latin-1")
 
 
 def test_apply_patch_gives_the_tree_apply_gives(tmp_path: Path) -> None:
@@ -401,7 +402,7 @@ def test_python_m_codemods_version() -> None:
 def test_piped_output_has_no_ansi_escapes(tmp_path: Path) -> None:
     root = make_tree(tmp_path, "review")
     shutil.copy(root / "app/review.py", root / "app/review2.py")
-    (root / "app/stats.py").write_text(REWRITABLE, encoding="utf-8")
+    (root / "app/stats.py").write_text(SITE, encoding="utf-8")
     done = subprocess.run(
         [sys.executable, "-m", "codemods", "diff", str(root)], capture_output=True, env=subprocess_env()
     )

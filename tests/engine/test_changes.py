@@ -9,23 +9,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from support.sources import SITE
 
 from codemods.cli.main import cli
 from codemods.engine import runner
 from codemods.engine.changes import ChangesError, changed_files, repository_root
 from codemods.engine.options import RunOptions
 from codemods.results.findings import Status
-
-SITE = """\
-import os
-import requests
-BASE = "https://app.360learning.com"
-AUTH = {"company": os.environ["L360_COMPANY"], "apiKey": os.environ["L360_API_KEY"]}
-def total_time(course_id, email):
-    r = requests.get(f"{BASE}/api/v1/courses/{course_id}/stats/{email}", params=AUTH)
-    r.raise_for_status()
-    return sum(a["globalTime"] for a in r.json()["attempts"])
-"""
 
 #: A site whose URL is only readable through another module's constant.
 CROSS_MODULE_SITE = """\

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 from fake360 import Fake360, dataset
 from support.paths import ROOT
+from support.sources import SITE
 
 from codemods.cli.main import cli, options_for
 from codemods.engine import config, runner
@@ -22,17 +23,6 @@ from codemods.engine.config import Config, ConfigError, find_pyproject, for_path
 from codemods.engine.helper_module import HelperSourceError, helper_outcome, helper_source, with_env_names
 from codemods.engine.options import RunOptions
 from codemods.mapping import ENDPOINTS
-
-SITE = """\
-import os
-import requests
-BASE = "https://app.360learning.com"
-AUTH = {"company": os.environ["L360_COMPANY"], "apiKey": os.environ["L360_API_KEY"]}
-def total_time(course_id, email):
-    r = requests.get(f"{BASE}/api/v1/courses/{course_id}/stats/{email}", params=AUTH)
-    r.raise_for_status()
-    return sum(a["globalTime"] for a in r.json()["attempts"])
-"""
 
 FULL = """\
 [project]

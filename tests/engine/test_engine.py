@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from support.sources import SITE_BYTES as SITE
 
 from codemods.engine import helper_module, workers
 from codemods.engine.discovery import DiscoveryError
@@ -18,18 +19,6 @@ from codemods.reading.prefilter import may_contain_site
 from codemods.results.findings import FileOutcome, RunResult, SourceResult, Status
 from codemods.transform.migrate import SourceError, TransformOptions, migrate_source
 
-SITE = b"""import requests
-
-BASE = "https://app.360learning.com"
-
-
-def stats(course_id, email):
-    r = requests.get(
-        f"{BASE}/api/v1/courses/{course_id}/stats/{email}", params={"company": "c", "apiKey": "k"}
-    )
-    r.raise_for_status()
-    return sum(a["globalTime"] for a in r.json()["attempts"])
-"""
 #: Passes the pre-filter (it names the path words) but holds no call site.
 LOOKALIKE = b'# The courses and their stats are computed elsewhere.\nCOURSES = ["stats"]\n'
 

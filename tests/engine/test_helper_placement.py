@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from support.command_line import REWRITABLE, make_tree, output, run, snapshot
+from support.command_line import make_tree, output, run, snapshot
+from support.sources import SITE
 
 from codemods.engine.helper_module import helper_source
 from codemods.mapping import DEFAULT_HELPER_FILE
@@ -111,7 +112,7 @@ def test_an_edited_helper_is_kept_and_used(tmp_path: Path) -> None:
     result = run("apply", root)
     assert result.exit_code == 1
     assert "exists and differs from the generated helper; not overwritten" in output(result)
-    assert (root / STATS).read_text() != REWRITABLE
+    assert (root / STATS).read_text() != SITE
     assert (root / DEFAULT_HELPER_FILE).read_bytes() == edited
 
 

@@ -14,7 +14,8 @@ import os
 from pathlib import Path
 
 import pytest
-from support.command_line import REWRITABLE, output, run, snapshot
+from support.command_line import output, run, snapshot
+from support.sources import SITE
 
 from codemods.cli.main import EXIT_INTERRUPTED
 from codemods.engine import files, runner
@@ -29,7 +30,7 @@ fcntl = pytest.importorskip("fcntl", reason="a running write's lock is an flock"
 def tree(root: Path) -> Path:
     (root / "app").mkdir(parents=True)
     for name in NAMES:
-        (root / "app" / name).write_text(REWRITABLE, encoding="utf-8")
+        (root / "app" / name).write_text(SITE, encoding="utf-8")
     return root
 
 
@@ -62,7 +63,7 @@ def test_an_apply_stopped_between_two_files_is_taken_up(
     assert journal["helper"] == str(root / DEFAULT_HELPER_FILE)
     assert (root / DEFAULT_HELPER_FILE).is_file()
     assert (root / "app" / "a.py").read_bytes() == expected["app/a.py"]
-    assert (root / "app" / "b.py").read_text() == REWRITABLE
+    assert (root / "app" / "b.py").read_text() == SITE
 
     monkeypatch.setattr(runner, "write_atomic", write)
     again = run("apply", root)

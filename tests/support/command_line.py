@@ -10,17 +10,7 @@ from click.testing import CliRunner, Result
 
 from codemods.cli.main import cli
 from codemods.mapping import IGNORE_MARKER
-
-REWRITABLE = """\
-import os
-import requests
-BASE = "https://app.360learning.com"
-AUTH = {"company": os.environ["L360_COMPANY"], "apiKey": os.environ["L360_API_KEY"]}
-def total_time(course_id, email):
-    r = requests.get(f"{BASE}/api/v1/courses/{course_id}/stats/{email}", params=AUTH)
-    r.raise_for_status()
-    return sum(a["globalTime"] for a in r.json()["attempts"])
-"""
+from support.sources import SITE
 
 NEEDS_REVIEW = """\
 import os
@@ -52,7 +42,7 @@ def courses(base):
 
 TREES: dict[str, dict[str, str]] = {
     "clean": {"app/__init__.py": "", "app/canvas.py": NEUTRAL},
-    "rewrite": {"app/__init__.py": "", "app/canvas.py": NEUTRAL, "app/stats.py": REWRITABLE},
+    "rewrite": {"app/__init__.py": "", "app/canvas.py": NEUTRAL, "app/stats.py": SITE},
     "review": {"app/__init__.py": "", "app/canvas.py": NEUTRAL, "app/review.py": NEEDS_REVIEW},
     "suppressed": {"app/__init__.py": "", "app/canvas.py": NEUTRAL, "app/accepted.py": SUPPRESSED},
     "broken": {"app/__init__.py": "", "app/canvas.py": NEUTRAL, "app/broken.py": SYNTAX_ERROR},

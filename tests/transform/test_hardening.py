@@ -21,6 +21,7 @@ import libcst as cst
 import pytest
 from support.cases import cases
 from support.paths import ROOT
+from support.sources import SITE_BYTES as SITE
 from support.syntax import tree_depth
 
 from codemods.engine.files import TEMPORARY_SUFFIX
@@ -33,14 +34,6 @@ from codemods.results.findings import RunResult, Status
 from codemods.transform.migrate import SourceError, TransformOptions, migrate_source, parse
 
 URL = b'f"https://app.360learning.com/api/v1/courses/{course_id}/stats/{email}"'
-SITE = (
-    b"import os\n\nimport requests\n\n\n"
-    b"def total_time(course_id, email):\n"
-    b"    credentials = {'company': os.environ['COMPANY'], 'apiKey': os.environ['API_KEY']}\n"
-    b"    r = requests.get(" + URL + b", params=credentials)\n"
-    b"    r.raise_for_status()\n"
-    b'    return sum(a["globalTime"] for a in r.json()["attempts"])\n'
-)
 #: A generated module over 20 MB: functions that never talk to 360Learning.
 GENERATED = b"".join(
     b"def handler_%d(request):\n    return {'id': %d, 'total': request.value * 2}\n\n\n" % (i, i)
@@ -63,7 +56,7 @@ ODD_FILES: dict[str, tuple[bytes, str | None]] = {
         b'import requests\nprint "x"\nr = requests.get(' + URL + b")\n",
         "syntax error at line 2, column N: Missing parentheses in call to 'print'. Did you mean print(...)?",
     ),
-    "nul_byte.py": (SITE + b"x = 1\0\n", "contains a NUL byte at line 11; not Python source"),
+    "nul_byte.py": (SITE + b"x = 1\0\n", "contains a NUL byte at line 9; not Python source"),
     "invalid_utf8.py": (b"# caf\xe9 au lait\n" + SITE, "cannot be decoded as utf-8: byte 0xe9 at line 1"),
     "unknown_cookie.py": (
         b"# -*- coding: klingon -*-\n" + SITE,
