@@ -2,94 +2,26 @@
 
 A client class with a method named after the v1 endpoint, and a module function returning a v1 answer,
 are migrated where they are defined; the modules that call them have their reads adapted (no more
-``["attempts"]``, fields renamed). The migrated program prints what the original printed, against the
-fake 360Learning's v1 before and v2 after. A wrapper with one caller that cannot be adapted is left for
+``["attempts"]``, fields renamed). The program is the tree ``fixtures/trees/wrappers_called_from_other_modules``,
+which ``tests/test_trees.py`` runs: migrated, it prints what the original printed, against the fake
+360Learning's v1 before and v2 after. A wrapper with one caller that cannot be adapted is left for
 review, naming that caller, and nothing of it or its callers changes.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import shutil
 import textwrap
 from pathlib import Path
 
 import libcst as cst
-from fake360 import Fake360
+from support.trees import TREES
 
 from codemods.engine.options import RunOptions
 from codemods.engine.runner import run
 from codemods.results.findings import RunResult, Status
 
-FILES = {
-    "lms/__init__.py": "",
-    "lms/client.py": """
-        import os
-
-        import requests
-
-
-        class Learning360Client:
-            def __init__(self, host):
-                self.host = host
-                self.auth = {"company": os.environ.get("LEARNING360_COMPANY"), "apiKey": os.environ.get("LEARNING360_API_KEY")}
-
-            def get_user_course_stats(self, course_id, email):
-                response = requests.get(f"{self.host}/api/v1/courses/{course_id}/stats/{email}", params=self.auth)
-                response.raise_for_status()
-                return response.json()
-
-            def best_score(self, course_id, email):
-                stats = self.get_user_course_stats(course_id, email)
-                return max(a.get("score", 0) for a in stats["attempts"])
-    """,
-    "lms/stats.py": """
-        import os
-
-        import requests
-
-        AUTH = (("company", os.environ.get("LEARNING360_COMPANY")), ("apiKey", os.environ.get("LEARNING360_API_KEY")))
-
-
-        def course_stats(host, course_id):
-            return requests.get(host + "/api/v1/courses/" + course_id + "/stats", params=AUTH).json()
-    """,
-    "reports/__init__.py": "",
-    "reports/minutes.py": """
-        from lms.client import Learning360Client
-
-
-        def minutes(host, course_id, email):
-            client = Learning360Client(host)
-            stats = client.get_user_course_stats(course_id, email)
-            total = 0
-            for attempt in stats["attempts"]:
-                total += attempt["globalTime"]
-            return total // 60000, client.best_score(course_id, email)
-    """,
-    "reports/learners.py": """
-        from lms import stats as lms_stats
-
-
-        def learners(host, course_id):
-            rows = []
-            for entry in lms_stats.course_stats(host, course_id):
-                rows.append((entry["user"]["mail"], len(entry["attempts"])))
-            return sorted(rows)[:5]
-    """,
-    "main.py": """
-        import os
-
-        from reports.learners import learners
-        from reports.minutes import minutes
-
-        if __name__ == "__main__":
-            host = os.environ["LEARNING360_HOST"]
-            print(minutes(host, "64b000000000000000000001", "ada.lovelace@example.com"))
-            print(learners(host, "64b000000000000000000001"))
-    """,
-}
+TREE = TREES / "wrappers_called_from_other_modules" / "before"
 
 
 def _tree(root: Path, files: dict[str, str]) -> None:
@@ -107,7 +39,7 @@ def _by_path(result: RunResult) -> dict[str, list[tuple[str, str]]]:
 
 
 def test_wrappers_and_their_callers_are_migrated_together(tmp_path: Path) -> None:
-    _tree(tmp_path, FILES)
+    shutil.copytree(TREE, tmp_path, dirs_exist_ok=True)
     result = run(RunOptions(paths=(tmp_path,), jobs=1))
     assert _by_path(result) == {
         # A public wrapper also says how what it returns changes, for callers outside the tree.
@@ -126,39 +58,9 @@ def test_wrappers_and_their_callers_are_migrated_together(tmp_path: Path) -> Non
         cst.parse_module(text)
 
 
-def test_migrated_wrappers_print_the_same(fake360: Fake360, tmp_path: Path) -> None:
-    _tree(tmp_path, FILES)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEARNING360_")}
-
-    def main(extra: dict[str, str]) -> str:
-        done = subprocess.run(
-            [sys.executable, "main.py"],
-            cwd=tmp_path,
-            env={**env, **extra},
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=60,
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout
-
-    before = main(fake360.v1_env())
-    first = run(RunOptions(paths=(tmp_path,), write=True, jobs=1))
-    assert not first.failed
-    fake360.clear_log()
-    after = main(fake360.v2_env(tmp_path / "users.sqlite3"))
-    assert after == before
-    assert len(fake360.requests_to("/api/v2/courses/stats")) >= 2
-    # A second run finds nothing left to do.
-    again = run(RunOptions(paths=(tmp_path,), jobs=1))
-    assert again.findings == ()
-    assert not again.changed
-
-
 def test_a_caller_that_cannot_be_adapted_blocks_its_wrapper(tmp_path: Path) -> None:
-    files = dict(FILES)
-    files["reports/raw.py"] = """
+    shutil.copytree(TREE, tmp_path, dirs_exist_ok=True)
+    raw = """
         import json
 
         from lms.client import Learning360Client
@@ -167,7 +69,7 @@ def test_a_caller_that_cannot_be_adapted_blocks_its_wrapper(tmp_path: Path) -> N
         def dump(host, course_id, email):
             return json.dumps(Learning360Client(host).get_user_course_stats(course_id, email))
     """
-    _tree(tmp_path, files)
+    _tree(tmp_path, {"reports/raw.py": raw})
     result = run(RunOptions(paths=(tmp_path,), jobs=1))
     found = {f.path: f for f in result.findings}
     client = found["lms/client.py"]
@@ -186,7 +88,7 @@ def test_a_caller_that_cannot_be_adapted_blocks_its_wrapper(tmp_path: Path) -> N
 
 
 def test_a_single_file_run_reports_a_public_wrapper(tmp_path: Path) -> None:
-    _tree(tmp_path, FILES)
+    shutil.copytree(TREE, tmp_path, dirs_exist_ok=True)
     result = run(RunOptions(paths=(tmp_path / "lms" / "stats.py",), jobs=1))
     (finding,) = result.findings
     assert finding.status is Status.NEEDS_REVIEW
