@@ -158,6 +158,7 @@ def action() -> dict[str, Any]:
 
 def step(action: dict[str, Any], name: str) -> dict[str, Any]:
     [found] = [s for s in action["runs"]["steps"] if s["name"] == name]
+    assert isinstance(found, dict)
     return found
 
 

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from importlib.resources import files
 from pathlib import Path
+from typing import TypedDict
 
 import jsonschema
 import pytest
@@ -427,6 +428,11 @@ def test_progress_bar_only_for_long_runs(total: int, shown: bool) -> None:
     assert bool(buffer.getvalue()) is shown
 
 
+class ConsoleOptions(TypedDict, total=False):
+    force_terminal: bool
+    force_interactive: bool
+
+
 @pytest.mark.parametrize(
     "console",
     [
@@ -434,7 +440,7 @@ def test_progress_bar_only_for_long_runs(total: int, shown: bool) -> None:
         pytest.param({"force_terminal": True, "force_interactive": False}, id="not-interactive"),
     ],
 )
-def test_progress_bar_never_when_piped_or_not_interactive(console: dict[str, bool]) -> None:
+def test_progress_bar_never_when_piped_or_not_interactive(console: ConsoleOptions) -> None:
     buffer = io.StringIO()
     reporter = ProgressReporter(Console(file=buffer, **console))
     reporter(1, 10 * PROGRESS_THRESHOLD)

@@ -31,7 +31,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -474,7 +474,7 @@ class Fake360:
     def _v2_paged(
         self,
         request: RecordedRequest,
-        allowed: dict[str, tuple[str, ...]],
+        allowed: Mapping[str, tuple[str, ...]],
         select: Callable[[Filters], list[dict[str, Any]]],
         fault: Fault | None = None,
     ) -> Reply:
@@ -634,7 +634,7 @@ class Fake360:
 # -- helpers of the v2 answers ----------------------------------------------------------------------
 
 
-def _v2_filters(query: dict[str, list[str]], allowed: dict[str, tuple[str, ...]]) -> Filters:
+def _v2_filters(query: dict[str, list[str]], allowed: Mapping[str, tuple[str, ...]]) -> Filters:
     filters: Filters = {}
     for name, values in query.items():
         match = _BRACKET.fullmatch(name)
@@ -650,12 +650,13 @@ def _v2_filters(query: dict[str, list[str]], allowed: dict[str, tuple[str, ...]]
 
 
 def _matches(filters: Filters, field_name: str, value: str) -> bool:
-    for op, test in (
+    tests: tuple[tuple[str, Callable[[list[str]], bool]], ...] = (
         ("eq", lambda values: value in values),
         ("in", lambda values: value in values),
         ("ne", lambda values: value not in values),
         ("nin", lambda values: value not in values),
-    ):
+    )
+    for op, test in tests:
         values = filters.get(f"{field_name}[{op}]")
         if values is not None and not test(values):
             return False

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urljoin
 
 import pytest
 import requests
@@ -39,7 +39,7 @@ def v2_pages(fake: Fake360, path: str, params: Any = None, token: str | None = N
             break
         target, rel = link.split(";")
         assert rel.strip() == 'rel="next"'
-        url = requests.compat.urljoin(url, target.strip().strip("<>"))
+        url = urljoin(url, target.strip().strip("<>"))
         params = None
     return pages
 
@@ -78,7 +78,7 @@ def test_dataset_has_the_records_tests_rely_on() -> None:
 def test_v2_record_is_the_v1_attempt_renamed_plus_new_fields() -> None:
     for attempt in dataset.ATTEMPTS[:300]:
         renamed = {ATTEMPT_FIELD_RENAMES.get(k, k): v for k, v in attempt.v1().items()}
-        new = {"courseId": attempt.course_id, "userId": attempt.user_id}
+        new: dict[str, Any] = {"courseId": attempt.course_id, "userId": attempt.user_id}
         new |= {"versionNumber": attempt.version_number, "lang": attempt.lang}
         assert attempt.v2() == renamed | new
 

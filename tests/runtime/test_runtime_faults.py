@@ -477,12 +477,14 @@ def test_async_calls_ride_out_the_same_faults(fake360: Fake360) -> None:
     fake360.inject(USERS, RateLimited(), Dropped(reset=True))
 
     async def main() -> tuple[list[dict[str, Any]], list[dict[str, Any]], str, str]:
-        return await asyncio.gather(
+        # Typed here: with Any among its arguments' types, mypy cannot choose among gather's overloads.
+        found: tuple[list[dict[str, Any]], list[dict[str, Any]], str, str] = await asyncio.gather(
             helper.alist_course_stats(fake360.url, course_id=BIG, user_id=ADA),
             helper.acourse_stats_by_user(fake360.url, course_id="64b000000000000000000004"),
             helper.aresolve_user_id(fake360.url, dataset.MIXED_CASE_USER_EMAIL.upper()),
             helper.auser_mail(fake360.url, ADA),
         )
+        return found
 
     records, by_user, grace, mail = asyncio.run(main())
     assert [record["_id"] for record in records] == ADA_ON_BIG

@@ -362,10 +362,11 @@ def test_a_course_the_catalogue_does_not_list_is_an_error(fake360: Fake360) -> N
         return Reply(200, [{"_id": "a1", "progress": 0, "courseId": unlisted, "userId": ADA}])
 
     fake360.add_hook(orphan)
-    for call in (
+    calls: tuple[Callable[[], object], ...] = (
         lambda: helper.course_stats_by_course_and_user(fake360.url),
         lambda: helper.course_stats_by_course(fake360.url, user_id=ADA),
-    ):
+    )
+    for call in calls:
         with pytest.raises(helper.CourseNotFoundError, match=unlisted):
             call()
 

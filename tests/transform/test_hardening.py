@@ -16,6 +16,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import overload
 
 import libcst as cst
 import pytest
@@ -83,6 +84,12 @@ EDITED = "edited.py"
 EDIT = b"# edited while the run worked\n"
 
 
+@overload
+def columnless(reason: str) -> str: ...
+@overload
+def columnless(reason: None) -> None: ...
+@overload
+def columnless(reason: str | None) -> str | None: ...
 def columnless(reason: str | None) -> str | None:
     """The reason without its column: Python's versions do not agree on where some errors start."""
     return None if reason is None else re.sub(r"column \d+", "column N", reason)
