@@ -265,7 +265,7 @@ class Fake360:
         self._stopping = threading.Event()
         self._tokens: dict[str, list[float]] = {}  # token → [expires at (monotonic), uses]
         self._issued = 0
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
     # -- life cycle ---------------------------------------------------------------------------------
@@ -274,9 +274,8 @@ class Fake360:
         if self._server is not None:
             return self
         self._stopping.clear()
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        server = _Server(("127.0.0.1", 0), _Handler, fake=self)
         server.daemon_threads = True
-        server.fake = self  # type: ignore[attr-defined]
         self._server = server
         # A short poll interval makes stop() quick: tests start and stop a server each.
         self._thread = threading.Thread(
@@ -769,6 +768,16 @@ def _v1_date_filter(query: dict[str, list[str]]) -> Callable[[Attempt], bool]:
 # -- HTTP ---------------------------------------------------------------------------------------------
 
 
+class _Server(ThreadingHTTPServer):
+    """An HTTP server that knows the fake it serves."""
+
+    def __init__(
+        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], *, fake: Fake360
+    ) -> None:
+        super().__init__(address, handler)
+        self.fake = fake
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "Fake360/1.0"
@@ -786,7 +795,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve("DELETE")
 
     def _serve(self, method: str) -> None:
-        fake: Fake360 = self.server.fake  # type: ignore[attr-defined]
+        assert isinstance(self.server, _Server)
+        fake = self.server.fake
         target = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
