@@ -134,7 +134,7 @@ def main() -> int:
         print(f"migrate-360learning diff: {ours_time:8.2f} s  ({len(changed)} files changed)", flush=True)
 
         libcst_command = [
-            sys.executable, "-m", "libcst.tool", "codemod", "libcst_command.MigrateCourseStats",
+            sys.executable, "-m", "libcst.tool", "codemod", "cli.libcst_command.MigrateCourseStats",
             "-j", str(args.jobs), "--no-format", "--hide-progress", "--include-generated", ".",
         ]  # fmt: skip
         libcst_time, libcst = timed(libcst_command, copy)

@@ -10,15 +10,14 @@ same result in any order (``codemods.planning.flat_loops``).
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from fake360 import Fake360
-from fixture_cases import Case, cases
+from support.cases import Case, cases
+from support.paths import FIXTURES
+from support.running import run_on_v1, run_on_v2, run_program
 
 from codemods.engine.helper_module import helper_source
 from codemods.engine.options import RunOptions
@@ -35,24 +34,6 @@ RUNNABLE = [
     and all(f["status"] == "rewrite" or f["rule"] == "hard-coded-api-key" for f in c.findings)
     and c.findings
 ]
-
-
-def _under(fake: Fake360, prefix: str) -> list[str]:
-    return [r.path for r in fake.requests if r.path.startswith(prefix)]
-
-
-def _run(program: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("LEARNING360_")}
-    clean.pop("PYTHONPATH", None)
-    return subprocess.run(
-        [sys.executable, program.name],
-        cwd=program.parent,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 #: Runnable programs whose loops over a nested answer became one loop over the flat records.
@@ -84,44 +65,29 @@ def test_migrated_program_prints_the_same(case: Case, order: str, fake360: Fake3
         directory.mkdir()
         shutil.copyfile(case.directory / "before.py", directory / "program.py")
 
-    before = _run(v1_dir / "program.py", fake360.v1_env())
-    assert before.returncode == 0, before.stderr
-    assert _under(fake360, "/api/v1/"), "the original program must read v1"
-    assert not _under(fake360, "/api/v2/")
+    before = run_on_v1(fake360, v1_dir, "program.py")
 
     result = run(RunOptions(paths=(v2_dir,), write=True, jobs=1))
     assert (v2_dir / "program.py").read_bytes() == case.after
     assert result.helper is not None and result.helper.written
     assert (v2_dir / "learning360_v2.py").exists()
 
-    fake360.clear_log()
-    fake360.v2_order = order
-    env = fake360.v2_env(tmp_path / "users.sqlite3")
-    after = _run(v2_dir / "program.py", env)
-    assert after.returncode == 0, after.stderr
+    after = run_on_v2(fake360, v2_dir, "program.py", order=order, cache=tmp_path / "users.sqlite3")
     # A createdAt filter became a completedAt filter: the program runs on v2, but it selects by
     # completion date now, as its note and finding say, so its output may differ.
     same_meaning = all(f["rule"] != "filter-meaning-changed" for f in case.findings)
     if same_meaning:
-        assert after.stdout == before.stdout
-    assert before.stdout.strip(), "the program must print something to compare"
-    assert not _under(fake360, "/api/v1/"), "the migrated program must not read v1"
-    pages = fake360.requests_to("/api/v2/courses/stats")
+        assert after.stdout == before
     if _more_than_a_page(case):
-        assert len(pages) >= 2, "more than 500 records: every page must be read"
+        assert after.pages >= 2, "more than 500 records: every page must be read"
     if b"resolve_user_id" in case.after:
-        assert fake360.requests_to("/api/v2/users"), "the first run fills the user cache"
-
-    fake360.clear_log()
-    again = _run(v2_dir / "program.py", env)
-    assert again.stdout == after.stdout
-    assert not fake360.requests_to("/api/v2/users"), "the second run must use the user cache"
+        assert after.read_users, "the first run fills the user cache"
 
 
 def test_flattening_an_order_dependent_loop_would_change_the_output(fake360: Fake360, tmp_path: Path) -> None:
     """Why a loop that appends keeps the v1 nesting: flattened by hand, it lists the rows in v2's order,
     which the interleaved records show; the migration as made prints what v1 printed."""
-    case = Case(Path(__file__).resolve().parent.parent / "fixtures/getCourseStats/nested_loop_rows_in_order")
+    case = Case(FIXTURES / "getCourseStats" / "nested_loop_rows_in_order")
     kept = case.after.decode()
     nested = (
         "    for stat in r:\n"
@@ -138,15 +104,15 @@ def test_flattening_an_order_dependent_loop_would_change_the_output(fake360: Fak
         directory.mkdir()
         (directory / "program.py").write_text(text, encoding="utf-8")
         (directory / "learning360_v2.py").write_bytes(helper_source())
-        programs[name] = directory / "program.py"
+        programs[name] = directory
 
     v1 = tmp_path / "v1"
     v1.mkdir()
     shutil.copyfile(case.directory / "before.py", v1 / "program.py")
-    expected = _run(v1 / "program.py", fake360.v1_env()).stdout
+    expected = run_program(v1, "program.py", fake360.v1_env()).stdout
     fake360.v2_order = "interleaved"
     env = fake360.v2_env(tmp_path / "users.sqlite3")
-    assert _run(programs["kept"], env).stdout == expected
-    naive_output = _run(programs["naive"], env).stdout
+    assert run_program(programs["kept"], "program.py", env).stdout == expected
+    naive_output = run_program(programs["naive"], "program.py", env).stdout
     assert sorted(naive_output.splitlines()) == sorted(expected.splitlines())
     assert naive_output != expected

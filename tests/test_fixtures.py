@@ -6,9 +6,9 @@ import dataclasses
 
 import libcst as cst
 import pytest
-from fixture_cases import Case, cases
+from support.cases import Case, cases
 
-from codemods.results.findings import Status
+from codemods.results.findings import Finding, Status
 from codemods.transform.migrate import TransformOptions, migrate_source
 
 OPTIONS = TransformOptions()
@@ -16,10 +16,10 @@ CASES = cases()
 LOOKALIKES = [c for c in CASES if c.directory.parent.name == "lookalikes"]
 
 
-def _findings(result_findings: tuple[object, ...]) -> list[dict[str, object]]:
+def _findings(result_findings: tuple[Finding, ...]) -> list[dict[str, object]]:
     out = []
     for finding in result_findings:
-        row = dataclasses.asdict(finding)  # type: ignore[call-overload]
+        row = dataclasses.asdict(finding)
         row.pop("path")
         if row["cell"] is None:
             row.pop("cell")  # only notebooks have cells

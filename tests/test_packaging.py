@@ -49,11 +49,11 @@ def test_the_metadata_declares_the_license(metadata: PackageMetadata) -> None:
     assert metadata["License-Expression"] == "MIT"
     assert metadata.get_all("License-File") == ["LICENSE"]
     # With a license expression, a "License ::" classifier is not allowed (PEP 639).
-    assert not [c for c in metadata.get_all("Classifier") if c.startswith("License ::")]
+    assert not [c for c in metadata.get_all("Classifier") or [] if c.startswith("License ::")]
 
 
 def test_the_metadata_has_classifiers_that_match_the_project(metadata: PackageMetadata) -> None:
-    classifiers: list[str] = metadata.get_all("Classifier")
+    classifiers: list[str] = metadata.get_all("Classifier") or []
     assert all(re.fullmatch(r"[A-Z][\w .+/()-]*( :: [\w .+/()-]+)+", c) for c in classifiers), classifiers
     minimum = re.fullmatch(r">=3\.(\d+)", PROJECT["requires-python"])
     assert minimum is not None
@@ -69,7 +69,7 @@ def test_the_metadata_has_classifiers_that_match_the_project(metadata: PackageMe
 
 
 def test_the_metadata_has_project_urls(metadata: PackageMetadata) -> None:
-    urls = dict(entry.split(", ", 1) for entry in metadata.get_all("Project-URL"))
+    urls = dict(entry.split(", ", 1) for entry in metadata.get_all("Project-URL") or [])
     assert urls == PROJECT["urls"] and urls
     assert all(urlsplit(url).scheme == "https" and urlsplit(url).netloc for url in urls.values())
 

@@ -27,14 +27,14 @@ from dataclasses import dataclass
 import hypothesmith
 import libcst as cst
 import pytest
-from fixture_cases import Case, cases
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_hardening import tree_depth
+from support.cases import Case, cases
+from support.syntax import tree_depth
 
 from codemods.reading.depth import depth_estimate
 from codemods.reading.prefilter import may_contain_site
-from codemods.results.findings import Status
+from codemods.results.findings import Finding, Status
 from codemods.transform.migrate import SourceError, TransformOptions, migrate_source
 
 #: hypothesmith compiles what it generates, and Python warns about some of it.
@@ -349,8 +349,8 @@ def mutated(draw: st.DrawFn, among: list[Case]) -> tuple[Case, str, bytes]:
     return case, kind, module.visit(_Mutate(kind, frozenset(chosen))).bytes
 
 
-def _kinds(findings: tuple[object, ...]) -> list[tuple[str, str, str]]:
-    return sorted((f.endpoint, f.status.value, f.rule) for f in findings)  # type: ignore[attr-defined]
+def _kinds(findings: tuple[Finding, ...]) -> list[tuple[str, str, str]]:
+    return sorted((f.endpoint, f.status.value, f.rule) for f in findings)
 
 
 @functools.cache

@@ -31,7 +31,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -265,7 +265,7 @@ class Fake360:
         self._stopping = threading.Event()
         self._tokens: dict[str, list[float]] = {}  # token → [expires at (monotonic), uses]
         self._issued = 0
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
     # -- life cycle ---------------------------------------------------------------------------------
@@ -274,9 +274,8 @@ class Fake360:
         if self._server is not None:
             return self
         self._stopping.clear()
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        server = _Server(("127.0.0.1", 0), _Handler, fake=self)
         server.daemon_threads = True
-        server.fake = self  # type: ignore[attr-defined]
         self._server = server
         # A short poll interval makes stop() quick: tests start and stop a server each.
         self._thread = threading.Thread(
@@ -474,7 +473,7 @@ class Fake360:
     def _v2_paged(
         self,
         request: RecordedRequest,
-        allowed: dict[str, tuple[str, ...]],
+        allowed: Mapping[str, tuple[str, ...]],
         select: Callable[[Filters], list[dict[str, Any]]],
         fault: Fault | None = None,
     ) -> Reply:
@@ -634,7 +633,7 @@ class Fake360:
 # -- helpers of the v2 answers ----------------------------------------------------------------------
 
 
-def _v2_filters(query: dict[str, list[str]], allowed: dict[str, tuple[str, ...]]) -> Filters:
+def _v2_filters(query: dict[str, list[str]], allowed: Mapping[str, tuple[str, ...]]) -> Filters:
     filters: Filters = {}
     for name, values in query.items():
         match = _BRACKET.fullmatch(name)
@@ -650,12 +649,13 @@ def _v2_filters(query: dict[str, list[str]], allowed: dict[str, tuple[str, ...]]
 
 
 def _matches(filters: Filters, field_name: str, value: str) -> bool:
-    for op, test in (
+    tests: tuple[tuple[str, Callable[[list[str]], bool]], ...] = (
         ("eq", lambda values: value in values),
         ("in", lambda values: value in values),
         ("ne", lambda values: value not in values),
         ("nin", lambda values: value not in values),
-    ):
+    )
+    for op, test in tests:
         values = filters.get(f"{field_name}[{op}]")
         if values is not None and not test(values):
             return False
@@ -768,6 +768,16 @@ def _v1_date_filter(query: dict[str, list[str]]) -> Callable[[Attempt], bool]:
 # -- HTTP ---------------------------------------------------------------------------------------------
 
 
+class _Server(ThreadingHTTPServer):
+    """An HTTP server that knows the fake it serves."""
+
+    def __init__(
+        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], *, fake: Fake360
+    ) -> None:
+        super().__init__(address, handler)
+        self.fake = fake
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "Fake360/1.0"
@@ -785,7 +795,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve("DELETE")
 
     def _serve(self, method: str) -> None:
-        fake: Fake360 = self.server.fake  # type: ignore[attr-defined]
+        assert isinstance(self.server, _Server)
+        fake = self.server.fake
         target = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
