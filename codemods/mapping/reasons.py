@@ -145,6 +145,21 @@ REASONS: Final[Mapping[str, Reason]] = MappingProxyType(
         "passed-to-function": Reason(
             "unsupported-response-use", "{label} is passed to {name}(), which the tool cannot adapt"
         ),
+        "passed-to-parameter-unmatched": Reason(
+            "unsupported-response-use", "{label} is passed to {name}() in a parameter the tool cannot match"
+        ),
+        "passed-to-parameter-callers-disagree": Reason(
+            "unsupported-response-use",
+            "{label} is passed to {name}(), which {caller} calls with another value in that parameter",
+        ),
+        "passed-to-parameter-shapes-differ": Reason(
+            "unsupported-response-use",
+            "{label} is passed to {name}(), whose callers pass values of other shapes",
+        ),
+        "passed-to-function-not-only-called": Reason(
+            "unsupported-response-use",
+            "a v1 value is passed to {name}(), which is used otherwise than called",
+        ),
         "used-other-way": Reason(
             "unsupported-response-use", "{label} is used in a way the tool cannot adapt"
         ),

@@ -21,12 +21,13 @@ import libcst as cst
 from codemods.mapping import Shape, ShapeKind
 from codemods.mapping.reasons import Review
 from codemods.planning.flow_data import DataReads
+from codemods.planning.flow_params import PassedValues
 from codemods.planning.flow_response import ResponseReads
 from codemods.planning.flow_returns import ReturnedValues
 from codemods.planning.flow_state import _bare
 
 
-class ResponseFlow(ResponseReads, DataReads, ReturnedValues):
+class ResponseFlow(ResponseReads, DataReads, ReturnedValues, PassedValues):
     """Follows one rewritten call's value through the code and records the edits that adapt it."""
 
     def follow(self, node: cst.BaseExpression, kind: Shape) -> None:
@@ -61,6 +62,8 @@ class ResponseFlow(ResponseReads, DataReads, ReturnedValues):
         ):
             # {e["course"]["_id"]: e["attempts"] for e in …}: a dict whose values are followed.
             self.follow(parent, Shape(ShapeKind.MAPPING, f"a dict of {_bare(kind.label)}", item=kind))
+            return
+        if isinstance(parent, cst.Arg) and self._passed(parent, kind):
             return
         handler = {
             ShapeKind.RESPONSE: self._response,

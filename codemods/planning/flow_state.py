@@ -34,6 +34,12 @@ class Edits:
     #: A loop (or comprehension clause) over a nested answer → how many loops nested in it merge into it
     #: (``codemods.planning.flat_loops``).
     flatten: dict[cst.For | cst.CompFor, int] = field(default_factory=dict)
+    #: Parameters of the module's functions a followed value was passed into
+    #: (``codemods.planning.flow_params``): the shape, the arguments the site's value reaches, and the
+    #: argument every call of the function passes for it.
+    passed: dict[cst.Param, tuple[Shape, set[cst.CSTNode], frozenset[cst.CSTNode]]] = field(
+        default_factory=dict
+    )
 
     @property
     def empty(self) -> bool:
@@ -45,6 +51,8 @@ class Edits:
         self.unwrap.update(other.unwrap)
         self.unwrap_with.update(other.unwrap_with)
         self.flatten.update(other.flatten)
+        for param, (shape, reached, needed) in other.passed.items():
+            self.passed.setdefault(param, (shape, set(), needed))[1].update(reached)
 
 
 #: Attributes of a response that hold its status code (requests, httpx; aiohttp), or say it succeeded.

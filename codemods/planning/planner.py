@@ -12,7 +12,7 @@ The wrappers it meets are settled by ``codemods.planning.wrapper_calls``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import libcst as cst
 
@@ -32,7 +32,8 @@ from codemods.mapping.reasons import Review
 from codemods.mapping.rules import RULES
 from codemods.planning.arguments import Arguments
 from codemods.planning.cleanup import Cleanup, pure_literal
-from codemods.planning.flow_state import Edits
+from codemods.planning.flow_params import caller_of
+from codemods.planning.flow_state import Edits, Returns
 from codemods.planning.helper_call import HelperCalls
 from codemods.planning.plan import Context, Plan
 from codemods.planning.wrapper_calls import WrapperCalls
@@ -100,6 +101,7 @@ class Planner:
         self.cleanup = Cleanup(ctx, self.sessions)
         self.getters = Getters(meta, self._recognise_in_helper)
         self.external = self.wrapper_calls.external_wrappers
+        self._passing: list[_Migrated] = []
 
     def resolve(self, node: cst.Name | cst.Attribute | cst.Call) -> Resolved:
         """A name's value, as the URLs of sites are read; never raises."""
@@ -128,6 +130,7 @@ class Planner:
                 self._site(http)
             elif self.external:
                 self.wrapper_calls.external(call)
+        self._settle_passed()
         if self.wrapper_state.exports:
             self.wrapper_calls.follow_uses()
         self.cleanup.drop_unused_clients(calls)
@@ -208,6 +211,64 @@ class Planner:
         except Review as review:
             self.ctx.review(http, match.endpoint.name, review)
             return
+        site = _Migrated(http, match, filters, edits, returns, flat)
+        if edits.passed:
+            self._passing.append(site)  # settled once every site is known (``_settle_passed``)
+            return
+        self._finish(site)
+
+    def _settle_passed(self) -> None:
+        """Sites whose value is passed into a parameter of the module's functions migrate together: each
+        only when every call of such a function is reached by a migrated site with the same shape; the
+        others are reported, naming the call that passes something else, until the rest agree."""
+        pending = list(self._passing)
+        while pending:
+            reached: dict[cst.Param, set[cst.CSTNode]] = {}
+            shapes: dict[cst.Param, set[int]] = {}
+            for site in pending:
+                for param, (shape, values, _) in site.edits.passed.items():
+                    reached.setdefault(param, set()).update(values)
+                    shapes.setdefault(param, set()).add(id(shape))
+            blocked: list[tuple[_Migrated, Review]] = []
+            for site in pending:
+                for param, (shape, _, needed) in site.edits.passed.items():
+                    function = next(a for a in self.meta.ancestors(param) if isinstance(a, cst.FunctionDef))
+                    label = shape.label
+                    missing = sorted(needed - reached[param], key=self.meta.position)
+                    if missing:
+                        name = function.name.value
+                        reason = Review(
+                            "passed-to-parameter-callers-disagree",
+                            label=label,
+                            name=name,
+                            caller=caller_of(self.meta, missing[0]),
+                        )
+                        blocked.append((site, reason))
+                        break
+                    if len(shapes[param]) > 1:
+                        name = function.name.value
+                        blocked.append(
+                            (site, Review("passed-to-parameter-shapes-differ", label=label, name=name))
+                        )
+                        break
+            if not blocked:
+                break
+            for site, review in blocked:
+                pending.remove(site)
+                self.ctx.review(site.http, site.match.endpoint.name, review)
+        for site in pending:
+            self._finish(site)
+
+    def _finish(self, site: _Migrated) -> None:
+        """Records a migrated site: its edits, its notes, what it leaves unused and its finding."""
+        http, match, filters, edits, returns, flat = (
+            site.http,
+            site.match,
+            site.filters,
+            site.edits,
+            site.returns,
+            site.flat,
+        )
         changed = [
             f"{name} → {V2_FILTERS[keyword]}"
             for name, keyword in V1_QUERY_FILTERS.items()
@@ -344,6 +405,18 @@ class Planner:
             return host
         client = cst.Attribute(cst.Name(http.session.value), cst.Name("base_url"))
         return cst.Call(cst.Name("str"), [cst.Arg(client)])
+
+
+@dataclass(frozen=True)
+class _Migrated:
+    """A site whose rewrite is planned, with what recording it needs."""
+
+    http: HttpCall
+    match: UrlMatch
+    filters: dict[str, cst.BaseExpression]
+    edits: Edits
+    returns: Returns
+    flat: bool
 
 
 def _rewrite_message(match: UrlMatch, filters: dict[str, cst.BaseExpression], *, flat: bool) -> str:
