@@ -42,6 +42,11 @@ RAISE_FOR_STATUS: Final = "raise_for_status"
 JSON_METHOD: Final = "json"
 STATUS_CODE_ATTRIBUTES: Final = frozenset({"status_code", "status"})
 SUCCESS_ATTRIBUTES: Final = frozenset({"ok", "is_success"})
+#: The response's body, which ``json.loads(…)`` decodes like ``.json()``: as an attribute (requests,
+#: httpx: ``r.text``, ``r.content``), or by a method called without arguments (urllib's and httpx's
+#: ``r.read()``, aiohttp's ``await r.text()`` and ``await r.read()``).
+BODY_ATTRIBUTES: Final = frozenset({"text", "content"})
+BODY_METHODS: Final = frozenset({"read", "text"})
 #: The session methods a GET is made with: ``get(url)``, and ``request("GET", url)`` on a known session.
 GET_METHOD: Final = "get"
 REQUEST_METHOD: Final = "request"

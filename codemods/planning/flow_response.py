@@ -6,7 +6,14 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.mapping import PAYLOAD, Shape
-from codemods.mapping.clients import JSON_METHOD, RAISE_FOR_STATUS, STATUS_CODE_ATTRIBUTES, SUCCESS_ATTRIBUTES
+from codemods.mapping.clients import (
+    BODY_ATTRIBUTES,
+    BODY_METHODS,
+    JSON_METHOD,
+    RAISE_FOR_STATUS,
+    STATUS_CODE_ATTRIBUTES,
+    SUCCESS_ATTRIBUTES,
+)
 from codemods.mapping.reasons import Review
 from codemods.planning.flow_state import FlowState, _index_key, _string
 
@@ -42,12 +49,23 @@ class ResponseReads(FlowState):
             raise Review("response-attribute-without-v2", attr=attr)
 
     def _decoded(self, node: cst.BaseExpression, parent: cst.CSTNode | None) -> cst.Call | None:
-        """``json.load(resp)`` or ``json.loads(resp.read())``: the standard library's way to the payload."""
+        """``json.load(resp)``, or ``json.loads(…)`` of the body: ``resp.read()``, ``resp.text``,
+        ``resp.content``, ``await resp.text()``: the standard library's way to the payload."""
         argument: cst.CSTNode | None = parent
-        if isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value == "read":
-            read = self.meta.parent(parent)
-            if isinstance(read, cst.Call) and not read.args:
-                argument = self.meta.parent(read)
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            name = parent.attr.value
+            outer = self.meta.parent(parent)
+            if (
+                name in BODY_METHODS
+                and isinstance(outer, cst.Call)
+                and outer.func is parent
+                and not outer.args
+            ):
+                awaited = self.meta.parent(outer)
+                body = awaited if isinstance(awaited, cst.Await) else outer
+                argument = self.meta.parent(body)
+            elif name in BODY_ATTRIBUTES and not isinstance(outer, cst.Call):
+                argument = outer
         if not (isinstance(argument, cst.Arg) and argument.keyword is None):
             return None
         call = self.meta.parent(argument)
