@@ -20,6 +20,7 @@ from codemods.mapping import (
 )
 from codemods.mapping.reasons import Review
 from codemods.planning.flow import ResponseFlow
+from codemods.planning.flow_params import caller_of
 from codemods.planning.flow_state import Edits, Returns
 from codemods.planning.plan import Context
 from codemods.planning.wrappers import shape_at, shape_change
@@ -94,7 +95,9 @@ class WrapperCalls:
             call = self.meta.parent(node)
             if not (isinstance(call, cst.Call) and call.func is node):
                 problem = f"{export.name} is used other than by a call"
-                self.plan.uses.append(Use(export.qualified_name, self.display_path, line, problem))
+                self.plan.uses.append(
+                    Use(export.qualified_name, self.display_path, line, problem, caller_of(self.meta, node))
+                )
                 continue
             start: cst.BaseExpression = call
             awaited = self.meta.parent(call)
@@ -109,7 +112,11 @@ class WrapperCalls:
                     raise Review("wrapper-returns-unknown-value", name=export.name)
                 ResponseFlow(self.meta, edits, endpoint, returns).follow(start, shape)
             except Review as error:
-                self.plan.uses.append(Use(export.qualified_name, self.display_path, line, str(error)))
+                self.plan.uses.append(
+                    Use(
+                        export.qualified_name, self.display_path, line, str(error), caller_of(self.meta, node)
+                    )
+                )
                 continue
             self.plan.edits.merge(edits)
             self.announce(returns.exports)

@@ -96,7 +96,7 @@ def shape_at(endpoint: Endpoint, path: tuple[str, ...], response: Shape, payload
 def blocked_reason(export: Export, use: Use) -> str:
     """Why a wrapper is left for review: the first caller that cannot be adapted."""
     return REASONS["wrapper-blocked"].template.format(
-        name=export.name, where=f"{use.path}:{use.line}", problem=use.problem
+        name=export.name, where=f"{use.path}, {use.scope}" if use.scope else use.path, problem=use.problem
     )
 
 

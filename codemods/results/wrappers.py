@@ -48,6 +48,9 @@ class Use:
     line: int
     #: Why the caller's code cannot be adapted; ``None`` when it was.
     problem: str | None = None
+    #: The function the call is in (``report()``, ``Report.run()``), or the module's top level: how a
+    #: finding names the caller, since its line moves when a marker is written above it.
+    scope: str = ""
 
 
 @dataclass(frozen=True)

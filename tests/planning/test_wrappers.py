@@ -74,7 +74,8 @@ def test_a_caller_that_cannot_be_adapted_blocks_its_wrapper(tmp_path: Path) -> N
     found = {f.path: f for f in result.findings}
     client = found["lms/client.py"]
     assert client.status is Status.NEEDS_REVIEW
-    assert "reports/raw.py:7" in client.message
+    # The caller is named by its function: its line moves when a marker is written above it.
+    assert "(reports/raw.py, dump(): " in client.message
     assert "json.dumps" in client.message
     # Neither its callers nor the caller that blocks it change; the other wrapper is still migrated.
     changed = {o.display_path for o in result.changed}
@@ -85,6 +86,9 @@ def test_a_caller_that_cannot_be_adapted_blocks_its_wrapper(tmp_path: Path) -> N
     assert "# migrate-360learning: review: get_user_course_stats() returns v1 data" in next(
         o.migrated.decode() for o in result.outcomes if o.display_path == "lms/client.py"
     )
+    # Written, then run again: nothing changes (the blocked wrapper's message included).
+    run(RunOptions(paths=(tmp_path,), write=True, jobs=1))
+    assert not run(RunOptions(paths=(tmp_path,), write=True, jobs=1)).changed
 
 
 def test_a_single_file_run_reports_a_public_wrapper(tmp_path: Path) -> None:
