@@ -104,6 +104,7 @@ REASONS: Final[Mapping[str, Reason]] = MappingProxyType(
         "returned": Reason(
             "unsupported-response-use", "{label} is returned, so its readers elsewhere cannot be adapted"
         ),
+        "yielded": Reason("unsupported-response-use", "{label} is yielded in a way the tool cannot follow"),
         "returned-by-public-function": Reason(
             "unsupported-response-use",
             "{label} is returned by {label2}(), which other modules may call: adapt its callers",

@@ -55,6 +55,14 @@ class ResponseFlow(ResponseReads, DataReads, ReturnedValues, PassedValues):
         if isinstance(parent, cst.Return):
             self._returned(parent, kind)
             return
+        if isinstance(parent, cst.Yield) and parent.value is node:
+            self._yielded(parent, kind)
+            return
+        if isinstance(parent, cst.From) and parent.item is node:
+            expression = self.meta.parent(parent)
+            if isinstance(expression, cst.Yield):
+                self._yielded(expression, kind)
+                return
         if (
             isinstance(parent, cst.DictComp)
             and parent.value is node

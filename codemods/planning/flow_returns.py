@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from codemods.mapping import PAYLOAD, RESPONSE, Shape
+from codemods.mapping import PAYLOAD, RESPONSE, Shape, ShapeKind
 from codemods.mapping.reasons import Review
 from codemods.planning.flow_state import FlowState
 from codemods.planning.wrappers import WRAPPER_NAMES, shape_path
@@ -14,7 +14,22 @@ from codemods.results.wrappers import Export
 
 
 class ReturnedValues(FlowState):
-    def _returned(self, statement: cst.Return, kind: Shape) -> None:
+    def _yielded(self, expression: cst.Yield, kind: Shape) -> None:
+        """A value yielded by a generator (``yield attempt``, or each item of ``yield from attempts``):
+        the generator's calls are lists of such values, followed as a returned value is."""
+        if isinstance(expression.value, cst.From):
+            if kind.item is None or kind.kind is not ShapeKind.LIST:
+                raise Review("yielded", label=kind.label)
+            item = kind.item
+        else:
+            item = kind
+        if not isinstance(self.meta.parent(expression), cst.Expr):
+            raise Review("yielded", label=kind.label)  # ``x = yield value``: a coroutine's protocol
+        self._returned(
+            expression, Shape(ShapeKind.LIST, f"the values a generator yields ({item.label})", item=item)
+        )
+
+    def _returned(self, statement: cst.Return | cst.Yield, kind: Shape) -> None:
         """A value returned by a function is followed into every call of the function.
 
         Calls in this module are followed here: direct calls of a function, ``self.name(…)`` calls of a

@@ -97,8 +97,12 @@ class FlowState:
         """Follow ``node``, a value of shape ``kind``, to its readers (``codemods.planning.flow``)."""
         raise NotImplementedError
 
-    def _returned(self, statement: cst.Return, kind: Shape) -> None:
+    def _returned(self, statement: cst.Return | cst.Yield, kind: Shape) -> None:
         """Follow a returned value into the calls of its function (``codemods.planning.flow_returns``)."""
+        raise NotImplementedError
+
+    def _yielded(self, expression: cst.Yield, kind: Shape) -> None:
+        """Follow a yielded value into the calls of its generator (``codemods.planning.flow_returns``)."""
         raise NotImplementedError
 
     def _escape(self, kind: Shape, parent: cst.CSTNode | None) -> Review:
