@@ -178,7 +178,14 @@ class Planner:
             if match is not None and base is not None and match.host is not None:
                 match = replace(match, host=self._base_url_host(http, base_parts, match.host))
         except Review as review:
-            endpoint = review.endpoint or guess_endpoint(self.meta.module.code_for_node(http.url))
+            spelled = (
+                http.argument if isinstance(http, GetterCall) and http.argument is not None else http.url
+            )
+            endpoint = (
+                review.endpoint
+                or guess_endpoint(self.meta.module.code_for_node(http.url))
+                or guess_endpoint(self.meta.module.code_for_node(spelled))
+            )
             if endpoint is not None:
                 self.ctx.review(http, endpoint, review)
             return

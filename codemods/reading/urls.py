@@ -132,11 +132,17 @@ def _parts_of_urljoin(call: cst.Call, resolve: NameResolver, depth: int) -> tupl
     base = url_parts(call.args[0].value, resolve, depth)
     path = url_parts(call.args[1].value, resolve, depth)
     head = path[0] if path else None
-    if not (isinstance(head, Text) and head.value.startswith(("/", "api/"))):
+    # A name's value (a request helper's path parameter, a constant) starts where its expansion does.
+    leading = head
+    while isinstance(leading, Hole) and leading.expansion:
+        leading = leading.expansion[0]
+    if not (isinstance(leading, Text) and leading.value.startswith(("/", "api/"))):
         raise Review("urljoin-relative-path")
-    if not head.value.startswith("/"):
-        path = (Text("/" + head.value), *path[1:])
-    return _join(base, path)
+    if leading.value.startswith("/"):
+        return _join(base, path)
+    if isinstance(head, Text):
+        return _join(base, (Text("/" + head.value), *path[1:]))
+    return _join(base, (Text("/"), *path))
 
 
 def join_base(base: tuple[Part, ...], url: tuple[Part, ...]) -> tuple[Part, ...]:
