@@ -89,6 +89,9 @@ class Names:
             cls = next((a for a in self.meta.ancestors(node) if isinstance(a, cst.ClassDef)), None)
             if cls is None:
                 return None
+            own = self.class_value(cls, node.attr.value)
+            if own is not None and self.instance_value(node) is None:
+                return own
             found = self.indexed(self.index.lookup(self.module, f"{cls.name.value}.{node.attr.value}"))
             return found if found is not None else self.instance_value(node)
         module, name = self.imported(node)
@@ -125,6 +128,19 @@ class Names:
                         # ``import a.b`` binds ``a`` (``a.X`` is of ``a``); ``import a.b as m`` binds ``a.b``.
                         return (alias.evaluated_name if alias.asname else owner.value), node.attr.value
         return None, node.attr.value
+
+    def class_value(self, cls: cst.ClassDef, name: str) -> cst.BaseExpression | None:
+        """The value of a class constant, ``NAME = …`` once in the class's own body, as the tree has it:
+        its names are read where the class is, and stay in scope in its methods."""
+        values = [
+            statement.body[0].value
+            for statement in cls.body.body
+            if isinstance(statement, cst.SimpleStatementLine)
+            and len(statement.body) == 1
+            and isinstance(statement.body[0], (cst.Assign, cst.AnnAssign))
+            and _assigns(statement.body[0], name)
+        ]
+        return values[0] if len(values) == 1 else None
 
     def instance_value(self, node: cst.Attribute) -> cst.BaseExpression | None:
         """``self.x`` read in a method: the value of the one ``self.x = …`` of its class, when nothing
@@ -247,6 +263,12 @@ class Names:
             if node is host or contains(host, node):
                 return cst.Module([]).code_for_node(node), module
         return None
+
+
+def _assigns(statement: cst.Assign | cst.AnnAssign, name: str) -> bool:
+    if isinstance(statement, cst.AnnAssign):
+        return isinstance(statement.target, cst.Name) and statement.target.value == name
+    return any(isinstance(t.target, cst.Name) and t.target.value == name for t in statement.targets)
 
 
 def contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
