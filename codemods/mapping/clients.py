@@ -97,3 +97,8 @@ POSITIONAL_AFTER_URL: Final = {
 #: The positional parameters after the URL of the standard library's opener, and of its request object.
 OPENER_POSITIONAL: Final = ("data", "timeout")
 REQUEST_OBJECT_POSITIONAL: Final = ("data", "headers")
+
+#: Decorators that keep what a function returns and return it again (a fetch function cached), and the
+#: methods they add, which read the cache rather than the answer.
+CACHE_DECORATORS: Final = frozenset({"functools.cache", "functools.lru_cache"})
+CACHE_METHODS: Final = frozenset({"cache_info", "cache_clear", "cache_parameters"})

@@ -7,6 +7,7 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.mapping import PAYLOAD, RESPONSE, Shape, ShapeKind
+from codemods.mapping.clients import CACHE_DECORATORS, CACHE_METHODS
 from codemods.mapping.reasons import Review
 from codemods.planning.flow_state import FlowState
 from codemods.planning.wrappers import WRAPPER_NAMES, shape_path
@@ -80,11 +81,20 @@ class ReturnedValues(FlowState):
         binding = self.meta.binding(function.name)
         if binding is None:
             raise Review("returned-callers-not-found", label=kind.label, name=name)
+        cached = any(self._is_cache(d.decorator) for d in function.decorators)
         for read in binding.references:
             call = self.meta.parent(read.node)
+            if cached and isinstance(call, cst.Attribute) and call.attr.value in CACHE_METHODS:
+                continue  # ``fetch.cache_info()``, ``fetch.cache_clear()``: the cache, not the answer
             if not (isinstance(call, cst.Call) and call.func is read.node):
                 raise Review("returned-function-not-called", label=kind.label, name=name)
             self.follow(call, kind)
+
+    def _is_cache(self, decorator: cst.BaseExpression) -> bool:
+        """``@functools.cache``, ``@lru_cache``, ``@lru_cache(maxsize=…)``: what the function returns is
+        kept and returned again, unchanged."""
+        target = decorator.func if isinstance(decorator, cst.Call) else decorator
+        return bool(self.meta.qualified_names(target) & CACHE_DECORATORS)
 
     def _calls_of_method(self, cls: cst.ClassDef, name: str, kind: Shape) -> None:
         """``self.name(…)`` inside the class: its other callers are found by the engine, by name."""
