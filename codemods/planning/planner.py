@@ -35,6 +35,7 @@ from codemods.planning.cleanup import Cleanup, pure_literal
 from codemods.planning.flow_params import caller_of
 from codemods.planning.flow_state import Edits, Returns
 from codemods.planning.helper_call import HelperCalls
+from codemods.planning.hosts import Hosts
 from codemods.planning.plan import Context, Plan
 from codemods.planning.wrapper_calls import WrapperCalls
 from codemods.reading import clients
@@ -47,8 +48,6 @@ from codemods.reading.metadata import Metadata, nodes_of
 from codemods.reading.names import Names, Resolved
 from codemods.reading.sessions import Sessions
 from codemods.reading.urls import (
-    Part,
-    Text,
     UrlMatch,
     guess_endpoint,
     join_base,
@@ -58,9 +57,6 @@ from codemods.reading.urls import (
 from codemods.reading.value_uses import serves_or_fakes
 from codemods.results.findings import Finding, Status
 from codemods.results.wrappers import WrapperState
-
-#: Names a host expression may read anywhere (``str(client.base_url)``).
-_BUILTIN_NAMES = frozenset({"str"})
 
 
 class Planner:
@@ -100,6 +96,7 @@ class Planner:
         self.wrapper_calls = WrapperCalls(ctx, declared)
         self.cleanup = Cleanup(ctx, self.sessions)
         self.getters = Getters(meta, self._recognise_in_helper)
+        self.hosts = Hosts(meta, self.names, self.sessions, self.getters)
         self.external = self.wrapper_calls.external_wrappers
         self._passing: list[_Migrated] = []
 
@@ -176,7 +173,7 @@ class Planner:
                 parts = join_base(base_parts, parts)
             match = match_endpoint(parts)
             if match is not None and base is not None and match.host is not None:
-                match = replace(match, host=self._base_url_host(http, base_parts, match.host))
+                match = replace(match, host=self.hosts.base_url_host(http, base_parts, match.host))
         except Review as review:
             spelled = (
                 http.argument if isinstance(http, GetterCall) and http.argument is not None else http.url
@@ -207,13 +204,13 @@ class Planner:
         if self.ctx.suppressed(http.call, match.endpoint.name):
             return
         try:
-            self._check_host(http, match.host)
+            self.hosts.check(http, match.host)
             if isinstance(http, GetterCall):
                 self._check_getter(http)
             edits = Edits()
             returns = self.wrapper_calls.returns()
             flat = self.helper_calls.replace_call(
-                http, self._rebind_host(http, match), filters, edits, returns
+                http, self.hosts.rebind(http, match), filters, edits, returns
             )
         except Review as review:
             self.ctx.review(http, match.endpoint.name, review)
@@ -308,79 +305,6 @@ class Planner:
             )
         )
 
-    def _check_host(self, http: HttpCall, host: cst.BaseExpression | None) -> None:
-        """The host expression moves into the helper call: every variable it reads must be in scope at
-        the call (not a local of ``__init__`` behind ``self.base_url``, nor a getter's parameter)."""
-        names: list[cst.Name] = []
-
-        class Names(cst.CSTVisitor):
-            def visit_Attribute(self, node: cst.Attribute) -> bool:
-                node.value.visit(self)
-                return False
-
-            def visit_Name(self, node: cst.Name) -> None:
-                names.append(node)
-
-        if host is not None:
-            foreign = self.names.foreign_code_in(host)
-            if foreign is not None:
-                code, module = foreign
-                raise Review("host-computed-elsewhere", code=code, module=module)
-            host.visit(Names())
-        for name in names:
-            if name.value == "self" and self._same_class(name, http.call):
-                continue
-            if name.value == "self" and isinstance(http, GetterCall) and self._receiver(http) is not None:
-                continue  # read on the object the helper is called on (see ``_rebind_host``)
-            if name.value in _BUILTIN_NAMES or not self.meta.in_tree(name):
-                continue  # a name the rewrite wrote itself (``str(client.base_url)``)
-            if not self.meta.visible_from(name, http.call):
-                raise Review("host-not-in-scope", name=name.value)
-
-    def _same_class(self, one: cst.CSTNode, other: cst.CSTNode) -> bool:
-        """Whether ``self`` in ``one`` is the ``self`` of ``other``: the same class, or ``other``'s class
-        derives from ``one``'s in this module."""
-
-        def cls(node: cst.CSTNode) -> cst.ClassDef | None:
-            return next((a for a in self.meta.ancestors(node) if isinstance(a, cst.ClassDef)), None)
-
-        found, caller = cls(one), cls(other)
-        seen: set[cst.ClassDef] = set()
-        while caller is not None and caller not in seen:
-            if caller is found:
-                return True
-            seen.add(caller)
-            bases = [b.value for b in caller.bases if isinstance(b.value, cst.Name)]
-            caller = next((c for b in bases if (c := self.getters._class(b)) is not None), None)
-        return False
-
-    def _receiver(self, http: GetterCall) -> cst.Name | None:
-        """The object a request helper is called on, when it is not ``self`` (``api.get(…)``)."""
-        func = http.call.func
-        if (
-            isinstance(func, cst.Attribute)
-            and isinstance(func.value, cst.Name)
-            and func.value.value != "self"
-        ):
-            return func.value
-        return None
-
-    def _rebind_host(self, http: HttpCall, match: UrlMatch) -> UrlMatch:
-        """A helper's host that reads ``self`` (``self.base_url``), read on the object it is called on."""
-        receiver = self._receiver(http) if isinstance(http, GetterCall) else None
-        if receiver is None or match.host is None:
-            return match
-
-        name = receiver.value
-
-        class Rebind(cst.CSTTransformer):
-            def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
-                return cst.Name(name) if updated.value == "self" else updated
-
-        host = match.host.visit(Rebind())
-        assert isinstance(host, cst.BaseExpression)
-        return replace(match, host=host)
-
     def _check_getter(self, http: GetterCall) -> None:
         """A passed-through argument of a getter's GET (``timeout``) moves to the caller: only a constant
         can."""
@@ -389,29 +313,6 @@ class Planner:
         for name in sorted(PASSED_THROUGH_ARGUMENTS & set(http.arguments)):
             if not pure_literal(http.arguments[name]):
                 raise Review("getter-passes-its-variables", name=function.name.value, name2=name)
-
-    def _base_url_host(
-        self, http: HttpCall, base: tuple[Part, ...], host: cst.BaseExpression
-    ) -> cst.BaseExpression:
-        """The host of a URL relative to an httpx client's ``base_url``, read back from the client
-        (``str(client.base_url)``) rather than by evaluating the constructor's argument again: when the
-        base is the host, or the host and ``/api/v1`` (which the helper strips)."""
-        assert isinstance(http.session, cst.Name)
-        constructor = self.sessions.client_constructor(http)
-        httpx_client = constructor is not None and any(
-            n.startswith("httpx.") for n in self.meta.qualified_names(constructor.func)
-        )
-        url = url_parts(http.url, self.names.value_of)
-        path_in_url = (
-            bool(url) and isinstance(url[0], Text) and url[0].value.lstrip("/").startswith("api/v1/")
-        )
-        api_in_base = (
-            bool(base) and isinstance(base[-1], Text) and base[-1].value.rstrip("/").endswith("/api/v1")
-        )
-        if not httpx_client or not (path_in_url or api_in_base):
-            return host
-        client = cst.Attribute(cst.Name(http.session.value), cst.Name("base_url"))
-        return cst.Call(cst.Name("str"), [cst.Arg(client)])
 
 
 @dataclass(frozen=True)
