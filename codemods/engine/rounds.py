@@ -19,7 +19,7 @@ MAX_WRAPPER_ROUNDS: Final = 6
 
 def _exports(done: Iterable[Done]) -> tuple[Export, ...]:
     found = {e for d in done if d.outcome is not None and d.outcome.error is None for e in d.outcome.exports}
-    return tuple(sorted(found, key=lambda e: e.qualified_name))
+    return tuple(sorted(found, key=lambda e: e.key))
 
 
 def _mentions(task: Task, done: Done | None, names: Sequence[bytes]) -> bool:
@@ -55,7 +55,7 @@ def settle_wrappers(done: list[Done], tasks: list[Task], setup: TransformSetup, 
         for d in transform_all(again, replace(setup, wrapper_state=state, prefilter=False), jobs, None):
             by_index[d.index] = d
         now = _exports(by_index.values())
-        by_name = {e.qualified_name: e for e in now}
+        by_name = {e.key: e for e in now}
         newly = {
             use.qualified_name: blocked_reason(by_name[use.qualified_name], use)
             for d in sorted(by_index.values(), key=lambda d: d.index)

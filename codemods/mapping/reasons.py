@@ -166,6 +166,14 @@ REASONS: Final[Mapping[str, Reason]] = MappingProxyType(
         ),
         "then-fields-renamed": Reason("unsupported-response-use", "; its fields are renamed in v2"),
         "then-answer-itself": Reason("unsupported-response-use", "; in v2 the answer is {answer} itself"),
+        "passed-into-blocked": Reason(
+            "unsupported-response-use",
+            "a v1 value is passed to {name}(), which cannot be adapted for it ({where}: {problem}); migrate that code by hand, then run again",
+        ),
+        "passed-into-other-module": Reason(
+            "unsupported-response-use",
+            "{label} is passed to {name}() of another module, which is followed only when every PATH is a directory",
+        ),
         "wrapper-blocked": Reason(
             "unsupported-response-use",
             "{name}() returns v1 data to a caller that cannot be adapted ({where}: {problem}); migrate that caller by hand, then run again",

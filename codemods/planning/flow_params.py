@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from codemods.mapping import Shape
+from codemods.mapping import PAYLOAD, RESPONSE, Shape
 from codemods.mapping.reasons import Review
 from codemods.planning.flow_state import FlowState
+from codemods.planning.wrappers import shape_path
 from codemods.reading.metadata import Metadata, assigned_node
+from codemods.results.wrappers import Export
 
 
 class PassedValues(FlowState):
@@ -28,7 +30,7 @@ class PassedValues(FlowState):
             return False
         found = self._callee(call)
         if found is None:
-            return False
+            return self._sent(call, arg, kind)
         function, calls, offset = found
         param = _receiving(function, call, arg, offset)
         if param is None:
@@ -54,6 +56,40 @@ class PassedValues(FlowState):
             self._seen.add(param)
             self._follow_name(param.name, kind)
         return True
+
+    def _sent(self, call: cst.Call, arg: cst.Arg, kind: Shape) -> bool:
+        """A value passed to a function of another module of the repository (``reporting.show(data)``):
+        exported, for the engine to adapt that function's reads and to check its other calls
+        (``codemods.planning.wrapper_calls``); whether it is such a call."""
+        if not isinstance(call.func, (cst.Name, cst.Attribute)) or any(a.star for a in call.args):
+            return False
+        names = [n for n in self.meta.qualified_names(call.func) if self._in_repository(n)]
+        if len(names) != 1:
+            return False
+        qualified = names[0]
+        state = self.returns.state
+        if not state.enabled:
+            raise Review("passed-into-other-module", label=kind.label, name=qualified.rpartition(".")[2])
+        path = shape_path(self.endpoint, kind, RESPONSE, PAYLOAD)
+        if path is None:
+            raise self._escape(kind, arg)
+        if arg.keyword is not None:
+            parameter = arg.keyword.value
+        else:
+            parameter = f"#{next(i for i, a in enumerate(call.args) if a is arg)}"
+        line, _ = self.meta.position(call)
+        export = Export(qualified, self.endpoint.name, path, False, self.returns.path, line, parameter)
+        if export.key in state.blocked:
+            raise Review.told("passed-into-blocked", state.blocked[export.key])
+        if all(e.key != export.key for e in self.returns.exports):
+            self.returns.exports.append(export)
+        self.edits.sent.setdefault(export.key, set()).add(arg.value)
+        self.answer_used_otherwise = True
+        return True
+
+    def _in_repository(self, qualified: str) -> bool:
+        parts = qualified.split(".")
+        return any(".".join(parts[:n]) in self.returns.modules for n in range(1, len(parts)))
 
     def _callee(self, call: cst.Call) -> tuple[cst.FunctionDef, list[cst.Call], int] | None:
         """The function a call calls, when it is the module's and only the module calls it: the function,

@@ -40,6 +40,8 @@ class Edits:
     passed: dict[cst.Param, tuple[Shape, set[cst.CSTNode], frozenset[cst.CSTNode]]] = field(
         default_factory=dict
     )
+    #: ``Export.key`` of another module's function → the arguments a site's value reaches it by.
+    sent: dict[str, set[cst.CSTNode]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -51,6 +53,8 @@ class Edits:
         self.unwrap.update(other.unwrap)
         self.unwrap_with.update(other.unwrap_with)
         self.flatten.update(other.flatten)
+        for key, values in other.sent.items():
+            self.sent.setdefault(key, set()).update(values)
         for param, (shape, reached, needed) in other.passed.items():
             self.passed.setdefault(param, (shape, set(), needed))[1].update(reached)
 
@@ -75,6 +79,8 @@ class Returns:
     state: WrapperState = field(default_factory=WrapperState)
     #: The wrappers this module exports, found while following values.
     exports: list[Export] = field(default_factory=list)
+    #: The dotted names of the repository's modules: a function of one of them may take a v1 value.
+    modules: frozenset[str] = frozenset()
 
 
 class FlowState:

@@ -130,6 +130,7 @@ class Planner:
         self._settle_passed()
         if self.wrapper_state.exports:
             self.wrapper_calls.follow_uses()
+            self.wrapper_calls.follow_parameters()
         self.cleanup.drop_unused_clients(calls)
         return self.plan
 

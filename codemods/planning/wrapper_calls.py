@@ -78,7 +78,7 @@ class WrapperCalls:
         self.plan.markers.setdefault(self.meta.statement(call), []).append(reason)
 
     def returns(self) -> Returns:
-        return Returns(self.module, self.display_path, self.wrapper_state)
+        return Returns(self.module, self.display_path, self.wrapper_state, modules=self.index.modules)
 
     def follow_uses(self) -> None:
         """Adapt the code that reads what another module's migrated wrapper returns, call by call, and
@@ -136,6 +136,83 @@ class WrapperCalls:
                 )
             )
 
+    def follow_parameters(self) -> None:
+        """Functions of the repository whose parameter a module passes v1 data into: the module that
+        defines one adapts its reads of that parameter, and every module checks that each call of it
+        passes that data (a call by a migrated site) — each recorded as a ``Use``, so that the engine
+        blocks the function when one of them fails."""
+        state = self.wrapper_state
+        # One export per function and parameter (several sites may pass data into it).
+        unique = {e.key: e for e in sorted(state.passed_into(), key=lambda e: (e.path, e.line))}
+        passed: dict[str, list[Export]] = {}
+        for export in unique.values():
+            passed.setdefault(export.qualified_name, []).append(export)
+        if not passed:
+            return
+        for export in unique.values():
+            if export.owner == self.module and export.key not in state.blocked:
+                self._adapt_parameter(export)
+        for node in references(self.meta.module):
+            names = set(self.meta.qualified_names(node)) & set(passed)
+            for export in (e for name in sorted(names) for e in passed[name]):
+                if export.key in state.blocked:
+                    continue
+                line, _ = self.meta.position(node)
+                caller = caller_of(self.meta, node)
+                call = self.meta.parent(node)
+                value = (
+                    _argument(call, export.parameter)
+                    if isinstance(call, cst.Call) and call.func is node
+                    else None
+                )
+                if value is None or value not in self.plan.edits.sent.get(export.key, set()):
+                    problem = f"{export.name}() is given another value here, or used other than by a call"
+                    self.plan.uses.append(Use(export.key, self.display_path, line, problem, caller))
+                else:
+                    self.plan.uses.append(Use(export.key, self.display_path, line, scope=caller))
+
+    def _adapt_parameter(self, export: Export) -> None:
+        """The reads of the parameter in the function this module defines, adapted as the data's."""
+        name = export.name
+        function = next(
+            (
+                s
+                for s in self.meta.module.body
+                if isinstance(s, cst.FunctionDef) and s.name.value == name and s.asynchronous is None
+            ),
+            None,
+        )
+        line = self.meta.position(function)[0] if function is not None else 1
+        endpoint = ENDPOINTS[export.endpoint]
+        shape = shape_at(endpoint, export.shape, RESPONSE, PAYLOAD)
+        edits = Edits()
+        try:
+            param = _parameter(function, export.parameter) if function is not None else None
+            if param is None or shape is None or (function is not None and function.decorators):
+                raise Review("passed-to-parameter-unmatched", label="a v1 value", name=name)
+            ResponseFlow(self.meta, edits, endpoint, self.returns()).follow_name(param.name, shape)
+        except Review as error:
+            self.plan.uses.append(Use(export.key, self.display_path, line, str(error), f"{name}()"))
+            return
+        self.plan.edits.merge(edits)
+        self.plan.uses.append(Use(export.key, self.display_path, line, scope=f"{name}()"))
+        if edits.empty:
+            return
+        assert function is not None and param is not None
+        line, column = self.meta.position(param)
+        self.plan.findings.append(
+            Finding(
+                self.display_path,
+                line,
+                column,
+                export.endpoint,
+                Status.REWRITE,
+                WRAPPER_CALLER,
+                f"reads {param.name.value}, into which {export.path}:{export.line} passes data now from v2:"
+                f" adapted ({endpoint.summary})",
+            )
+        )
+
     def announce(self, exports: Sequence[Export]) -> None:
         """Export the wrappers a rewrite found, each with a finding and a note on its ``def`` saying how
         what it returns changes: callers outside the files given cannot be seen, let alone adapted."""
@@ -143,6 +220,8 @@ class WrapperCalls:
             if export in self.plan.exports:
                 continue
             self.plan.add_exports([export])
+            if export.parameter:
+                continue  # passed into another module's function: adapted there
             function = next(
                 (
                     f
@@ -219,3 +298,23 @@ class WrapperCalls:
 
 def _defines(cls: cst.ClassDef, name: str) -> bool:
     return any(isinstance(s, cst.FunctionDef) and s.name.value == name for s in cls.body.body)
+
+
+def _argument(call: cst.Call, parameter: str) -> cst.BaseExpression | None:
+    """What ``call`` passes for ``parameter`` (``#<position>`` or a keyword name), passed the same way."""
+    if any(a.star for a in call.args):
+        return None
+    if parameter.startswith("#"):
+        index = int(parameter[1:])
+        return call.args[index].value if index < len(call.args) and call.args[index].keyword is None else None
+    return next((a.value for a in call.args if a.keyword is not None and a.keyword.value == parameter), None)
+
+
+def _parameter(function: cst.FunctionDef, parameter: str) -> cst.Param | None:
+    """The plain parameter of ``function`` that ``#<position>`` or a keyword name designates."""
+    positional = [*function.params.posonly_params, *function.params.params]
+    if parameter.startswith("#"):
+        index = int(parameter[1:])
+        return positional[index] if index < len(positional) else None
+    named = [*function.params.params, *function.params.kwonly_params]
+    return next((p for p in named if p.name.value == parameter), None)

@@ -95,7 +95,8 @@ def shape_at(endpoint: Endpoint, path: tuple[str, ...], response: Shape, payload
 
 def blocked_reason(export: Export, use: Use) -> str:
     """Why a wrapper is left for review: the first caller that cannot be adapted."""
-    return REASONS["wrapper-blocked"].template.format(
+    reason = "passed-into-blocked" if export.parameter else "wrapper-blocked"
+    return REASONS[reason].template.format(
         name=export.name, where=f"{use.path}, {use.scope}" if use.scope else use.path, problem=use.problem
     )
 

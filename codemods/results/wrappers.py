@@ -27,6 +27,14 @@ class Export:
     #: Where it is defined, for the messages of findings.
     path: str
     line: int
+    #: For a function whose *parameter* receives v1 data from a call of another module (a value passed
+    #: in, not returned): the parameter, as ``#<position>`` or its keyword name. Empty for a wrapper.
+    parameter: str = ""
+
+    @property
+    def key(self) -> str:
+        """What blocks it and what its uses name: the qualified name, and the parameter if any."""
+        return f"{self.qualified_name}({self.parameter})" if self.parameter else self.qualified_name
 
     @property
     def name(self) -> str:
@@ -61,17 +69,22 @@ class WrapperState:
     #: whole tree; a transform on its own reports a value returned by a public function instead.
     enabled: bool = False
     exports: tuple[Export, ...] = ()
-    #: Qualified name → why the wrapper is not migrated (a caller that cannot be adapted).
+    #: ``Export.key`` → why the wrapper is not migrated (a caller that cannot be adapted), or why a value
+    #: cannot be passed into the function's parameter.
     blocked: Mapping[str, str] = field(default_factory=dict)
     #: Qualified names of functions and methods declared as wrappers in the configuration.
     declared: frozenset[str] = frozenset()
 
     def by_qualified_name(self) -> dict[str, Export]:
-        return {e.qualified_name: e for e in self.exports if not e.method}
+        return {e.qualified_name: e for e in self.exports if not e.method and not e.parameter}
+
+    def passed_into(self) -> tuple[Export, ...]:
+        """The functions whose parameter receives v1 data from a call of another module."""
+        return tuple(e for e in self.exports if e.parameter)
 
     def methods_by_name(self) -> dict[str, list[Export]]:
         found: dict[str, list[Export]] = {}
         for export in self.exports:
-            if export.method:
+            if export.method and not export.parameter:
                 found.setdefault(export.name, []).append(export)
         return found
