@@ -434,14 +434,9 @@ def _host_expression(parts: Sequence[Part], end: int) -> cst.BaseExpression | No
     A host that ends inside a constant holding the API root (``API = "https://…/api/v1"``) keeps the
     constant whole: the helper drops a trailing ``/api/v1`` itself.
     """
-    pos = 0
-    for part in parts:
-        width = _width(part)
-        if pos < end < pos + width and isinstance(part, Hole):
-            tail = Segment(_slice((part,), end - pos, width)).literal
-            if tail is not None and tail.rstrip("/") == "/api/v1":
-                return _expression(Segment((*_slice(parts, 0, pos), part)))
-        pos += width
+    rooted = _through_api_root(parts, end)
+    if rooted is not None:
+        return _expression(Segment(rooted))
     kept = _slice(parts, 0, end)
     if not kept:
         return None
@@ -450,6 +445,26 @@ def _host_expression(parts: Sequence[Part], end: int) -> cst.BaseExpression | No
     if literal is not None:
         return _string_node(literal.rstrip("/") or literal)
     return _expression(segment)
+
+
+def _through_api_root(parts: Sequence[Part], end: int) -> tuple[Part, ...] | None:
+    """The parts up to and including the name that holds the host and the API root, when the host ends
+    inside one (``API = HOST + "/api/v1"``), also a name inside another's value (``url`` whose value is
+    ``self.base_url + "/courses/stats"``, ``self.base_url`` being ``base_url + "/api/v1"``)."""
+    pos = 0
+    for part in parts:
+        width = _width(part)
+        if pos < end < pos + width and isinstance(part, Hole):
+            tail = Segment(_slice((part,), end - pos, width)).literal
+            if tail is not None and tail.rstrip("/") == "/api/v1":
+                return (*_slice(parts, 0, pos), part)
+            if part.expansion is not None:
+                inner = _through_api_root(part.expansion, end - pos)
+                if inner is not None:
+                    return (*_slice(parts, 0, pos), *inner)
+            return None
+        pos += width
+    return None
 
 
 def _string_node(value: str) -> cst.SimpleString:
