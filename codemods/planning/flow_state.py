@@ -131,7 +131,7 @@ class FlowState:
 
     def _follow_assignment(self, assign: cst.Assign, kind: Shape) -> None:
         target = assign.targets[0].target if len(assign.targets) == 1 else None
-        if isinstance(target, cst.Subscript) and kind.kind not in (ShapeKind.RESPONSE, ShapeKind.PAYLOAD):
+        if isinstance(target, cst.Subscript) and kind.kind is not ShapeKind.RESPONSE:
             self._stored(target, kind)
             return
         if not isinstance(target, cst.Name):
