@@ -49,6 +49,10 @@ _Definition = TypeVar("_Definition", cst.FunctionDef, cst.ClassDef)
 _GET: frozenset[str] = frozenset({"GET"})
 
 
+#: How many callers' parameters an object is followed through to the class that made it.
+_MAX_PARAMETER_DEPTH = 4
+
+
 @dataclass(frozen=True)
 class GetterCall(HttpCall):
     """A call of a request helper, seen as the GET the helper makes (``url`` and ``arguments`` are the
@@ -118,9 +122,12 @@ class Getters:
                 return function if isinstance(self._owner(function), cst.Module) else None
         return None
 
-    def _made_by(self, receiver: cst.Name) -> cst.ClassDef | None:
+    def _made_by(self, receiver: cst.Name, depth: int = 0) -> cst.ClassDef | None:
         """The class of the module an object was made by: ``api = Client()``, or a parameter that every
-        call of its function in the module is given such an object for (``report(api)``)."""
+        call of its function in the module is given such an object for (``report(api)``), also through
+        the parameters of the callers (``main`` → ``report(api)`` → ``fetch(api)``)."""
+        if depth > _MAX_PARAMETER_DEPTH:
+            return None
         made = self.meta.single_value(receiver)
         if isinstance(made, cst.Call) and isinstance(made.func, cst.Name):
             return self._class(made.func)
@@ -149,6 +156,9 @@ class Getters:
             positional = [a.value for a in call.args if a.keyword is None and not a.star]
             if argument is None and position < len(positional):
                 argument = positional[position]
+            if isinstance(argument, cst.Name) and self.meta.single_value(argument) is None:
+                classes.add(self._made_by(argument, depth + 1))  # the caller's own parameter
+                continue
             value = self.meta.single_value(argument) if isinstance(argument, cst.Name) else argument
             classes.add(
                 self._class(value.func)
@@ -194,6 +204,29 @@ class Getters:
 
     # --- what a helper does --------------------------------------------------------------------------
 
+    def _request_object_of(self, call: cst.Call, names: tuple[str, ...]) -> tuple[cst.Call, str | None]:
+        """``urlopen(req)`` where ``req = Request(url, method=method)`` and ``method`` is a parameter: the
+        ``urlopen`` of that request made a GET, and the parameter that carries the method."""
+        first = call.args[0] if call.args and call.args[0].keyword is None else None
+        made = self.meta.single_value(first.value) if first and isinstance(first.value, cst.Name) else None
+        if not isinstance(made, cst.Call):
+            return call, None
+        args = list(made.args)
+        for index, arg in enumerate(args):
+            if (
+                arg.keyword is not None
+                and arg.keyword.value == "method"
+                and isinstance(arg.value, cst.Name)
+                and arg.value.value in names
+            ):
+                args[index] = arg.with_changes(value=cst.SimpleString('"GET"'))
+                request = made.with_changes(args=args)
+                assert first is not None
+                return call.with_changes(
+                    args=[first.with_changes(value=request), *call.args[1:]]
+                ), arg.value.value
+        return call, None
+
     def _describe(self, function: cst.FunctionDef) -> _Getter | None:
         params = function.params
         if params.star_arg is not cst.MaybeSentinel.DEFAULT or params.posonly_params or params.kwonly_params:
@@ -212,6 +245,9 @@ class Getters:
         request, decoded = found
         call, method = _get_of(request, names)
         inner = self.recognise(call)
+        if inner is None and method is None:
+            call, method = self._request_object_of(call, names)
+            inner = self.recognise(call) if method is not None else None
         if inner is None:
             return None
         mentioned = [name for name in names if _mentions(inner.url, name)]
