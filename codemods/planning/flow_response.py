@@ -62,7 +62,12 @@ class ResponseReads(FlowState):
                 and not outer.args
             ):
                 awaited = self.meta.parent(outer)
-                body = awaited if isinstance(awaited, cst.Await) else outer
+                body: cst.CSTNode = awaited if isinstance(awaited, cst.Await) else outer
+                decode = self.meta.parent(body)
+                if isinstance(decode, cst.Attribute) and decode.attr.value == "decode":
+                    decoding = self.meta.parent(decode)  # ``r.read().decode("utf-8")``
+                    if isinstance(decoding, cst.Call) and decoding.func is decode:
+                        body = decoding
                 argument = self.meta.parent(body)
             elif name in BODY_ATTRIBUTES and not isinstance(outer, cst.Call):
                 argument = outer

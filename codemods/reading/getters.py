@@ -35,6 +35,8 @@ from typing import TypeVar
 import libcst as cst
 
 from codemods.mapping.clients import (
+    BODY_ATTRIBUTES,
+    BODY_METHODS,
     JSON_METHOD,
     RAISE_FOR_STATUS,
     REQUEST_METHOD,
@@ -519,7 +521,35 @@ def _decoded(value: cst.BaseExpression | None) -> tuple[cst.BaseExpression | Non
         and value.func.attr.value == JSON_METHOD
     ):
         return value.func.value, True
+    body = _json_loads_argument(value)
+    if body is not None:
+        return body, True
     return value, False
+
+
+def _json_loads_argument(value: cst.BaseExpression | None) -> cst.BaseExpression | None:
+    """``json.loads(x.read())``, ``json.loads(x.read().decode(…))``, ``json.loads(x.text)`` or
+    ``json.loads(x.content)``: ``x``, the response whose body is decoded."""
+    if not (
+        isinstance(value, cst.Call)
+        and len(value.args) == 1
+        and isinstance(value.func, cst.Attribute)
+        and value.func.attr.value == "loads"
+    ):
+        return None
+    body = value.args[0].value
+    if (
+        isinstance(body, cst.Call)
+        and isinstance(body.func, cst.Attribute)
+        and body.func.attr.value == "decode"
+        and isinstance(body.func.value, cst.Call)
+    ):
+        body = body.func.value
+    if isinstance(body, cst.Call) and not body.args and isinstance(body.func, cst.Attribute):
+        return body.func.value if body.func.attr.value in BODY_METHODS else None
+    if isinstance(body, cst.Attribute) and body.attr.value in BODY_ATTRIBUTES:
+        return body.value
+    return None
 
 
 def _mentions(expr: cst.BaseExpression, name: str) -> bool:

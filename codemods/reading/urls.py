@@ -75,6 +75,10 @@ def url_parts(expr: cst.BaseExpression, resolve: NameResolver, depth: int = 0) -
     if is_urljoin(expr):
         assert isinstance(expr, cst.Call)
         return _parts_of_urljoin(expr, resolve, depth)
+    if _is_urlencode(expr):
+        assert isinstance(expr, cst.Call)
+        encoded = _parts_of_urlencode(expr.args[0].value, resolve, depth)
+        return (Hole(expr),) if encoded is None else (Hole(expr, encoded),)
     if isinstance(expr, cst.Subscript):
         looked_up = _table_entry(expr, resolve)
         return (Hole(expr),) if looked_up is None else (Hole(expr, url_parts(looked_up, resolve, depth + 1)),)
@@ -124,6 +128,56 @@ def is_urljoin(expr: cst.BaseExpression) -> bool:
     func = expr.func
     name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
     return name == "urljoin"
+
+
+def _is_urlencode(expr: cst.BaseExpression) -> bool:
+    """``urlencode(pairs)`` (``urllib.parse``): one argument, no options."""
+    if not (isinstance(expr, cst.Call) and len(expr.args) == 1 and expr.args[0].keyword is None):
+        return False
+    func = expr.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+    return name == "urlencode" and not expr.args[0].star
+
+
+def _parts_of_urlencode(
+    pairs: cst.BaseExpression, resolve: NameResolver, depth: int
+) -> tuple[Part, ...] | None:
+    """``urlencode({"company": c, "apiKey": k})`` (or a tuple of pairs, ``dict(…)``, a name bound to
+    one) read as ``company={c}&apiKey={k}``: the query the URL's reader takes apart; ``None`` when the
+    pairs cannot be read."""
+    if isinstance(pairs, (cst.Name, cst.Attribute)) and depth <= _MAX_DEPTH:
+        value = resolve(pairs)
+        return (
+            _parts_of_urlencode(value, resolve, depth + 1) if isinstance(value, cst.BaseExpression) else None
+        )
+    entries: list[tuple[cst.BaseExpression, cst.BaseExpression]] = []
+    if isinstance(pairs, cst.Dict):
+        for element in pairs.elements:
+            if not isinstance(element, cst.DictElement):
+                return None
+            entries.append((element.key, element.value))
+    elif isinstance(pairs, (cst.Tuple, cst.List)):
+        for item in pairs.elements:
+            pair = item.value
+            if not isinstance(item, cst.Element) or not (
+                isinstance(pair, cst.Tuple) and len(pair.elements) == 2
+            ):
+                return None
+            entries.append((pair.elements[0].value, pair.elements[1].value))
+    elif isinstance(pairs, cst.Call) and getattr(pairs.func, "value", None) == "dict":
+        for arg in pairs.args:
+            if arg.keyword is None:
+                return None
+            entries.append((cst.SimpleString(repr(arg.keyword.value)), arg.value))
+    else:
+        return None
+    parts: tuple[Part, ...] = ()
+    for index, (key, value) in enumerate(entries):
+        name = key.evaluated_value if isinstance(key, cst.SimpleString) else None
+        if not isinstance(name, str) or any(c in name for c in "&=?#"):
+            return None
+        parts = _join(parts, (Text(("&" if index else "") + name + "="), Hole(value)))
+    return parts
 
 
 def _parts_of_urljoin(call: cst.Call, resolve: NameResolver, depth: int) -> tuple[Part, ...]:
