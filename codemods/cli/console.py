@@ -126,12 +126,9 @@ def summary_lines(result: RunResult, *, applied: bool, sites: bool = False) -> l
         f for o in result.outcomes if o.error is None for f in o.findings if f.status is Status.REWRITE
     ]
     review = [f for f in result.findings if f.status is Status.NEEDS_REVIEW]
-    suppressed = result.count(Status.SUPPRESSED)
-    accepted = (
-        Text(f"{_plural(suppressed, 'site')} accepted as it is (ignore marker).") if suppressed else None
-    )
+    accepted = _ignored_line(result)
     if not rewrite and not review and not failed:
-        found = "found" if not suppressed else "left to migrate"
+        found = "found" if accepted is None else "left to migrate"
         lines.append(Text(f"No v1 course-statistics call {found} in {scanned}.", "green"))
         if accepted is not None:
             lines.append(accepted)
@@ -166,6 +163,21 @@ def summary_lines(result: RunResult, *, applied: bool, sites: bool = False) -> l
     _listing(lines, f"{_plural(len(failed), 'file')} could not be processed:", "red", failed)
     _listing(lines, "Not followed:", "yellow", result.errors)
     return lines
+
+
+def _ignored_line(result: RunResult) -> Text | None:
+    """How many sites were left as they are on purpose: accepted with an ignore marker, or of a rule the
+    run leaves out (``--select``/``--ignore``); never silent."""
+    suppressed = [f for f in result.findings if f.status is Status.SUPPRESSED]
+    if not suppressed:
+        return None
+    deselected = sum(1 for f in suppressed if f.deselected)
+    marked = len(suppressed) - deselected
+    if not deselected:
+        return Text(f"{_plural(marked, 'site')} accepted as it is (ignore marker).")
+    parts = [f"{marked} by an ignore marker"] if marked else []
+    parts.append(f"{deselected} by --select/--ignore")
+    return Text(f"{len(suppressed)} ignored ({', '.join(parts)}).", "yellow")
 
 
 def _sites(lines: list[Text], findings: Sequence[Finding], *, reasons: bool) -> None:

@@ -35,6 +35,8 @@ from codemods.cli import console
 from codemods.engine import changes, config, runner
 from codemods.engine.discovery import DiscoveryError
 from codemods.engine.options import RunOptions
+from codemods.mapping import rules
+from codemods.mapping.reasons import REASONS
 from codemods.reports import json_report
 from codemods.results.findings import RunResult, Status
 
@@ -159,6 +161,19 @@ def _common_options(command: F) -> F:
             metavar="N",
             help="Worker processes [default: one per core].",
         ),
+        click.option(
+            "--select",
+            multiple=True,
+            metavar="RULE",
+            help="Only report and migrate the sites of RULE (an id such as L360104, or a name); "
+            "repeatable or comma-separated; the others are counted as ignored.",
+        ),
+        click.option(
+            "--ignore",
+            multiple=True,
+            metavar="RULE",
+            help="Leave the sites of RULE as they are, counted as ignored; repeatable or comma-separated.",
+        ),
         click.option("--quiet", "-q", is_flag=True, help="Print nothing on stderr but errors."),
     )
     for decorator in reversed(decorators):
@@ -185,6 +200,8 @@ def options_for(
     jobs: int | None = None,
     write: bool = False,
     transform_only: frozenset[Path] | None = None,
+    select: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
 ) -> RunOptions:
     """The run's options: the flags win over the configuration; list flags add to its lists."""
     return RunOptions(
@@ -198,7 +215,20 @@ def options_for(
         wrappers=settings.wrappers,
         helper_env=settings.helper_env,
         transform_only=transform_only,
+        disabled=_disabled(settings.select + _split(select), settings.ignore + _split(ignore)),
     )
+
+
+def _split(values: Sequence[str]) -> tuple[str, ...]:
+    """``--select A,B --select C`` → ``(A, B, C)``."""
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def _disabled(select: tuple[str, ...], ignore: tuple[str, ...]) -> frozenset[str]:
+    try:
+        return rules.disabled_rules(select, ignore)
+    except rules.UnknownRule as exc:
+        raise click.UsageError(str(exc)) from exc
 
 
 #: Exit code of a run interrupted by SIGINT (Ctrl-C), as shells report one: 128 + the signal's number.
@@ -437,6 +467,30 @@ def report_command(
         written.append((f"the {output_format} report", output))
     _finish(result, reports, written, options["quiet"])
     click.get_current_context().exit(exit_code("report", result))
+
+
+@cli.command()
+@click.argument("rule", metavar="[RULE]", required=False)
+def explain(rule: str | None) -> None:
+    """Print what RULE (an id such as L360104, or a name) means and asks of you; every rule without RULE."""
+    if rule is None:
+        for known in rules.RULES.values():
+            click.echo(f"{known.id}  {known.name:<26} {known.status:<13} {known.summary}")
+        return
+    found = rules.rule_for(rule)
+    if found is None:
+        close = rules.close_rules(rule)
+        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+        raise click.UsageError(f"unknown rule {rule!r}{hint}: `migrate-360learning explain` lists them")
+    click.echo(f"{found.id} {found.name} ({found.status})\n\n{found.summary}.\n\n{found.help}")
+    reasons = [r.template for r in REASONS.values() if r.rule == found.name]
+    if reasons:
+        click.echo("\nIts reasons:")
+        for template in reasons:
+            click.echo(f"  - {template.replace('{{', '{').replace('}}', '}')}")
+    click.echo(
+        f"\nAccept one site: # migrate-360learning: ignore[{found.id}]; every site: --ignore {found.id}."
+    )
 
 
 #: Whether the command line runs as its own process (``main``), rather than inside a caller's.

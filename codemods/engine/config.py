@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from codemods.mapping import ENDPOINTS
+from codemods.mapping.rules import close_rules, rule_for
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -42,7 +43,9 @@ HELPER_ENV_CONSTANTS: Final[Mapping[str, str]] = MappingProxyType(
         "allow-http": "ENV_ALLOW_HTTP",
     }
 )
-KEYS: Final = frozenset({"exclude", "include", "helper-module", "hosts", "wrappers", "helper-env"})
+KEYS: Final = frozenset(
+    {"exclude", "include", "helper-module", "hosts", "wrappers", "helper-env", "select", "ignore"}
+)
 
 _QUALIFIED_NAME: Final = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*", re.ASCII)
 _ENV_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
@@ -69,6 +72,9 @@ class Config:
     wrappers: tuple[tuple[str, str], ...] = ()
     #: (constant of the helper module, name of the environment variable it reads).
     helper_env: tuple[tuple[str, str], ...] = ()
+    #: Rules to report only, and rules to leave out, by id or name (``--select``/``--ignore``).
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -134,6 +140,8 @@ def parse(table: Any, path: Path) -> Config:
         hosts=_strings(table, "hosts", path),
         wrappers=_wrappers(table.get("wrappers", {}), path),
         helper_env=_helper_env(table.get("helper-env", {}), path),
+        select=_rules(table, "select", path),
+        ignore=_rules(table, "ignore", path),
     )
 
 
@@ -154,6 +162,16 @@ def _strings(table: Mapping[str, Any], key: str, path: Path) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
         raise ConfigError(f"{path}: {key} must be a list of non-empty strings")
     return tuple(value)
+
+
+def _rules(table: Mapping[str, Any], key: str, path: Path) -> tuple[str, ...]:
+    names = _strings(table, key, path)
+    for name in names:
+        if rule_for(name) is None:
+            close = close_rules(name)
+            hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+            raise ConfigError(f"{path}: {key}: unknown rule {name!r}{hint}")
+    return names
 
 
 def _wrappers(value: Any, path: Path) -> tuple[tuple[str, str], ...]:

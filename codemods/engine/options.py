@@ -27,3 +27,6 @@ class RunOptions:
     helper_env: tuple[tuple[str, str], ...] = ()
     #: When set, only these files (real paths) are transformed; the index still reads every file found.
     transform_only: frozenset[Path] | None = None
+    #: The names of the rules left out (``--select``/``--ignore``): their sites are left as they are and
+    #: counted as ignored.
+    disabled: frozenset[str] = frozenset()

@@ -148,6 +148,7 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
             enabled=all(p.is_dir() for p in options.paths),
             declared=frozenset(name for name, _ in options.wrappers),
         ),
+        disabled=options.disabled,
     )
     done = transform_all(tasks, setup, jobs, progress)
     every_file = [Task(i, str(c.path), c.display_path, modules[i]) for i, c in enumerate(candidates)]

@@ -65,6 +65,8 @@ class TransformSetup:
     prefilter: bool = True
     #: The names of the declared wrappers, as bytes: a file that calls one passes the pre-filter.
     wrapper_needles: tuple[bytes, ...] = ()
+    #: See ``RunOptions``.
+    disabled: frozenset[str] = frozenset()
 
     @classmethod
     def of(
@@ -87,6 +89,7 @@ class TransformSetup:
             hosts=self.hosts,
             wrappers=self.wrappers,
             wrapper_state=self.wrapper_state,
+            disabled=self.disabled,
         )
 
 

@@ -40,6 +40,8 @@ class Finding:
     #: In a notebook: the number of the code cell (``line`` is then the line of the file that holds
     #: the cell's line, and the message names both).
     cell: int | None = None
+    #: A suppressed site whose rule the run left out (``--select``/``--ignore``), not one a marker accepted.
+    deselected: bool = False
 
 
 @dataclass(frozen=True)

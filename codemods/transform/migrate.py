@@ -44,6 +44,8 @@ class TransformOptions:
     wrappers: tuple[tuple[str, str], ...] = ()
     #: The repository's wrappers known so far, when the engine follows them across modules.
     wrapper_state: WrapperState = field(default_factory=WrapperState)
+    #: The names of the rules the run leaves out (``--select``/``--ignore``).
+    disabled: frozenset[str] = frozenset()
 
 
 def parse(source: bytes) -> cst.Module:
@@ -116,6 +118,7 @@ def migrate_source(source: bytes, *, display_path: str, options: TransformOption
         wrapper_state=options.wrapper_state,
         declared=options.wrappers,
         hosts=options.hosts,
+        disabled=options.disabled,
     )
     plan = planner.run()
     planner.report_unfollowed(
