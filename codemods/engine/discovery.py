@@ -59,7 +59,7 @@ class Candidate:
 
     #: Absolute path (symbolic links kept as they are).
     path: Path
-    #: Posix path relative to the PATH it was found under, or the path as given for a named file.
+    #: Posix path relative to the run's base directory (``display_base``), or as given when outside it.
     display_path: str
     #: The PATH (absolute) the file was found under; a named file's own directory.
     root: Path
@@ -78,6 +78,19 @@ class Discovery:
     #: (display path, reason) for entries that could not be followed: broken, looping or
     #: outside-the-PATH symbolic links, unreadable directories.
     skipped: tuple[tuple[str, str], ...] = field(default=())
+    #: The directory display paths are relative to (see ``display_base``).
+    base: Path = field(default_factory=Path.cwd)
+
+
+def display_base(paths: Sequence[Path]) -> Path:
+    """The directory every path shown is relative to, as ruff does it: the working directory when every
+    PATH lies inside it, else the nearest directory holding every PATH (a file's, its directory). So two
+    files of two PATHs never show as the same path, and a patch applies from there."""
+    cwd = Path(os.path.abspath(Path.cwd()))
+    roots = [Path(os.path.abspath(p if p.is_dir() else Path(os.path.abspath(p)).parent)) for p in paths]
+    if all(root.is_relative_to(cwd) for root in roots):
+        return cwd
+    return Path(os.path.commonpath([str(root) for root in roots])) if roots else cwd
 
 
 def _compile(patterns: Sequence[str]) -> GitIgnoreSpec | None:
@@ -254,6 +267,7 @@ def discover(paths: Sequence[Path], *, include: Sequence[str] = (), exclude: Seq
             kind = "broken or looping symbolic link" if given.is_symlink() else "does not exist"
             raise DiscoveryError(f"{given.as_posix()}: {kind}")
     include_spec, exclude_spec = _compile(include), _compile(exclude)
+    base = display_base(paths)
     # (preference, display path, PATH order, candidate) by file identity; lowest preference wins:
     # a file named on the command line, then one reached without a link, then the first in order.
     chosen: dict[tuple[int, int], tuple[int, str, int, Candidate]] = {}
@@ -270,18 +284,25 @@ def discover(paths: Sequence[Path], *, include: Sequence[str] = (), exclude: Seq
         absolute = Path(os.path.abspath(given))
         if given.is_dir():
             walker = _Walker(absolute, include_spec, exclude_spec)
+            prefix = absolute.relative_to(base).as_posix()
             for found in walker.walk():
-                candidate = Candidate(found.path, found.rel, absolute, explicit=False)
+                display = found.rel if prefix == "." else f"{prefix}/{found.rel}"
+                candidate = Candidate(found.path, display, absolute, explicit=False)
                 offer(found.key, 2 if found.linked else 1, order, candidate)
             excluded += walker.excluded
-            skipped.extend(walker.skipped)
+            skipped.extend(
+                (rel if prefix == "." else f"{prefix}/{rel}".removesuffix("/."), reason)
+                for rel, reason in walker.skipped
+            )
         else:
             st = given.stat()
-            # As given, but relative to the working directory when it lies below it, so that a diff
-            # of a file named by its absolute path still applies with `git apply`.
+            # Relative to the base (the working directory, when it holds every PATH), so that a diff of
+            # files named by their absolute paths still applies with `git apply`.
             display = given.as_posix()
-            if given.is_absolute() and absolute.is_relative_to(Path.cwd()):
-                display = absolute.relative_to(Path.cwd()).as_posix()
+            if absolute.is_relative_to(base):
+                display = absolute.relative_to(base).as_posix()
             offer((st.st_dev, st.st_ino), 0, order, Candidate(absolute, display, absolute.parent, True))
     ordered = sorted(chosen.values(), key=lambda item: (item[1], item[2]))
-    return Discovery(files=tuple(c for *_, c in ordered), excluded=excluded, skipped=tuple(skipped))
+    return Discovery(
+        files=tuple(c for *_, c in ordered), excluded=excluded, skipped=tuple(skipped), base=base
+    )

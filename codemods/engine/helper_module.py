@@ -49,13 +49,11 @@ def dotted_module_name(path: Path) -> str:
     return ".".join(reversed(parts))
 
 
-def helper_display(path: Path, options: RunOptions) -> str:
-    """Relative to the first PATH when it is a directory, else to the working directory, as the paths
-    of files named on the command line are: so that a patch applies from where the command ran."""
-    first = Path(os.path.abspath(options.paths[0]))
-    base = first if options.paths[0].is_dir() else Path.cwd()
+def helper_display(path: Path, base: Path) -> str:
+    """Relative to ``base``, the directory the paths of the run's files are relative to
+    (``discovery.display_base``): so that a patch applies from where the others do."""
     try:
-        return path.relative_to(base).as_posix()
+        return Path(os.path.abspath(path)).relative_to(base).as_posix()
     except ValueError:
         return path.as_posix()
 

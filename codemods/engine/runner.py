@@ -166,7 +166,7 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
         helper = (
             helper_outcome(
                 helper_at,
-                display_path=helper_display(helper_at, options),
+                display_path=helper_display(helper_at, found.base),
                 module=module,
                 write=options.write,
                 env=options.helper_env,

@@ -118,8 +118,8 @@ def _finding(site: Site) -> dict[str, Any]:
 
 
 def build_report(result: RunResult, context: ReportContext | None = None) -> dict[str, Any]:
-    """The JSON-able report of a run (format version 1); its paths are relative to the PATH given,
-    whatever the context's base directory."""
+    """The JSON-able report of a run (format version 1); its paths are the findings' (relative to the
+    working directory), whatever the context's base directory."""
     return {
         "version": FORMAT_VERSION,
         "tool": {"name": TOOL_NAME, "version": __version__},

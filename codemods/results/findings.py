@@ -25,7 +25,7 @@ class Status(str, enum.Enum):
 class Finding:
     """One v1 course-statistics call site, located in its file."""
 
-    #: Posix path relative to the PATH the file was found under (or the path as given, for a file).
+    #: Posix path relative to the working directory (``engine.discovery.display_base``).
     path: str
     #: 1-based line and column of the call.
     line: int
