@@ -207,6 +207,26 @@ def error_lines(result: RunResult) -> list[Text]:
     return lines
 
 
+def outstanding_lines(result: RunResult) -> list[Text]:
+    """One line per file that still holds v1 usage nobody accepted: what a failing ``check --quiet``
+    prints, so that a gate never fails in silence."""
+    lines: list[Text] = []
+    for outcome in result.outcomes:
+        if outcome.error is not None:
+            continue
+        rewrite = sum(1 for f in outcome.findings if f.status is Status.REWRITE)
+        review = sum(1 for f in outcome.findings if f.status is Status.NEEDS_REVIEW)
+        if not rewrite and not review:
+            continue
+        parts = [f"{rewrite} to migrate"] if rewrite else []
+        parts += [f"{review} to review"] if review else []
+        line = Text()
+        line.append(outcome.display_path, "bold")
+        line.append(f": {_plural(rewrite + review, 'v1 site')} left ({', '.join(parts)})")
+        lines.append(line)
+    return lines
+
+
 def written_lines(written: Sequence[tuple[str, Path]]) -> list[Text]:
     """One line per file a command wrote besides the code: (what, where), e.g. ("the patch", path)."""
     return [Text(f"Wrote {what} to {path}.") for what, path in written]

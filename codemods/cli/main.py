@@ -24,9 +24,9 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import click
 
@@ -70,7 +70,7 @@ def _parse_reports(
             )
         if not colon or not file:
             raise click.BadParameter(f"{value!r} names no file: use {name}:FILE", ctx, param)
-        targets.append(ReportTarget(name, _destination(ctx, param, Path(file))))
+        targets.append(ReportTarget(name, STDOUT if file == "-" else _destination(ctx, param, Path(file))))
     return tuple(targets)
 
 
@@ -94,7 +94,14 @@ def _common_options(command: F) -> F:
             metavar="PATH...",
             nargs=-1,
             required=True,
-            type=click.Path(exists=True, path_type=Path),
+            type=click.Path(exists=True, allow_dash=True, path_type=Path),
+        ),
+        click.option(
+            "--stdin-filename",
+            metavar="NAME",
+            default=None,
+            help="With - as PATH (the module on standard input): the path it stands for, shown in every "
+            "output and used to find the configuration [default: -].",
         ),
         click.option(
             "--helper-module",
@@ -246,8 +253,13 @@ def _run(
     write: bool,
     allow_helper_outside: bool = False,
     sites: bool = False,
+    stdin_filename: str | None = None,
     **flags: Any,
 ) -> RunResult:
+    stdin = _stdin(paths, stdin_filename)
+    if stdin is not None:
+        paths, write = (stdin[0],), False
+        click.get_current_context().meta[_STDIN_KEY] = stdin
     try:
         settings = config.for_paths(paths, config_file)
     except config.ConfigError as exc:
@@ -260,7 +272,10 @@ def _run(
             transform_only = _changed_files(paths, changed_since)
         except changes.ChangesError as exc:
             raise click.UsageError(f"--changed-since: {exc}") from exc
-    options = options_for(paths, settings=settings, write=write, transform_only=transform_only, **flags)
+    options = replace(
+        options_for(paths, settings=settings, write=write, transform_only=transform_only, **flags),
+        stdin=stdin,
+    )
     err = console.stderr_console()
     try:
         with console.progress_bar(err, enabled=not quiet) as progress:
@@ -275,10 +290,49 @@ def _run(
         # while Python shuts down) and hide the exit code that says how the run went.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     if quiet:
-        console.print_lines(err, console.error_lines(result))
+        # A failing check still says where: one line per file, besides the files that failed.
+        console.print_lines(
+            err, (console.outstanding_lines(result) if sites else []) + console.error_lines(result)
+        )
     else:
         console.print_summary(err, result, applied=write, sites=sites)
     return result
+
+
+#: ``-``: standard input as the PATH, standard output as the file of ``--report FORMAT:-``.
+STDIN: Final = Path("-")
+STDOUT: Final = STDIN
+
+
+def _one_stdout(reports: Sequence[ReportTarget], command_writes_it: bool, what: str) -> None:
+    """Standard output holds one thing: a ``--report FORMAT:-`` or what the command prints there."""
+    to_stdout = [t for t in reports if t.path == STDOUT]
+    if len(to_stdout) > 1:
+        raise click.UsageError("only one --report can write to standard output (-)")
+    if to_stdout and command_writes_it:
+        raise click.UsageError(
+            f"--report {to_stdout[0].format}:- and {what} cannot both go to standard output"
+        )
+
+
+def _stdin_source() -> bytes | None:
+    """The bytes read from standard input by this run, if it read them."""
+    stdin: tuple[Path, bytes] | None = click.get_current_context().meta.get(_STDIN_KEY)
+    return None if stdin is None else stdin[1]
+
+
+_STDIN_KEY: Final = "migrate-360learning.stdin"
+
+
+def _stdin(paths: Sequence[Path], name: str | None) -> tuple[Path, bytes] | None:
+    """The module on standard input, with the path it stands for, when ``-`` is the PATH."""
+    if STDIN not in paths:
+        if name is not None:
+            raise click.UsageError("--stdin-filename is for - as PATH (the module on standard input)")
+        return None
+    if len(paths) != 1:
+        raise click.UsageError("- (standard input) is the only PATH of a run that reads it")
+    return Path(name if name is not None else "-"), sys.stdin.buffer.read()
 
 
 def _check_helper_inside(helper: Path | None, paths: Sequence[Path], settings: config.Config) -> None:
@@ -312,7 +366,7 @@ def _write(path: Path, text: str) -> None:
 def _unique(destinations: Iterable[Path | None]) -> None:
     seen: set[str] = set()
     for path in destinations:
-        if path is None:
+        if path is None or path == STDOUT:
             continue
         key = os.path.abspath(path)
         if key in seen:
@@ -326,7 +380,13 @@ def _finish(
     """Write every ``--report``; tell what was written."""
     context = report_context()
     for target in reports:
-        _write(target.path, json_report.FORMATS[target.format](result, context))
+        text = json_report.FORMATS[target.format](result, context)
+        if target.path == STDOUT:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text.encode(*_ENCODING))
+            sys.stdout.flush()
+            continue
+        _write(target.path, text)
         written.append((f"the {target.format} report", target.path))
     if not quiet:
         console.print_lines(console.stderr_console(), console.written_lines(written))
@@ -380,8 +440,10 @@ def diff(
     Exit 0 when nothing would change, 1 when changes are pending.
     """
     _unique([output, *(t.path for t in reports)])
+    _one_stdout(reports, output is None, "the diff")
     result = _run(paths, write=False, **options)
-    text = json_report.unified_diff(result)
+    # From standard input, the diff is the module's: its helper module is for apply on the files.
+    text = json_report.unified_diff(result, helper_module=_stdin_source() is None)
     written: list[tuple[str, Path]] = []
     if output is not None:
         _write(output, text)
@@ -411,11 +473,20 @@ def apply(
     Exit 0 when every site found was migrated, 1 when a site needs manual review or a file failed.
     """
     _unique([patch, *(t.path for t in reports)])
+    _one_stdout(reports, STDIN in paths, "the migrated module")
     result = _run(paths, write=patch is None, **options)
     written: list[tuple[str, Path]] = []
+    source = _stdin_source()
     if patch is not None:
-        _write(patch, json_report.unified_diff(result))
+        _write(patch, json_report.unified_diff(result, helper_module=source is None))
         written.append(("the patch", patch))
+    elif source is not None:
+        # The module read from standard input, migrated (as it was when it could not be), to stdout.
+        outcome = result.outcomes[0] if result.outcomes else None
+        migrated = outcome.migrated if outcome is not None and outcome.changed else source
+        sys.stdout.flush()
+        sys.stdout.buffer.write(migrated)
+        sys.stdout.flush()
     _finish(result, reports, written, options["quiet"])
     click.get_current_context().exit(exit_code("apply", result))
 
@@ -429,6 +500,7 @@ def check(paths: tuple[Path, ...], reports: tuple[ReportTarget, ...], **options:
     and 1 when a file that may hold a call could not be parsed, since its absence cannot be proven.
     """
     _unique(t.path for t in reports)
+    _one_stdout(reports, False, "")
     result = _run(paths, write=False, sites=True, **options)
     _finish(result, reports, [], options["quiet"])
     click.get_current_context().exit(exit_code("check", result))
@@ -457,6 +529,7 @@ def report_command(
     Exit 0 when the report was produced: a report is not a gate (use `check`).
     """
     _unique([output, *(t.path for t in reports)])
+    _one_stdout(reports, output is None, "the report")
     result = _run(paths, write=False, **options)
     text = json_report.FORMATS[output_format](result, report_context())
     written: list[tuple[str, Path]] = []

@@ -30,3 +30,6 @@ class RunOptions:
     #: The names of the rules left out (``--select``/``--ignore``): their sites are left as they are and
     #: counted as ignored.
     disabled: frozenset[str] = frozenset()
+    #: A module read from standard input: (the path it stands for, its bytes); it replaces the PATHs,
+    #: and nothing is written.
+    stdin: tuple[Path, bytes] | None = None

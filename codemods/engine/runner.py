@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from codemods.engine.discovery import Candidate, DiscoveryError, discover
+from codemods.engine.discovery import Candidate, Discovery, DiscoveryError, discover, display_base
 from codemods.engine.files import FileError, Snapshot, write_atomic
 from codemods.engine.helper_module import (
     HELPER_DIFFERS,
@@ -117,6 +117,14 @@ def _transformed(candidates: Sequence[Candidate], only: frozenset[Path] | None) 
     return [i for i, c in enumerate(candidates) if only is None or Path(os.path.realpath(c.path)) in only]
 
 
+def _stdin_discovery(path: Path) -> Discovery:
+    """The one module of a run on standard input, shown by the name given for it."""
+    absolute = Path(os.path.abspath(path))
+    base = display_base([absolute.parent])
+    display = absolute.relative_to(base).as_posix() if absolute.is_relative_to(base) else path.as_posix()
+    return Discovery(files=(Candidate(absolute, display, absolute.parent, True),), excluded=0, base=base)
+
+
 def run(options: RunOptions, progress: Callable[[int, int], None] | None = None) -> RunResult:
     """Migrate every Python file under ``options.paths``; never raises for one bad file.
 
@@ -124,7 +132,11 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
     """
     if not options.paths:
         raise DiscoveryError("no PATH given")
-    found = discover(options.paths, include=options.include, exclude=options.exclude)
+    found = (
+        _stdin_discovery(options.stdin[0])
+        if options.stdin is not None
+        else discover(options.paths, include=options.include, exclude=options.exclude)
+    )
     helper_at = helper_path(options)
     module = dotted_module_name(helper_at)
     candidates = [c for c in found.files if not _is_helper(c, helper_at)]
@@ -133,12 +145,13 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
         [
             (c.path, name)
             for c, name in zip(candidates, modules, strict=True)
-            if not c.path.name.endswith(NOTEBOOK_SUFFIX)
+            if not c.path.name.endswith(NOTEBOOK_SUFFIX) and options.stdin is None
         ],
         options.hosts,
     )
     chosen = _transformed(candidates, options.transform_only)
-    tasks = [Task(i, str(candidates[i].path), candidates[i].display_path, modules[i]) for i in chosen]
+    data = options.stdin[1] if options.stdin is not None else None
+    tasks = [Task(i, str(candidates[i].path), candidates[i].display_path, modules[i], data) for i in chosen]
     jobs = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
     setup = TransformSetup.of(module, index, hosts=options.hosts, wrappers=options.wrappers)
     # Wrappers are followed into their callers only over whole directories, where the callers are.
@@ -151,7 +164,7 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
         disabled=options.disabled,
     )
     done = transform_all(tasks, setup, jobs, progress)
-    every_file = [Task(i, str(c.path), c.display_path, modules[i]) for i, c in enumerate(candidates)]
+    every_file = [Task(i, str(c.path), c.display_path, modules[i], data) for i, c in enumerate(candidates)]
     done = sorted(settle_wrappers(done, every_file, setup, jobs), key=lambda d: d.index)
     # The helper module is written before the files that import it: a run stopped in between leaves a
     # helper nothing uses yet, never migrated code importing a helper that does not exist.

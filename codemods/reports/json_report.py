@@ -169,14 +169,15 @@ def file_diff(path: str, old: bytes | None, new: bytes) -> str:
     return "".join(chunks)
 
 
-def unified_diff(result: RunResult) -> str:
-    """The patch ``apply`` would make: every changed file, then the helper module when it is needed.
+def unified_diff(result: RunResult, *, helper_module: bool = True) -> str:
+    """The patch ``apply`` would make: every changed file, then the helper module when it is needed
+    (and ``helper_module``).
 
     Text is decoded as UTF-8 with ``surrogateescape``, so encoding it back the same way gives the
     exact bytes of files in other encodings.
     """
     parts = [file_diff(o.display_path, o.original, o.migrated) for o in result.changed]
     helper = helper_pending(result)
-    if helper is not None:
+    if helper is not None and helper_module:
         parts.append(file_diff(helper.display_path, helper.existing, helper.content))
     return "".join(parts)
