@@ -33,7 +33,7 @@ import click
 from codemods import __version__
 from codemods.cli import console
 from codemods.engine import changes, config, runner
-from codemods.engine.discovery import DiscoveryError
+from codemods.engine.discovery import Anchored, DiscoveryError
 from codemods.engine.options import RunOptions
 from codemods.mapping import rules
 from codemods.mapping.reasons import REASONS
@@ -150,8 +150,8 @@ def _common_options(command: F) -> F:
             type=click.Path(exists=True, dir_okay=False, path_type=Path),
             default=None,
             metavar="FILE",
-            help="Read [tool.migrate-360learning] from FILE [default: the pyproject.toml of the first PATH "
-            "or its nearest parent].",
+            help="Read [tool.migrate-360learning] from FILE [default: the nearest pyproject.toml holding "
+            "it, from the first PATH up to the repository's root].",
         ),
         click.option(
             "--report",
@@ -213,8 +213,11 @@ def options_for(
     """The run's options: the flags win over the configuration; list flags add to its lists."""
     return RunOptions(
         paths=paths,
-        include=settings.include + include,
-        exclude=settings.exclude + exclude,
+        include=include,
+        exclude=exclude,
+        anchored=None
+        if settings.path is None
+        else Anchored(Path(os.path.abspath(settings.path)).parent, settings.include, settings.exclude),
         jobs=jobs,
         helper_module=helper_module if helper_module is not None else settings.helper_module,
         write=write,

@@ -148,14 +148,38 @@ class _Directory(NamedTuple):
     linked: bool
 
 
+@dataclass(frozen=True)
+class Anchored:
+    """Patterns of the configuration: relative to the directory of its file, not to each PATH."""
+
+    directory: Path
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
 class _Walker:
     """Walks one PATH directory."""
 
-    def __init__(self, root: Path, include: GitIgnoreSpec | None, exclude: GitIgnoreSpec | None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        include: GitIgnoreSpec | None,
+        exclude: GitIgnoreSpec | None,
+        anchored: Anchored | None = None,
+    ) -> None:
         self.root = root
         self.real_root = Path(os.path.realpath(root))
         self.include = include
         self.exclude = exclude
+        # The configuration's patterns, matched against the path from its directory: a PATH outside it
+        # is not concerned by them.
+        self.anchor: str | None = None
+        self.anchored_include = self.anchored_exclude = None
+        if anchored is not None and root.is_relative_to(anchored.directory):
+            prefix = root.relative_to(anchored.directory).as_posix()
+            self.anchor = "" if prefix == "." else prefix + "/"
+            self.anchored_include = _compile(anchored.include)
+            self.anchored_exclude = _compile(anchored.exclude)
         self.excluded = 0
         self.skipped: list[tuple[str, str]] = []
         self.visited: set[tuple[int, int]] = set()
@@ -254,14 +278,29 @@ class _Walker:
                 yield _Found(Path(entry.path), rel, key, linked or is_link)
 
     def _user_excluded(self, rel: str) -> bool:
-        return self.exclude is not None and self.exclude.match_file(rel)
+        if self.exclude is not None and self.exclude.match_file(rel):
+            return True
+        return self.anchored_exclude is not None and self.anchored_exclude.match_file(f"{self.anchor}{rel}")
 
     def _included(self, rel: str) -> bool:
-        return self.include is None or self.include.match_file(rel)
+        if self.include is None and self.anchored_include is None:
+            return True
+        if self.include is not None and self.include.match_file(rel):
+            return True
+        return self.anchored_include is not None and self.anchored_include.match_file(f"{self.anchor}{rel}")
 
 
-def discover(paths: Sequence[Path], *, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> Discovery:
-    """Find the Python files under ``paths``; raise ``DiscoveryError`` when one does not exist."""
+def discover(
+    paths: Sequence[Path],
+    *,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    anchored: Anchored | None = None,
+) -> Discovery:
+    """Find the Python files under ``paths``; raise ``DiscoveryError`` when one does not exist.
+
+    ``include``/``exclude`` are relative to each PATH (``--include``/``--exclude``), ``anchored``'s to the
+    directory of the configuration."""
     for given in paths:
         if not given.exists():
             kind = "broken or looping symbolic link" if given.is_symlink() else "does not exist"
@@ -283,7 +322,7 @@ def discover(paths: Sequence[Path], *, include: Sequence[str] = (), exclude: Seq
     for order, given in enumerate(paths):
         absolute = Path(os.path.abspath(given))
         if given.is_dir():
-            walker = _Walker(absolute, include_spec, exclude_spec)
+            walker = _Walker(absolute, include_spec, exclude_spec, anchored)
             prefix = absolute.relative_to(base).as_posix()
             for found in walker.walk():
                 display = found.rel if prefix == "." else f"{prefix}/{found.rel}"

@@ -6,12 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from codemods.engine.discovery import Anchored
+
 
 @dataclass(frozen=True)
 class RunOptions:
     paths: tuple[Path, ...]
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    #: The configuration's patterns, relative to its directory.
+    anchored: Anchored | None = None
     #: Worker processes; ``None`` means one per core.
     jobs: int | None = None
     #: Where the helper module goes; ``None``: ``learning360_v2.py`` at the root of the first PATH.

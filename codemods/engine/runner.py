@@ -135,7 +135,9 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
     found = (
         _stdin_discovery(options.stdin[0])
         if options.stdin is not None
-        else discover(options.paths, include=options.include, exclude=options.exclude)
+        else discover(
+            options.paths, include=options.include, exclude=options.exclude, anchored=options.anchored
+        )
     )
     helper_at = helper_path(options)
     module = dotted_module_name(helper_at)
