@@ -132,6 +132,7 @@ def summary_lines(result: RunResult, *, applied: bool, sites: bool = False) -> l
         lines.append(Text(f"No v1 course-statistics call {found} in {scanned}.", "green"))
         if accepted is not None:
             lines.append(accepted)
+        lines.extend(_helper_lines(result, applied))
         _listing(lines, "Not followed:", "yellow", result.errors)
         return lines
 
@@ -147,13 +148,7 @@ def summary_lines(result: RunResult, *, applied: bool, sites: bool = False) -> l
         )
         if sites:
             _sites(lines, rewrite, reasons=False)
-    helper = result.helper
-    if applied and helper is not None and helper.written:
-        lines.append(Text(f"Wrote the helper module {helper.display_path}."))
-    elif not applied and (pending := helper_pending(result)) is not None:
-        verb = "create" if pending.existing is None else "update"
-        lines.append(Text(f"Would {verb} the helper module {pending.display_path}."))
-
+    lines.extend(_helper_lines(result, applied))
     if review:
         need = "needs" if len(review) == 1 else "need"
         lines.append(Text(f"{_plural(len(review), 'site')} {need} manual review:", "yellow"))
@@ -162,6 +157,21 @@ def summary_lines(result: RunResult, *, applied: bool, sites: bool = False) -> l
         lines.append(accepted)
     _listing(lines, f"{_plural(len(failed), 'file')} could not be processed:", "red", failed)
     _listing(lines, "Not followed:", "yellow", result.errors)
+    return lines
+
+
+def _helper_lines(result: RunResult, applied: bool) -> list[Text]:
+    """What became of the helper module: written, replaced, to write, or kept as the repository has it."""
+    lines: list[Text] = []
+    helper = result.helper
+    if applied and helper is not None and helper.written:
+        verb = "Replaced" if helper.upgrade else "Wrote"
+        lines.append(Text(f"{verb} the helper module {helper.display_path}."))
+    elif not applied and (pending := helper_pending(result)) is not None:
+        verb = "create" if pending.existing is None else "replace"
+        lines.append(Text(f"Would {verb} the helper module {pending.display_path}."))
+    if helper is not None and helper.note is not None:
+        lines.append(Text(f"The helper module {helper.display_path} is {helper.note}.", "yellow"))
     return lines
 
 

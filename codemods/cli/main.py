@@ -209,6 +209,7 @@ def options_for(
     transform_only: frozenset[Path] | None = None,
     select: tuple[str, ...] = (),
     ignore: tuple[str, ...] = (),
+    upgrade_helper: bool = False,
 ) -> RunOptions:
     """The run's options: the flags win over the configuration; list flags add to its lists."""
     return RunOptions(
@@ -225,6 +226,7 @@ def options_for(
         wrappers=settings.wrappers,
         helper_env=settings.helper_env,
         transform_only=transform_only,
+        upgrade_helper=upgrade_helper,
         disabled=_disabled(settings.select + _split(select), settings.ignore + _split(ignore)),
     )
 
@@ -432,8 +434,18 @@ def cli() -> None:
     """Migrate Python code from 360Learning API v1 course statistics to the v2 endpoint."""
 
 
+def _upgrade_option(command: F) -> F:
+    return click.option(
+        "--upgrade-helper",
+        is_flag=True,
+        help="Replace a helper module whose code is not the generated one (edited, or from an earlier "
+        "release) by the generated one, showing the diff.",
+    )(command)
+
+
 @cli.command()
 @_common_options
+@_upgrade_option
 @_output_option("Write the diff to FILE instead of stdout.")
 def diff(
     paths: tuple[Path, ...], reports: tuple[ReportTarget, ...], output: Path | None, **options: Any
@@ -460,6 +472,7 @@ def diff(
 
 @cli.command()
 @_common_options
+@_upgrade_option
 @click.option(
     "--patch",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -490,6 +503,15 @@ def apply(
         sys.stdout.flush()
         sys.stdout.buffer.write(migrated)
         sys.stdout.flush()
+    elif result.helper is not None and result.helper.upgrade and result.helper.written:
+        # --upgrade-helper: what changed in the helper module, shown as it is replaced.
+        helper = result.helper
+        sys.stdout.flush()
+        console.write_diff(
+            json_report.file_diff(helper.display_path, helper.existing, helper.content),
+            console.stdout_console(),
+            sys.stdout.buffer,
+        )
     _finish(result, reports, written, options["quiet"])
     click.get_current_context().exit(exit_code("apply", result))
 

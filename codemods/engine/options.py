@@ -37,3 +37,5 @@ class RunOptions:
     #: A module read from standard input: (the path it stands for, its bytes); it replaces the PATHs,
     #: and nothing is written.
     stdin: tuple[Path, bytes] | None = None
+    #: Replace an existing helper module whose code is not the generated one (``--upgrade-helper``).
+    upgrade_helper: bool = False

@@ -19,7 +19,6 @@ from pathlib import Path
 from codemods.engine.discovery import Candidate, Discovery, DiscoveryError, discover, display_base
 from codemods.engine.files import FileError, Snapshot, write_atomic
 from codemods.engine.helper_module import (
-    HELPER_DIFFERS,
     HELPER_MISSING,
     dotted_module_name,
     helper_display,
@@ -69,7 +68,7 @@ def _write_unless_held(
 ) -> FileOutcome:
     """The file written (with ``write``), unless the helper module its new code needs cannot be had: then
     it stays as it was, and its outcome says why."""
-    if helper is not None and helper.error not in (None, HELPER_DIFFERS) and outcome.changed:
+    if helper is not None and helper.error is not None and outcome.changed:
         reason = HELPER_MISSING.format(helper=helper.display_path, reason=helper.error)
         return replace(outcome, error=reason)
     return _write(done, outcome) if write else outcome
@@ -186,8 +185,9 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
                 write=options.write,
                 env=options.helper_env,
                 needs=helper_names_used(done, module),
+                upgrade=options.upgrade_helper,
             )
-            if needs_helper
+            if needs_helper or (options.upgrade_helper and os.path.lexists(helper_at))
             else None
         )
         outcomes: list[FileOutcome] = []

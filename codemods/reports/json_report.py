@@ -65,7 +65,7 @@ _NO_NEWLINE = "\\ No newline at end of file\n"
 def helper_pending(result: RunResult) -> HelperOutcome | None:
     """The helper module, when rewritten code needs it and ``apply`` would write it."""
     helper = result.helper
-    if helper is None or helper.error is not None or not result.count(Status.REWRITE):
+    if helper is None or helper.error is not None or not (result.count(Status.REWRITE) or helper.upgrade):
         return None
     return helper if helper.needed_change else None
 

@@ -98,6 +98,11 @@ class HelperOutcome:
     written: bool = False
     #: Why the helper was not written although rewritten code needs it.
     error: str | None = None
+    #: What became of a helper the repository already holds that is not the generated one, when it can
+    #: serve (reformatted, edited, from an earlier release): kept, and reported.
+    note: str | None = None
+    #: True when ``--upgrade-helper`` replaces an existing helper by the generated one.
+    upgrade: bool = False
 
     @property
     def needed_change(self) -> bool:
