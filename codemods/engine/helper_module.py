@@ -29,13 +29,88 @@ from codemods.results.findings import HelperOutcome
 HELPER_MISSING: Final = "not rewritten: the helper module {helper} cannot be written ({reason})"
 
 
+#: What makes a directory the root of a repository, in order of preference.
+REPOSITORY_MARKERS: Final = (".git", "pyproject.toml")
+#: The directory of a src layout, below the repository's root.
+SRC_LAYOUT: Final = "src"
+
+
+def repository_root(start: Path) -> Path | None:
+    """The repository ``start`` (a directory, or a file) is part of: the nearest directory holding
+    ``.git``, else the nearest holding ``pyproject.toml``; ``None`` when there is neither."""
+    directory = Path(os.path.abspath(start))
+    if not directory.is_dir():
+        directory = directory.parent
+    for marker in REPOSITORY_MARKERS:
+        for candidate in (directory, *directory.parents):
+            if os.path.lexists(candidate / marker):
+                return candidate
+    return None
+
+
 def helper_path(options: RunOptions) -> Path:
-    """Where the helper module goes: as given, or beside the code of the first PATH."""
+    """Where the helper module goes: as given; else at the root of the repository of the first PATH,
+    also when the PATHs are files (``src/`` for a src layout whose code every PATH is in); else beside
+    the code of the first PATH."""
     if options.helper_module is not None:
         return Path(os.path.abspath(options.helper_module))
-    first = options.paths[0]
+    first = options.stdin[0] if options.stdin is not None else options.paths[0]
+    root = repository_root(first)
+    if root is not None:
+        src = root / SRC_LAYOUT
+        paths = [Path(os.path.abspath(p)) for p in options.paths]
+        if src.is_dir() and all(p.is_relative_to(src) for p in paths):
+            return src / DEFAULT_HELPER_FILE
+        return root / DEFAULT_HELPER_FILE
     base = first if first.is_dir() else first.parent
     return Path(os.path.abspath(base / DEFAULT_HELPER_FILE))
+
+
+def import_root(path: Path) -> Path:
+    """The directory a module is imported from: the one above its outermost package (its own
+    directory, for a module in no package). Code imports a module of another import root only when
+    that root happens to be on ``sys.path``."""
+    directory = Path(os.path.abspath(path)).parent
+    while (directory / "__init__.py").is_file() and directory.parent != directory:
+        directory = directory.parent
+    return directory
+
+
+#: Why a file is not rewritten when the import of the helper written into it would not resolve.
+HELPER_UNRESOLVED: Final = (
+    "not rewritten: `{statement}` would not resolve from it (it is imported from {root}, the helper"
+    " module {helper} from {helper_root}): place the helper in its package with helper-module or"
+    " --helper-module"
+)
+
+
+def unresolved_import(file: Path, helper: Path, module: str, base: Path, repository: Path) -> str | None:
+    """Why the import of the helper (dotted name ``module``) written into ``file`` would not resolve from
+    that file's package, or ``None`` when it would.
+
+    It resolves when the helper is imported from a directory on the file's ``sys.path``: the one the
+    file itself is imported from, or the repository's import root (``src/`` for the code of a src
+    layout, the repository's root for any other). A helper outside the repository was placed there on
+    purpose (``--allow-helper-outside``): it is not checked."""
+    mine, theirs = import_root(file), import_root(helper)
+    if not Path(os.path.abspath(helper)).is_relative_to(repository):
+        return None
+    src = repository / SRC_LAYOUT
+    shared = src if src.is_dir() and Path(os.path.abspath(file)).is_relative_to(src) else repository
+    if theirs in (mine, shared):
+        return None
+    package, _, name = module.rpartition(".")
+    statement = f"from {package} import {name}" if package else f"import {name}"
+
+    def shown(path: Path) -> str:
+        return path.relative_to(base).as_posix() + "/" if path.is_relative_to(base) else path.as_posix()
+
+    return HELPER_UNRESOLVED.format(
+        statement=statement,
+        root=shown(mine),
+        helper=helper_display(helper, base),
+        helper_root=shown(theirs),
+    )
 
 
 def dotted_module_name(path: Path) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +26,8 @@ from codemods.engine.helper_module import (
     helper_names_used,
     helper_outcome,
     helper_path,
+    repository_root,
+    unresolved_import,
 )
 from codemods.engine.indexing import build_index, module_name
 from codemods.engine.journal import Planned, recording, take_over
@@ -72,6 +75,30 @@ def _write_unless_held(
         reason = HELPER_MISSING.format(helper=helper.display_path, reason=helper.error)
         return replace(outcome, error=reason)
     return _write(done, outcome) if write else outcome
+
+
+def _held_if_unresolved(done: Done, helper: Path, module: str, base: Path, repository: Path) -> Done:
+    """A file whose new import of the helper would not resolve from its package is not rewritten, and
+    says why: this is settled before anything is written."""
+    outcome = done.outcome
+    if outcome is None or not outcome.changed or outcome.path.endswith(NOTEBOOK_SUFFIX):
+        return done
+    imports = re.compile(rb"^\s*(?:import|from)\s+" + re.escape(module.encode()) + rb"\b", re.MULTILINE)
+    stem = module.rpartition(".")[2].encode()
+    package = module.rpartition(".")[0].encode()
+    from_package = re.compile(
+        rb"^\s*from\s+" + re.escape(package) + rb"\s+import\s+[^\n]*\b" + re.escape(stem) + rb"\b",
+        re.MULTILINE,
+    )
+    adds = (imports.search(outcome.migrated) or (package and from_package.search(outcome.migrated))) and not (
+        imports.search(outcome.original) or (package and from_package.search(outcome.original))
+    )
+    if not adds:
+        return done
+    reason = unresolved_import(Path(outcome.path), helper, module, base, repository)
+    if reason is None:
+        return done
+    return replace(done, outcome=replace(outcome, error=reason))
 
 
 # --- an interrupted apply is taken up by the next (see ``codemods.engine.journal``) ---------------------
@@ -167,6 +194,9 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
     done = transform_all(tasks, setup, jobs, progress)
     every_file = [Task(i, str(c.path), c.display_path, modules[i], data) for i, c in enumerate(candidates)]
     done = sorted(settle_wrappers(done, every_file, setup, jobs), key=lambda d: d.index)
+    if os.path.isdir(helper_at.parent):  # else the helper's own error says why nothing is rewritten
+        repository = repository_root(options.paths[0]) or _run_root(options)
+        done = [_held_if_unresolved(d, helper_at, module, found.base, repository) for d in done]
     # The helper module is written before the files that import it: a run stopped in between leaves a
     # helper nothing uses yet, never migrated code importing a helper that does not exist.
     needs_helper = any(

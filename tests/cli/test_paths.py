@@ -47,12 +47,14 @@ def test_a_two_path_patch_applies_from_the_working_directory(
 ) -> None:
     patched = _two_trees(tmp_path / "patched")
     applied = _two_trees(tmp_path / "applied")
-    subprocess.run(["git", "init", "-q", str(patched)], check=True)
+    for tree in (patched, applied):
+        subprocess.run(["git", "init", "-q", str(tree)], check=True)
     monkeypatch.chdir(patched)
     diff = invoke("diff", "one", "two", "--jobs", "1")
     assert diff.exit_code == 1
     assert "+++ b/one/app/stats.py\n" in diff.stdout and "+++ b/two/app/stats.py\n" in diff.stdout
-    assert f"+++ b/one/{DEFAULT_HELPER_FILE}\n" in diff.stdout
+    # The helper goes at the repository's root, which both PATHs' code imports it from.
+    assert f"+++ b/{DEFAULT_HELPER_FILE}\n" in diff.stdout
     subprocess.run(["git", "apply", "-"], input=diff.stdout_bytes, check=True)
     monkeypatch.chdir(applied)
     assert invoke("apply", "one", "two", "--jobs", "1").exit_code == 0

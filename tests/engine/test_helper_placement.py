@@ -47,6 +47,7 @@ def test_a_missing_directory_for_the_helper_rewrites_nothing(tmp_path: Path) -> 
 def test_a_read_only_directory_for_the_helper_rewrites_nothing(tmp_path: Path) -> None:
     root = make_tree(tmp_path, "rewrite")
     (root / "lib").mkdir()
+    (root / "lib" / "__init__.py").write_text("", encoding="utf-8")  # a package: the import resolves
     (root / "lib").chmod(0o555)
     before = snapshot(root)
     try:
