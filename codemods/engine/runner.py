@@ -33,6 +33,7 @@ from codemods.engine.indexing import build_index, module_name
 from codemods.engine.journal import Planned, recording, take_over
 from codemods.engine.options import RunOptions
 from codemods.engine.rounds import settle_wrappers
+from codemods.engine.style import repository_style
 from codemods.engine.workers import Done, Task, TransformSetup, transform_all
 from codemods.reading.notebooks import NOTEBOOK_SUFFIX
 from codemods.results.findings import FileOutcome, HelperOutcome, RunResult, Status
@@ -167,6 +168,8 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
     )
     helper_at = helper_path(options)
     module = dotted_module_name(helper_at)
+    first = options.stdin[0] if options.stdin is not None else options.paths[0]
+    style = repository_style(first, repository_root(first) or _run_root(options), helper_at)
     candidates = [c for c in found.files if not _is_helper(c, helper_at)]
     modules = [module_name(c.path, c.root) for c in candidates]
     index = build_index(
@@ -190,6 +193,8 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
             declared=frozenset(name for name, _ in options.wrappers),
         ),
         disabled=options.disabled,
+        line_length=style.line_length,
+        first_party=style.first_party,
     )
     done = transform_all(tasks, setup, jobs, progress)
     every_file = [Task(i, str(c.path), c.display_path, modules[i], data) for i, c in enumerate(candidates)]

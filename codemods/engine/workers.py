@@ -69,6 +69,9 @@ class TransformSetup:
     wrapper_needles: tuple[bytes, ...] = ()
     #: See ``RunOptions``.
     disabled: frozenset[str] = frozenset()
+    #: The repository's style (``codemods.engine.style``).
+    line_length: int = 99
+    first_party: frozenset[str] = frozenset()
 
     @classmethod
     def of(
@@ -92,6 +95,8 @@ class TransformSetup:
             wrappers=self.wrappers,
             wrapper_state=self.wrapper_state,
             disabled=self.disabled,
+            line_length=self.line_length,
+            first_party=self.first_party,
         )
 
 

@@ -76,6 +76,8 @@ class Context:
     #: The names of the rules the run leaves out (``--select``/``--ignore``): their sites are counted as
     #: ignored and left as they are.
     disabled: frozenset[str] = frozenset()
+    #: Past this width a helper call is split, one argument per line (the repository's line length).
+    line_length: int = 99
 
     def review(self, http: HttpCall, endpoint: str, review: Review) -> None:
         self.plan.sites.add(http.call)

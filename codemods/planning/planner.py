@@ -78,6 +78,7 @@ class Planner:
         hosts: tuple[str, ...] = (),
         evidence: Evidence | None = None,
         disabled: frozenset[str] = frozenset(),
+        line_length: int = 99,
     ) -> None:
         index = index or RepositoryIndex()
         lowered = tuple(h.lower() for h in hosts if h)
@@ -91,6 +92,7 @@ class Planner:
             lowered,
             evidence or Evidence(meta, module=module, index=index, hosts=hosts),
             disabled=disabled,
+            line_length=line_length,
         )
         self.meta, self.plan, self.display_path = meta, ctx.plan, display_path
         self.evidence, self.wrapper_state = ctx.evidence, ctx.wrapper_state
