@@ -27,7 +27,7 @@ class Rule:
 
 _REWRITE_HELP: Final = "`migrate-360learning apply` rewrites the call to GET /api/v2/courses/stats through the generated helper module; the result's fix holds that change. Review it like any other change."
 
-_NEEDS_REVIEW_HELP: Final = "The tool cannot prove a rewrite safe here: it leaves the code as it is, with a `# migrate-360learning: review: …` comment above it that says why. Migrate the call by hand, or accept it with `# migrate-360learning: ignore[<reason>]`."
+_NEEDS_REVIEW_HELP: Final = "The tool cannot prove a rewrite safe here: it leaves the code as it is, with a `# migrate-360learning: review: …` comment above it that says why. Migrate the call by hand, or accept it with `# migrate-360learning: ignore[<rule id>]` (this rule only) or `ignore[<reason>]` (every rule)."
 
 _SECRET_HELP: Final = "Revoke the key in 360Learning: it stays readable in the repository's history. The helper module reads v2 credentials from the environment."
 
