@@ -23,6 +23,8 @@ def _findings(result_findings: tuple[Finding, ...]) -> list[dict[str, object]]:
         row.pop("path")
         if row["cell"] is None:
             row.pop("cell")  # only notebooks have cells
+        if not row["deselected"]:
+            row.pop("deselected")  # only runs with --select/--ignore leave rules out
         row["status"] = row["status"].value
         out.append(row)
     return out

@@ -126,15 +126,13 @@ def summary_lines(result: RunResult, *, applied: bool, sites: bool = False) -> l
         f for o in result.outcomes if o.error is None for f in o.findings if f.status is Status.REWRITE
     ]
     review = [f for f in result.findings if f.status is Status.NEEDS_REVIEW]
-    suppressed = result.count(Status.SUPPRESSED)
-    accepted = (
-        Text(f"{_plural(suppressed, 'site')} accepted as it is (ignore marker).") if suppressed else None
-    )
+    accepted = _ignored_line(result)
     if not rewrite and not review and not failed:
-        found = "found" if not suppressed else "left to migrate"
+        found = "found" if accepted is None else "left to migrate"
         lines.append(Text(f"No v1 course-statistics call {found} in {scanned}.", "green"))
         if accepted is not None:
             lines.append(accepted)
+        lines.extend(_helper_lines(result, applied))
         _listing(lines, "Not followed:", "yellow", result.errors)
         return lines
 
@@ -150,13 +148,7 @@ def summary_lines(result: RunResult, *, applied: bool, sites: bool = False) -> l
         )
         if sites:
             _sites(lines, rewrite, reasons=False)
-    helper = result.helper
-    if applied and helper is not None and helper.written:
-        lines.append(Text(f"Wrote the helper module {helper.display_path}."))
-    elif not applied and (pending := helper_pending(result)) is not None:
-        verb = "create" if pending.existing is None else "update"
-        lines.append(Text(f"Would {verb} the helper module {pending.display_path}."))
-
+    lines.extend(_helper_lines(result, applied))
     if review:
         need = "needs" if len(review) == 1 else "need"
         lines.append(Text(f"{_plural(len(review), 'site')} {need} manual review:", "yellow"))
@@ -166,6 +158,36 @@ def summary_lines(result: RunResult, *, applied: bool, sites: bool = False) -> l
     _listing(lines, f"{_plural(len(failed), 'file')} could not be processed:", "red", failed)
     _listing(lines, "Not followed:", "yellow", result.errors)
     return lines
+
+
+def _helper_lines(result: RunResult, applied: bool) -> list[Text]:
+    """What became of the helper module: written, replaced, to write, or kept as the repository has it."""
+    lines: list[Text] = []
+    helper = result.helper
+    if applied and helper is not None and helper.written:
+        verb = "Replaced" if helper.upgrade else "Wrote"
+        lines.append(Text(f"{verb} the helper module {helper.display_path}."))
+    elif not applied and (pending := helper_pending(result)) is not None:
+        verb = "create" if pending.existing is None else "replace"
+        lines.append(Text(f"Would {verb} the helper module {pending.display_path}."))
+    if helper is not None and helper.note is not None:
+        lines.append(Text(f"The helper module {helper.display_path} is {helper.note}.", "yellow"))
+    return lines
+
+
+def _ignored_line(result: RunResult) -> Text | None:
+    """How many sites were left as they are on purpose: accepted with an ignore marker, or of a rule the
+    run leaves out (``--select``/``--ignore``); never silent."""
+    suppressed = [f for f in result.findings if f.status is Status.SUPPRESSED]
+    if not suppressed:
+        return None
+    deselected = sum(1 for f in suppressed if f.deselected)
+    marked = len(suppressed) - deselected
+    if not deselected:
+        return Text(f"{_plural(marked, 'site')} accepted as it is (ignore marker).")
+    parts = [f"{marked} by an ignore marker"] if marked else []
+    parts.append(f"{deselected} by --select/--ignore")
+    return Text(f"{len(suppressed)} ignored ({', '.join(parts)}).", "yellow")
 
 
 def _sites(lines: list[Text], findings: Sequence[Finding], *, reasons: bool) -> None:
@@ -192,6 +214,26 @@ def error_lines(result: RunResult) -> list[Text]:
     lines: list[Text] = []
     failed = failures(result)
     _listing(lines, f"{_plural(len(failed), 'file')} could not be processed:", "red", failed)
+    return lines
+
+
+def outstanding_lines(result: RunResult) -> list[Text]:
+    """One line per file that still holds v1 usage nobody accepted: what a failing ``check --quiet``
+    prints, so that a gate never fails in silence."""
+    lines: list[Text] = []
+    for outcome in result.outcomes:
+        if outcome.error is not None:
+            continue
+        rewrite = sum(1 for f in outcome.findings if f.status is Status.REWRITE)
+        review = sum(1 for f in outcome.findings if f.status is Status.NEEDS_REVIEW)
+        if not rewrite and not review:
+            continue
+        parts = [f"{rewrite} to migrate"] if rewrite else []
+        parts += [f"{review} to review"] if review else []
+        line = Text()
+        line.append(outcome.display_path, "bold")
+        line.append(f": {_plural(rewrite + review, 'v1 site')} left ({', '.join(parts)})")
+        lines.append(line)
     return lines
 
 

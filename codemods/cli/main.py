@@ -24,17 +24,19 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import click
 
 from codemods import __version__
 from codemods.cli import console
 from codemods.engine import changes, config, runner
-from codemods.engine.discovery import DiscoveryError
+from codemods.engine.discovery import Anchored, DiscoveryError
 from codemods.engine.options import RunOptions
+from codemods.mapping import rules
+from codemods.mapping.reasons import REASONS
 from codemods.reports import json_report
 from codemods.results.findings import RunResult, Status
 
@@ -68,7 +70,7 @@ def _parse_reports(
             )
         if not colon or not file:
             raise click.BadParameter(f"{value!r} names no file: use {name}:FILE", ctx, param)
-        targets.append(ReportTarget(name, _destination(ctx, param, Path(file))))
+        targets.append(ReportTarget(name, STDOUT if file == "-" else _destination(ctx, param, Path(file))))
     return tuple(targets)
 
 
@@ -92,7 +94,14 @@ def _common_options(command: F) -> F:
             metavar="PATH...",
             nargs=-1,
             required=True,
-            type=click.Path(exists=True, path_type=Path),
+            type=click.Path(exists=True, allow_dash=True, path_type=Path),
+        ),
+        click.option(
+            "--stdin-filename",
+            metavar="NAME",
+            default=None,
+            help="With - as PATH (the module on standard input): the path it stands for, shown in every "
+            "output and used to find the configuration [default: -].",
         ),
         click.option(
             "--helper-module",
@@ -141,8 +150,8 @@ def _common_options(command: F) -> F:
             type=click.Path(exists=True, dir_okay=False, path_type=Path),
             default=None,
             metavar="FILE",
-            help="Read [tool.migrate-360learning] from FILE [default: the pyproject.toml of the first PATH "
-            "or its nearest parent].",
+            help="Read [tool.migrate-360learning] from FILE [default: the nearest pyproject.toml holding "
+            "it, from the first PATH up to the repository's root].",
         ),
         click.option(
             "--report",
@@ -158,6 +167,19 @@ def _common_options(command: F) -> F:
             default=None,
             metavar="N",
             help="Worker processes [default: one per core].",
+        ),
+        click.option(
+            "--select",
+            multiple=True,
+            metavar="RULE",
+            help="Only report and migrate the sites of RULE (an id such as L360104, or a name); "
+            "repeatable or comma-separated; the others are counted as ignored.",
+        ),
+        click.option(
+            "--ignore",
+            multiple=True,
+            metavar="RULE",
+            help="Leave the sites of RULE as they are, counted as ignored; repeatable or comma-separated.",
         ),
         click.option("--quiet", "-q", is_flag=True, help="Print nothing on stderr but errors."),
     )
@@ -185,12 +207,18 @@ def options_for(
     jobs: int | None = None,
     write: bool = False,
     transform_only: frozenset[Path] | None = None,
+    select: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+    upgrade_helper: bool = False,
 ) -> RunOptions:
     """The run's options: the flags win over the configuration; list flags add to its lists."""
     return RunOptions(
         paths=paths,
-        include=settings.include + include,
-        exclude=settings.exclude + exclude,
+        include=include,
+        exclude=exclude,
+        anchored=None
+        if settings.path is None
+        else Anchored(Path(os.path.abspath(settings.path)).parent, settings.include, settings.exclude),
         jobs=jobs,
         helper_module=helper_module if helper_module is not None else settings.helper_module,
         write=write,
@@ -198,7 +226,21 @@ def options_for(
         wrappers=settings.wrappers,
         helper_env=settings.helper_env,
         transform_only=transform_only,
+        upgrade_helper=upgrade_helper,
+        disabled=_disabled(settings.select + _split(select), settings.ignore + _split(ignore)),
     )
+
+
+def _split(values: Sequence[str]) -> tuple[str, ...]:
+    """``--select A,B --select C`` → ``(A, B, C)``."""
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def _disabled(select: tuple[str, ...], ignore: tuple[str, ...]) -> frozenset[str]:
+    try:
+        return rules.disabled_rules(select, ignore)
+    except rules.UnknownRule as exc:
+        raise click.UsageError(str(exc)) from exc
 
 
 #: Exit code of a run interrupted by SIGINT (Ctrl-C), as shells report one: 128 + the signal's number.
@@ -216,8 +258,13 @@ def _run(
     write: bool,
     allow_helper_outside: bool = False,
     sites: bool = False,
+    stdin_filename: str | None = None,
     **flags: Any,
 ) -> RunResult:
+    stdin = _stdin(paths, stdin_filename)
+    if stdin is not None:
+        paths, write = (stdin[0],), False
+        click.get_current_context().meta[_STDIN_KEY] = stdin
     try:
         settings = config.for_paths(paths, config_file)
     except config.ConfigError as exc:
@@ -230,7 +277,10 @@ def _run(
             transform_only = _changed_files(paths, changed_since)
         except changes.ChangesError as exc:
             raise click.UsageError(f"--changed-since: {exc}") from exc
-    options = options_for(paths, settings=settings, write=write, transform_only=transform_only, **flags)
+    options = replace(
+        options_for(paths, settings=settings, write=write, transform_only=transform_only, **flags),
+        stdin=stdin,
+    )
     err = console.stderr_console()
     try:
         with console.progress_bar(err, enabled=not quiet) as progress:
@@ -245,10 +295,49 @@ def _run(
         # while Python shuts down) and hide the exit code that says how the run went.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     if quiet:
-        console.print_lines(err, console.error_lines(result))
+        # A failing check still says where: one line per file, besides the files that failed.
+        console.print_lines(
+            err, (console.outstanding_lines(result) if sites else []) + console.error_lines(result)
+        )
     else:
         console.print_summary(err, result, applied=write, sites=sites)
     return result
+
+
+#: ``-``: standard input as the PATH, standard output as the file of ``--report FORMAT:-``.
+STDIN: Final = Path("-")
+STDOUT: Final = STDIN
+
+
+def _one_stdout(reports: Sequence[ReportTarget], command_writes_it: bool, what: str) -> None:
+    """Standard output holds one thing: a ``--report FORMAT:-`` or what the command prints there."""
+    to_stdout = [t for t in reports if t.path == STDOUT]
+    if len(to_stdout) > 1:
+        raise click.UsageError("only one --report can write to standard output (-)")
+    if to_stdout and command_writes_it:
+        raise click.UsageError(
+            f"--report {to_stdout[0].format}:- and {what} cannot both go to standard output"
+        )
+
+
+def _stdin_source() -> bytes | None:
+    """The bytes read from standard input by this run, if it read them."""
+    stdin: tuple[Path, bytes] | None = click.get_current_context().meta.get(_STDIN_KEY)
+    return None if stdin is None else stdin[1]
+
+
+_STDIN_KEY: Final = "migrate-360learning.stdin"
+
+
+def _stdin(paths: Sequence[Path], name: str | None) -> tuple[Path, bytes] | None:
+    """The module on standard input, with the path it stands for, when ``-`` is the PATH."""
+    if STDIN not in paths:
+        if name is not None:
+            raise click.UsageError("--stdin-filename is for - as PATH (the module on standard input)")
+        return None
+    if len(paths) != 1:
+        raise click.UsageError("- (standard input) is the only PATH of a run that reads it")
+    return Path(name if name is not None else "-"), sys.stdin.buffer.read()
 
 
 def _check_helper_inside(helper: Path | None, paths: Sequence[Path], settings: config.Config) -> None:
@@ -282,7 +371,7 @@ def _write(path: Path, text: str) -> None:
 def _unique(destinations: Iterable[Path | None]) -> None:
     seen: set[str] = set()
     for path in destinations:
-        if path is None:
+        if path is None or path == STDOUT:
             continue
         key = os.path.abspath(path)
         if key in seen:
@@ -296,7 +385,13 @@ def _finish(
     """Write every ``--report``; tell what was written."""
     context = report_context()
     for target in reports:
-        _write(target.path, json_report.FORMATS[target.format](result, context))
+        text = json_report.FORMATS[target.format](result, context)
+        if target.path == STDOUT:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text.encode(*_ENCODING))
+            sys.stdout.flush()
+            continue
+        _write(target.path, text)
         written.append((f"the {target.format} report", target.path))
     if not quiet:
         console.print_lines(console.stderr_console(), console.written_lines(written))
@@ -339,8 +434,18 @@ def cli() -> None:
     """Migrate Python code from 360Learning API v1 course statistics to the v2 endpoint."""
 
 
+def _upgrade_option(command: F) -> F:
+    return click.option(
+        "--upgrade-helper",
+        is_flag=True,
+        help="Replace a helper module whose code is not the generated one (edited, or from an earlier "
+        "release) by the generated one, showing the diff.",
+    )(command)
+
+
 @cli.command()
 @_common_options
+@_upgrade_option
 @_output_option("Write the diff to FILE instead of stdout.")
 def diff(
     paths: tuple[Path, ...], reports: tuple[ReportTarget, ...], output: Path | None, **options: Any
@@ -350,8 +455,10 @@ def diff(
     Exit 0 when nothing would change, 1 when changes are pending.
     """
     _unique([output, *(t.path for t in reports)])
+    _one_stdout(reports, output is None, "the diff")
     result = _run(paths, write=False, **options)
-    text = json_report.unified_diff(result)
+    # From standard input, the diff is the module's: its helper module is for apply on the files.
+    text = json_report.unified_diff(result, helper_module=_stdin_source() is None)
     written: list[tuple[str, Path]] = []
     if output is not None:
         _write(output, text)
@@ -365,6 +472,7 @@ def diff(
 
 @cli.command()
 @_common_options
+@_upgrade_option
 @click.option(
     "--patch",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -381,11 +489,29 @@ def apply(
     Exit 0 when every site found was migrated, 1 when a site needs manual review or a file failed.
     """
     _unique([patch, *(t.path for t in reports)])
+    _one_stdout(reports, STDIN in paths, "the migrated module")
     result = _run(paths, write=patch is None, **options)
     written: list[tuple[str, Path]] = []
+    source = _stdin_source()
     if patch is not None:
-        _write(patch, json_report.unified_diff(result))
+        _write(patch, json_report.unified_diff(result, helper_module=source is None))
         written.append(("the patch", patch))
+    elif source is not None:
+        # The module read from standard input, migrated (as it was when it could not be), to stdout.
+        outcome = result.outcomes[0] if result.outcomes else None
+        migrated = outcome.migrated if outcome is not None and outcome.changed else source
+        sys.stdout.flush()
+        sys.stdout.buffer.write(migrated)
+        sys.stdout.flush()
+    elif result.helper is not None and result.helper.upgrade and result.helper.written:
+        # --upgrade-helper: what changed in the helper module, shown as it is replaced.
+        helper = result.helper
+        sys.stdout.flush()
+        console.write_diff(
+            json_report.file_diff(helper.display_path, helper.existing, helper.content),
+            console.stdout_console(),
+            sys.stdout.buffer,
+        )
     _finish(result, reports, written, options["quiet"])
     click.get_current_context().exit(exit_code("apply", result))
 
@@ -399,6 +525,7 @@ def check(paths: tuple[Path, ...], reports: tuple[ReportTarget, ...], **options:
     and 1 when a file that may hold a call could not be parsed, since its absence cannot be proven.
     """
     _unique(t.path for t in reports)
+    _one_stdout(reports, False, "")
     result = _run(paths, write=False, sites=True, **options)
     _finish(result, reports, [], options["quiet"])
     click.get_current_context().exit(exit_code("check", result))
@@ -427,6 +554,7 @@ def report_command(
     Exit 0 when the report was produced: a report is not a gate (use `check`).
     """
     _unique([output, *(t.path for t in reports)])
+    _one_stdout(reports, output is None, "the report")
     result = _run(paths, write=False, **options)
     text = json_report.FORMATS[output_format](result, report_context())
     written: list[tuple[str, Path]] = []
@@ -437,6 +565,30 @@ def report_command(
         written.append((f"the {output_format} report", output))
     _finish(result, reports, written, options["quiet"])
     click.get_current_context().exit(exit_code("report", result))
+
+
+@cli.command()
+@click.argument("rule", metavar="[RULE]", required=False)
+def explain(rule: str | None) -> None:
+    """Print what RULE (an id such as L360104, or a name) means and asks of you; every rule without RULE."""
+    if rule is None:
+        for known in rules.RULES.values():
+            click.echo(f"{known.id}  {known.name:<26} {known.status:<13} {known.summary}")
+        return
+    found = rules.rule_for(rule)
+    if found is None:
+        close = rules.close_rules(rule)
+        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+        raise click.UsageError(f"unknown rule {rule!r}{hint}: `migrate-360learning explain` lists them")
+    click.echo(f"{found.id} {found.name} ({found.status})\n\n{found.summary}.\n\n{found.help}")
+    reasons = [r.template for r in REASONS.values() if r.rule == found.name]
+    if reasons:
+        click.echo("\nIts reasons:")
+        for template in reasons:
+            click.echo(f"  - {template.replace('{{', '{').replace('}}', '}')}")
+    click.echo(
+        f"\nAccept one site: # migrate-360learning: ignore[{found.id}]; every site: --ignore {found.id}."
+    )
 
 
 #: Whether the command line runs as its own process (``main``), rather than inside a caller's.

@@ -2,23 +2,27 @@
 
 A team writes once what every run needs (excludes, where the helper module goes, its own hosts, its
 wrapper functions, the environment variables its deployment sets) instead of repeating flags in CI,
-pre-commit and on the command line. The file is the one in the first PATH or its nearest parent, or
-the one ``--config`` names. Every key is checked: an unknown key, a value of the wrong type or an
-unknown v1 endpoint is a ``ConfigError`` that names it, never silently ignored.
+pre-commit and on the command line. The file is found as ruff finds its own: the nearest
+``pyproject.toml`` that holds the table, from the first PATH up to the repository's root (the directory
+holding ``.git``); or the one ``--config`` names. Patterns and paths in it are relative to its directory.
+Every key is checked: an unknown key (with the known key it may have meant), a value of the wrong type, an
+unknown v1 endpoint or a misspelled table name is a ``ConfigError`` that names it, never silently ignored.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final
 
 from codemods.mapping import ENDPOINTS
+from codemods.mapping.rules import close_rules, rule_for
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -42,7 +46,9 @@ HELPER_ENV_CONSTANTS: Final[Mapping[str, str]] = MappingProxyType(
         "allow-http": "ENV_ALLOW_HTTP",
     }
 )
-KEYS: Final = frozenset({"exclude", "include", "helper-module", "hosts", "wrappers", "helper-env"})
+KEYS: Final = frozenset(
+    {"exclude", "include", "helper-module", "hosts", "wrappers", "helper-env", "select", "ignore"}
+)
 
 _QUALIFIED_NAME: Final = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*", re.ASCII)
 _ENV_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
@@ -69,17 +75,64 @@ class Config:
     wrappers: tuple[tuple[str, str], ...] = ()
     #: (constant of the helper module, name of the environment variable it reads).
     helper_env: tuple[tuple[str, str], ...] = ()
+    #: Rules to report only, and rules to leave out, by id or name (``--select``/``--ignore``).
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+
+#: A directory holding this is the root of a repository: the search for the configuration stops there.
+REPOSITORY_MARKER: Final = ".git"
 
 
 def find_pyproject(start: Path) -> Path | None:
-    """The ``pyproject.toml`` in ``start`` (a directory, or a file's directory) or its nearest parent."""
+    """The nearest ``pyproject.toml`` that holds ``[tool.migrate-360learning]`` (or a table whose name
+    looks like it, for ``load`` to point out), from ``start`` (a directory, or a file's directory) up to
+    the repository's root; a ``pyproject.toml`` without the table does not stop the search."""
     directory = Path(os.path.abspath(start))
     if not directory.is_dir():
         directory = directory.parent
     for candidate in (directory, *directory.parents):
-        if (candidate / PYPROJECT).is_file():
-            return candidate / PYPROJECT
+        path = candidate / PYPROJECT
+        if path.is_file() and _mentions_table(path):
+            return path
+        if (candidate / REPOSITORY_MARKER).exists():
+            return None
     return None
+
+
+def _mentions_table(path: Path) -> bool:
+    """Whether the file has the table, or one of a name close to it (a typo ``load`` reports)."""
+    try:
+        with open(path, "rb") as f:
+            document = tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError):
+        return True  # ``load`` says what is wrong with it
+    tool = document.get("tool")
+    if not isinstance(tool, dict):
+        return False
+    return TOOL_KEY in tool or bool(_close_tables(tool))
+
+
+TOOL_KEY: Final = "migrate-360learning"
+
+
+def _close_tables(tool: Mapping[str, Any]) -> list[str]:
+    """Tables of ``[tool]`` whose name looks like ours: ``migrate360learning``, ``migrate_360learning``."""
+    squashed = re.sub(r"[-_.]", "", TOOL_KEY)
+    return [
+        name
+        for name in tool
+        if name != TOOL_KEY
+        and (
+            re.sub(r"[-_.]", "", name.lower()) == squashed
+            or difflib.get_close_matches(name, [TOOL_KEY], cutoff=0.85)
+        )
+    ]
+
+
+def _did_you_mean(word: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, sorted(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def for_paths(paths: Sequence[Path], config_file: Path | None = None) -> Config:
@@ -101,8 +154,11 @@ def load(path: Path, *, required: bool = False) -> Config:
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
     tool = document.get("tool")
-    table = tool.get("migrate-360learning") if isinstance(tool, dict) else None
+    table = tool.get(TOOL_KEY) if isinstance(tool, dict) else None
     if table is None:
+        close = _close_tables(tool) if isinstance(tool, dict) else []
+        if close:
+            raise ConfigError(f"{path}: unknown table [tool.{close[0]}] (did you mean [{TABLE}]?)")
         if required:
             raise ConfigError(f"{path}: has no [{TABLE}] table")
         return Config()
@@ -114,7 +170,7 @@ def parse(table: Any, path: Path) -> Config:
     table = _table(table, TABLE, path)
     unknown = sorted(set(table) - KEYS)
     if unknown:
-        raise ConfigError(f"{path}: unknown key {unknown[0]!r} in [{TABLE}]")
+        raise ConfigError(f"{path}: unknown key {unknown[0]!r} in [{TABLE}]{_did_you_mean(unknown[0], KEYS)}")
     helper_module: Path | None = None
     if "helper-module" in table:
         given = table["helper-module"]
@@ -134,6 +190,8 @@ def parse(table: Any, path: Path) -> Config:
         hosts=_strings(table, "hosts", path),
         wrappers=_wrappers(table.get("wrappers", {}), path),
         helper_env=_helper_env(table.get("helper-env", {}), path),
+        select=_rules(table, "select", path),
+        ignore=_rules(table, "ignore", path),
     )
 
 
@@ -154,6 +212,16 @@ def _strings(table: Mapping[str, Any], key: str, path: Path) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
         raise ConfigError(f"{path}: {key} must be a list of non-empty strings")
     return tuple(value)
+
+
+def _rules(table: Mapping[str, Any], key: str, path: Path) -> tuple[str, ...]:
+    names = _strings(table, key, path)
+    for name in names:
+        if rule_for(name) is None:
+            close = close_rules(name)
+            hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+            raise ConfigError(f"{path}: {key}: unknown rule {name!r}{hint}")
+    return names
 
 
 def _wrappers(value: Any, path: Path) -> tuple[tuple[str, str], ...]:
@@ -181,7 +249,9 @@ def _helper_env(value: Any, path: Path) -> tuple[tuple[str, str], ...]:
     for key, variable in table.items():
         constant = HELPER_ENV_CONSTANTS.get(key)
         if constant is None:
-            raise ConfigError(f"{path}: unknown key {key!r} in [{name}]")
+            raise ConfigError(
+                f"{path}: unknown key {key!r} in [{name}]{_did_you_mean(key, HELPER_ENV_CONSTANTS)}"
+            )
         if not isinstance(variable, str) or not _ENV_NAME.fullmatch(variable):
             raise ConfigError(
                 f"{path}: {key} in [{name}] must be an environment variable name, not {variable!r}"

@@ -59,7 +59,7 @@ class Candidate:
 
     #: Absolute path (symbolic links kept as they are).
     path: Path
-    #: Posix path relative to the PATH it was found under, or the path as given for a named file.
+    #: Posix path relative to the run's base directory (``display_base``), or as given when outside it.
     display_path: str
     #: The PATH (absolute) the file was found under; a named file's own directory.
     root: Path
@@ -78,6 +78,19 @@ class Discovery:
     #: (display path, reason) for entries that could not be followed: broken, looping or
     #: outside-the-PATH symbolic links, unreadable directories.
     skipped: tuple[tuple[str, str], ...] = field(default=())
+    #: The directory display paths are relative to (see ``display_base``).
+    base: Path = field(default_factory=Path.cwd)
+
+
+def display_base(paths: Sequence[Path]) -> Path:
+    """The directory every path shown is relative to, as ruff does it: the working directory when every
+    PATH lies inside it, else the nearest directory holding every PATH (a file's, its directory). So two
+    files of two PATHs never show as the same path, and a patch applies from there."""
+    cwd = Path(os.path.abspath(Path.cwd()))
+    roots = [Path(os.path.abspath(p if p.is_dir() else Path(os.path.abspath(p)).parent)) for p in paths]
+    if all(root.is_relative_to(cwd) for root in roots):
+        return cwd
+    return Path(os.path.commonpath([str(root) for root in roots])) if roots else cwd
 
 
 def _compile(patterns: Sequence[str]) -> GitIgnoreSpec | None:
@@ -135,14 +148,38 @@ class _Directory(NamedTuple):
     linked: bool
 
 
+@dataclass(frozen=True)
+class Anchored:
+    """Patterns of the configuration: relative to the directory of its file, not to each PATH."""
+
+    directory: Path
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
 class _Walker:
     """Walks one PATH directory."""
 
-    def __init__(self, root: Path, include: GitIgnoreSpec | None, exclude: GitIgnoreSpec | None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        include: GitIgnoreSpec | None,
+        exclude: GitIgnoreSpec | None,
+        anchored: Anchored | None = None,
+    ) -> None:
         self.root = root
         self.real_root = Path(os.path.realpath(root))
         self.include = include
         self.exclude = exclude
+        # The configuration's patterns, matched against the path from its directory: a PATH outside it
+        # is not concerned by them.
+        self.anchor: str | None = None
+        self.anchored_include = self.anchored_exclude = None
+        if anchored is not None and root.is_relative_to(anchored.directory):
+            prefix = root.relative_to(anchored.directory).as_posix()
+            self.anchor = "" if prefix == "." else prefix + "/"
+            self.anchored_include = _compile(anchored.include)
+            self.anchored_exclude = _compile(anchored.exclude)
         self.excluded = 0
         self.skipped: list[tuple[str, str]] = []
         self.visited: set[tuple[int, int]] = set()
@@ -241,19 +278,35 @@ class _Walker:
                 yield _Found(Path(entry.path), rel, key, linked or is_link)
 
     def _user_excluded(self, rel: str) -> bool:
-        return self.exclude is not None and self.exclude.match_file(rel)
+        if self.exclude is not None and self.exclude.match_file(rel):
+            return True
+        return self.anchored_exclude is not None and self.anchored_exclude.match_file(f"{self.anchor}{rel}")
 
     def _included(self, rel: str) -> bool:
-        return self.include is None or self.include.match_file(rel)
+        if self.include is None and self.anchored_include is None:
+            return True
+        if self.include is not None and self.include.match_file(rel):
+            return True
+        return self.anchored_include is not None and self.anchored_include.match_file(f"{self.anchor}{rel}")
 
 
-def discover(paths: Sequence[Path], *, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> Discovery:
-    """Find the Python files under ``paths``; raise ``DiscoveryError`` when one does not exist."""
+def discover(
+    paths: Sequence[Path],
+    *,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    anchored: Anchored | None = None,
+) -> Discovery:
+    """Find the Python files under ``paths``; raise ``DiscoveryError`` when one does not exist.
+
+    ``include``/``exclude`` are relative to each PATH (``--include``/``--exclude``), ``anchored``'s to the
+    directory of the configuration."""
     for given in paths:
         if not given.exists():
             kind = "broken or looping symbolic link" if given.is_symlink() else "does not exist"
             raise DiscoveryError(f"{given.as_posix()}: {kind}")
     include_spec, exclude_spec = _compile(include), _compile(exclude)
+    base = display_base(paths)
     # (preference, display path, PATH order, candidate) by file identity; lowest preference wins:
     # a file named on the command line, then one reached without a link, then the first in order.
     chosen: dict[tuple[int, int], tuple[int, str, int, Candidate]] = {}
@@ -269,19 +322,26 @@ def discover(paths: Sequence[Path], *, include: Sequence[str] = (), exclude: Seq
     for order, given in enumerate(paths):
         absolute = Path(os.path.abspath(given))
         if given.is_dir():
-            walker = _Walker(absolute, include_spec, exclude_spec)
+            walker = _Walker(absolute, include_spec, exclude_spec, anchored)
+            prefix = absolute.relative_to(base).as_posix()
             for found in walker.walk():
-                candidate = Candidate(found.path, found.rel, absolute, explicit=False)
+                display = found.rel if prefix == "." else f"{prefix}/{found.rel}"
+                candidate = Candidate(found.path, display, absolute, explicit=False)
                 offer(found.key, 2 if found.linked else 1, order, candidate)
             excluded += walker.excluded
-            skipped.extend(walker.skipped)
+            skipped.extend(
+                (rel if prefix == "." else f"{prefix}/{rel}".removesuffix("/."), reason)
+                for rel, reason in walker.skipped
+            )
         else:
             st = given.stat()
-            # As given, but relative to the working directory when it lies below it, so that a diff
-            # of a file named by its absolute path still applies with `git apply`.
+            # Relative to the base (the working directory, when it holds every PATH), so that a diff of
+            # files named by their absolute paths still applies with `git apply`.
             display = given.as_posix()
-            if given.is_absolute() and absolute.is_relative_to(Path.cwd()):
-                display = absolute.relative_to(Path.cwd()).as_posix()
+            if absolute.is_relative_to(base):
+                display = absolute.relative_to(base).as_posix()
             offer((st.st_dev, st.st_ino), 0, order, Candidate(absolute, display, absolute.parent, True))
     ordered = sorted(chosen.values(), key=lambda item: (item[1], item[2]))
-    return Discovery(files=tuple(c for *_, c in ordered), excluded=excluded, skipped=tuple(skipped))
+    return Discovery(
+        files=tuple(c for *_, c in ordered), excluded=excluded, skipped=tuple(skipped), base=base
+    )

@@ -6,12 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from codemods.engine.discovery import Anchored
+
 
 @dataclass(frozen=True)
 class RunOptions:
     paths: tuple[Path, ...]
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    #: The configuration's patterns, relative to its directory.
+    anchored: Anchored | None = None
     #: Worker processes; ``None`` means one per core.
     jobs: int | None = None
     #: Where the helper module goes; ``None``: ``learning360_v2.py`` at the root of the first PATH.
@@ -27,3 +31,11 @@ class RunOptions:
     helper_env: tuple[tuple[str, str], ...] = ()
     #: When set, only these files (real paths) are transformed; the index still reads every file found.
     transform_only: frozenset[Path] | None = None
+    #: The names of the rules left out (``--select``/``--ignore``): their sites are left as they are and
+    #: counted as ignored.
+    disabled: frozenset[str] = frozenset()
+    #: A module read from standard input: (the path it stands for, its bytes); it replaces the PATHs,
+    #: and nothing is written.
+    stdin: tuple[Path, bytes] | None = None
+    #: Replace an existing helper module whose code is not the generated one (``--upgrade-helper``).
+    upgrade_helper: bool = False

@@ -12,25 +12,28 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from codemods.engine.discovery import Candidate, DiscoveryError, discover
+from codemods.engine.discovery import Candidate, Discovery, DiscoveryError, discover, display_base
 from codemods.engine.files import FileError, Snapshot, write_atomic
 from codemods.engine.helper_module import (
-    HELPER_DIFFERS,
     HELPER_MISSING,
     dotted_module_name,
     helper_display,
     helper_names_used,
     helper_outcome,
     helper_path,
+    repository_root,
+    unresolved_import,
 )
 from codemods.engine.indexing import build_index, module_name
 from codemods.engine.journal import Planned, recording, take_over
 from codemods.engine.options import RunOptions
 from codemods.engine.rounds import settle_wrappers
+from codemods.engine.style import repository_style
 from codemods.engine.workers import Done, Task, TransformSetup, transform_all
 from codemods.reading.notebooks import NOTEBOOK_SUFFIX
 from codemods.results.findings import FileOutcome, HelperOutcome, RunResult, Status
@@ -69,10 +72,34 @@ def _write_unless_held(
 ) -> FileOutcome:
     """The file written (with ``write``), unless the helper module its new code needs cannot be had: then
     it stays as it was, and its outcome says why."""
-    if helper is not None and helper.error not in (None, HELPER_DIFFERS) and outcome.changed:
+    if helper is not None and helper.error is not None and outcome.changed:
         reason = HELPER_MISSING.format(helper=helper.display_path, reason=helper.error)
         return replace(outcome, error=reason)
     return _write(done, outcome) if write else outcome
+
+
+def _held_if_unresolved(done: Done, helper: Path, module: str, base: Path, repository: Path) -> Done:
+    """A file whose new import of the helper would not resolve from its package is not rewritten, and
+    says why: this is settled before anything is written."""
+    outcome = done.outcome
+    if outcome is None or not outcome.changed or outcome.path.endswith(NOTEBOOK_SUFFIX):
+        return done
+    imports = re.compile(rb"^\s*(?:import|from)\s+" + re.escape(module.encode()) + rb"\b", re.MULTILINE)
+    stem = module.rpartition(".")[2].encode()
+    package = module.rpartition(".")[0].encode()
+    from_package = re.compile(
+        rb"^\s*from\s+" + re.escape(package) + rb"\s+import\s+[^\n]*\b" + re.escape(stem) + rb"\b",
+        re.MULTILINE,
+    )
+    adds = (imports.search(outcome.migrated) or (package and from_package.search(outcome.migrated))) and not (
+        imports.search(outcome.original) or (package and from_package.search(outcome.original))
+    )
+    if not adds:
+        return done
+    reason = unresolved_import(Path(outcome.path), helper, module, base, repository)
+    if reason is None:
+        return done
+    return replace(done, outcome=replace(outcome, error=reason))
 
 
 # --- an interrupted apply is taken up by the next (see ``codemods.engine.journal``) ---------------------
@@ -117,6 +144,14 @@ def _transformed(candidates: Sequence[Candidate], only: frozenset[Path] | None) 
     return [i for i, c in enumerate(candidates) if only is None or Path(os.path.realpath(c.path)) in only]
 
 
+def _stdin_discovery(path: Path) -> Discovery:
+    """The one module of a run on standard input, shown by the name given for it."""
+    absolute = Path(os.path.abspath(path))
+    base = display_base([absolute.parent])
+    display = absolute.relative_to(base).as_posix() if absolute.is_relative_to(base) else path.as_posix()
+    return Discovery(files=(Candidate(absolute, display, absolute.parent, True),), excluded=0, base=base)
+
+
 def run(options: RunOptions, progress: Callable[[int, int], None] | None = None) -> RunResult:
     """Migrate every Python file under ``options.paths``; never raises for one bad file.
 
@@ -124,21 +159,30 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
     """
     if not options.paths:
         raise DiscoveryError("no PATH given")
-    found = discover(options.paths, include=options.include, exclude=options.exclude)
+    found = (
+        _stdin_discovery(options.stdin[0])
+        if options.stdin is not None
+        else discover(
+            options.paths, include=options.include, exclude=options.exclude, anchored=options.anchored
+        )
+    )
     helper_at = helper_path(options)
     module = dotted_module_name(helper_at)
+    first = options.stdin[0] if options.stdin is not None else options.paths[0]
+    style = repository_style(first, repository_root(first) or _run_root(options), helper_at)
     candidates = [c for c in found.files if not _is_helper(c, helper_at)]
     modules = [module_name(c.path, c.root) for c in candidates]
     index = build_index(
         [
             (c.path, name)
             for c, name in zip(candidates, modules, strict=True)
-            if not c.path.name.endswith(NOTEBOOK_SUFFIX)
+            if not c.path.name.endswith(NOTEBOOK_SUFFIX) and options.stdin is None
         ],
         options.hosts,
     )
     chosen = _transformed(candidates, options.transform_only)
-    tasks = [Task(i, str(candidates[i].path), candidates[i].display_path, modules[i]) for i in chosen]
+    data = options.stdin[1] if options.stdin is not None else None
+    tasks = [Task(i, str(candidates[i].path), candidates[i].display_path, modules[i], data) for i in chosen]
     jobs = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
     setup = TransformSetup.of(module, index, hosts=options.hosts, wrappers=options.wrappers)
     # Wrappers are followed into their callers only over whole directories, where the callers are.
@@ -148,10 +192,16 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
             enabled=all(p.is_dir() for p in options.paths),
             declared=frozenset(name for name, _ in options.wrappers),
         ),
+        disabled=options.disabled,
+        line_length=style.line_length,
+        first_party=style.first_party,
     )
     done = transform_all(tasks, setup, jobs, progress)
-    every_file = [Task(i, str(c.path), c.display_path, modules[i]) for i, c in enumerate(candidates)]
+    every_file = [Task(i, str(c.path), c.display_path, modules[i], data) for i, c in enumerate(candidates)]
     done = sorted(settle_wrappers(done, every_file, setup, jobs), key=lambda d: d.index)
+    if os.path.isdir(helper_at.parent):  # else the helper's own error says why nothing is rewritten
+        repository = repository_root(options.paths[0]) or _run_root(options)
+        done = [_held_if_unresolved(d, helper_at, module, found.base, repository) for d in done]
     # The helper module is written before the files that import it: a run stopped in between leaves a
     # helper nothing uses yet, never migrated code importing a helper that does not exist.
     needs_helper = any(
@@ -165,13 +215,14 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
         helper = (
             helper_outcome(
                 helper_at,
-                display_path=helper_display(helper_at, options),
+                display_path=helper_display(helper_at, found.base),
                 module=module,
                 write=options.write,
                 env=options.helper_env,
                 needs=helper_names_used(done, module),
+                upgrade=options.upgrade_helper,
             )
-            if needs_helper
+            if needs_helper or (options.upgrade_helper and os.path.lexists(helper_at))
             else None
         )
         outcomes: list[FileOutcome] = []

@@ -20,7 +20,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Final
 
-from codemods.engine.files import FileError, read_source
+from codemods.engine.files import FileError, Snapshot, read_source
 from codemods.reading.index import RepositoryIndex
 from codemods.reading.notebooks import NOTEBOOK_SUFFIX
 from codemods.reading.precheck import TOO_DEEP
@@ -45,6 +45,8 @@ class Task:
     display_path: str
     #: The file's dotted module name, for the relative imports of its URLs.
     module: str = ""
+    #: The source itself, when it is not read from ``path`` (standard input).
+    data: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,11 @@ class TransformSetup:
     prefilter: bool = True
     #: The names of the declared wrappers, as bytes: a file that calls one passes the pre-filter.
     wrapper_needles: tuple[bytes, ...] = ()
+    #: See ``RunOptions``.
+    disabled: frozenset[str] = frozenset()
+    #: The repository's style (``codemods.engine.style``).
+    line_length: int = 99
+    first_party: frozenset[str] = frozenset()
 
     @classmethod
     def of(
@@ -87,6 +94,9 @@ class TransformSetup:
             hosts=self.hosts,
             wrappers=self.wrappers,
             wrapper_state=self.wrapper_state,
+            disabled=self.disabled,
+            line_length=self.line_length,
+            first_party=self.first_party,
         )
 
 
@@ -120,7 +130,7 @@ def one_line(text: str) -> str:
 def _process(task: Task, setup: TransformSetup) -> Done:
     """Read, pre-filter and transform one file; every failure becomes the outcome's error."""
     try:
-        snapshot = read_source(Path(task.path))
+        snapshot = read_source(Path(task.path)) if task.data is None else Snapshot(task.data, 0, 0, 0, 0, 0)
     except FileError as e:
         return Done(task.index, FileOutcome(task.path, task.display_path, error=e.reason))
     if (

@@ -5,7 +5,8 @@ to one of these rules.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
@@ -26,7 +27,7 @@ class Rule:
 
 _REWRITE_HELP: Final = "`migrate-360learning apply` rewrites the call to GET /api/v2/courses/stats through the generated helper module; the result's fix holds that change. Review it like any other change."
 
-_NEEDS_REVIEW_HELP: Final = "The tool cannot prove a rewrite safe here: it leaves the code as it is, with a `# migrate-360learning: review: …` comment above it that says why. Migrate the call by hand, or accept it with `# migrate-360learning: ignore[<reason>]`."
+_NEEDS_REVIEW_HELP: Final = "The tool cannot prove a rewrite safe here: it leaves the code as it is, with a `# migrate-360learning: review: …` comment above it that says why. Migrate the call by hand, or accept it with `# migrate-360learning: ignore[<rule id>]` (this rule only) or `ignore[<reason>]` (every rule)."
 
 _SECRET_HELP: Final = "Revoke the key in 360Learning: it stays readable in the repository's history. The helper module reads v2 credentials from the environment."
 
@@ -138,3 +139,63 @@ _RULES: Final = (
 )
 #: Every rule, by name; ids in order.
 RULES: Final[Mapping[str, Rule]] = MappingProxyType({rule.name: rule for rule in _RULES})
+#: Every rule, by id.
+RULES_BY_ID: Final[Mapping[str, Rule]] = MappingProxyType({rule.id: rule for rule in _RULES})
+
+
+def rule_for(token: str) -> Rule | None:
+    """The rule a person names by its id (``L360104``, any case) or its name (``filter-without-v2``)."""
+    text = token.strip()
+    return RULES_BY_ID.get(text.upper()) or RULES.get(text.lower())
+
+
+def close_rules(token: str) -> list[str]:
+    """The ids and names that look like ``token``, for a "did you mean"."""
+    known = [*RULES_BY_ID, *RULES]
+    return difflib.get_close_matches(token.strip(), known, n=3, cutoff=0.6)
+
+
+class UnknownRule(ValueError):
+    """A rule named on the command line or in the configuration does not exist; the message says which,
+    and what it may have meant."""
+
+
+def _named(tokens: Sequence[str]) -> set[str]:
+    names: set[str] = set()
+    for token in tokens:
+        rule = rule_for(token)
+        if rule is None:
+            close = close_rules(token)
+            hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+            raise UnknownRule(f"unknown rule {token!r}{hint}: `migrate-360learning explain` lists them")
+        names.add(rule.name)
+    return names
+
+
+def disabled_rules(select: Sequence[str] = (), ignore: Sequence[str] = ()) -> frozenset[str]:
+    """The names of the rules a run leaves out: every rule but those of ``select`` (when it names any),
+    and those of ``ignore``. The suppressed rule itself is never left out: it is how ignored sites are
+    counted."""
+    disabled = _named(ignore)
+    if select:
+        chosen = _named(select)
+        disabled |= {name for name in RULES if name not in chosen}
+    disabled.discard(SUPPRESSED_RULE)
+    return frozenset(disabled)
+
+
+def marker_rules(reason: str) -> frozenset[str] | None:
+    """The rules an ignore marker names (``ignore[L360104, data-gone-in-v2]``), or ``None`` when its text
+    is a free reason, which accepts every finding of the site."""
+    tokens = [t for t in reason.replace(";", ",").split(",") if t.strip()]
+    rules = [rule_for(t) for t in tokens]
+    if not tokens or any(r is None for r in rules):
+        return None
+    return frozenset(r.name for r in rules if r is not None)
+
+
+#: The names of the rules whose findings are sites that are rewritten.
+REWRITE_RULES: Final = frozenset(rule.name for rule in _RULES if rule.status == "rewrite")
+SUPPRESSED_RULE: Final = "suppressed"
+#: How the message of a site whose rule the run leaves out starts.
+IGNORED_BY_OPTION: Final = "ignored by --select/--ignore"

@@ -31,6 +31,7 @@ from codemods.results.findings import Finding, Status
 
 class Arguments:
     def __init__(self, ctx: Context, names: Names, sessions: Sessions) -> None:
+        self.ctx = ctx
         self.meta = ctx.meta
         self.plan = ctx.plan
         self.display_path = ctx.display_path
@@ -108,6 +109,13 @@ class Arguments:
             if not isinstance(secret, str) or not secret.strip() or secret in self.plan.secrets:
                 continue
             self.plan.secrets.add(secret)
+            message = (
+                f"a v1 API key is written in the code ({name}): revoke it in 360Learning, since it "
+                "stays in the repository's history; v2 credentials are read from the environment"
+            )
+            if HARD_CODED_API_KEY in self.ctx.disabled:
+                self.ctx.ignore(value, match.endpoint.name, HARD_CODED_API_KEY, message)
+                continue
             line, column = self.meta.position(value)
             self.plan.findings.append(
                 Finding(
@@ -117,7 +125,6 @@ class Arguments:
                     match.endpoint.name,
                     Status.NEEDS_REVIEW,
                     HARD_CODED_API_KEY,
-                    f"a v1 API key is written in the code ({name}): revoke it in 360Learning, since it "
-                    "stays in the repository's history; v2 credentials are read from the environment",
+                    message,
                 )
             )

@@ -33,7 +33,6 @@ from codemods.reading.getters import GetterCall
 from codemods.reading.sessions import Sessions
 from codemods.reading.urls import UrlMatch
 
-_LINE_LENGTH = 99
 _INDENT = "    "
 
 
@@ -41,6 +40,7 @@ class HelperCalls:
     def __init__(self, ctx: Context, sessions: Sessions) -> None:
         self.meta = ctx.meta
         self.helper_import = ctx.helper_import
+        self.line_length = ctx.line_length
         self.sessions = sessions
 
     def replace_call(
@@ -240,7 +240,7 @@ class HelperCalls:
         helper_call = cst.Call(self._helper(prefix + (function or match.endpoint.helper)), args)
         _, column = self.meta.position(http.call)
         width = column + len(self.meta.module.code_for_node(helper_call))
-        return _one_argument_per_line(helper_call) if width > _LINE_LENGTH else helper_call
+        return _one_argument_per_line(helper_call) if width > self.line_length else helper_call
 
     def _user_id(
         self, host: cst.BaseExpression, value: cst.BaseExpression, *, asynchronous: bool

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from codemods.mapping import IGNORE_MARKER, SUPPRESSED, WRAPPER_CALLER
+from codemods.mapping import FILTER_MEANING_CHANGED, IGNORE_MARKER, REWRITE, SUPPRESSED, WRAPPER_CALLER
 from codemods.mapping.reasons import Review
+from codemods.mapping.rules import IGNORED_BY_OPTION, RULES, marker_rules
 from codemods.planning.flow_state import Edits
 from codemods.reading.clients import HttpCall
 from codemods.reading.evidence import Evidence
@@ -22,6 +23,9 @@ from codemods.reading.index import RepositoryIndex
 from codemods.reading.metadata import Metadata
 from codemods.results.findings import Finding, Status
 from codemods.results.wrappers import Export, Use, WrapperState
+
+#: The rules of a rewritten site: a marker that names one of them accepts a site to rewrite.
+_SITE_REWRITES = frozenset({REWRITE, FILTER_MEANING_CHANGED})
 
 
 @dataclass
@@ -69,10 +73,15 @@ class Context:
     hosts: tuple[str, ...]
     evidence: Evidence
     plan: Plan = field(default_factory=Plan)
+    #: The names of the rules the run leaves out (``--select``/``--ignore``): their sites are counted as
+    #: ignored and left as they are.
+    disabled: frozenset[str] = frozenset()
+    #: Past this width a helper call is split, one argument per line (the repository's line length).
+    line_length: int = 99
 
     def review(self, http: HttpCall, endpoint: str, review: Review) -> None:
         self.plan.sites.add(http.call)
-        if self.suppressed(http.call, endpoint):
+        if self.suppressed(http.call, endpoint, review.rule, review.reason):
             return
         line, column = self.meta.position(http.call)
         self.plan.findings.append(
@@ -83,19 +92,56 @@ class Context:
         statement = self.meta.statement(http.call)
         self.plan.markers.setdefault(statement, []).append(review.reason)
 
-    def suppressed(self, call: cst.CSTNode, endpoint: str) -> bool:
+    def suppressed(
+        self,
+        call: cst.CSTNode,
+        endpoint: str,
+        rule: str | None = None,
+        message: str = "",
+        *,
+        deselect: bool = True,
+    ) -> bool:
         """A site a person accepted with ``# migrate-360learning: ignore[<reason>]`` on its statement (the
-        line above it, or at the end of its line): reported as ``suppressed``, left as it is."""
+        line above it, or at the end of its line), or whose ``rule`` the run leaves out: reported as
+        ``suppressed``, left as it is. A marker that names rules (``ignore[L360104]``) accepts only the
+        findings of those rules (a site to rewrite: ``rewrite`` or ``filter-meaning-changed``); ``rule``
+        ``None`` is a site whose rule is not known yet, which only a marker of free text accepts. With
+        ``deselect`` false, only a marker counts (the rule of a rewrite is known once it is planned)."""
         reason = ignore_reason(self.meta.statement(call))
-        if reason is None:
-            return False
-        self.plan.sites.add(call)
-        line, column = self.meta.position(call)
-        message = f"accepted as it is: {reason}" if reason else "accepted as it is (no reason given)"
+        named = marker_rules(reason) if reason else None
+        matches = named is None or rule in named or (rule == REWRITE and bool(named & _SITE_REWRITES))
+        if reason is not None and matches:
+            self.plan.sites.add(call)
+            line, column = self.meta.position(call)
+            text = f"accepted as it is: {reason}" if reason else "accepted as it is (no reason given)"
+            if named is not None and message:
+                text = f"{text}: {message}"
+            self.plan.findings.append(
+                Finding(self.display_path, line, column, endpoint, Status.SUPPRESSED, SUPPRESSED, text)
+            )
+            return True
+        if deselect and rule is not None and rule in self.disabled:
+            self.plan.sites.add(call)
+            self.ignore(call, endpoint, rule, message)
+            return True
+        return False
+
+    def ignore(self, node: cst.CSTNode, endpoint: str, rule: str, message: str) -> None:
+        """A finding of a rule the run leaves out, counted as suppressed: nothing is silent."""
+        line, column = self.meta.position(node)
+        text = f"{IGNORED_BY_OPTION}: {RULES[rule].id} {rule}" + (f": {message}" if message else "")
         self.plan.findings.append(
-            Finding(self.display_path, line, column, endpoint, Status.SUPPRESSED, SUPPRESSED, message)
+            Finding(
+                self.display_path,
+                line,
+                column,
+                endpoint,
+                Status.SUPPRESSED,
+                SUPPRESSED,
+                text,
+                deselected=True,
+            )
         )
-        return True
 
 
 def ignore_reason(statement: cst.BaseStatement) -> str | None:

@@ -74,6 +74,8 @@ class Planner:
         declared: tuple[tuple[str, str], ...] = (),
         hosts: tuple[str, ...] = (),
         evidence: Evidence | None = None,
+        disabled: frozenset[str] = frozenset(),
+        line_length: int = 99,
     ) -> None:
         index = index or RepositoryIndex()
         lowered = tuple(h.lower() for h in hosts if h)
@@ -86,6 +88,8 @@ class Planner:
             wrapper_state or WrapperState(),
             lowered,
             evidence or Evidence(meta, module=module, index=index, hosts=hosts),
+            disabled=disabled,
+            line_length=line_length,
         )
         self.meta, self.plan, self.display_path = meta, ctx.plan, display_path
         self.evidence, self.wrapper_state = ctx.evidence, ctx.wrapper_state
@@ -145,10 +149,10 @@ class Planner:
     def report_unfollowed(self, places: Sequence[Unfollowed]) -> None:
         """A finding and a marker for each v1 URL the detector could not follow to a site."""
         for place in places:
-            if self.ctx.suppressed(place.node, place.endpoint):
-                continue
             origin = f" ({place.origin})" if place.origin else ""
             message = UNFOLLOWED_MESSAGE.format(endpoint=place.endpoint, origin=origin, reason=place.reason)
+            if self.ctx.suppressed(place.node, place.endpoint, UNFOLLOWED_URL, message):
+                continue
             line, column = self.meta.position(place.node)
             self.plan.findings.append(
                 Finding(
@@ -202,7 +206,7 @@ class Planner:
         ):
             return
         self.arguments.hard_coded_keys(http, match)
-        if self.ctx.suppressed(http.call, match.endpoint.name):
+        if self.ctx.suppressed(http.call, match.endpoint.name, REWRITE, deselect=False):
             return
         try:
             self.hosts.check(http, match.host)
@@ -280,6 +284,12 @@ class Planner:
             if keyword is not None and keyword in filters
         ]
         notes = [CREATED_BECOMES_COMPLETED.format(filters=", ".join(changed))] if changed else []
+        rule = FILTER_MEANING_CHANGED if notes else REWRITE
+        message = "; ".join([_rewrite_message(match, filters, flat=flat), *notes])
+        if rule in self.ctx.disabled:
+            self.plan.sites.add(http.call)
+            self.ctx.ignore(http.call, match.endpoint.name, rule, message)
+            return
         if notes:
             self.plan.notes.setdefault(self.meta.statement(http.call), []).extend(notes)
         self.plan.edits.merge(edits)
@@ -301,8 +311,8 @@ class Planner:
                 column,
                 match.endpoint.name,
                 Status.REWRITE,
-                FILTER_MEANING_CHANGED if notes else REWRITE,
-                "; ".join([_rewrite_message(match, filters, flat=flat), *notes]),
+                rule,
+                message,
             )
         )
 

@@ -68,7 +68,7 @@ class WrapperCalls:
         )
         line, column = self.meta.position(call)
         self.plan.sites.add(call)
-        if self.ctx.suppressed(call, endpoint.name):
+        if self.ctx.suppressed(call, endpoint.name, DECLARED_WRAPPER, reason):
             return
         self.plan.findings.append(
             Finding(

@@ -65,7 +65,7 @@ _NO_NEWLINE = "\\ No newline at end of file\n"
 def helper_pending(result: RunResult) -> HelperOutcome | None:
     """The helper module, when rewritten code needs it and ``apply`` would write it."""
     helper = result.helper
-    if helper is None or helper.error is not None or not result.count(Status.REWRITE):
+    if helper is None or helper.error is not None or not (result.count(Status.REWRITE) or helper.upgrade):
         return None
     return helper if helper.needed_change else None
 
@@ -118,8 +118,8 @@ def _finding(site: Site) -> dict[str, Any]:
 
 
 def build_report(result: RunResult, context: ReportContext | None = None) -> dict[str, Any]:
-    """The JSON-able report of a run (format version 1); its paths are relative to the PATH given,
-    whatever the context's base directory."""
+    """The JSON-able report of a run (format version 1); its paths are the findings' (relative to the
+    working directory), whatever the context's base directory."""
     return {
         "version": FORMAT_VERSION,
         "tool": {"name": TOOL_NAME, "version": __version__},
@@ -169,14 +169,15 @@ def file_diff(path: str, old: bytes | None, new: bytes) -> str:
     return "".join(chunks)
 
 
-def unified_diff(result: RunResult) -> str:
-    """The patch ``apply`` would make: every changed file, then the helper module when it is needed.
+def unified_diff(result: RunResult, *, helper_module: bool = True) -> str:
+    """The patch ``apply`` would make: every changed file, then the helper module when it is needed
+    (and ``helper_module``).
 
     Text is decoded as UTF-8 with ``surrogateescape``, so encoding it back the same way gives the
     exact bytes of files in other encodings.
     """
     parts = [file_diff(o.display_path, o.original, o.migrated) for o in result.changed]
     helper = helper_pending(result)
-    if helper is not None:
+    if helper is not None and helper_module:
         parts.append(file_diff(helper.display_path, helper.existing, helper.content))
     return "".join(parts)

@@ -22,7 +22,7 @@ from codemods import __version__
 from codemods.mapping import V2_COURSE_STATS_PATH
 from codemods.mapping.reasons import REASONS
 from codemods.mapping.rules import RULES
-from codemods.reports.snippets import REDACTED, TOOL_NAME, Edit, ReportContext, Site, sites
+from codemods.reports.snippets import REDACTED, TOOL_NAME, Edit, ReportContext, Site, failed_files, sites
 from codemods.results.findings import RunResult, Status
 
 SARIF_VERSION: Final = "2.1.0"
@@ -112,7 +112,9 @@ def _result(site: Site, rule_index: dict[str, int], occurrence: int) -> dict[str
     if site.rule_id in rule_index:
         result["ruleIndex"] = rule_index[site.rule_id]
     if finding.status is Status.SUPPRESSED:
-        result["suppressions"] = [{"kind": "inSource", "status": "accepted", "justification": site.message}]
+        # A site a marker accepted is suppressed in the source; one of a rule the run left out, outside it.
+        kind = "external" if finding.deselected else "inSource"
+        result["suppressions"] = [{"kind": kind, "status": "accepted", "justification": site.message}]
     if site.edits:
         result["fixes"] = [
             {
@@ -126,6 +128,35 @@ def _result(site: Site, rule_index: dict[str, int], occurrence: int) -> dict[str
             }
         ]
     return result
+
+
+#: The descriptor of the notification of a file that could not be processed, and of a path not followed.
+FILE_NOT_PROCESSED: Final = "file-not-processed"
+PATH_NOT_FOLLOWED: Final = "path-not-followed"
+
+
+def _notification(level: str, descriptor: str, path: str, reason: str) -> dict[str, Any]:
+    return {
+        "level": level,
+        "descriptor": {"id": descriptor},
+        "message": {"text": f"{path}: {reason}"},
+        "locations": [
+            {"physicalLocation": {"artifactLocation": {"uri": quote(path), "uriBaseId": "%SRCROOT%"}}}
+        ],
+    }
+
+
+def _invocation(result: RunResult, context: ReportContext) -> dict[str, Any]:
+    """The run's invocation: whether it went through, and a notification for each file that could not be
+    processed (read, parsed, written), which code scanning shows as a tool error, and for each path
+    discovery could not follow."""
+    failed = failed_files(result, context)
+    notifications = [_notification("error", FILE_NOT_PROCESSED, p, r) for p, r in failed]
+    notifications += [_notification("warning", PATH_NOT_FOLLOWED, p, r) for p, r in result.errors]
+    invocation: dict[str, Any] = {"executionSuccessful": not failed}
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
+    return invocation
 
 
 def build_sarif(result: RunResult, context: ReportContext | None = None) -> dict[str, Any]:
@@ -148,6 +179,7 @@ def build_sarif(result: RunResult, context: ReportContext | None = None) -> dict
         },
         "columnKind": "unicodeCodePoints",
         "results": results,
+        "invocations": [_invocation(result, context or ReportContext())],
     }
     if any(outcome.secrets for outcome in result.outcomes):
         run["redactionTokens"] = [REDACTED]

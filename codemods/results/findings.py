@@ -25,7 +25,7 @@ class Status(str, enum.Enum):
 class Finding:
     """One v1 course-statistics call site, located in its file."""
 
-    #: Posix path relative to the PATH the file was found under (or the path as given, for a file).
+    #: Posix path relative to the working directory (``engine.discovery.display_base``).
     path: str
     #: 1-based line and column of the call.
     line: int
@@ -40,6 +40,8 @@ class Finding:
     #: In a notebook: the number of the code cell (``line`` is then the line of the file that holds
     #: the cell's line, and the message names both).
     cell: int | None = None
+    #: A suppressed site whose rule the run left out (``--select``/``--ignore``), not one a marker accepted.
+    deselected: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,11 @@ class HelperOutcome:
     written: bool = False
     #: Why the helper was not written although rewritten code needs it.
     error: str | None = None
+    #: What became of a helper the repository already holds that is not the generated one, when it can
+    #: serve (reformatted, edited, from an earlier release): kept, and reported.
+    note: str | None = None
+    #: True when ``--upgrade-helper`` replaces an existing helper by the generated one.
+    upgrade: bool = False
 
     @property
     def needed_change(self) -> bool:

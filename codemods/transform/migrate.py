@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper
 
 from codemods.planning.editor import Editor
@@ -24,6 +24,7 @@ from codemods.reading.metadata import Metadata
 from codemods.reading.precheck import TOO_DEEP, refusal
 from codemods.results.findings import SourceResult
 from codemods.results.wrappers import WrapperState
+from codemods.transform.imports import add_helper_import
 
 
 class SourceError(Exception):
@@ -44,6 +45,12 @@ class TransformOptions:
     wrappers: tuple[tuple[str, str], ...] = ()
     #: The repository's wrappers known so far, when the engine follows them across modules.
     wrapper_state: WrapperState = field(default_factory=WrapperState)
+    #: The names of the rules the run leaves out (``--select``/``--ignore``).
+    disabled: frozenset[str] = frozenset()
+    #: The repository's style (``codemods.engine.style``): where a helper call is split, and the
+    #: top-level names of its own modules, for the section of the helper's import.
+    line_length: int = 99
+    first_party: frozenset[str] = frozenset()
 
 
 def parse(source: bytes) -> cst.Module:
@@ -116,6 +123,8 @@ def migrate_source(source: bytes, *, display_path: str, options: TransformOption
         wrapper_state=options.wrapper_state,
         declared=options.wrappers,
         hosts=options.hosts,
+        disabled=options.disabled,
+        line_length=options.line_length,
     )
     plan = planner.run()
     planner.report_unfollowed(
@@ -136,12 +145,7 @@ def migrate_source(source: bytes, *, display_path: str, options: TransformOption
         for module_name, obj, asname in sorted(planner.unused_imports(), key=str):
             RemoveImportsVisitor.remove_unused_import(context, module_name, obj, asname)
         migrated = _keep_spacing(migrated, RemoveImportsVisitor(context).transform_module(migrated))
-        package, _, name = options.helper_import.rpartition(".")
-        if package:
-            AddImportsVisitor.add_needed_import(context, package, name)
-        else:
-            AddImportsVisitor.add_needed_import(context, name)
-        migrated = AddImportsVisitor(context).transform_module(migrated)
+        migrated = add_helper_import(migrated, options.helper_import, options.first_party)
     return SourceResult(
         source=migrated.bytes,
         findings=tuple(sorted(plan.findings, key=lambda f: (f.line, f.column))),

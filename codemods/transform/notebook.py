@@ -10,13 +10,23 @@ from codemods.mapping import (
     NOTEBOOK_CELL,
     NOTEBOOK_REWRITE,
     NOTEBOOK_SITE,
+    SUPPRESSED,
     UNFOLLOWED_MESSAGE,
     UNFOLLOWED_REASONS,
     UNFOLLOWED_URL,
 )
+from codemods.mapping.rules import IGNORED_BY_OPTION, RULES
 from codemods.reading.notebooks import NotebookError, code_cells, shell_urls
 from codemods.results.findings import Finding, SourceResult, Status
 from codemods.transform.migrate import SourceError, TransformOptions, migrate_source
+
+
+def _deselected(finding: Finding, disabled: frozenset[str]) -> Finding:
+    """A finding of a notebook whose rule the run leaves out, counted as suppressed."""
+    if finding.status is Status.SUPPRESSED or finding.rule not in disabled:
+        return finding
+    message = f"{IGNORED_BY_OPTION}: {RULES[finding.rule].id} {finding.rule}: {finding.message}"
+    return replace(finding, status=Status.SUPPRESSED, rule=SUPPRESSED, message=message, deselected=True)
 
 
 def migrate_notebook(data: bytes, *, display_path: str, options: TransformOptions) -> SourceResult:
@@ -77,5 +87,6 @@ def migrate_notebook(data: bytes, *, display_path: str, options: TransformOption
                 cell=url.cell,
             )
         )
+    findings = [_deselected(f, options.disabled) for f in findings]
     findings.sort(key=lambda f: (f.line, f.column))
     return SourceResult(source=data, findings=tuple(findings), secrets=tuple(sorted(secrets)))

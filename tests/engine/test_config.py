@@ -20,6 +20,7 @@ from support.sources import SITE
 from codemods.cli.main import cli, options_for
 from codemods.engine import config, runner
 from codemods.engine.config import Config, ConfigError, find_pyproject, for_paths, load
+from codemods.engine.discovery import Anchored
 from codemods.engine.helper_module import HelperSourceError, helper_outcome, helper_source, with_env_names
 from codemods.engine.options import RunOptions
 from codemods.mapping import ENDPOINTS
@@ -97,11 +98,21 @@ def test_nearest_pyproject_from_the_first_path(tmp_path: Path) -> None:
     assert for_paths([tmp_path, code]).hosts == ("outer",)
 
 
-def test_the_nearest_pyproject_counts_even_without_the_table(tmp_path: Path) -> None:
+def test_a_pyproject_without_the_table_does_not_shadow_the_one_above(tmp_path: Path) -> None:
     write(tmp_path / "pyproject.toml", "[tool.migrate-360learning]\nhosts = ['parent']\n")
     write(tmp_path / "repo" / "pyproject.toml", "[project]\nname = 'x'\n")
-    assert for_paths([tmp_path / "repo"]) == Config()
+    assert for_paths([tmp_path / "repo"]).hosts == ("parent",)
     assert for_paths([tmp_path]).hosts == ("parent",)
+
+
+def test_the_search_stops_at_the_repository_root(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", "[tool.migrate-360learning]\nhosts = ['outside']\n")
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    code = write(tmp_path / "repo" / "app" / "stats.py", SITE)
+    assert find_pyproject(code) is None
+    assert for_paths([code.parent]) == Config()
+    write(tmp_path / "repo" / "pyproject.toml", "[tool.migrate-360learning]\nhosts = ['root']\n")
+    assert for_paths([code.parent]).hosts == ("root",)
 
 
 def test_config_file_names_another_file_which_must_hold_the_table(tmp_path: Path) -> None:
@@ -185,8 +196,10 @@ def test_flags_win_and_list_flags_extend_the_file(tmp_path: Path) -> None:
         hosts=("lms.acme.example", "staging.acme.example"),
     )
     assert merged.helper_module == Path("elsewhere.py")
-    assert merged.exclude == ("vendor/", "legacy_*.py", "tests/")
-    assert merged.include == ("src/", "scripts/")
+    # The flags' patterns are relative to each PATH, the file's to its directory: both apply.
+    assert merged.exclude == ("tests/",)
+    assert merged.include == ("scripts/",)
+    assert merged.anchored == Anchored(tmp_path, ("src/",), ("vendor/", "legacy_*.py"))
     assert merged.hosts == ("lms.acme.example", "staging.acme.example")
     assert merged.wrappers == settings.wrappers
     assert merged.helper_env == settings.helper_env
@@ -262,8 +275,9 @@ def test_generated_helper_reads_the_configured_names(tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert "LEARNING360_CLIENT_ID" not in text
     assert "``ACME_L360_ID``" in text
-    # Nothing else differs from the shipped helper.
-    assert with_env_names(path.read_bytes(), DEFAULT_ENV) == helper_source()
+    # Nothing else differs from the shipped helper, but the hash of its code in its first line.
+    body = path.read_bytes().partition(b"\n")[2]
+    assert with_env_names(body, DEFAULT_ENV) == helper_source().partition(b"\n")[2]
     assert helper_source(DEFAULT_ENV) == helper_source()
 
 

@@ -83,7 +83,9 @@ def test_named_file_is_always_processed(tmp_path: Path) -> None:
     found = discover(named, exclude=["*"])
     assert [c.path for c in found.files] == [p.absolute() for p in named]
     assert all(c.explicit for c in found.files)
-    assert found.files[0].display_path == (tmp_path / "build" / "gen.py").as_posix()
+    # Outside the working directory: relative to the nearest directory holding every PATH.
+    assert found.base == tmp_path
+    assert found.files[0].display_path == "build/gen.py"
 
 
 def test_named_file_display_path_is_as_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -163,8 +165,17 @@ def test_order_is_deterministic(tmp_path: Path) -> None:
     make(tmp_path / "one", *names)
     make(tmp_path / "two", "a.py")
     found = discover([tmp_path / "two", tmp_path / "one"])
-    assert shown(found) == ["B.py", "a.py", "a.py", "a/b/c.py", "b/a.py", "b/z.py", "c.py"]
-    assert [c.root.name for c in found.files][1:3] == ["two", "one"]
+    # Two PATHs: paths are relative to the directory holding both, so two files never look the same.
+    assert shown(found) == [
+        "one/B.py",
+        "one/a.py",
+        "one/a/b/c.py",
+        "one/b/a.py",
+        "one/b/z.py",
+        "one/c.py",
+        "two/a.py",
+    ]
+    assert [c.root.name for c in found.files] == ["one"] * 6 + ["two"]
     assert found == discover([tmp_path / "two", tmp_path / "one"])
 
 

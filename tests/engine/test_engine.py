@@ -12,7 +12,13 @@ from support.sources import SITE_BYTES as SITE
 
 from codemods.engine import helper_module, workers
 from codemods.engine.discovery import DiscoveryError
-from codemods.engine.helper_module import dotted_module_name, helper_outcome, helper_path, helper_source
+from codemods.engine.helper_module import (
+    HELPER_EDITED,
+    dotted_module_name,
+    helper_outcome,
+    helper_path,
+    helper_source,
+)
 from codemods.engine.options import RunOptions
 from codemods.engine.runner import run
 from codemods.reading.prefilter import may_contain_site
@@ -216,7 +222,9 @@ def test_helper_that_differs_is_not_overwritten(tmp_path: Path) -> None:
     path = tmp_path / "learning360_v2.py"
     path.write_bytes(b"# my own helper\n")
     outcome = helper_outcome(path, display_path="learning360_v2.py", module="learning360_v2", write=True)
-    assert outcome.error == "exists and differs from the generated helper; not overwritten"
+    # It defines all that is needed (nothing): kept, and reported as edited.
+    assert outcome.error is None
+    assert outcome.note == HELPER_EDITED
     assert outcome.existing == b"# my own helper\n"
     assert not outcome.written
     assert path.read_bytes() == b"# my own helper\n"
@@ -243,7 +251,8 @@ def test_apply_keeps_a_differing_helper_and_read_only_files(tmp_path: Path) -> N
     (tmp_path / "b.py").chmod(0o444)
     result = run(RunOptions(paths=(tmp_path,), jobs=1, write=True))
     assert result.helper is not None
-    assert result.helper.error == "exists and differs from the generated helper; not overwritten"
+    assert result.helper.error is None
+    assert result.helper.note == HELPER_EDITED
     assert (tmp_path / "learning360_v2.py").read_bytes() == edited
     outcomes = by_path(result)
     assert outcomes["a.py"].written

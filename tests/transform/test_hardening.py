@@ -201,9 +201,10 @@ def test_odd_files_through_the_command_line(tmp_path: Path) -> None:
     expected = {name: reason for name, (_, reason) in ODD_FILES.items() if reason is not None}
     expected.update({READ_ONLY: "read-only; not written", UNREADABLE: unreadable_reason(root)})
     expected.update({"broken_link.py": "broken symbolic link", "loop_a.py": "symbolic link loop"})
+    # Paths are shown relative to the working directory, the PATH's parent here.
     for name, reason in expected.items():
-        assert f"  {name}: {reason}" in lines, (name, done.stderr)
-    assert not any(line.lstrip().startswith(("huge_plain.py", f"{NORMAL}:")) for line in lines)
+        assert f"  repo/{name}: {reason}" in lines, (name, done.stderr)
+    assert not any(line.lstrip().startswith(("repo/huge_plain.py", f"repo/{NORMAL}:")) for line in lines)
     del before[EDITED]
     migrated = root / EDITED
     assert migrated.read_bytes() == (root / NORMAL).read_bytes()  # no editor this time: migrated too
