@@ -12,8 +12,6 @@ import warnings
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper
 
 from codemods.planning.editor import Editor
@@ -24,6 +22,7 @@ from codemods.reading.metadata import Metadata
 from codemods.reading.precheck import TOO_DEEP, refusal
 from codemods.results.findings import SourceResult
 from codemods.results.wrappers import WrapperState
+from codemods.transform.imports import add_import, remove_unused
 
 
 class SourceError(Exception):
@@ -132,16 +131,8 @@ def migrate_source(source: bytes, *, display_path: str, options: TransformOption
         return SourceResult(source=source, findings=(), uses=tuple(plan.uses))
     migrated = wrapper.module.visit(Editor(plan))
     if plan.calls_helper:
-        context = CodemodContext()
-        for module_name, obj, asname in sorted(planner.unused_imports(), key=str):
-            RemoveImportsVisitor.remove_unused_import(context, module_name, obj, asname)
-        migrated = _keep_spacing(migrated, RemoveImportsVisitor(context).transform_module(migrated))
-        package, _, name = options.helper_import.rpartition(".")
-        if package:
-            AddImportsVisitor.add_needed_import(context, package, name)
-        else:
-            AddImportsVisitor.add_needed_import(context, name)
-        migrated = AddImportsVisitor(context).transform_module(migrated)
+        migrated = _keep_spacing(migrated, remove_unused(migrated, planner.unused_imports()))
+        migrated = add_import(migrated, options.helper_import)
     return SourceResult(
         source=migrated.bytes,
         findings=tuple(sorted(plan.findings, key=lambda f: (f.line, f.column))),
