@@ -12,8 +12,8 @@ Here the same two LibCST classes make the changes, so the output is theirs byte 
   migrated module: no name node outside import statements spells it, and no string holds it (LibCST
   also counts a name in ``__all__`` or in a string annotation as a use). Only when a candidate's name
   does appear somewhere does LibCST's own analysis decide, as before;
-- neither visitor copies the module (the rewrite owns it), and neither descends into expressions or
-  other statements than imports, where they change nothing.
+- neither visitor copies the module (the rewrite owns it), and neither walks further than the import
+  statements it may change: the rest of the module is kept as it is, the same objects.
 """
 
 from __future__ import annotations
@@ -29,52 +29,41 @@ _Entry = tuple[str, str | None, str | None]  # (module, name imported from it or
 _ImportNode = cst.Import | cst.ImportFrom
 
 
-class _Spelled(cst.CSTVisitor):
-    """The names written outside import statements, and the text of every string."""
+class _Gather(cst.CSTVisitor):
+    """In one walk: every import statement with the nodes above it, the names written outside import
+    statements, and the text of every string."""
 
     def __init__(self) -> None:
         super().__init__()
+        self.stack: list[cst.CSTNode] = []
+        self.imports: list[_ImportNode] = []
+        #: The import statements and every node above one.
+        self.paths: set[cst.CSTNode] = set()
         self.names: set[str] = set()
         self.strings: list[str] = []
 
-    def visit_Import(self, node: cst.Import) -> bool:
-        return False
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        return False
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
-
-    def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        self.strings.append(node.value)
-
-    def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
-        self.strings.append(node.value)
-
-
-class _Imports(cst.CSTVisitor):
-    """Every import statement of a module, in order."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[_ImportNode] = []
-
-    def visit_Import(self, node: cst.Import) -> bool:
-        self.found.append(node)
-        return False
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        self.found.append(node)
-        return False
-
-    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
-        return any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in node.body)
-
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, cst.BaseExpression):
+        if isinstance(node, (cst.Import, cst.ImportFrom)):
+            self.imports.append(node)
+            self.paths.add(node)
+            self.paths.update(self.stack)
             return False
-        return super().on_visit(node)
+        if isinstance(node, cst.Name):
+            self.names.add(node.value)
+        elif isinstance(node, (cst.SimpleString, cst.FormattedStringText)):
+            self.strings.append(node.value)
+        self.stack.append(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        if self.stack and self.stack[-1] is original_node:
+            self.stack.pop()
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        pass
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        pass
 
 
 def _bound(alias: cst.ImportAlias) -> str:
@@ -106,37 +95,35 @@ def _matching(
 
 def _unused_without_scopes(
     module: cst.Module, entries: Collection[_Entry], package: str | None
-) -> dict[cst.ImportAlias, _ImportNode] | None:
-    """The aliases of ``entries`` that are unused because nothing else spells their names; ``None`` when
-    one of them is spelled somewhere, and scopes must decide."""
-    gatherer = _Imports()
-    module.visit(gatherer)
-    candidates = _matching(gatherer.found, entries, package)
-    if not candidates:
-        return {}
-    spelled = _Spelled()
-    module.visit(spelled)
+) -> tuple[dict[cst.ImportAlias, _ImportNode], set[cst.CSTNode]] | None:
+    """The aliases of ``entries`` that are unused because nothing else spells their names, with the
+    import statements and the nodes above them; ``None`` when one of them is spelled somewhere, and
+    scopes must decide."""
+    gathered = _Gather()
+    module.visit(gathered)
+    candidates = _matching(gathered.imports, entries, package)
     for alias, _ in candidates:
         name = _bound(alias)
-        if name in spelled.names or any(name in text for text in spelled.strings):
+        if name in gathered.names or any(name in text for text in gathered.strings):
             return None
-    return dict(candidates)
+    return dict(candidates), gathered.paths
 
 
 class _RemoveKnownUnused(RemoveImportsVisitor):
-    """``RemoveImportsVisitor`` told which aliases are unused, visiting statements only."""
+    """``RemoveImportsVisitor`` told which aliases are unused, walking only down to import statements."""
 
-    def __init__(self, context: CodemodContext, unused: dict[cst.ImportAlias, _ImportNode]) -> None:
+    def __init__(
+        self, context: CodemodContext, unused: dict[cst.ImportAlias, _ImportNode], paths: set[cst.CSTNode]
+    ) -> None:
         super().__init__(context)
         self._known_unused = unused
+        self._paths = paths
 
     def visit_Module(self, node: cst.Module) -> None:
         self._unused_imports = self._known_unused
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, cst.BaseExpression) or (
-            isinstance(node, cst.BaseSmallStatement) and not isinstance(node, (cst.Import, cst.ImportFrom))
-        ):
+        if node not in self._paths and not isinstance(node, cst.Module):
             return False
         return super().on_visit(node)
 
@@ -146,12 +133,13 @@ def remove_unused(module: cst.Module, entries: Collection[_Entry]) -> cst.Module
     context = CodemodContext()
     for module_name, obj, asname in sorted(entries, key=str):
         RemoveImportsVisitor.remove_unused_import(context, module_name, obj, asname)
-    unused = _unused_without_scopes(module, entries, context.full_package_name)
-    if unused is None:
+    known = _unused_without_scopes(module, entries, context.full_package_name)
+    if known is None:
         return RemoveImportsVisitor(context).transform_module(module)
+    unused, paths = known
     if not unused:
         return module
-    return _RemoveKnownUnused(context, unused).transform_module_impl(module)
+    return _RemoveKnownUnused(context, unused, paths).transform_module_impl(module)
 
 
 class _AddAtTop(AddImportsVisitor):
