@@ -12,18 +12,19 @@ methods of a batchable visitor, and, for a matcher-decoratable one, whether any 
 matcher decorator at all. A class that has one is introspected as before, on each instance, so a visitor
 with decorators behaves exactly as LibCST made it behave; one without gets the empty tables at once.
 
-``install`` is idempotent and is called when this module is imported; a LibCST without these functions
+``install`` is idempotent and is called when this module is imported, and again by
+``codemods.transform.imports`` once it has imported LibCST's matchers; a LibCST without these functions
 is left as it is (the cache is a speed-up, never a condition).
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import libcst as cst
 from libcst import _batched_visitor
-from libcst.matchers import _visitors as matcher_visitors
 
 #: The LibCST functions that introspect a matcher-decoratable visitor, by name.
 _MATCHER_GATHERERS: Final = (
@@ -94,8 +95,11 @@ _original_batched_on_visit: Callable[[Any, cst.CSTNode], bool] = (
 
 
 def install() -> None:
-    """Put the caches in place (once; later calls change nothing)."""
-    for name in _MATCHER_GATHERERS:
+    """Put the caches in place (once; later calls change nothing). The matchers' functions are wrapped
+    only once LibCST's matchers are imported: importing them costs half a second, which a run that
+    changes no import never pays."""
+    matcher_visitors = sys.modules.get("libcst.matchers._visitors")
+    for name in _MATCHER_GATHERERS if matcher_visitors is not None else ():
         gather = getattr(matcher_visitors, name, None)
         if callable(gather) and not getattr(gather, _WRAPPED, False):
             setattr(matcher_visitors, name, _cached_gatherer(gather))

@@ -25,6 +25,10 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.helpers import get_absolute_module_from_package_for_import
 
+from codemods.reading import visitor_cache
+
+visitor_cache.install()  # LibCST's matchers are imported now: their introspection is cached too
+
 _Entry = tuple[str, str | None, str | None]  # (module, name imported from it or None, alias or None)
 _ImportNode = cst.Import | cst.ImportFrom
 

@@ -23,7 +23,6 @@ from codemods.reading.metadata import Metadata
 from codemods.reading.precheck import TOO_DEEP, refusal
 from codemods.results.findings import SourceResult
 from codemods.results.wrappers import WrapperState
-from codemods.transform.imports import add_import, remove_unused
 
 
 class SourceError(Exception):
@@ -159,6 +158,10 @@ def migrate_source(source: bytes, *, display_path: str, options: TransformOption
         return SourceResult(source=source, findings=(), uses=tuple(plan.uses))
     migrated = wrapper.module.visit(Editor(plan, _edited_paths(planner.meta, plan)))
     if plan.calls_helper:
+        # Imported here: LibCST's import visitors bring its matchers, half a second to import, which a
+        # run that rewrites nothing never needs.
+        from codemods.transform.imports import add_import, remove_unused
+
         migrated = _keep_spacing(migrated, remove_unused(migrated, planner.unused_imports()))
         migrated = add_import(migrated, options.helper_import)
     return SourceResult(
