@@ -231,7 +231,8 @@ def main() -> int:
         ruff_command = [str(ruff), "check", "--select", "F401", "--no-cache", "."]
         ruff_run = median_of([timed(ruff_command, tree) for _ in range(args.repeat)])
         version = subprocess.run([str(ruff), "--version"], capture_output=True, text=True).stdout.strip()
-        print(f"{version} check --select F401 --no-cache: {ruff_run.wall:7.2f} s wall", flush=True)
+        print(f"{version} check --select F401 --no-cache: {ruff_run.wall:7.2f} s wall, "
+              f"{ruff_run.cpu:7.2f} s CPU", flush=True)  # fmt: skip
 
         libcst_run: Timed | None = None
         if not args.no_libcst:
@@ -266,8 +267,10 @@ def main() -> int:
         print("\nratios (targets in brackets)")
         if libcst_run is not None:
             ratio = libcst_run.wall / parallel.wall
-            print(f"  LibCST's runner / migrate-360learning: {ratio:8.1f}x  [>= 100x]")
-        print(f"  migrate-360learning / ruff:            {parallel.wall / ruff_run.wall:8.1f}x  [<= 4x]")
+            print(f"  LibCST's runner / migrate-360learning: {ratio:8.1f}x  [>= 100x] "
+                  f"(CPU: {libcst_run.cpu / parallel.cpu:.1f}x)")  # fmt: skip
+        print(f"  migrate-360learning / ruff:            {parallel.wall / ruff_run.wall:8.1f}x  [<= 4x] "
+              f"(CPU: {parallel.cpu / ruff_run.cpu:.1f}x)")  # fmt: skip
         if more_run is not None:
             print(f"  {args.more_sites} planted / {args.sites} planted:{'':14}"
                   f"{more_run.wall / parallel.wall:8.2f}x  [<= 3x]")  # fmt: skip
