@@ -1,14 +1,25 @@
-"""Times ``migrate-360learning diff`` against LibCST's own codemod runner on a copy of the standard library.
+"""Times ``migrate-360learning diff`` on a copy of the standard library against LibCST's runner and ruff.
 
 The tree is the installed Python standard library (its ``.py`` files, without ``site-packages``) with a few
-dozen small modules planted in it that each hold one v1 getUserCourseStats call. Both runs start from a
-cold process, on the same tree, in the same invocation: ``migrate-360learning diff`` (read-only) on the
-tree, and ``python -m libcst.tool codemod`` with ``codemods.cli.libcst_command.MigrateCourseStats`` on a copy
-of it (LibCST writes in place). Both must find every planted site; the script prints both times and
-their ratio.
+dozen small modules planted in it that each hold one v1 getUserCourseStats call. In the same invocation,
+each a cold process on the same tree:
 
-    python benchmarks/bench_stdlib.py              # the whole standard library
-    python benchmarks/bench_stdlib.py --limit 300  # a quick run on the first 300 files
+- ``migrate-360learning diff`` (read-only), with ``--jobs 1`` and ``--jobs N``: both must print the same
+  patch, changing exactly the planted modules;
+- LibCST's own runner, ``python -m libcst.tool codemod`` with a command that changes nothing
+  (``benchmarks/noop_command.py``): what any codemod run through it costs at least;
+- ``ruff check --select F401 --no-cache``, from a virtual environment of the benchmark's own
+  (``benchmarks/.venv-ruff``, made on first use with the ruff version the project pins);
+- ``migrate-360learning diff`` again on a second tree with ten times as many planted modules.
+
+Then, in this process: the CPU of one planted module's migration (best of several batches), and which
+files reach LibCST without holding a site (the false candidates) with the share of the run they cost.
+It prints every figure, the ratios and their targets, and exits 1 when a planted site is missed or the
+outputs of the two job counts differ.
+
+    python benchmarks/bench_stdlib.py                # the whole standard library (LibCST: minutes)
+    python benchmarks/bench_stdlib.py --limit 300    # a quick run on the first 300 files
+    python benchmarks/bench_stdlib.py --no-libcst --more-sites 0
 """
 
 from __future__ import annotations
@@ -16,19 +27,25 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
 import sysconfig
 import tempfile
 import time
+import venv
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from codemods.engine.discovery import DEFAULT_EXCLUDED_DIRS  # noqa: E402
+from codemods.engine.discovery import DEFAULT_EXCLUDED_DIRS, discover  # noqa: E402
+from codemods.engine.indexing import build_index, module_name  # noqa: E402
+from codemods.engine.workers import Task, TransformSetup, _process  # noqa: E402
 from codemods.mapping import DEFAULT_HELPER_FILE  # noqa: E402
+from codemods.transform.migrate import TransformOptions, migrate_source  # noqa: E402
 
 SITE_MODULE = """import requests
 
@@ -48,15 +65,16 @@ LIBCST_CONFIG = """# Written by benchmarks/bench_stdlib.py.
 generated_code_marker: "@generated"
 formatter: []
 blacklist_patterns: []
-modules: ["codemods"]
+modules: ["benchmarks"]
 repo_root: "."
 """
+RUFF_VENV = Path(__file__).resolve().parent / ".venv-ruff"
 
 
 def stdlib_sources(limit: int | None) -> tuple[Path, list[Path]]:
     """The standard library's ``.py`` files, relative to it, sorted; none a default exclude would skip.
 
-    Leaving out what ``migrate-360learning`` never walks keeps both runs on exactly the same files.
+    Leaving out what ``migrate-360learning`` never walks keeps every tool on exactly the same files.
     """
     root = Path(sysconfig.get_paths()["stdlib"])
     found: list[Path] = []
@@ -80,7 +98,7 @@ def build_tree(tree: Path, limit: int | None, sites: int) -> tuple[int, list[str
     directories = sorted({relative.parent for relative in sources})
     planted = []
     for i in range(sites):
-        relative = directories[i * len(directories) // sites] / f"{SITE_PREFIX}{i:02}.py"
+        relative = directories[i * len(directories) // sites] / f"{SITE_PREFIX}{i:03}.py"
         (tree / relative).write_text(SITE_MODULE, encoding="utf-8")
         planted.append(relative.as_posix())
     return len(sources) + sites, planted
@@ -93,22 +111,85 @@ def environment() -> dict[str, str]:
     return env
 
 
-def ours_command(tree: Path, jobs: int) -> list[str]:
-    if (REPO / "codemods" / "__main__.py").exists():
-        return [sys.executable, "-m", "codemods", "diff", "--quiet", "--jobs", str(jobs), str(tree)]
-    code = (
-        "import sys; from pathlib import Path; from codemods.engine.runner import run; "
-        "from codemods.engine.options import RunOptions; "
-        "r = run(RunOptions(paths=(Path(sys.argv[1]),), jobs=int(sys.argv[2]))); "
-        "print(''.join(f'+++ b/{o.display_path}\\n' for o in r.changed))"
-    )
-    return [sys.executable, "-c", code, str(tree), str(jobs)]
+@dataclass(frozen=True)
+class Timed:
+    wall: float
+    cpu: float
+    done: subprocess.CompletedProcess[str]
 
 
-def timed(command: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess[str]]:
+def timed(command: list[str], cwd: Path) -> Timed:
+    """Run ``command`` in a fresh process: its wall-clock time and the CPU of it and its children."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, cwd=cwd, env=environment(), capture_output=True, text=True, check=False)
-    return time.perf_counter() - start, done
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Timed(wall, cpu, done)
+
+
+def median_of(runs: list[Timed]) -> Timed:
+    """The run of median wall-clock time."""
+    ordered = sorted(runs, key=lambda t: t.wall)
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def ours(tree: Path, jobs: int) -> list[str]:
+    return [sys.executable, "-m", "codemods", "diff", "--quiet", "--jobs", str(jobs), str(tree)]
+
+
+def changed_files(patch: str) -> set[str]:
+    return set(re.findall(r"^\+\+\+ b/(\S+)", patch, flags=re.MULTILINE)) - {HELPER}
+
+
+def ruff_pin() -> str:
+    """The ruff the project pins for its own checks (``ruff==…`` in pyproject.toml), or the latest."""
+    pin = re.search(r'"(ruff==[\w.]+)"', (REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    return pin.group(1) if pin else "ruff"
+
+
+def ruff_executable() -> Path:
+    """ruff in the benchmark's own virtual environment, installed with pip on first use."""
+    ruff = RUFF_VENV / ("Scripts" if os.name == "nt" else "bin") / "ruff"
+    if not ruff.exists():
+        print(f"installing {ruff_pin()} into {RUFF_VENV}", flush=True)
+        venv.create(RUFF_VENV, with_pip=True, clear=True)
+        python = ruff.parent / "python"
+        subprocess.run([str(python), "-m", "pip", "install", "-q", ruff_pin()], check=True)
+    return ruff
+
+
+def best_cpu(run: object, batches: int = 7, per_batch: int = 10) -> float:
+    """The least CPU one call of ``run`` costs, in seconds: the best of ``batches`` averages."""
+    assert callable(run)
+    run()
+    results = []
+    for _ in range(batches):
+        start = time.process_time()
+        for _ in range(per_batch):
+            run()
+        results.append((time.process_time() - start) / per_batch)
+    return min(results)
+
+
+def candidates(tree: Path) -> tuple[list[tuple[str, float, bool]], float]:
+    """Every file of ``tree`` processed in this process as a worker would: those that reached LibCST
+    (path, CPU seconds, whether it holds a site), and the CPU of the whole pass."""
+    found = discover((tree,))
+    files = [c for c in found.files if c.path.name != HELPER]
+    modules = [module_name(c.path, c.root) for c in files]
+    start_all = time.process_time()
+    index = build_index([(c.path, m) for c, m in zip(files, modules, strict=True)])
+    setup = TransformSetup.of(HELPER.removesuffix(".py"), index)
+    reached: list[tuple[str, float, bool]] = []
+    for i, (c, m) in enumerate(zip(files, modules, strict=True)):
+        start = time.process_time()
+        done = _process(Task(i, str(c.path), c.display_path, m), setup)
+        spent = time.process_time() - start
+        if done.outcome is not None and done.outcome.error is None:
+            reached.append((c.display_path, spent, bool(done.outcome.findings)))
+    return reached, time.process_time() - start_all
 
 
 def main() -> int:
@@ -117,43 +198,93 @@ def main() -> int:
     )
     parser.add_argument("--limit", type=int, default=None, help="copy only the first N stdlib files")
     parser.add_argument("--sites", type=int, default=40, help="call sites to plant [default: 40]")
-    parser.add_argument("--jobs", type=int, default=2, help="worker processes for both tools [default: 2]")
+    parser.add_argument("--more-sites", type=int, default=400, help="the second tree's [default: 400]")
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes for every tool [default: 2]")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the fast commands [default: 3]")
+    parser.add_argument("--no-libcst", action="store_true", help="leave out LibCST's runner (minutes)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary trees and print where")
     args = parser.parse_args()
 
+    print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}", flush=True)
     work = Path(tempfile.mkdtemp(prefix="bench-360learning-"))
+    problems: list[str] = []
     try:
-        tree, copy = work / "tree", work / "libcst-copy"
+        tree = work / "tree"
         files, planted = build_tree(tree, args.limit, args.sites)
-        shutil.copytree(tree, copy)
-        (copy / ".libcst.codemod.yaml").write_text(LIBCST_CONFIG, encoding="utf-8")
+        (tree / ".libcst.codemod.yaml").write_text(LIBCST_CONFIG, encoding="utf-8")
         print(f"tree: {files} Python files ({args.sites} planted call sites)", flush=True)
 
-        ours_time, ours = timed(ours_command(tree, args.jobs), REPO)
-        changed = set(re.findall(r"^\+\+\+ b/(\S+)", ours.stdout, flags=re.MULTILINE)) - {HELPER}
-        print(f"migrate-360learning diff: {ours_time:8.2f} s  ({len(changed)} files changed)", flush=True)
+        serial = median_of([timed(ours(tree, 1), REPO) for _ in range(args.repeat)])
+        parallel = median_of([timed(ours(tree, args.jobs), REPO) for _ in range(args.repeat)])
+        for label, run in (("--jobs 1", serial), (f"--jobs {args.jobs}", parallel)):
+            changed = changed_files(run.done.stdout)
+            print(f"migrate-360learning diff {label}: {run.wall:7.2f} s wall, {run.cpu:7.2f} s CPU "
+                  f"({len(changed)} files changed)", flush=True)  # fmt: skip
+            if run.done.returncode != 1 or changed != set(planted):
+                problems.append(f"migrate-360learning {label} exited {run.done.returncode}, changed "
+                                f"{len(changed)} files: {run.done.stderr.strip()[-2000:]}")  # fmt: skip
+        identical = serial.done.stdout == parallel.done.stdout
+        if not identical:
+            problems.append(f"--jobs 1 and --jobs {args.jobs} printed different patches")
 
-        libcst_command = [
-            sys.executable, "-m", "libcst.tool", "codemod", "cli.libcst_command.MigrateCourseStats",
-            "-j", str(args.jobs), "--no-format", "--hide-progress", "--include-generated", ".",
-        ]  # fmt: skip
-        libcst_time, libcst = timed(libcst_command, copy)
-        rewritten = {p for p in planted if b"learning360_v2" in (copy / p).read_bytes()}
-        print(f"libcst.tool codemod:      {libcst_time:8.2f} s  ({len(rewritten)} files changed)", flush=True)
+        ruff = ruff_executable()
+        ruff_command = [str(ruff), "check", "--select", "F401", "--no-cache", "."]
+        ruff_run = median_of([timed(ruff_command, tree) for _ in range(args.repeat)])
+        version = subprocess.run([str(ruff), "--version"], capture_output=True, text=True).stdout.strip()
+        print(f"{version} check --select F401 --no-cache: {ruff_run.wall:7.2f} s wall, "
+              f"{ruff_run.cpu:7.2f} s CPU", flush=True)  # fmt: skip
 
-        summary = [line.strip() for line in libcst.stderr.splitlines() if line.startswith(" - ")]
-        if summary:
-            print("libcst.tool summary: " + "; ".join(summary))
-        problems = []
-        if ours.returncode != 1 or changed != set(planted):
-            problems.append(f"migrate-360learning exited {ours.returncode}: {ours.stderr.strip()[-2000:]}")
-        # LibCST exits 1 whenever one file fails (the standard library has deliberately broken files):
-        # only the planted sites tell whether it did the work.
-        if rewritten != set(planted):
-            problems.append(f"libcst.tool missed {len(set(planted) - rewritten)} planted sites")
+        libcst_run: Timed | None = None
+        if not args.no_libcst:
+            libcst_command = [
+                sys.executable, "-m", "libcst.tool", "codemod", "noop_command.DoNothing",
+                "-j", str(args.jobs), "--no-format", "--hide-progress", "--include-generated", ".",
+            ]  # fmt: skip
+            libcst_run = timed(libcst_command, tree)
+            summary = [line.strip() for line in libcst_run.done.stderr.splitlines() if line.startswith(" - ")]
+            print(f"libcst.tool codemod (a command that does nothing): {libcst_run.wall:7.2f} s wall "
+                  f"({'; '.join(summary)})", flush=True)  # fmt: skip
+            if not any("Finished codemodding" in line for line in libcst_run.done.stderr.splitlines()):
+                problems.append(f"libcst.tool did not finish: {libcst_run.done.stderr.strip()[-2000:]}")
+
+        more_run: Timed | None = None
+        if args.more_sites:
+            more = work / "tree-more"
+            _, more_planted = build_tree(more, args.limit, args.more_sites)
+            more_run = median_of([timed(ours(more, args.jobs), REPO) for _ in range(args.repeat)])
+            changed = changed_files(more_run.done.stdout)
+            print(f"migrate-360learning diff, {args.more_sites} planted: {more_run.wall:7.2f} s wall, "
+                  f"{more_run.cpu:7.2f} s CPU ({len(changed)} files changed)", flush=True)  # fmt: skip
+            if changed != set(more_planted):
+                problems.append(f"with {args.more_sites} planted sites, {len(changed)} files changed")
+
+        site = (tree / planted[0]).read_bytes()
+        per_file = best_cpu(lambda: migrate_source(site, display_path="site.py", options=TransformOptions()))
+        reached, pass_cpu = candidates(tree)
+        false = [(path, spent) for path, spent, has_site in reached if not has_site]
+        false_cpu = sum(spent for _, spent in false)
+
+        print("\nratios (targets in brackets)")
+        if libcst_run is not None:
+            ratio = libcst_run.wall / parallel.wall
+            print(f"  LibCST's runner / migrate-360learning: {ratio:8.1f}x  [>= 100x] "
+                  f"(CPU: {libcst_run.cpu / parallel.cpu:.1f}x)")  # fmt: skip
+        print(f"  migrate-360learning / ruff:            {parallel.wall / ruff_run.wall:8.1f}x  [<= 4x] "
+              f"(CPU: {parallel.cpu / ruff_run.cpu:.1f}x)")  # fmt: skip
+        if more_run is not None:
+            print(f"  {args.more_sites} planted / {args.sites} planted:{'':14}"
+                  f"{more_run.wall / parallel.wall:8.2f}x  [<= 3x]")  # fmt: skip
+            marginal = (more_run.cpu - parallel.cpu) / (args.more_sites - args.sites)
+            print(f"  CPU of one more planted module (whole runs): {marginal * 1000:6.1f} ms  [<= 10 ms]")
+        print(f"  CPU of one planted module's migration:       {per_file * 1000:6.1f} ms  [<= 10 ms]")
+        print(f"  false candidates: {len(false)} files, {false_cpu:.2f} s of the {pass_cpu:.2f} s of CPU "
+              f"of a one-process pass ({100 * false_cpu / pass_cpu:.1f} %)  [< 5 %]")  # fmt: skip
+        for path, spent in sorted(false, key=lambda f: -f[1])[:5]:
+            print(f"    {spent * 1000:8.1f} ms  {path}")
+        print(f"  --jobs 1 / --jobs {args.jobs}: {serial.wall / parallel.wall:.2f}x faster; "
+              f"identical output: {'yes' if identical else 'NO'}")  # fmt: skip
         for problem in problems:
             print(f"error: {problem}", file=sys.stderr)
-        print(f"ratio: {libcst_time / ours_time:.1f}x faster (target >= 100x)")
         return 1 if problems else 0
     finally:
         if args.keep:

@@ -1,6 +1,9 @@
 """The worker processes of a run: each reads, pre-filters and transforms the files it is handed, with
 what every transform of the run shares (``TransformSetup``), received once when it starts.
 
+The pre-filter has two stages (``codemods.reading.prefilter``): words in the bytes, then the same
+questions asked of the ``ast`` tree of the few files that pass, before LibCST parses what is left.
+
 Only the files that may hold a call site travel back with their bytes. One file's failure, whatever it
 is, becomes that file's error; a file that kills its worker is tried again alone. An interrupted run
 stops its workers at once: they only read.
@@ -24,7 +27,7 @@ from codemods.engine.files import FileError, Snapshot, read_source
 from codemods.reading.index import RepositoryIndex
 from codemods.reading.notebooks import NOTEBOOK_SUFFIX
 from codemods.reading.precheck import TOO_DEEP
-from codemods.reading.prefilter import may_contain_site
+from codemods.reading.prefilter import may_contain_site, may_contain_site_parsed
 from codemods.results.findings import FileOutcome
 from codemods.results.wrappers import WrapperState
 from codemods.transform.migrate import SourceError, TransformOptions, migrate_source
@@ -133,13 +136,16 @@ def _process(task: Task, setup: TransformSetup) -> Done:
         snapshot = read_source(Path(task.path)) if task.data is None else Snapshot(task.data, 0, 0, 0, 0, 0)
     except FileError as e:
         return Done(task.index, FileOutcome(task.path, task.display_path, error=e.reason))
-    if (
-        setup.prefilter
-        and not may_contain_site(snapshot.data, setup.needles)
-        and not any(name in snapshot.data for name in setup.wrapper_needles)
+    notebook = task.path.endswith(NOTEBOOK_SUFFIX)
+    if setup.prefilter and (
+        (
+            not may_contain_site(snapshot.data, setup.needles)
+            and not any(name in snapshot.data for name in setup.wrapper_needles)
+        )
+        or (not notebook and not may_contain_site_parsed(snapshot.data, setup.needles, setup.wrapper_needles))
     ):
         return Done(task.index, None)
-    transform = migrate_notebook if task.path.endswith(NOTEBOOK_SUFFIX) else migrate_source
+    transform = migrate_notebook if notebook else migrate_source
     error: str | None = None
     try:
         result = transform(snapshot.data, display_path=task.display_path, options=setup.options(task.module))

@@ -7,7 +7,7 @@ ours is replaced, never duplicated, so a second run leaves the file as it is.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 import libcst as cst
 
@@ -16,9 +16,22 @@ from codemods.planning.plan import Plan
 
 
 class Editor(cst.CSTTransformer):
-    def __init__(self, plan: Plan) -> None:
+    """The plan applied; with ``paths`` (every edited node and its ancestors), only those are walked, and
+    every other subtree is kept as it is, the same objects, instead of being rebuilt unchanged."""
+
+    def __init__(self, plan: Plan, paths: Collection[cst.CSTNode] | None = None) -> None:
         super().__init__()
         self.plan = plan
+        self.paths = paths
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return self.paths is None or node in self.paths
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        pass
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        pass
 
     def on_leave(  # type: ignore[override]
         self, original_node: cst.CSTNode, updated_node: cst.CSTNode
@@ -49,6 +62,18 @@ class Editor(cst.CSTTransformer):
             assert isinstance(updated_node, cst.If)
             return _unwrap(updated_node, edits.unwrap[original_node])
         return updated_node
+
+
+def edited(plan: Plan) -> Iterable[cst.CSTNode]:
+    """Every node of the original tree that the plan edits."""
+    edits = plan.edits
+    yield from edits.replace
+    yield from edits.remove
+    yield from edits.flatten
+    yield from edits.unwrap_with
+    yield from edits.unwrap
+    yield from plan.markers
+    yield from plan.notes
 
 
 def _with_marker(statement: cst.BaseStatement, marker: str, reasons: Sequence[str]) -> cst.BaseStatement:

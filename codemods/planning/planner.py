@@ -44,7 +44,7 @@ from codemods.reading.detector import Unfollowed
 from codemods.reading.evidence import FOREIGN_HOST, HOST_360, Evidence
 from codemods.reading.getters import GetterCall, Getters
 from codemods.reading.index import RepositoryIndex
-from codemods.reading.metadata import Metadata, nodes_of
+from codemods.reading.metadata import Metadata
 from codemods.reading.names import Names, Resolved
 from codemods.reading.sessions import Sessions
 from codemods.reading.urls import (
@@ -124,7 +124,7 @@ class Planner:
         )
 
     def run(self) -> Plan:
-        calls = nodes_of(self.meta.module, cst.Call)
+        calls = self.meta.nodes(cst.Call)
         for call in calls:
             http = self.getters.call(call) or self._recognise(call)
             if http is not None:

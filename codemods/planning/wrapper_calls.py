@@ -25,7 +25,7 @@ from codemods.planning.flow_state import Edits, Returns
 from codemods.planning.plan import Context
 from codemods.planning.wrappers import shape_at, shape_change
 from codemods.reading.index import absolute_module
-from codemods.reading.metadata import nodes_of, references
+from codemods.reading.metadata import references
 from codemods.results.findings import Finding, Status
 from codemods.results.wrappers import Export, Use
 
@@ -225,7 +225,7 @@ class WrapperCalls:
             function = next(
                 (
                     f
-                    for f in nodes_of(self.meta.module, cst.FunctionDef)
+                    for f in self.meta.nodes(cst.FunctionDef)
                     if f.name.value == export.name and self.meta.position(f)[0] == export.line
                 ),
                 None,

@@ -91,7 +91,7 @@ class Detector:
     def _places(self) -> Iterator[tuple[cst.BaseExpression, Spelled]]:
         """Every string expression of the code whose own text (names left unknown) spells a v1 path."""
         seen: set[cst.CSTNode] = set()
-        for literal in _string_roots(self.meta.module):
+        for literal in _string_roots(self.meta):
             if "courses" not in _raw(literal).lower():
                 continue
             parent = self.meta.parent(literal)
@@ -160,22 +160,14 @@ class Detector:
 # --- text ------------------------------------------------------------------------------------------
 
 
-def _string_roots(module: cst.Module) -> list[cst.BaseString]:
-    found: list[cst.BaseString] = []
-
-    class Strings(cst.CSTVisitor):
-        def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> bool:
-            found.append(node)
-            return False
-
-        def visit_SimpleString(self, node: cst.SimpleString) -> None:
-            found.append(node)
-
-        def visit_FormattedString(self, node: cst.FormattedString) -> None:
-            found.append(node)
-
-    module.visit(Strings())
-    return found
+def _string_roots(meta: Metadata) -> list[cst.BaseString]:
+    """Every string expression of the module that is no part of a longer one (an implicit
+    concatenation's parts are not), in the order of the source."""
+    return [
+        node
+        for node in meta.nodes(cst.ConcatenatedString, cst.SimpleString, cst.FormattedString)
+        if not any(isinstance(a, cst.ConcatenatedString) for a in meta.ancestors(node))
+    ]
 
 
 def _raw(node: cst.CSTNode) -> str:

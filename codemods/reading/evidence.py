@@ -207,7 +207,8 @@ class Evidence:
         so that reading ``BASE`` or ``settings.AUTH`` counts where it is read; and whether the module
         imports from a module holding 360Learning's evidence."""
         found: dict[str, frozenset[str]] = dict(self._own_constants())
-        for statement in _imports(self.meta.module):
+        imports: list[cst.Import | cst.ImportFrom] = self.meta.nodes(cst.Import, cst.ImportFrom)
+        for statement in imports:
             if isinstance(statement, cst.ImportFrom):
                 source = cst.Module([]).code_for_node(statement.module) if statement.module else None
                 target = absolute_module(self.module, len(statement.relative), source)
@@ -290,18 +291,4 @@ def _strings(node: cst.CSTNode) -> list[str]:
             found.append(text.value)
 
     node.visit(Strings())
-    return found
-
-
-def _imports(module: cst.Module) -> list[cst.Import | cst.ImportFrom]:
-    found: list[cst.Import | cst.ImportFrom] = []
-
-    class Imports(cst.CSTVisitor):
-        def visit_Import(self, node: cst.Import) -> None:
-            found.append(node)
-
-        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-            found.append(node)
-
-    module.visit(Imports())
     return found

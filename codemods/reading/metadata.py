@@ -19,7 +19,6 @@ from libcst.metadata import (
     CodeRange,
     ComprehensionScope,
     MetadataWrapper,
-    ParentNodeProvider,
     PositionProvider,
     QualifiedName,
     QualifiedNameProvider,
@@ -28,19 +27,24 @@ from libcst.metadata import (
 )
 
 from codemods.mapping.reasons import Review
+from codemods.reading import visitor_cache
 
 _LOOPS = (cst.For, cst.While, cst.CompFor)
+_Node = TypeVar("_Node", bound=cst.CSTNode)
+
+visitor_cache.install()
 
 
 class Metadata:
     """Answers structural questions about the nodes of one module (a ``MetadataWrapper``'s module)."""
 
     def __init__(self, wrapper: MetadataWrapper) -> None:
-        resolved = wrapper.resolve_many(
-            [ParentNodeProvider, PositionProvider, ScopeProvider, QualifiedNameProvider]
-        )
+        resolved = wrapper.resolve_many([PositionProvider, ScopeProvider, QualifiedNameProvider])
         self.module = wrapper.module
-        self._parents = cast(Mapping[cst.CSTNode, cst.CSTNode], resolved[ParentNodeProvider])
+        walked = _Parents()
+        wrapper.module.visit(walked)
+        self._parents: Mapping[cst.CSTNode, cst.CSTNode] = walked.parents
+        self._by_type = walked.by_type
         self._positions = cast(Mapping[cst.CSTNode, CodeRange], resolved[PositionProvider])
         self._scopes = cast(Mapping[cst.CSTNode, Scope | None], resolved[ScopeProvider])
         self._qualified = cast(Mapping[cst.CSTNode, Any], resolved[QualifiedNameProvider])
@@ -54,6 +58,14 @@ class Metadata:
             and cst.Module([]).code_for_node(statement.test).replace("'", '"') == '__name__ == "__main__"'
             for statement in self.module.body
         )
+
+    def nodes(self, *kinds: type[_Node]) -> list[_Node]:
+        """Every node of the module whose type is one of ``kinds`` (exactly), in the order of the source,
+        without walking the tree again."""
+        if len(kinds) == 1:
+            return cast("list[_Node]", list(self._by_type.get(kinds[0], ())))
+        found = [n for kind in kinds for n in self._by_type.get(kind, ())]
+        return cast("list[_Node]", sorted(found, key=self._start))
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self._parents.get(node)
@@ -244,6 +256,47 @@ class Metadata:
         return any(a is outer for a in self.ancestors(inner))
 
 
+class _Parents(cst.CSTVisitor):
+    """Each node's parent, recorded on the way down: what ``ParentNodeProvider`` gives, at a fraction of
+    its cost (it asks every node for its ``children``, which visits them once more); and the nodes of
+    each type, in the order of the source, so that finding the calls or the strings of a module takes no
+    walk of its own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[cst.CSTNode] = []
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.by_type: dict[type[cst.CSTNode], list[cst.CSTNode]] = {}
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.stack:
+            self.parents[node] = self.stack[-1]
+        self.stack.append(node)
+        kind = type(node)
+        same = self.by_type.get(kind)
+        if same is None:
+            self.by_type[kind] = [node]
+        else:
+            same.append(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.stack.pop()
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        pass
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        pass
+
+
+def parents(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
+    """The parent of every node of ``module`` but the module itself."""
+    collector = _Parents()
+    module.visit(collector)
+    return collector.parents
+
+
 def references(module: cst.Module) -> list[cst.Name | cst.Attribute]:
     """Names and attribute reads outside import statements, an attribute before the names inside it."""
     found: list[cst.Name | cst.Attribute] = []
@@ -265,9 +318,6 @@ def references(module: cst.Module) -> list[cst.Name | cst.Attribute]:
 
     module.visit(Collector())
     return found
-
-
-_Node = TypeVar("_Node", bound=cst.CSTNode)
 
 
 def nodes_of(module: cst.CSTNode, kind: type[_Node]) -> list[_Node]:

@@ -5,12 +5,20 @@ The words this test looks for are computed from ``mapping.ENDPOINTS``, so a new 
 the test by itself. A file that spells none of them may still build a v1 URL from constants of another
 module; the repository index (``codemods.reading.index``) names those constants, and the test lets
 through a file that uses one.
+
+The bytes test is blind to where a word is: a comment, a docstring, a longer name. So a file it lets
+through meets a second stage, ``may_contain_site_parsed``, which asks the same questions of the module's
+``ast`` tree (the words in its strings, the constants among its identifiers): about a hundredth of what
+LibCST's parse and scope analysis of the same file cost.
 """
 
 from __future__ import annotations
 
+import ast
 import functools
 import re
+import warnings
+from dataclasses import dataclass
 from typing import Final
 
 from codemods.mapping import ENDPOINTS, V1_API_ROOT
@@ -95,3 +103,86 @@ def may_contain_site(data: bytes, needles: frozenset[tuple[bytes, bytes]] = froz
         if any(all(word in text for word in group) for group in _NEEDLE_GROUPS):
             return True
     return bool(needles) and uses_indexed_constant(data, needles)
+
+
+# --- the second stage: the same test on what the module's syntax tree says, not on its bytes ----------
+
+
+@dataclass(frozen=True)
+class _Written:
+    """What the syntax tree of a module spells: the text of its strings, in lower case, and its
+    identifiers (names, attributes, the segments of imported modules, imported names)."""
+
+    strings: bytes
+    identifiers: frozenset[bytes]
+    #: The names imported from the enclosing packages (``from . import BASE``; ``*`` for a star).
+    from_package: frozenset[bytes]
+
+
+def _written(tree: ast.Module) -> _Written:
+    strings: list[str] = []
+    identifiers: set[str] = set()
+    from_package: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, str):
+                strings.append(node.value)
+            elif isinstance(node.value, bytes):
+                strings.append(node.value.decode("latin-1"))
+        elif isinstance(node, ast.Name):
+            identifiers.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            identifiers.add(node.attr)
+        elif isinstance(node, ast.alias):
+            identifiers.update(node.name.split("."))
+            if node.asname:
+                identifiers.add(node.asname)
+        elif isinstance(node, ast.ImportFrom):
+            identifiers.update((node.module or "").split("."))
+            if node.level > 0:
+                from_package.update(alias.name for alias in node.names)
+    text = "\0".join(strings).lower().encode("utf-8", "surrogatepass")
+    return _Written(text, _encoded(identifiers), _encoded(from_package))
+
+
+def _encoded(names: set[str]) -> frozenset[bytes]:
+    return frozenset(name.encode("utf-8", "surrogatepass") for name in names)
+
+
+def may_contain_site_parsed(
+    data: bytes,
+    needles: frozenset[tuple[bytes, bytes]] = frozenset(),
+    names: tuple[bytes, ...] = (),
+) -> bool:
+    """Return False only when ``data``, parsed with ``ast``, provably holds no v1 call site: the second
+    stage, for the files ``may_contain_site`` lets through, before the far costlier LibCST parse.
+
+    ``may_contain_site`` looks for words anywhere in the bytes, comments and longer names included: a
+    large module that mentions ``stats`` and ``courses`` in its comments, or spells the name of a
+    constant that some module of the repository defines, gets through it. This test asks the same
+    questions of what the syntax tree holds. A URL's literal words are in the module's strings (comments
+    build no URL); a constant of another module is used by its name, an identifier, and its module is
+    imported, which names the module in an import or reaches it as an attribute, unless the constant
+    itself is imported from the enclosing package (``from . import BASE``, or a star); a declared
+    wrapper (``names``) is called by its name. A module whose strings lack, for every endpoint, one of
+    its words, and whose identifiers name no indexed constant together with its module nor any of
+    ``names``, therefore holds no site, exactly as ``may_contain_site`` reasons. A module ``ast``
+    cannot parse is let through: the transform reports why.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(data)
+    except (SyntaxError, ValueError, UnicodeError, LookupError, RecursionError, MemoryError):
+        return True
+    written = _written(tree)
+    if any(all(word in written.strings for word in group) for group in _NEEDLE_GROUPS):
+        return True
+    if any(not name or name in written.identifiers for name in names):
+        return True
+    star = b"*" in written.from_package
+    return any(
+        (not name or name in written.identifiers)
+        and (not module or module in written.identifiers or star or name in written.from_package)
+        for name, module in needles
+    )

@@ -12,11 +12,10 @@ import warnings
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper
 
-from codemods.planning.editor import Editor
+from codemods.planning.editor import Editor, edited
+from codemods.planning.plan import Plan
 from codemods.planning.planner import Planner
 from codemods.reading.detector import Detector
 from codemods.reading.index import RepositoryIndex
@@ -24,7 +23,6 @@ from codemods.reading.metadata import Metadata
 from codemods.reading.precheck import TOO_DEEP, refusal
 from codemods.results.findings import SourceResult
 from codemods.results.wrappers import WrapperState
-from codemods.transform.imports import add_helper_import
 
 
 class SourceError(Exception):
@@ -89,17 +87,44 @@ def _syntax_error(source: bytes, error: cst.ParserSyntaxError) -> str:
     return f"cannot be parsed by LibCST: {message}"
 
 
+def _edited_paths(meta: Metadata, plan: Plan) -> set[cst.CSTNode] | None:
+    """Every node the plan edits and all their ancestors: what the editor must walk. ``None`` (walk
+    everything) when an edited node is not one of the module as parsed."""
+    paths: set[cst.CSTNode] = set()
+    for node in edited(plan):
+        if not meta.in_tree(node):
+            return None
+        if node in paths:
+            continue
+        paths.add(node)
+        for ancestor in meta.ancestors(node):
+            if ancestor in paths:
+                break
+            paths.add(ancestor)
+    return paths
+
+
 def _keep_spacing(before: cst.Module, after: cst.Module) -> cst.Module:
     """Give the blank lines of a removed top-level import to the statement that now follows it, so that
     removing ``import requests`` does not glue the next import to the module docstring."""
     code = before.code_for_node
-    kept = [code(s.with_changes(leading_lines=[])) for s in after.body]
     body = list(after.body)
+    kept: dict[int, str] = {}
+
+    def kept_code(position: int) -> str:
+        if position not in kept:
+            kept[position] = code(after.body[position].with_changes(leading_lines=[]))
+        return kept[position]
+
     position = 0
     pending: list[cst.EmptyLine] = []
     for statement in before.body:
-        text = code(statement.with_changes(leading_lines=[]))
-        if position < len(kept) and kept[position] == text:
+        # A statement kept as the same object needs no code compared (in a large module, most of them).
+        same = position < len(body) and (
+            after.body[position] is statement
+            or kept_code(position) == code(statement.with_changes(leading_lines=[]))
+        )
+        if same:
             current = body[position]
             if pending and not current.leading_lines:
                 body[position] = current.with_changes(leading_lines=pending)
@@ -139,12 +164,13 @@ def migrate_source(source: bytes, *, display_path: str, options: TransformOption
     )
     if not plan.findings:
         return SourceResult(source=source, findings=(), uses=tuple(plan.uses))
-    migrated = wrapper.module.visit(Editor(plan))
+    migrated = wrapper.module.visit(Editor(plan, _edited_paths(planner.meta, plan)))
     if plan.calls_helper:
-        context = CodemodContext()
-        for module_name, obj, asname in sorted(planner.unused_imports(), key=str):
-            RemoveImportsVisitor.remove_unused_import(context, module_name, obj, asname)
-        migrated = _keep_spacing(migrated, RemoveImportsVisitor(context).transform_module(migrated))
+        # Imported here: LibCST's import visitors bring its matchers, half a second to import, which a
+        # run that rewrites nothing never needs.
+        from codemods.transform.imports import add_helper_import, remove_unused
+
+        migrated = _keep_spacing(migrated, remove_unused(migrated, planner.unused_imports()))
         migrated = add_helper_import(migrated, options.helper_import, options.first_party)
     return SourceResult(
         source=migrated.bytes,

@@ -21,12 +21,14 @@ from codemods.engine.helper_module import (
 )
 from codemods.engine.options import RunOptions
 from codemods.engine.runner import run
-from codemods.reading.prefilter import may_contain_site
+from codemods.reading.prefilter import may_contain_site, may_contain_site_parsed
 from codemods.results.findings import FileOutcome, RunResult, SourceResult, Status
 from codemods.transform.migrate import SourceError, TransformOptions, migrate_source
 
-#: Passes the pre-filter (it names the path words) but holds no call site.
-LOOKALIKE = b'# The courses and their stats are computed elsewhere.\nCOURSES = ["stats"]\n'
+#: Passes both stages of the pre-filter (its strings hold the path words) but holds no call site.
+LOOKALIKE = b'# The courses and their stats are computed elsewhere.\nCOURSES = ["courses", "stats"]\n'
+#: Passes the bytes stage of the pre-filter (comments and names spell the path words), not the second.
+COMMENTED = b'# The courses and their stats are computed elsewhere.\nCOURSES = ["stats"]\n'
 
 
 def write_tree(root: Path, files: dict[str, bytes]) -> None:
@@ -73,6 +75,27 @@ def test_prefilter_skips_files_without_the_path_words(tmp_path: Path) -> None:
     assert result.files_scanned == 4
     assert result.files_skipped_by_filter == 2
     assert sorted(by_path(result)) == ["c.py", "d.py"]
+
+
+def test_the_second_stage_reads_strings_and_identifiers_not_comments(tmp_path: Path) -> None:
+    assert may_contain_site(COMMENTED)
+    assert not may_contain_site_parsed(COMMENTED)
+    assert may_contain_site_parsed(LOOKALIKE)
+    assert may_contain_site_parsed(SITE)
+    assert may_contain_site_parsed(b"def f(:\n")  # ast refuses it: the transform tells why
+    needles = frozenset({(b"LMS_API", b"settings")})
+    assert may_contain_site_parsed(b"from .settings import LMS_API\nu = LMS_API\n", needles)
+    assert may_contain_site_parsed(b"from . import LMS_API\n", needles)
+    assert may_contain_site_parsed(b"from . import *\nu = LMS_API\n", needles)
+    assert may_contain_site_parsed(b"import app.settings\nu = app.settings.LMS_API\n", needles)
+    # The name in a comment, the module imported: no use of the constant.
+    assert not may_contain_site_parsed(b"from . import settings  # LMS_API\n", needles)
+    assert not may_contain_site_parsed(b"from . import other\nLMS = 1\n", needles)
+    assert may_contain_site_parsed(b"fetch_stats(1)\n", names=(b"fetch_stats",))
+    write_tree(tmp_path, {"c.py": COMMENTED, "d.py": SITE})
+    result = run(RunOptions(paths=(tmp_path,), jobs=1))
+    assert result.files_skipped_by_filter == 1
+    assert sorted(by_path(result)) == ["d.py"]
 
 
 def test_prefilter_needles_come_from_the_mapping() -> None:
@@ -149,9 +172,10 @@ def test_syntax_error_and_undecodable_files_are_per_file_errors(tmp_path: Path) 
         assert outcomes["c_site.py"].changed
 
 
-LATIN1 = "# -*- coding: latin-1 -*-\n# Données: courses and stats, café\nNAME = 'Zoë'\n".encode("latin-1")
-CRLF = b"# courses and stats\r\nx = 1\r\n\r\ny = 2\r\n"
-BOM = b"\xef\xbb\xbf# courses and stats\nx = 'caf\xc3\xa9'\n"
+# Their strings name the path words, so that both stages of the pre-filter let them through to LibCST.
+LATIN1 = "# -*- coding: latin-1 -*-\n# Données: café\nNAME = 'Zoë, courses and stats'\n".encode("latin-1")
+CRLF = b'"""courses and stats"""\r\nx = 1\r\n\r\ny = 2\r\n'
+BOM = b'\xef\xbb\xbf"""courses and stats"""\nx = \'caf\xc3\xa9\'\n'
 
 
 def test_encodings_and_line_endings_pass_through_unchanged(tmp_path: Path) -> None:
