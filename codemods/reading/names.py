@@ -24,6 +24,7 @@ from codemods.reading.url_functions import returned_expression, returned_url, sm
 from codemods.reading.urls import (
     Hole,
     Part,
+    Spliced,
     Text,
     UrlMatch,
     guess_endpoint,
@@ -213,7 +214,7 @@ class Names:
         argument."""
         if not isinstance(http, GetterCall) or http.argument is None:
             return self.value_of
-        argument = url_parts(http.argument, self.value_of)
+        argument = Spliced(url_parts(http.argument, self.value_of))
         function = http.function
 
         def resolve(node: cst.Name | cst.Attribute | cst.Call) -> Resolved:

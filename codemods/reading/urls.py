@@ -41,6 +41,16 @@ class Hole:
 
 
 Part = Text | Hole
+
+
+class Spliced(tuple[Part, ...]):
+    """What a resolver gives for a name that stands for another expression's parts (a request helper's
+    path parameter stands for the caller's argument): the parts replace the name, so that the pieces
+    cut from the URL are the caller's expressions, not the parameter's name."""
+
+    __slots__ = ()
+
+
 #: Follows a name (or ``module.NAME``, ``self.NAME``) to the expression it was assigned, or to its value
 #: already read (a constant of another module, from the repository index), or ``None``.
 #: A call (of a function that returns a URL) is read to its returned value, read, or ``None``.
@@ -86,6 +96,8 @@ def url_parts(expr: cst.BaseExpression, resolve: NameResolver, depth: int = 0) -
         assigned = resolve(expr)
         if assigned is None:
             return (Hole(expr),)
+        if isinstance(assigned, Spliced):
+            return tuple(assigned)
         if isinstance(assigned, tuple):
             return (Hole(expr, assigned),)
         try:
