@@ -28,7 +28,7 @@ class ShapeKind(str, enum.Enum):
     #: A list (of ``item``); a dict whose values are ``item`` (answers stored by key).
     LIST = "list"
     MAPPING = "mapping"
-    #: A dict with ``fields``; reading a key of ``gone`` has no v2 source (its reason's key).
+    #: A dict with ``fields``; a key of ``gone`` is a v1 field no v2 answer carries (its dotted name).
     RECORD = "record"
     #: A v1 attempt, whose fields are renamed.
     ATTEMPT = "attempt"
@@ -49,16 +49,33 @@ class Shape:
 
 
 VALUE: Final = Shape(ShapeKind.VALUE)
+#: The fields of v1's answers that no v2 answer has at all ("user.firstName"), so that neither the field
+#: renames nor the helper's v1-shaped answers can give them back: a site whose code reads one is reported
+#: (reason ``field-without-v2``). None of the fields 360Learning documents for v1 is among them: the
+#: attempt's fields are renamed, ``user.mail`` comes from the user directory and ``course.name`` from the
+#: course catalogue. The same set as the helper module's ``V1_FIELDS_WITHOUT_V2_SOURCE``.
+V1_FIELDS_WITHOUT_V2: Final[frozenset[str]] = frozenset()
+
+
+def _gone(record: str) -> Mapping[str, str]:
+    """The keys of a v1 record (``user``, ``course``) that ``V1_FIELDS_WITHOUT_V2`` names."""
+    prefix = record + "."
+    return MappingProxyType(
+        {f.removeprefix(prefix): f for f in sorted(V1_FIELDS_WITHOUT_V2) if f.startswith(prefix)}
+    )
+
+
 ATTEMPT: Final = Shape(ShapeKind.ATTEMPT, "an attempt")
 ATTEMPTS: Final = Shape(ShapeKind.LIST, "the list of attempts", item=ATTEMPT)
 #: A user as v1 embedded it: v2 records carry only ``userId``; the helper adds ``mail`` back from the
 #: user directory.
-USER: Final = Shape(ShapeKind.RECORD, "a user", fields=MappingProxyType({"_id": VALUE, "mail": VALUE}))
+USER: Final = Shape(
+    ShapeKind.RECORD, "a user", fields=MappingProxyType({"_id": VALUE, "mail": VALUE}), gone=_gone("user")
+)
+#: A course as v1 embedded it: v2 records carry only ``courseId``; the helper adds ``name`` back from the
+#: course catalogue (``GET /api/v2/courses``, cached beside the user directory).
 COURSE: Final = Shape(
-    ShapeKind.RECORD,
-    "a course",
-    fields=MappingProxyType({"_id": VALUE}),
-    gone=MappingProxyType({"name": "course-name-gone"}),
+    ShapeKind.RECORD, "a course", fields=MappingProxyType({"_id": VALUE, "name": VALUE}), gone=_gone("course")
 )
 USER_STATS: Final = Shape(
     ShapeKind.RECORD, "a user's statistics", fields=MappingProxyType({"user": USER, "attempts": ATTEMPTS})
@@ -201,6 +218,11 @@ NUMERIC_ATTEMPT_FIELDS: Final = frozenset({"globalTime", "progress", "score"})
 #: The record a v1 answer nested attempts under (``course`` of getCoursesStats and getUserCourses,
 #: ``user`` of getCourseStats and getCoursesStats) → the field of a flat v2 record that holds its ``_id``.
 FLAT_RECORD_IDS: Final[Mapping[str, str]] = MappingProxyType({"course": "courseId", "user": "userId"})
+#: A field of an enclosing record that a flat loop reads through the helper, from the record's id:
+#: (record, field) → the helper function that looks it up (``course_name(host, record["courseId"])``).
+FLAT_RECORD_LOOKUPS: Final[Mapping[tuple[str, str], str]] = MappingProxyType(
+    {("course", "name"): "course_name"}
+)
 #: The helper function that answers the flat v2 records themselves, for the flat-loop strategy.
 FLAT_HELPER: Final = "list_course_stats"
 #: How a rewrite that turned nested loops into one loop over the records is presented to the reviewer.

@@ -108,8 +108,9 @@ class HelperCalls:
             loop = flat_loop(self.meta, first, answer)
         else:
             loop = flat_comprehension(self.meta, first, answer)
-        if loop is None:
-            return False
+        if loop is None or (loop.lookups and asynchronous) or match.host is None:
+            return False  # a lookup per record would be awaited in the loop: the nesting is kept
+        host = match.host
         edits = flow.edits
         nested = self.helper_call(http, match, filters, asynchronous=asynchronous)
         flat = self.helper_call(http, match, filters, asynchronous=asynchronous, function=FLAT_HELPER)
@@ -141,7 +142,13 @@ class HelperCalls:
             assert isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString)
             quote = index.value.quote
             key = cst.SimpleString(f"{quote}{record_field}{quote}")
-            edits.replace[read] = cst.Subscript(cst.Name(loop.record), [cst.SubscriptElement(cst.Index(key))])
+            record_id = cst.Subscript(cst.Name(loop.record), [cst.SubscriptElement(cst.Index(key))])
+            lookup = loop.lookups.get(read)
+            edits.replace[read] = (
+                record_id
+                if lookup is None
+                else cst.Call(self._helper(lookup), [cst.Arg(host), cst.Arg(record_id)])
+            )
         return True
 
     def _collapse(self, call: cst.BaseExpression, edits: Edits) -> None:

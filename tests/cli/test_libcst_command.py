@@ -1,6 +1,7 @@
 """The migration as a LibCST codemod command (``codemods.cli.libcst_command``), run by LibCST's own runner
-as a project that already uses it would: ``python -m libcst.tool codemod cli.libcst_command.MigrateCourseStats``
-from a tree whose ``.libcst.codemod.yaml`` names the ``codemods`` package. Every file it writes is the file
+as a project that already uses it would:
+``python -m libcst.tool codemod cli.libcst_command.MigrateCourseStats`` from a tree whose
+``.libcst.codemod.yaml`` names the ``codemods`` package. Every file it writes is the file
 ``migrate-360learning apply`` writes; only the helper module is ``apply``'s alone. Sites left for review
 are LibCST warnings, with their line and reason.
 
