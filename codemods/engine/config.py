@@ -42,7 +42,9 @@ HELPER_ENV_CONSTANTS: Final[Mapping[str, str]] = MappingProxyType(
         "allow-http": "ENV_ALLOW_HTTP",
     }
 )
-KEYS: Final = frozenset({"exclude", "include", "helper-module", "hosts", "wrappers", "helper-env"})
+KEYS: Final = frozenset(
+    {"exclude", "include", "helper-module", "hosts", "wrappers", "helper-env", "keep-v1-shape"}
+)
 
 _QUALIFIED_NAME: Final = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*", re.ASCII)
 _ENV_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
@@ -69,6 +71,9 @@ class Config:
     wrappers: tuple[tuple[str, str], ...] = ()
     #: (constant of the helper module, name of the environment variable it reads).
     helper_env: tuple[tuple[str, str], ...] = ()
+    #: Whether a site whose answer goes where the tool cannot follow it moves to v2 keeping v1's shape
+    #: (``codemods.planning.v1_shape``); ``False``: such sites are reported for review.
+    keep_v1_shape: bool = True
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -134,6 +139,7 @@ def parse(table: Any, path: Path) -> Config:
         hosts=_strings(table, "hosts", path),
         wrappers=_wrappers(table.get("wrappers", {}), path),
         helper_env=_helper_env(table.get("helper-env", {}), path),
+        keep_v1_shape=_boolean(table, "keep-v1-shape", path, default=True),
     )
 
 
@@ -154,6 +160,13 @@ def _strings(table: Mapping[str, Any], key: str, path: Path) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
         raise ConfigError(f"{path}: {key} must be a list of non-empty strings")
     return tuple(value)
+
+
+def _boolean(table: Mapping[str, Any], key: str, path: Path, *, default: bool) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{path}: {key} must be true or false, not {value!r}")
+    return value
 
 
 def _wrappers(value: Any, path: Path) -> tuple[tuple[str, str], ...]:

@@ -59,6 +59,7 @@ class TransformSetup:
     #: See ``RunOptions``.
     hosts: tuple[str, ...] = ()
     wrappers: tuple[tuple[str, str], ...] = ()
+    keep_v1_shape: bool = True
     #: The wrappers known so far (``codemods.planning.wrappers``), and whether the pre-filter runs: the files
     #: re-read for wrappers' callers need not mention any v1 path.
     wrapper_state: WrapperState = field(default_factory=WrapperState)
@@ -74,9 +75,18 @@ class TransformSetup:
         *,
         hosts: tuple[str, ...] = (),
         wrappers: tuple[tuple[str, str], ...] = (),
+        keep_v1_shape: bool = True,
     ) -> TransformSetup:
         declared = tuple(name.rpartition(".")[2].encode() for name, _ in wrappers)
-        return cls(helper_import, index, index.needles(), hosts, wrappers, wrapper_needles=declared)
+        return cls(
+            helper_import,
+            index,
+            index.needles(),
+            hosts,
+            wrappers,
+            keep_v1_shape,
+            wrapper_needles=declared,
+        )
 
     def options(self, module: str) -> TransformOptions:
         """The options of the transform of one file, the module named ``module``."""
@@ -87,6 +97,7 @@ class TransformSetup:
             hosts=self.hosts,
             wrappers=self.wrappers,
             wrapper_state=self.wrapper_state,
+            keep_v1_shape=self.keep_v1_shape,
         )
 
 

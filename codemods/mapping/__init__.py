@@ -106,6 +106,9 @@ class Endpoint:
     helper: str
     #: The shape of what the helper returns, which is the v1 answer's shape with v2 records inside.
     response: Shape
+    #: The helper function that answers exactly what v1 answered, v1's field names included, with the
+    #: path's parameters as positional arguments: for data that goes where the tool cannot follow it.
+    v1_helper: str = ""
     #: The key of a v1 envelope that v2 no longer has (``{"attempts": [...]}`` is now the list itself).
     envelope: str | None = None
     #: How the v2 answer is presented to the reviewer.
@@ -120,6 +123,7 @@ ENDPOINTS: Final[Mapping[str, Endpoint]] = MappingProxyType(
             filters=MappingProxyType({"courseId": "course_id", "userEmail": "user_id"}),
             user_parameters=frozenset({"userEmail"}),
             helper="list_course_stats",
+            v1_helper="v1_user_course_stats",
             response=ATTEMPTS,
             envelope=ATTEMPTS_KEY,
             summary="the answer is the list of attempts itself",
@@ -130,6 +134,7 @@ ENDPOINTS: Final[Mapping[str, Endpoint]] = MappingProxyType(
             filters=MappingProxyType({"courseId": "course_id"}),
             user_parameters=frozenset(),
             helper="course_stats_by_user",
+            v1_helper="v1_course_stats",
             response=Shape(ShapeKind.LIST, "the list of users' statistics", item=USER_STATS),
             summary="grouped by user as v1 answered",
         ),
@@ -139,6 +144,7 @@ ENDPOINTS: Final[Mapping[str, Endpoint]] = MappingProxyType(
             filters=MappingProxyType({}),
             user_parameters=frozenset(),
             helper="course_stats_by_course_and_user",
+            v1_helper="v1_courses_stats",
             response=Shape(
                 ShapeKind.LIST,
                 "the list of courses' statistics",
@@ -161,6 +167,7 @@ ENDPOINTS: Final[Mapping[str, Endpoint]] = MappingProxyType(
             filters=MappingProxyType({"userEmailOrId": "user_id"}),
             user_parameters=frozenset({"userEmailOrId"}),
             helper="course_stats_by_course",
+            v1_helper="v1_user_courses",
             response=Shape(
                 ShapeKind.LIST,
                 "the list of the learner's courses",
@@ -319,6 +326,16 @@ RETURNED_BEFORE: Final[Mapping[str, str]] = MappingProxyType(
 NOTEBOOK_SITE: Final = "cell {cell}, line {line}: {message} (a notebook is reported, not rewritten)"
 NOTEBOOK_REWRITE: Final = "a v1 call the tool would rewrite, by hand here: {message}"
 NOTEBOOK_CELL: Final = "notebook-cell"
+
+#: The rule of a site whose transport moved to v2 while its answer keeps v1's shape (the helper's
+#: ``v1_…`` functions), because the data goes where the tool cannot follow it
+#: (``codemods.planning.v1_shape``), and what its finding and its note say; ``{where}`` lists the places.
+V1_SHAPE_KEPT: Final = "v1-shape-kept"
+V1_SHAPE_SUMMARY: Final = "answered as v1 answered, v1's field names included"
+V1_SHAPE_MESSAGE: Final = (
+    "kept v1's answer shape: the payload goes where the tool cannot follow it ({where}); adapt that code "
+    "to v2 field names later"
+)
 
 #: The rule of a caller of a migrated wrapper whose reads were adapted.
 WRAPPER_CALLER: Final = "wrapper-caller"

@@ -25,6 +25,8 @@ from codemods.mapping import (
     UNFOLLOWED_MESSAGE,
     UNFOLLOWED_URL,
     V1_QUERY_FILTERS,
+    V1_SHAPE_KEPT,
+    V1_SHAPE_SUMMARY,
     V2_COURSE_STATS_PATH,
     V2_FILTERS,
 )
@@ -35,6 +37,7 @@ from codemods.planning.cleanup import Cleanup, pure_literal
 from codemods.planning.flow_state import Edits
 from codemods.planning.helper_call import HelperCalls
 from codemods.planning.plan import Context, Plan
+from codemods.planning.v1_shape import V1Shape
 from codemods.planning.wrapper_calls import WrapperCalls
 from codemods.reading import clients
 from codemods.reading.clients import HttpCall
@@ -77,6 +80,7 @@ class Planner:
         declared: tuple[tuple[str, str], ...] = (),
         hosts: tuple[str, ...] = (),
         evidence: Evidence | None = None,
+        keep_v1_shape: bool = True,
     ) -> None:
         index = index or RepositoryIndex()
         lowered = tuple(h.lower() for h in hosts if h)
@@ -99,6 +103,7 @@ class Planner:
         self.wrapper_calls = WrapperCalls(ctx, declared)
         self.cleanup = Cleanup(ctx, self.sessions)
         self.getters = Getters(meta, self._recognise_in_helper)
+        self.v1_shape = V1Shape(ctx, self.helper_calls, enabled=keep_v1_shape)
         self.external = self.wrapper_calls.external_wrappers
 
     def resolve(self, node: cst.Name | cst.Attribute | cst.Call) -> Resolved:
@@ -196,6 +201,7 @@ class Planner:
         self.arguments.hard_coded_keys(http, match)
         if self.ctx.suppressed(http.call, match.endpoint.name):
             return
+        kept: str | None = None
         try:
             self._check_host(http, match.host)
             if isinstance(http, GetterCall):
@@ -206,16 +212,22 @@ class Planner:
                 http, self._rebind_host(http, match), filters, edits, returns
             )
         except Review as review:
-            self.ctx.review(http, match.endpoint.name, review)
-            return
+            try:  # the data goes where the tool cannot follow it: v1's shape kept (``planning.v1_shape``)
+                rebound = self._rebind_host(http, match)
+                edits, kept = self.v1_shape.replace_call(http, rebound, filters, review)
+            except Review as reported:
+                self.ctx.review(http, match.endpoint.name, reported)
+                return
+            flat, returns = False, self.wrapper_calls.returns()
         changed = [
             f"{name} → {V2_FILTERS[keyword]}"
             for name, keyword in V1_QUERY_FILTERS.items()
             if keyword is not None and keyword in filters
         ]
         notes = [CREATED_BECOMES_COMPLETED.format(filters=", ".join(changed))] if changed else []
+        notes = [kept, *notes] if kept is not None else notes
         if notes:
-            self.plan.notes.setdefault(self.meta.statement(http.call), []).extend(notes)
+            self.plan.notes.setdefault(self._noted(http.call, edits), []).extend(notes)
         self.plan.edits.merge(edits)
         self.wrapper_calls.announce(returns.exports)
         dead = (
@@ -235,10 +247,20 @@ class Planner:
                 column,
                 match.endpoint.name,
                 Status.REWRITE,
-                FILTER_MEANING_CHANGED if notes else REWRITE,
-                "; ".join([_rewrite_message(match, filters, flat=flat), *notes]),
+                V1_SHAPE_KEPT if kept else FILTER_MEANING_CHANGED if notes else REWRITE,
+                "; ".join([_rewrite_message(match, filters, flat=flat, kept=kept is not None), *notes]),
             )
         )
+
+    def _noted(self, call: cst.Call, edits: Edits) -> cst.BaseStatement:
+        """The statement a site's note goes on: the call's, or, when ``r = get(…)`` then ``data =
+        r.json()`` became one assignment, the one that holds the helper call now."""
+        small = self.meta.small_statement(call)
+        if small not in edits.remove:
+            return self.meta.statement(call)
+        helper = next((v for k, v in edits.replace.items() if self.meta.contains(small, k)), None)
+        moved = (k for k, v in edits.replace.items() if v is helper and not self.meta.contains(small, k))
+        return self.meta.statement(next(moved, call))
 
     def _check_host(self, http: HttpCall, host: cst.BaseExpression | None) -> None:
         """The host expression moves into the helper call: every variable it reads must be in scope at
@@ -346,11 +368,13 @@ class Planner:
         return cst.Call(cst.Name("str"), [cst.Arg(client)])
 
 
-def _rewrite_message(match: UrlMatch, filters: dict[str, cst.BaseExpression], *, flat: bool) -> str:
+def _rewrite_message(
+    match: UrlMatch, filters: dict[str, cst.BaseExpression], *, flat: bool, kept: bool = False
+) -> str:
     endpoint = match.endpoint
     keywords = [*endpoint.filters.values(), *(k for k in V2_FILTERS if k in filters)]
     query = "?" + "&".join(V2_FILTERS[k] for k in keywords) if keywords else ""
     resolved = "; email resolved to a user id" if endpoint.user_parameters else ""
     request = f"GET {V2_COURSE_STATS_PATH}{query}"
-    summary = FLAT_SUMMARY if flat else endpoint.summary
+    summary = V1_SHAPE_SUMMARY if kept else FLAT_SUMMARY if flat else endpoint.summary
     return f"{RULES[REWRITE].summary}: {request}, all pages; {summary}{resolved}"

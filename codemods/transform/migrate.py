@@ -44,6 +44,10 @@ class TransformOptions:
     wrappers: tuple[tuple[str, str], ...] = ()
     #: The repository's wrappers known so far, when the engine follows them across modules.
     wrapper_state: WrapperState = field(default_factory=WrapperState)
+    #: Where the answer goes where the tool cannot follow it, move the call to v2 keeping v1's answer
+    #: shape (``codemods.planning.v1_shape``); ``False`` reports such sites for review
+    #: (``keep-v1-shape`` in pyproject.toml, ``--no-keep-v1-shape``).
+    keep_v1_shape: bool = True
 
 
 def parse(source: bytes) -> cst.Module:
@@ -116,6 +120,7 @@ def migrate_source(source: bytes, *, display_path: str, options: TransformOption
         wrapper_state=options.wrapper_state,
         declared=options.wrappers,
         hosts=options.hosts,
+        keep_v1_shape=options.keep_v1_shape,
     )
     plan = planner.run()
     planner.report_unfollowed(
