@@ -10,6 +10,12 @@ from codemods.mapping.clients import JSON_METHOD, RAISE_FOR_STATUS, STATUS_CODE_
 from codemods.mapping.reasons import Review
 from codemods.planning.flow_state import FlowState, _index_key, _string
 
+#: The body of a response read whole: attributes (requests, httpx), methods (``read``, aiohttp's ``text``,
+#: then ``decode``), and how many of them one read chains at most (``resp.read().decode("utf-8")``).
+_BODY_ATTRIBUTES = frozenset({"text", "content"})
+_BODY_METHODS = frozenset({"read", "text", "decode"})
+_BODY_STEPS = 3
+
 
 class ResponseReads(FlowState):
     def _response(self, node: cst.BaseExpression, parent: cst.CSTNode | None, kind: Shape) -> None:
@@ -42,12 +48,26 @@ class ResponseReads(FlowState):
             raise Review("response-attribute-without-v2", attr=attr)
 
     def _decoded(self, node: cst.BaseExpression, parent: cst.CSTNode | None) -> cst.Call | None:
-        """``json.load(resp)`` or ``json.loads(resp.read())``: the standard library's way to the payload."""
+        """``json.load(resp)``, or ``json.loads`` of the body read as bytes or text: ``resp.read()``,
+        ``resp.read().decode(…)``, ``r.text`` and ``r.content`` (requests, httpx), ``await r.text()``
+        (aiohttp): the standard library's way to the payload."""
+        body: cst.BaseExpression = node
         argument: cst.CSTNode | None = parent
-        if isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value == "read":
-            read = self.meta.parent(parent)
-            if isinstance(read, cst.Call) and not read.args:
-                argument = self.meta.parent(read)
+        for _ in range(_BODY_STEPS):
+            if not (isinstance(argument, cst.Attribute) and argument.value is body):
+                break
+            name, call = argument.attr.value, self.meta.parent(argument)
+            called = isinstance(call, cst.Call) and call.func is argument
+            if name in _BODY_ATTRIBUTES and not called:
+                body = argument
+            elif isinstance(call, cst.Call) and called and name in _BODY_METHODS:
+                if call.args and name != "decode":
+                    return None
+                awaited = self.meta.parent(call)
+                body = awaited if isinstance(awaited, cst.Await) and awaited.expression is call else call
+            else:
+                return None
+            argument = self.meta.parent(body)
         if not (isinstance(argument, cst.Arg) and argument.keyword is None):
             return None
         call = self.meta.parent(argument)

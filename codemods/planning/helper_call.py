@@ -178,7 +178,9 @@ class HelperCalls:
         for read in self.meta.reads(binding):
             top: cst.CSTNode = read
             parent = self.meta.parent(top)
-            while parent is not None and (parent in edits.replace or isinstance(parent, cst.Attribute)):
+            while parent is not None and (
+                parent in edits.replace or isinstance(parent, (cst.Attribute, cst.Arg, cst.Call, cst.Await))
+            ):
                 top, parent = parent, self.meta.parent(parent)
             if edits.replace.get(top) is read:
                 payload_reads.append(top)
