@@ -80,7 +80,8 @@ class V1ShapeFlow(ResponseFlow):
     def _returned(self, statement: cst.Return, kind: Shape) -> None:
         """Returned data keeps what it was: the function's callers, in any module, read v1's shape as
         before. Its callers in this module are followed all the same, for what they do with it."""
-        if kind.kind is ShapeKind.RESPONSE:
+        if kind.kind is ShapeKind.RESPONSE:  # its callers read a response: never v1's shape
+            super()._returned(statement, kind)  # the default rewrite's reason, when it has one
             raise Review("returned", label=kind.label)
         function = next((a for a in self.meta.ancestors(statement) if isinstance(a, cst.FunctionDef)), None)
         owners = [
@@ -162,7 +163,7 @@ class V1Shape:
             raise review
         edits = Edits()
         flow = V1ShapeFlow(self.ctx.meta, edits, match.endpoint, self.ctx.index)
-        returns = Returns(self.ctx.module, self.ctx.display_path)
+        returns = Returns(self.ctx.module, self.ctx.display_path, self.ctx.wrapper_state)
         self.helper_calls.replace_call(http, match, filters, edits, returns, v1_flow=flow)
         if not flow.kept:
             raise review
