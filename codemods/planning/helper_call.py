@@ -85,8 +85,12 @@ class HelperCalls:
         if isinstance(http, GetterCall) and http.decoded:
             start = PAYLOAD if match.endpoint.envelope else match.endpoint.response
         if isinstance(parent, cst.Await) and parent.expression is http.call:
+            # v1's shape keeps what reads the awaited answer, and so its parentheses:
+            # ``(await get(…))["attempts"]`` is not ``await get(…)["attempts"]``.
             edits.replace[parent] = cst.Await(
-                self.helper_call(http, match, filters, asynchronous=True, v1=v1)
+                self.helper_call(http, match, filters, asynchronous=True, v1=v1),
+                lpar=parent.lpar if v1 else (),
+                rpar=parent.rpar if v1 else (),
             )
             flow.follow(parent, start)
             flat = not v1 and self._flat(http, match, filters, flow, asynchronous=True)

@@ -233,6 +233,39 @@ def test_still_reported(body: str, reason: str) -> None:
     assert "learning360_v2" not in output
 
 
+def test_an_awaited_answer_keeps_its_parentheses() -> None:
+    """``(await self.request(…))["attempts"]`` keeps its envelope in v1's shape, and so the parentheses
+    that make the subscript apply to the awaited answer rather than to the coroutine."""
+    source = textwrap.dedent(
+        """
+        import os
+
+        import aiohttp
+
+        BASE = "https://app.360learning.com"
+        AUTH = {"company": os.environ["C"], "apiKey": os.environ["K"]}
+
+
+        class Learning360:
+            def __init__(self):
+                self.session = aiohttp.ClientSession()
+
+            async def request(self, method, path):
+                async with self.session.request(method, BASE + "/api/v1" + path, params=AUTH) as resp:
+                    resp.raise_for_status()
+                    return await resp.json()
+
+            async def attempts_of(self, course_id, email):
+                data = (await self.request("GET", "/courses/" + course_id + "/stats/" + email))["attempts"]
+                return [attempt for attempt in data]
+        """
+    )
+    result = migrate_source(source.encode(), display_path="m.py", options=TransformOptions())
+    assert [f.rule for f in result.findings] == [V1_SHAPE_KEPT]
+    awaited = b'(await learning360_v2.av1_user_course_stats(BASE, course_id, email))["attempts"]'
+    assert awaited in result.source
+
+
 def test_a_site_reviewed_before_loses_its_old_marker() -> None:
     body = """
         def f(cid):
