@@ -225,11 +225,6 @@ NUMERIC_ATTEMPT_FIELDS: Final = frozenset({"globalTime", "progress", "score"})
 #: The record a v1 answer nested attempts under (``course`` of getCoursesStats and getUserCourses,
 #: ``user`` of getCourseStats and getCoursesStats) → the field of a flat v2 record that holds its ``_id``.
 FLAT_RECORD_IDS: Final[Mapping[str, str]] = MappingProxyType({"course": "courseId", "user": "userId"})
-#: A field of an enclosing record that a flat loop reads through the helper, from the record's id:
-#: (record, field) → the helper function that looks it up (``course_name(host, record["courseId"])``).
-FLAT_RECORD_LOOKUPS: Final[Mapping[tuple[str, str], str]] = MappingProxyType(
-    {("course", "name"): "course_name"}
-)
 #: The helper function that answers the flat v2 records themselves, for the flat-loop strategy.
 FLAT_HELPER: Final = "list_course_stats"
 #: How a rewrite that turned nested loops into one loop over the records is presented to the reviewer.

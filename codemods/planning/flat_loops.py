@@ -13,9 +13,7 @@ down the nesting to reach the attempts reads more simply as one loop over the re
 A loop nest is rewritten so only when the rewrite provably does the same thing:
 
 - each outer level holds nothing but assignments of an enclosing record's id (``x["course"]["_id"]``)
-  or of a course's name (``x["course"]["name"]``, which becomes the helper's ``course_name`` lookup of
-  the record's ``courseId``) followed by the loop one level down, and no loop of the nest has an
-  ``else``;
+  followed by the loop one level down, and no loop of the nest has an ``else``;
 - the outer loops' variables are read only for those ids and for the next level's list, and every name
   the nest binds is used inside it alone, so that neither assigning an id once per attempt instead of
   once per course nor the value a loop leaves behind can be told apart;
@@ -37,7 +35,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from codemods.mapping import FLAT_RECORD_IDS, FLAT_RECORD_LOOKUPS, NUMERIC_ATTEMPT_FIELDS, Shape, ShapeKind
+from codemods.mapping import FLAT_RECORD_IDS, NUMERIC_ATTEMPT_FIELDS, Shape, ShapeKind
 from codemods.reading.metadata import Metadata
 
 #: Builtins whose call reads its arguments and changes nothing.
@@ -59,9 +57,6 @@ class FlatLoop:
     ids: Mapping[cst.Subscript, str]
     #: The innermost loop's variable, which now names each record.
     record: str
-    #: Of ``ids``, the reads of a field the helper looks up from that id (``x["course"]["name"]`` →
-    #: ``course_name``).
-    lookups: Mapping[cst.Subscript, str]
 
 
 def flat_loop(meta: Metadata, loop: cst.For, answer: Shape) -> FlatLoop | None:
@@ -108,7 +103,7 @@ def flat_loop(meta: Metadata, loop: cst.For, answer: Shape) -> FlatLoop | None:
         return None
     if not _OrderFree(meta, record.value, innermost.body).block(_block(innermost.body)):
         return None
-    return FlatLoop(loop, len(chain) - 1, ids, record.value, _lookups(ids))
+    return FlatLoop(loop, len(chain) - 1, ids, record.value)
 
 
 def flat_comprehension(meta: Metadata, first: cst.CompFor, answer: Shape) -> FlatLoop | None:
@@ -152,7 +147,7 @@ def flat_comprehension(meta: Metadata, first: cst.CompFor, answer: Shape) -> Fla
         return None
     if not _order_free_use(meta, comprehension, free):
         return None
-    return FlatLoop(first, len(chain) - 1, ids, record.value, _lookups(ids))
+    return FlatLoop(first, len(chain) - 1, ids, record.value)
 
 
 def _order_free_use(
@@ -232,25 +227,11 @@ def _variable(node: cst.BaseExpression) -> str | None:
 
 
 def _is_id_read(node: cst.Subscript) -> bool:
-    """``x["course"]["_id"]``, ``x["user"]["_id"]``, or a field the helper looks up from the id
-    (``x["course"]["name"]``: ``FLAT_RECORD_LOOKUPS``)."""
     inner = node.value
     if not (isinstance(inner, cst.Subscript) and isinstance(inner.value, cst.Name)):
         return False
-    record, key = _key_of(inner, inner.value.value), _subscript_key(node)
-    return record in FLAT_RECORD_IDS and (key == "_id" or (record, key) in FLAT_RECORD_LOOKUPS)
-
-
-def _lookups(ids: Mapping[cst.Subscript, str]) -> dict[cst.Subscript, str]:
-    """The reads of ``ids`` that are lookups (``FLAT_RECORD_LOOKUPS``), each with its helper function."""
-    found = {}
-    for read in ids:
-        inner = read.value
-        assert isinstance(inner, cst.Subscript)
-        record, key = _subscript_key(inner), _subscript_key(read)
-        if record is not None and key is not None and (record, key) in FLAT_RECORD_LOOKUPS:
-            found[read] = FLAT_RECORD_LOOKUPS[record, key]
-    return found
+    variable = inner.value.value
+    return _key_of(inner, variable) in FLAT_RECORD_IDS and _subscript_key(node) == "_id"
 
 
 def _subscript_key(node: cst.Subscript) -> str | None:

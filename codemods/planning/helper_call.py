@@ -122,9 +122,8 @@ class HelperCalls:
             loop = flat_loop(self.meta, first, answer)
         else:
             loop = flat_comprehension(self.meta, first, answer)
-        if loop is None or (loop.lookups and asynchronous) or match.host is None:
-            return False  # a lookup per record would be awaited in the loop: the nesting is kept
-        host = match.host
+        if loop is None:
+            return False
         edits = flow.edits
         nested = self.helper_call(http, match, filters, asynchronous=asynchronous)
         flat = self.helper_call(http, match, filters, asynchronous=asynchronous, function=FLAT_HELPER)
@@ -156,13 +155,7 @@ class HelperCalls:
             assert isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString)
             quote = index.value.quote
             key = cst.SimpleString(f"{quote}{record_field}{quote}")
-            record_id = cst.Subscript(cst.Name(loop.record), [cst.SubscriptElement(cst.Index(key))])
-            lookup = loop.lookups.get(read)
-            edits.replace[read] = (
-                record_id
-                if lookup is None
-                else cst.Call(self._helper(lookup), [cst.Arg(host), cst.Arg(record_id)])
-            )
+            edits.replace[read] = cst.Subscript(cst.Name(loop.record), [cst.SubscriptElement(cst.Index(key))])
         return True
 
     def _collapse(self, call: cst.BaseExpression, edits: Edits) -> None:
