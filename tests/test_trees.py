@@ -78,7 +78,7 @@ def test_a_case_file_that_does_not_say_what_it_must_is_refused(
 def test_tree(case: Tree, tmp_path: Path) -> None:
     tree = tmp_path / "repo"
     shutil.copytree(case.before, tree)
-    result = run(RunOptions(paths=(tree,), write=True, jobs=1))
+    result = run(RunOptions(paths=(tree,), write=True, jobs=1, keep_v1_shape=case.keep_v1_shape))
     assert _rows(result) == case.findings
     assert not result.failed
     expected = _files(case.after)
@@ -88,7 +88,7 @@ def test_tree(case: Tree, tmp_path: Path) -> None:
     assert helper is None or helper == helper_source(), "the helper a tree that runs is run with"
     assert migrated == expected
 
-    again = run(RunOptions(paths=(tree,), write=True, jobs=1))
+    again = run(RunOptions(paths=(tree,), write=True, jobs=1, keep_v1_shape=case.keep_v1_shape))
     assert not again.changed
     assert _files(tree) == {
         **expected,

@@ -138,6 +138,15 @@ def _common_options(command: F) -> F:
             "configuration's.",
         ),
         click.option(
+            "--keep-v1-shape/--no-keep-v1-shape",
+            "keep_v1_shape",
+            default=None,
+            help="Where the answer goes where the tool cannot follow it (printed, dumped, handed to a "
+            "library, returned to unseen callers), move the call to v2 keeping v1's answer shape "
+            "[default: keep-v1-shape of the configuration, else keep]; --no-keep-v1-shape reports such "
+            "sites for review.",
+        ),
+        click.option(
             "--changed-since",
             metavar="REV",
             default=None,
@@ -210,6 +219,7 @@ def options_for(
     select: tuple[str, ...] = (),
     ignore: tuple[str, ...] = (),
     upgrade_helper: bool = False,
+    keep_v1_shape: bool | None = None,
 ) -> RunOptions:
     """The run's options: the flags win over the configuration; list flags add to its lists."""
     return RunOptions(
@@ -225,6 +235,7 @@ def options_for(
         hosts=tuple(dict.fromkeys(settings.hosts + hosts)),
         wrappers=settings.wrappers,
         helper_env=settings.helper_env,
+        keep_v1_shape=settings.keep_v1_shape if keep_v1_shape is None else keep_v1_shape,
         transform_only=transform_only,
         upgrade_helper=upgrade_helper,
         disabled=_disabled(settings.select + _split(select), settings.ignore + _split(ignore)),

@@ -47,7 +47,17 @@ HELPER_ENV_CONSTANTS: Final[Mapping[str, str]] = MappingProxyType(
     }
 )
 KEYS: Final = frozenset(
-    {"exclude", "include", "helper-module", "hosts", "wrappers", "helper-env", "select", "ignore"}
+    {
+        "exclude",
+        "include",
+        "helper-module",
+        "hosts",
+        "wrappers",
+        "helper-env",
+        "select",
+        "ignore",
+        "keep-v1-shape",
+    }
 )
 
 _QUALIFIED_NAME: Final = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*", re.ASCII)
@@ -78,6 +88,9 @@ class Config:
     #: Rules to report only, and rules to leave out, by id or name (``--select``/``--ignore``).
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    #: Whether a site whose answer goes where the tool cannot follow it moves to v2 keeping v1's shape
+    #: (``codemods.planning.v1_shape``); ``False``: such sites are reported for review.
+    keep_v1_shape: bool = True
 
 
 #: A directory holding this is the root of a repository: the search for the configuration stops there.
@@ -192,6 +205,7 @@ def parse(table: Any, path: Path) -> Config:
         helper_env=_helper_env(table.get("helper-env", {}), path),
         select=_rules(table, "select", path),
         ignore=_rules(table, "ignore", path),
+        keep_v1_shape=_boolean(table, "keep-v1-shape", path, default=True),
     )
 
 
@@ -222,6 +236,13 @@ def _rules(table: Mapping[str, Any], key: str, path: Path) -> tuple[str, ...]:
             hint = f" (did you mean {' or '.join(close)}?)" if close else ""
             raise ConfigError(f"{path}: {key}: unknown rule {name!r}{hint}")
     return names
+
+
+def _boolean(table: Mapping[str, Any], key: str, path: Path, *, default: bool) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{path}: {key} must be true or false, not {value!r}")
+    return value
 
 
 def _wrappers(value: Any, path: Path) -> tuple[tuple[str, str], ...]:

@@ -29,6 +29,9 @@ class RunOptions:
     wrappers: tuple[tuple[str, str], ...] = ()
     #: (constant of the helper module, e.g. ``ENV_CLIENT_ID``; the environment variable it names).
     helper_env: tuple[tuple[str, str], ...] = ()
+    #: Whether a site whose answer goes where the tool cannot follow it keeps v1's shape
+    #: (``--no-keep-v1-shape``, ``keep-v1-shape`` in pyproject.toml); else it is reported for review.
+    keep_v1_shape: bool = True
     #: When set, only these files (real paths) are transformed; the index still reads every file found.
     transform_only: frozenset[Path] | None = None
     #: The names of the rules left out (``--select``/``--ignore``): their sites are left as they are and

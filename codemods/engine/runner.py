@@ -184,7 +184,9 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
     data = options.stdin[1] if options.stdin is not None else None
     tasks = [Task(i, str(candidates[i].path), candidates[i].display_path, modules[i], data) for i in chosen]
     jobs = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
-    setup = TransformSetup.of(module, index, hosts=options.hosts, wrappers=options.wrappers)
+    setup = TransformSetup.of(
+        module, index, hosts=options.hosts, wrappers=options.wrappers, keep_v1_shape=options.keep_v1_shape
+    )
     # Wrappers are followed into their callers only over whole directories, where the callers are.
     setup = replace(
         setup,

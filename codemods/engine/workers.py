@@ -64,6 +64,7 @@ class TransformSetup:
     #: See ``RunOptions``.
     hosts: tuple[str, ...] = ()
     wrappers: tuple[tuple[str, str], ...] = ()
+    keep_v1_shape: bool = True
     #: The wrappers known so far (``codemods.planning.wrappers``), and whether the pre-filter runs: the files
     #: re-read for wrappers' callers need not mention any v1 path.
     wrapper_state: WrapperState = field(default_factory=WrapperState)
@@ -84,9 +85,18 @@ class TransformSetup:
         *,
         hosts: tuple[str, ...] = (),
         wrappers: tuple[tuple[str, str], ...] = (),
+        keep_v1_shape: bool = True,
     ) -> TransformSetup:
         declared = tuple(name.rpartition(".")[2].encode() for name, _ in wrappers)
-        return cls(helper_import, index, index.needles(), hosts, wrappers, wrapper_needles=declared)
+        return cls(
+            helper_import,
+            index,
+            index.needles(),
+            hosts,
+            wrappers,
+            keep_v1_shape,
+            wrapper_needles=declared,
+        )
 
     def options(self, module: str) -> TransformOptions:
         """The options of the transform of one file, the module named ``module``."""
@@ -100,6 +110,7 @@ class TransformSetup:
             disabled=self.disabled,
             line_length=self.line_length,
             first_party=self.first_party,
+            keep_v1_shape=self.keep_v1_shape,
         )
 
 

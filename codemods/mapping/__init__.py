@@ -28,7 +28,7 @@ class ShapeKind(str, enum.Enum):
     #: A list (of ``item``); a dict whose values are ``item`` (answers stored by key).
     LIST = "list"
     MAPPING = "mapping"
-    #: A dict with ``fields``; reading a key of ``gone`` has no v2 source (its reason's key).
+    #: A dict with ``fields``; a key of ``gone`` is a v1 field no v2 answer carries (its dotted name).
     RECORD = "record"
     #: A v1 attempt, whose fields are renamed.
     ATTEMPT = "attempt"
@@ -49,16 +49,33 @@ class Shape:
 
 
 VALUE: Final = Shape(ShapeKind.VALUE)
+#: The fields of v1's answers that no v2 answer has at all ("user.firstName"), so that neither the field
+#: renames nor the helper's v1-shaped answers can give them back: a site whose code reads one is reported
+#: (reason ``field-without-v2``). None of the fields 360Learning documents for v1 is among them: the
+#: attempt's fields are renamed, ``user.mail`` comes from the user directory and ``course.name`` from the
+#: course catalogue. The same set as the helper module's ``V1_FIELDS_WITHOUT_V2_SOURCE``.
+V1_FIELDS_WITHOUT_V2: Final[frozenset[str]] = frozenset()
+
+
+def _gone(record: str) -> Mapping[str, str]:
+    """The keys of a v1 record (``user``, ``course``) that ``V1_FIELDS_WITHOUT_V2`` names."""
+    prefix = record + "."
+    return MappingProxyType(
+        {f.removeprefix(prefix): f for f in sorted(V1_FIELDS_WITHOUT_V2) if f.startswith(prefix)}
+    )
+
+
 ATTEMPT: Final = Shape(ShapeKind.ATTEMPT, "an attempt")
 ATTEMPTS: Final = Shape(ShapeKind.LIST, "the list of attempts", item=ATTEMPT)
 #: A user as v1 embedded it: v2 records carry only ``userId``; the helper adds ``mail`` back from the
 #: user directory.
-USER: Final = Shape(ShapeKind.RECORD, "a user", fields=MappingProxyType({"_id": VALUE, "mail": VALUE}))
+USER: Final = Shape(
+    ShapeKind.RECORD, "a user", fields=MappingProxyType({"_id": VALUE, "mail": VALUE}), gone=_gone("user")
+)
+#: A course as v1 embedded it: v2 records carry only ``courseId``; the helper adds ``name`` back from the
+#: course catalogue (``GET /api/v2/courses``, cached beside the user directory).
 COURSE: Final = Shape(
-    ShapeKind.RECORD,
-    "a course",
-    fields=MappingProxyType({"_id": VALUE}),
-    gone=MappingProxyType({"name": "course-name-gone"}),
+    ShapeKind.RECORD, "a course", fields=MappingProxyType({"_id": VALUE, "name": VALUE}), gone=_gone("course")
 )
 USER_STATS: Final = Shape(
     ShapeKind.RECORD, "a user's statistics", fields=MappingProxyType({"user": USER, "attempts": ATTEMPTS})
@@ -89,6 +106,9 @@ class Endpoint:
     helper: str
     #: The shape of what the helper returns, which is the v1 answer's shape with v2 records inside.
     response: Shape
+    #: The helper function that answers exactly what v1 answered, v1's field names included, with the
+    #: path's parameters as positional arguments: for data that goes where the tool cannot follow it.
+    v1_helper: str = ""
     #: The key of a v1 envelope that v2 no longer has (``{"attempts": [...]}`` is now the list itself).
     envelope: str | None = None
     #: How the v2 answer is presented to the reviewer.
@@ -103,6 +123,7 @@ ENDPOINTS: Final[Mapping[str, Endpoint]] = MappingProxyType(
             filters=MappingProxyType({"courseId": "course_id", "userEmail": "user_id"}),
             user_parameters=frozenset({"userEmail"}),
             helper="list_course_stats",
+            v1_helper="v1_user_course_stats",
             response=ATTEMPTS,
             envelope=ATTEMPTS_KEY,
             summary="the answer is the list of attempts itself",
@@ -113,6 +134,7 @@ ENDPOINTS: Final[Mapping[str, Endpoint]] = MappingProxyType(
             filters=MappingProxyType({"courseId": "course_id"}),
             user_parameters=frozenset(),
             helper="course_stats_by_user",
+            v1_helper="v1_course_stats",
             response=Shape(ShapeKind.LIST, "the list of users' statistics", item=USER_STATS),
             summary="grouped by user as v1 answered",
         ),
@@ -122,6 +144,7 @@ ENDPOINTS: Final[Mapping[str, Endpoint]] = MappingProxyType(
             filters=MappingProxyType({}),
             user_parameters=frozenset(),
             helper="course_stats_by_course_and_user",
+            v1_helper="v1_courses_stats",
             response=Shape(
                 ShapeKind.LIST,
                 "the list of courses' statistics",
@@ -144,6 +167,7 @@ ENDPOINTS: Final[Mapping[str, Endpoint]] = MappingProxyType(
             filters=MappingProxyType({"userEmailOrId": "user_id"}),
             user_parameters=frozenset({"userEmailOrId"}),
             helper="course_stats_by_course",
+            v1_helper="v1_user_courses",
             response=Shape(
                 ShapeKind.LIST,
                 "the list of the learner's courses",
@@ -297,6 +321,16 @@ RETURNED_BEFORE: Final[Mapping[str, str]] = MappingProxyType(
 NOTEBOOK_SITE: Final = "cell {cell}, line {line}: {message} (a notebook is reported, not rewritten)"
 NOTEBOOK_REWRITE: Final = "a v1 call the tool would rewrite, by hand here: {message}"
 NOTEBOOK_CELL: Final = "notebook-cell"
+
+#: The rule of a site whose transport moved to v2 while its answer keeps v1's shape (the helper's
+#: ``v1_…`` functions), because the data goes where the tool cannot follow it
+#: (``codemods.planning.v1_shape``), and what its finding and its note say; ``{where}`` lists the places.
+V1_SHAPE_KEPT: Final = "v1-shape-kept"
+V1_SHAPE_SUMMARY: Final = "answered as v1 answered, v1's field names included"
+V1_SHAPE_MESSAGE: Final = (
+    "kept v1's answer shape: the payload goes where the tool cannot follow it ({where}); adapt that code "
+    "to v2 field names later"
+)
 
 #: The rule of a caller of a migrated wrapper whose reads were adapted.
 WRAPPER_CALLER: Final = "wrapper-caller"

@@ -25,9 +25,9 @@ class Reason:
 REASONS: Final[Mapping[str, Reason]] = MappingProxyType(
     {
         # data-gone-in-v2
-        "course-name-gone": Reason(
+        "field-without-v2": Reason(
             "data-gone-in-v2",
-            "a course's name is not in v2 course statistics: read it from GET /api/v2/courses/{{courseId}}",
+            "{field} of v1's answer is in no v2 answer: the code that reads it must do without it",
         ),
         # filter-without-v2
         "filter-gone": Reason(

@@ -95,6 +95,13 @@ _RULES: Final = (
         _REWRITE_HELP,
     ),
     Rule(
+        "L360005",
+        "v1-shape-kept",
+        "rewrite",
+        "rewritten to v2 keeping v1's answer shape: the data goes where the tool cannot follow it",
+        "`migrate-360learning apply` moves the call to GET /api/v2/courses/stats (token, pagination, user ids) through the helper module's `v1_…` functions, which answer in v1's shape with v1's field names: the data is printed, dumped, handed to a library or returned to callers the tool cannot see. Adapt that code to v2's field names when you can, then call the helper's v2 functions; `--no-keep-v1-shape` (or `keep-v1-shape = false`) reports such sites for review instead.",
+    ),
+    Rule(
         "L360003",
         "wrapper-caller",
         "rewrite",

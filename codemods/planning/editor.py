@@ -54,6 +54,8 @@ class Editor(cst.CSTTransformer):
             updated_node = _with_marker(updated_node, REVIEW_MARKER, self.plan.markers[original_node])
         if isinstance(original_node, cst.BaseStatement) and original_node in self.plan.notes:
             assert isinstance(updated_node, cst.BaseStatement)
+            if original_node not in self.plan.markers:  # a site reviewed before, migrated now
+                updated_node = _with_marker(updated_node, REVIEW_MARKER, ())
             updated_node = _with_marker(updated_node, NOTE_MARKER, self.plan.notes[original_node])
         if isinstance(original_node, cst.With) and original_node in edits.unwrap_with:
             assert isinstance(updated_node, cst.With)
@@ -78,14 +80,15 @@ def edited(plan: Plan) -> Iterable[cst.CSTNode]:
 
 def _with_marker(statement: cst.BaseStatement, marker: str, reasons: Sequence[str]) -> cst.BaseStatement:
     """The statement with a one-line ``marker`` comment above it giving the reasons, in place of an
-    older comment with the same marker."""
+    older comment with the same marker (no reasons: the older comment goes)."""
     text = "; ".join(dict.fromkeys(" ".join(r.split()) for r in reasons))
     lines = [
         line
         for line in getattr(statement, "leading_lines", ())
         if line.comment is None or not line.comment.value.startswith(marker)
     ]
-    lines.append(cst.EmptyLine(comment=cst.Comment(f"{marker} {text}")))
+    if text:
+        lines.append(cst.EmptyLine(comment=cst.Comment(f"{marker} {text}")))
     return statement.with_changes(leading_lines=lines)
 
 

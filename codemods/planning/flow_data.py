@@ -155,7 +155,7 @@ class DataReads(FlowState):
             raise self._escape(kind, parent)
         key, reader, _ = found
         if key in kind.gone:
-            raise Review(kind.gone[key])
+            raise Review("field-without-v2", field=kind.gone[key])
         if key not in kind.fields:
             raise Review("key-not-in-helper-answer", label=kind.label, key=key)
         if not isinstance(reader, cst.Comparison):

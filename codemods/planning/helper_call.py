@@ -50,15 +50,21 @@ class HelperCalls:
         filters: dict[str, cst.BaseExpression],
         edits: Edits,
         returns: Returns,
+        *,
+        v1_flow: ResponseFlow | None = None,
     ) -> bool:
         """Put the helper call where the v1 call was, and adapt what reads its response.
+
+        With ``v1_flow`` (``codemods.planning.v1_shape``), the call is of the helper function that answers
+        in v1's shape, v1's field names included, and that flow follows the answer.
 
         ``await client.get(…)`` becomes ``await <async helper>(…)``; ``with s.get(…) as r:`` (aiohttp's
         ``async with``) becomes ``r = <helper call>`` followed by the body. Returns whether the loop over
         the answer became one loop over the flat records (``codemods.planning.flat_loops``).
         """
         parent = self.meta.parent(http.call)
-        flow = ResponseFlow(self.meta, edits, match.endpoint, returns)
+        flow = v1_flow or ResponseFlow(self.meta, edits, match.endpoint, returns)
+        v1 = v1_flow is not None
         if isinstance(parent, cst.WithItem) and parent.item is http.call:
             statement = self.meta.parent(parent)
             assert isinstance(statement, cst.With)
@@ -66,25 +72,33 @@ class HelperCalls:
             if len(statement.items) != 1 or not isinstance(target, cst.Name):
                 raise Review("with-several-items")
             asynchronous = statement.asynchronous is not None
-            value: cst.BaseExpression = self.helper_call(http, match, filters, asynchronous=asynchronous)
+            value: cst.BaseExpression = self.helper_call(
+                http, match, filters, asynchronous=asynchronous, v1=v1
+            )
             if asynchronous:
                 value = cst.Await(value)
             assign = cst.Assign([cst.AssignTarget(cst.Name(target.value))], value)
             edits.unwrap_with[statement] = cst.SimpleStatementLine([assign])
             flow.follow_name(target, RESPONSE)
-            return self._flat(http, match, filters, flow, asynchronous=asynchronous)
+            return not v1 and self._flat(http, match, filters, flow, asynchronous=asynchronous)
         start = RESPONSE
         if isinstance(http, GetterCall) and http.decoded:
             start = PAYLOAD if match.endpoint.envelope else match.endpoint.response
         if isinstance(parent, cst.Await) and parent.expression is http.call:
-            edits.replace[parent] = cst.Await(self.helper_call(http, match, filters, asynchronous=True))
+            # v1's shape keeps what reads the awaited answer, and so its parentheses:
+            # ``(await get(…))["attempts"]`` is not ``await get(…)["attempts"]``.
+            edits.replace[parent] = cst.Await(
+                self.helper_call(http, match, filters, asynchronous=True, v1=v1),
+                lpar=parent.lpar if v1 else (),
+                rpar=parent.rpar if v1 else (),
+            )
             flow.follow(parent, start)
-            flat = self._flat(http, match, filters, flow, asynchronous=True)
+            flat = not v1 and self._flat(http, match, filters, flow, asynchronous=True)
             self._collapse(parent, edits)
             return flat
-        edits.replace[http.call] = self.helper_call(http, match, filters, asynchronous=False)
+        edits.replace[http.call] = self.helper_call(http, match, filters, asynchronous=False, v1=v1)
         flow.follow(http.call, start)
-        flat = self._flat(http, match, filters, flow, asynchronous=False)
+        flat = not v1 and self._flat(http, match, filters, flow, asynchronous=False)
         self._collapse(http.call, edits)
         return flat
 
@@ -161,7 +175,9 @@ class HelperCalls:
         for read in self.meta.reads(binding):
             top: cst.CSTNode = read
             parent = self.meta.parent(top)
-            while parent is not None and (parent in edits.replace or isinstance(parent, cst.Attribute)):
+            while parent is not None and (
+                parent in edits.replace or isinstance(parent, (cst.Attribute, cst.Arg, cst.Call, cst.Await))
+            ):
                 top, parent = parent, self.meta.parent(parent)
             if edits.replace.get(top) is read:
                 payload_reads.append(top)
@@ -210,9 +226,11 @@ class HelperCalls:
         *,
         asynchronous: bool,
         function: str | None = None,
+        v1: bool = False,
     ) -> cst.Call:
         """The call of the helper ``function`` (by default the one that answers in the endpoint's v1
-        shape) that replaces the v1 call."""
+        shape) that replaces the v1 call; with ``v1``, of the one that answers what v1 answered, which
+        takes the path's parameters as they are (an email or an id), in order."""
         if http.unreadable_arguments:
             raise Review("star-arguments")
         extra = set(http.arguments) - {PARAMS_ARGUMENT, HEADERS_ARGUMENT} - PASSED_THROUGH_ARGUMENTS
@@ -224,6 +242,9 @@ class HelperCalls:
         args = [cst.Arg(match.host)]
         for parameter, keyword in match.endpoint.filters.items():
             value = match.parameters[parameter]
+            if v1:
+                args.append(cst.Arg(value))
+                continue
             if parameter in match.endpoint.user_parameters:
                 value = self._user_id(match.host, value, asynchronous=asynchronous)
             args.append(_keyword(keyword, value))
@@ -237,7 +258,8 @@ class HelperCalls:
                     continue
             args.append(_keyword(name, given))
         prefix = HELPER_ASYNC_PREFIX if asynchronous else ""
-        helper_call = cst.Call(self._helper(prefix + (function or match.endpoint.helper)), args)
+        function = function or (match.endpoint.v1_helper if v1 else match.endpoint.helper)
+        helper_call = cst.Call(self._helper(prefix + function), args)
         _, column = self.meta.position(http.call)
         width = column + len(self.meta.module.code_for_node(helper_call))
         return _one_argument_per_line(helper_call) if width > self.line_length else helper_call

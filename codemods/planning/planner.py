@@ -25,6 +25,8 @@ from codemods.mapping import (
     UNFOLLOWED_MESSAGE,
     UNFOLLOWED_URL,
     V1_QUERY_FILTERS,
+    V1_SHAPE_KEPT,
+    V1_SHAPE_SUMMARY,
     V2_COURSE_STATS_PATH,
     V2_FILTERS,
 )
@@ -37,6 +39,7 @@ from codemods.planning.flow_state import Edits, Returns
 from codemods.planning.helper_call import HelperCalls
 from codemods.planning.hosts import Hosts
 from codemods.planning.plan import Context, Plan
+from codemods.planning.v1_shape import V1Shape
 from codemods.planning.wrapper_calls import WrapperCalls
 from codemods.reading import clients
 from codemods.reading.clients import HttpCall
@@ -76,6 +79,7 @@ class Planner:
         evidence: Evidence | None = None,
         disabled: frozenset[str] = frozenset(),
         line_length: int = 99,
+        keep_v1_shape: bool = True,
     ) -> None:
         index = index or RepositoryIndex()
         lowered = tuple(h.lower() for h in hosts if h)
@@ -101,6 +105,7 @@ class Planner:
         self.cleanup = Cleanup(ctx, self.sessions)
         self.getters = Getters(meta, self._recognise_in_helper)
         self.hosts = Hosts(meta, self.names, self.sessions, self.getters)
+        self.v1_shape = V1Shape(ctx, self.helper_calls, enabled=keep_v1_shape)
         self.external = self.wrapper_calls.external_wrappers
         self._passing: list[_Migrated] = []
 
@@ -208,6 +213,7 @@ class Planner:
         self.arguments.hard_coded_keys(http, match)
         if self.ctx.suppressed(http.call, match.endpoint.name, REWRITE, deselect=False):
             return
+        kept: str | None = None
         try:
             self.hosts.check(http, match.host)
             if isinstance(http, GetterCall):
@@ -218,9 +224,16 @@ class Planner:
                 http, self.hosts.rebind(http, match), filters, edits, returns
             )
         except Review as review:
-            self.ctx.review(http, match.endpoint.name, review)
-            return
-        site = _Migrated(http, match, filters, edits, returns, flat)
+            try:  # the data goes where the tool cannot follow it: v1's shape kept (``planning.v1_shape``)
+                rebound = self.hosts.rebind(http, match)
+                edits, kept = self.v1_shape.replace_call(http, rebound, filters, review)
+            except Review as reported:
+                # The same reason as the default rewrite's: its message says more (what v2 changes).
+                same = getattr(reported, "key", None) == getattr(review, "key", None)
+                self.ctx.review(http, match.endpoint.name, review if same else reported)
+                return
+            flat, returns = False, self.wrapper_calls.returns()
+        site = _Migrated(http, match, filters, edits, returns, flat, kept)
         if edits.passed:
             self._passing.append(site)  # settled once every site is known (``_settle_passed``)
             return
@@ -270,13 +283,14 @@ class Planner:
 
     def _finish(self, site: _Migrated) -> None:
         """Records a migrated site: its edits, its notes, what it leaves unused and its finding."""
-        http, match, filters, edits, returns, flat = (
+        http, match, filters, edits, returns, flat, kept = (
             site.http,
             site.match,
             site.filters,
             site.edits,
             site.returns,
             site.flat,
+            site.kept,
         )
         changed = [
             f"{name} → {V2_FILTERS[keyword]}"
@@ -284,14 +298,15 @@ class Planner:
             if keyword is not None and keyword in filters
         ]
         notes = [CREATED_BECOMES_COMPLETED.format(filters=", ".join(changed))] if changed else []
-        rule = FILTER_MEANING_CHANGED if notes else REWRITE
-        message = "; ".join([_rewrite_message(match, filters, flat=flat), *notes])
+        notes = [kept, *notes] if kept is not None else notes
+        rule = V1_SHAPE_KEPT if kept else FILTER_MEANING_CHANGED if notes else REWRITE
+        message = "; ".join([_rewrite_message(match, filters, flat=flat, kept=kept is not None), *notes])
         if rule in self.ctx.disabled:
             self.plan.sites.add(http.call)
             self.ctx.ignore(http.call, match.endpoint.name, rule, message)
             return
         if notes:
-            self.plan.notes.setdefault(self.meta.statement(http.call), []).extend(notes)
+            self.plan.notes.setdefault(self._noted(http.call, edits), []).extend(notes)
         self.plan.edits.merge(edits)
         self.wrapper_calls.announce(returns.exports)
         dead = (
@@ -316,6 +331,16 @@ class Planner:
             )
         )
 
+    def _noted(self, call: cst.Call, edits: Edits) -> cst.BaseStatement:
+        """The statement a site's note goes on: the call's, or, when ``r = get(…)`` then ``data =
+        r.json()`` became one assignment, the one that holds the helper call now."""
+        small = self.meta.small_statement(call)
+        if small not in edits.remove:
+            return self.meta.statement(call)
+        helper = next((v for k, v in edits.replace.items() if self.meta.contains(small, k)), None)
+        moved = (k for k, v in edits.replace.items() if v is helper and not self.meta.contains(small, k))
+        return self.meta.statement(next(moved, call))
+
     def _check_getter(self, http: GetterCall) -> None:
         """A passed-through argument of a getter's GET (``timeout``) moves to the caller: only a constant
         can."""
@@ -336,13 +361,17 @@ class _Migrated:
     edits: Edits
     returns: Returns
     flat: bool
+    #: The note of a site whose rewrite keeps v1's answer shape (``codemods.planning.v1_shape``).
+    kept: str | None = None
 
 
-def _rewrite_message(match: UrlMatch, filters: dict[str, cst.BaseExpression], *, flat: bool) -> str:
+def _rewrite_message(
+    match: UrlMatch, filters: dict[str, cst.BaseExpression], *, flat: bool, kept: bool = False
+) -> str:
     endpoint = match.endpoint
     keywords = [*endpoint.filters.values(), *(k for k in V2_FILTERS if k in filters)]
     query = "?" + "&".join(V2_FILTERS[k] for k in keywords) if keywords else ""
     resolved = "; email resolved to a user id" if endpoint.user_parameters else ""
     request = f"GET {V2_COURSE_STATS_PATH}{query}"
-    summary = FLAT_SUMMARY if flat else endpoint.summary
+    summary = V1_SHAPE_SUMMARY if kept else FLAT_SUMMARY if flat else endpoint.summary
     return f"{RULES[REWRITE].summary}: {request}, all pages; {summary}{resolved}"

@@ -236,7 +236,14 @@ class Metadata:
 
     def _check_unambiguous(self, assignment: Assignment, access: Access, own: tuple[int, int]) -> None:
         at = self._start(access.node)
-        for other in access.referents:
+        # LibCST's referents of a read are the assignments before it: one later in a loop around the
+        # read (``for …: read(r); r = other()``) reaches it too, on the loop's next turn.
+        later = [
+            other
+            for other in assignment.scope.assignments[assignment.name]
+            if other not in access.referents and isinstance(other, Assignment)
+        ]
+        for other in (*access.referents, *later):
             if other is assignment:
                 continue
             where = self._start(other.node) if isinstance(other, Assignment) else (0, 0)

@@ -49,6 +49,10 @@ class TransformOptions:
     #: top-level names of its own modules, for the section of the helper's import.
     line_length: int = 99
     first_party: frozenset[str] = frozenset()
+    #: Where the answer goes where the tool cannot follow it, move the call to v2 keeping v1's answer
+    #: shape (``codemods.planning.v1_shape``); ``False`` reports such sites for review
+    #: (``keep-v1-shape`` in pyproject.toml, ``--no-keep-v1-shape``).
+    keep_v1_shape: bool = True
 
 
 def parse(source: bytes) -> cst.Module:
@@ -150,6 +154,7 @@ def migrate_source(source: bytes, *, display_path: str, options: TransformOption
         hosts=options.hosts,
         disabled=options.disabled,
         line_length=options.line_length,
+        keep_v1_shape=options.keep_v1_shape,
     )
     plan = planner.run()
     planner.report_unfollowed(

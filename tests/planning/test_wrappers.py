@@ -19,6 +19,7 @@ from support.trees import TREES
 
 from codemods.engine.options import RunOptions
 from codemods.engine.runner import run
+from codemods.mapping import V1_SHAPE_KEPT
 from codemods.results.findings import RunResult, Status
 
 TREE = TREES / "wrappers_called_from_other_modules" / "before"
@@ -70,7 +71,7 @@ def test_a_caller_that_cannot_be_adapted_blocks_its_wrapper(tmp_path: Path) -> N
             return json.dumps(Learning360Client(host).get_user_course_stats(course_id, email))
     """
     _tree(tmp_path, {"reports/raw.py": raw})
-    result = run(RunOptions(paths=(tmp_path,), jobs=1))
+    result = run(RunOptions(paths=(tmp_path,), jobs=1, keep_v1_shape=False))
     found = {f.path: f for f in result.findings}
     client = found["lms/client.py"]
     assert client.status is Status.NEEDS_REVIEW
@@ -86,17 +87,23 @@ def test_a_caller_that_cannot_be_adapted_blocks_its_wrapper(tmp_path: Path) -> N
     assert "# migrate-360learning: review: get_user_course_stats() returns v1 data" in next(
         o.migrated.decode() for o in result.outcomes if o.display_path == "lms/client.py"
     )
+    # By default the blocked wrapper moves to v2 keeping v1's answer shape: no caller needs a change.
+    kept = run(RunOptions(paths=(tmp_path,), jobs=1))
+    assert {f.path: f.rule for f in kept.findings}["lms/client.py"] == V1_SHAPE_KEPT
+    assert {o.display_path for o in kept.changed} == {"lms/client.py", "lms/stats.py"}
     # Written, then run again: nothing changes (the blocked wrapper's message included).
-    run(RunOptions(paths=(tmp_path,), write=True, jobs=1))
-    assert not run(RunOptions(paths=(tmp_path,), write=True, jobs=1)).changed
+    run(RunOptions(paths=(tmp_path,), write=True, jobs=1, keep_v1_shape=False))
+    assert not run(RunOptions(paths=(tmp_path,), write=True, jobs=1, keep_v1_shape=False)).changed
 
 
 def test_a_single_file_run_reports_a_public_wrapper(tmp_path: Path) -> None:
     shutil.copytree(TREE, tmp_path, dirs_exist_ok=True)
-    result = run(RunOptions(paths=(tmp_path / "lms" / "stats.py",), jobs=1))
+    result = run(RunOptions(paths=(tmp_path / "lms" / "stats.py",), jobs=1, keep_v1_shape=False))
     (finding,) = result.findings
     assert finding.status is Status.NEEDS_REVIEW
     assert "which other modules may call" in finding.message
+    (kept,) = run(RunOptions(paths=(tmp_path / "lms" / "stats.py",), jobs=1)).findings
+    assert (kept.status, kept.rule) == (Status.REWRITE, V1_SHAPE_KEPT)
 
 
 SDK_USER = """
@@ -156,10 +163,12 @@ def test_a_declared_wrapper_outside_the_repository_is_reported_at_each_call(tmp_
 
 def test_a_declared_method_of_the_repository_is_migrated_with_its_callers(tmp_path: Path) -> None:
     _tree(tmp_path, OWN_CLIENT)
-    undeclared = run(RunOptions(paths=(tmp_path,), jobs=1))
+    undeclared = run(RunOptions(paths=(tmp_path,), jobs=1, keep_v1_shape=False))
     (finding,) = undeclared.findings
     assert finding.status is Status.NEEDS_REVIEW
     assert "declare it under [tool.migrate-360learning] wrappers" in finding.message
+    (kept,) = run(RunOptions(paths=(tmp_path,), jobs=1)).findings
+    assert kept.rule == V1_SHAPE_KEPT
     declared = (("lms.Lms.courses", "getUserCourses"),)
     result = run(RunOptions(paths=(tmp_path,), jobs=1, wrappers=declared))
     assert _by_path(result) == {

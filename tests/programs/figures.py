@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from programs.generator import Generated, Only, Program, axes_of
-from programs.runner import CLASSES, FAILING, Outcome, write_tree
+from programs.runner import CLASSES, FAILING, SHAPES, Outcome, write_tree
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,9 @@ class Figures:
     skipped: dict[str, int]
     #: Class → programs.
     classes: dict[str, int]
-    #: Axis → value → {"programs": n, class: count…}.
+    #: Of the migrated programs, how (``runner.SHAPES``: "v2 shape", "v1 shape kept") → programs.
+    shapes: dict[str, int]
+    #: Axis → value → {"programs": n, class: count…, shape: count…}.
     per_axis: dict[str, dict[str, dict[str, int]]]
     #: Axis → the values the run was restricted to (``--only``); empty: every value.
     only: dict[str, list[str]]
@@ -95,11 +97,17 @@ def tally(
     }
     rules: Counter[str] = Counter()
     silent: Counter[str] = Counter()
+    shapes: Counter[str] = Counter({shape: 0 for shape in SHAPES})
     for outcome in outcomes:
         classes[outcome.klass] += 1
+        migrated = outcome.klass == "migrated"
+        if migrated:
+            shapes[outcome.shape] += 1
         for axis, value in programs[outcome.index].spec.items():
             per_axis[axis][value]["programs"] += 1
             per_axis[axis][value][outcome.klass] += 1
+            if migrated:
+                per_axis[axis][value][outcome.shape] += 1
         rules.update(outcome.review_rules)
         if outcome.klass == "silent":
             silent[_silent_kind(outcome.reason)] += 1
@@ -110,6 +118,7 @@ def tally(
         draws=generated.draws,
         skipped=dict(sorted(generated.skipped.items())),
         classes=dict(classes),
+        shapes=dict(shapes),
         per_axis={axis: {value: dict(c) for value, c in values.items()} for axis, values in per_axis.items()},
         only={axis: list(values) for axis, values in (only or {}).items()},
         review_rules=dict(rules.most_common()),
@@ -146,6 +155,10 @@ def format_figures(figures: Figures) -> str:
     ]
     lines += [f"{klass:<22}{_cell(figures.classes.get(klass, 0), figures.programs)}" for klass in CLASSES]
     lines.append(f"{'(classified)':<22}{figures.classified:6d}")
+    migrated = figures.classes.get("migrated", 0)
+    lines += [
+        f"  {'of migrated: ' + shape:<20}{_cell(figures.shapes.get(shape, 0), migrated)}" for shape in SHAPES
+    ]
     if figures.silent_kinds:
         lines += ["", "silent, by kind:"]
         lines += [f"  {count:6d}  {kind}" for kind, count in figures.silent_kinds.items()]
@@ -155,12 +168,14 @@ def format_figures(figures: Figures) -> str:
     if figures.slowest:
         lines += ["", "slowest migrations (both runs of the tool):"]
         lines += [f"  {seconds:6.2f} s  {name}" for name, seconds in figures.slowest]
-    header = f"{'':<24}{'n':>6}" + "".join(f"{klass:>14}" for klass in CLASSES)
+    header = f"{'':<24}{'n':>6}" + "".join(f"{klass:>14}" for klass in (*CLASSES, *SHAPES))
     for axis, values in figures.per_axis.items():
         lines += ["", axis, header]
         for value, counts in values.items():
             n = counts["programs"]
             cells = "".join(f"{_cell(counts.get(klass, 0), n):>14}" for klass in CLASSES)
+            # The shapes in % of the value's migrated programs.
+            cells += "".join(f"{_cell(counts.get(s, 0), counts.get('migrated', 0)):>14}" for s in SHAPES)
             lines.append(f"  {value:<22}{n:6d}{cells}")
     return "\n".join(lines) + "\n"
 

@@ -53,12 +53,16 @@ from fake360.server import V1_COURSE_STATS, V1_COURSE_STATS_ONE, V1_USER_COURSE_
 
 from codemods.engine.options import RunOptions
 from codemods.engine.runner import run
-from codemods.mapping import DEFAULT_HELPER_FILE
+from codemods.mapping import DEFAULT_HELPER_FILE, V1_SHAPE_KEPT
 from codemods.results.findings import Finding, RunResult, Status
 from programs.generator import Program
 
 #: The classes, in order of precedence.
 CLASSES: Final = ("tool_error", "silent", "reported", "wrong", "migrated")
+#: The two kinds of migrated program (``Outcome.shape``).
+V2_SHAPE_CLASS: Final = "v2 shape"
+V1_SHAPE_KEPT_CLASS: Final = "v1 shape kept"
+SHAPES: Final = (V2_SHAPE_CLASS, V1_SHAPE_KEPT_CLASS)
 #: The classes written out for a person to read.
 FAILING: Final = ("tool_error", "silent", "wrong")
 ORDERS: Final = ("canonical", "interleaved")
@@ -142,6 +146,12 @@ class Outcome:
     @property
     def review_rules(self) -> tuple[str, ...]:
         return tuple(sorted({f.rule for f in self.findings if f.status is Status.NEEDS_REVIEW}))
+
+    @property
+    def shape(self) -> str:
+        """Of a migrated program, how: ``"v1 shape kept"`` when a site kept v1's answer shape (rule
+        ``v1-shape-kept``: its data goes where the tool cannot follow it), else ``"v2 shape"``."""
+        return V1_SHAPE_KEPT_CLASS if any(f.rule == V1_SHAPE_KEPT for f in self.findings) else V2_SHAPE_CLASS
 
 
 # --- a child per run ------------------------------------------------------------------------------------

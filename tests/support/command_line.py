@@ -12,10 +12,12 @@ from codemods.cli.main import cli
 from codemods.mapping import IGNORE_MARKER
 from support.sources import SITE
 
+#: A site for review: its answer goes to a function of the repository (``app/reporting.py``, which the
+#: tree need not hold), which the tool cannot adapt; v1's shape is kept only for code from outside it.
 NEEDS_REVIEW = """\
 import os
 import requests
-from reporting import process
+from .reporting import process
 BASE = "https://app.360learning.com"
 AUTH = {"company": os.environ["L360_COMPANY"], "apiKey": os.environ["L360_API_KEY"]}
 def stats(course_id, email):

@@ -7,6 +7,7 @@ nothing changes), and ``case.toml`` what the case must show::
     entry = "main.py"           # with runs: the file run, from the tree's root, as `python main.py`
     pages = 2                   # with runs: the fewest pages of v2 course statistics its run must read
     findings = "findings.json"  # the findings of the run, with their paths, in the case's folder
+    keep-v1-shape = false       # optional: the run's keep-v1-shape (default true, as the command's)
 
 Any other key, a missing one, or a key of a runnable tree given to one that does not run, is an error.
 """
@@ -44,6 +45,8 @@ class Tree:
     entry: str = ""
     #: With ``runs``: the fewest v2 course-statistics pages its run must read.
     pages: int = 0
+    #: The run's ``keep-v1-shape`` (``codemods.planning.v1_shape``).
+    keep_v1_shape: bool = True
 
     @property
     def name(self) -> str:
@@ -77,7 +80,7 @@ def load(directory: Path) -> Tree:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as e:
         raise CaseFileError(f"{path}: {e}") from e
-    unknown = set(data) - {"runs", "findings", *_RUN_KEYS}
+    unknown = set(data) - {"runs", "findings", "keep-v1-shape", *_RUN_KEYS}
     if unknown:
         raise CaseFileError(f"{path}: unknown keys {sorted(unknown)}")
     runs, findings = data.get("runs"), data.get("findings")
@@ -85,10 +88,13 @@ def load(directory: Path) -> Tree:
         raise CaseFileError(f"{path}: runs must be true or false")
     if not isinstance(findings, str) or not (directory / findings).is_file():
         raise CaseFileError(f"{path}: findings must name a file of the case")
+    keep = data.get("keep-v1-shape", True)
+    if not isinstance(keep, bool):
+        raise CaseFileError(f"{path}: keep-v1-shape must be true or false")
     if not runs:
         if set(data) & _RUN_KEYS:
             raise CaseFileError(f"{path}: {sorted(set(data) & _RUN_KEYS)} only with runs = true")
-        return Tree(directory, runs=False, findings_file=findings)
+        return Tree(directory, runs=False, findings_file=findings, keep_v1_shape=keep)
     entry, pages = data.get("entry"), data.get("pages")
     if not isinstance(entry, str) or not (directory / "before" / entry).is_file():
         raise CaseFileError(f"{path}: entry must name a file of before/")
@@ -96,7 +102,7 @@ def load(directory: Path) -> Tree:
         raise CaseFileError(f"{path}: pages must be a whole number, 1 or more")
     if not (directory / "after").is_dir():
         raise CaseFileError(f"{path}: a tree that runs is migrated: it needs an after/")
-    return Tree(directory, runs=True, findings_file=findings, entry=entry, pages=pages)
+    return Tree(directory, runs=True, findings_file=findings, entry=entry, pages=pages, keep_v1_shape=keep)
 
 
 def trees() -> list[Tree]:
