@@ -36,9 +36,19 @@ class Cleanup:
             return
         if isinstance(assignment.scope, cst.metadata.GlobalScope) or not pure(value):
             return
+        # Its one reader must go with the rewrite: a ``req = Request(url, …)`` that stays still reads it.
+        (read,) = assignment.references
+        if not self._goes(read.node):
+            return
         statement = self.meta.small_statement(value)
         if isinstance(statement, cst.Assign):
             self.plan.edits.remove.add(statement)
+
+    def _goes(self, node: cst.CSTNode) -> bool:
+        """Whether the plan replaces or deletes ``node`` or a node around it."""
+        edits = self.plan.edits
+        gone = {*edits.replace, *edits.remove, *(w.items[0].item for w in edits.unwrap_with)}
+        return node in gone or any(a in gone for a in self.meta.ancestors(node))
 
     def unused_imports(self) -> set[tuple[str, str | None, str | None]]:
         """The imports read by the code the plan deletes or replaces (``requests``, ``json``…), as
