@@ -362,14 +362,18 @@ def _parts_of_percent(node: cst.BinaryOperation, resolve: NameResolver, depth: i
         if m.group("key") is not None:
             if m.group("key") not in by_key:
                 raise Review("url-percent-key-unread")
-            parts = url_parts(by_key[m.group("key")], resolve, depth)
+            value = by_key[m.group("key")]
         else:
             try:
-                parts = url_parts(next(queue), resolve, depth)
+                value = next(queue)
             except StopIteration:
                 raise Review("url-percent-too-few-values") from None
+        parts = url_parts(value, resolve, depth)
         if len(parts) == 1:
             return parts[0]
+        if isinstance(value, (cst.Name, cst.Attribute)):
+            # A name that stands for another expression's parts (a request helper's path parameter).
+            return Hole(value, parts)
         raise Review("url-percent-composite-value")
 
     return _substitute(template, _PERCENT, value_for)
