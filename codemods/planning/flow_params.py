@@ -17,6 +17,7 @@ from codemods.mapping import PAYLOAD, RESPONSE, Shape
 from codemods.mapping.reasons import Review
 from codemods.planning.flow_state import FlowState
 from codemods.planning.wrappers import shape_path
+from codemods.reading.index import in_repository
 from codemods.reading.metadata import Metadata, assigned_node
 from codemods.results.wrappers import Export
 
@@ -63,7 +64,7 @@ class PassedValues(FlowState):
         (``codemods.planning.wrapper_calls``); whether it is such a call."""
         if not isinstance(call.func, (cst.Name, cst.Attribute)) or any(a.star for a in call.args):
             return False
-        names = [n for n in self.meta.qualified_names(call.func) if self._in_repository(n)]
+        names = [n for n in self.meta.qualified_names(call.func) if in_repository(n, self.returns.modules)]
         if len(names) != 1:
             return False
         qualified = names[0]
@@ -86,10 +87,6 @@ class PassedValues(FlowState):
         self.edits.sent.setdefault(export.key, set()).add(arg.value)
         self.answer_used_otherwise = True
         return True
-
-    def _in_repository(self, qualified: str) -> bool:
-        parts = qualified.split(".")
-        return any(".".join(parts[:n]) in self.returns.modules for n in range(1, len(parts)))
 
     def _callee(self, call: cst.Call) -> tuple[cst.FunctionDef, list[cst.Call], int] | None:
         """The function a call calls, when it is the module's and only the module calls it: the function,

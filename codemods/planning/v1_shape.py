@@ -27,7 +27,7 @@ from codemods.planning.flow_state import Edits, Returns
 from codemods.planning.helper_call import HelperCalls
 from codemods.planning.plan import Context
 from codemods.reading.clients import HttpCall
-from codemods.reading.index import RepositoryIndex
+from codemods.reading.index import RepositoryIndex, in_repository
 from codemods.reading.metadata import Metadata
 from codemods.reading.urls import UrlMatch
 
@@ -142,8 +142,7 @@ class V1ShapeFlow(ResponseFlow):
     def _in_repository(self, qualified: str) -> bool:
         if qualified.startswith("."):
             return True
-        parts = qualified.split(".")
-        return any(".".join(parts[:n]) in self.index.modules for n in range(1, len(parts)))
+        return in_repository(qualified, self.index.modules)
 
 
 class V1Shape:

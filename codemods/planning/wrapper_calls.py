@@ -24,7 +24,7 @@ from codemods.planning.flow_params import caller_of
 from codemods.planning.flow_state import Edits, Returns
 from codemods.planning.plan import Context
 from codemods.planning.wrappers import shape_at, shape_change
-from codemods.reading.index import absolute_module
+from codemods.reading.index import absolute_module, in_repository
 from codemods.reading.metadata import references
 from codemods.results.findings import Finding, Status
 from codemods.results.wrappers import Export, Use
@@ -42,12 +42,8 @@ class WrapperCalls:
         self.helper_import = ctx.helper_import
         #: Declared wrappers defined outside the repository (an SDK): qualified name → v1 endpoint.
         self.external_wrappers = {
-            name: endpoint for name, endpoint in declared if not self._in_repository(name)
+            name: endpoint for name, endpoint in declared if not in_repository(name, self.index.modules)
         }
-
-    def _in_repository(self, qualified: str) -> bool:
-        parts = qualified.split(".")
-        return any(".".join(parts[:n]) in self.index.modules for n in range(1, len(parts)))
 
     def external(self, call: cst.Call) -> None:
         """A call of a wrapper declared in the configuration whose code is not in the repository: the

@@ -108,3 +108,10 @@ def module_keys(name: str) -> list[str]:
     """A module's dotted name and each of its dotted suffixes."""
     parts = name.split(".") if name else []
     return [".".join(parts[i:]) for i in range(len(parts))]
+
+
+def in_repository(qualified: str, modules: frozenset[str]) -> bool:
+    """Whether a qualified name (``pkg.mod.func``, ``pkg.mod.Class.method``) is defined in one of the
+    repository's ``modules``: some dotted prefix of it names one."""
+    parts = qualified.split(".")
+    return any(".".join(parts[:n]) in modules for n in range(1, len(parts)))
