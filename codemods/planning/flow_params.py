@@ -177,11 +177,19 @@ def _receiving(function: cst.FunctionDef, call: cst.Call, arg: cst.Arg, offset: 
     if any(a.star for a in call.args):
         return None
     if arg.keyword is not None:
-        named = [*function.params.params, *function.params.kwonly_params]
-        return next((p for p in named if p.name.value == arg.keyword.value), None)
+        return parameter_of(function, arg.keyword.value)
     index = next(i for i, a in enumerate(call.args) if a is arg)
-    positional = _positional(function)
-    return positional[index + offset] if index + offset < len(positional) else None
+    return parameter_of(function, f"#{index + offset}")
+
+
+def parameter_of(function: cst.FunctionDef, parameter: str) -> cst.Param | None:
+    """The plain parameter of ``function`` that ``#<position>`` or a keyword name designates."""
+    if parameter.startswith("#"):
+        index = int(parameter[1:])
+        positional = _positional(function)
+        return positional[index] if index < len(positional) else None
+    named = [*function.params.params, *function.params.kwonly_params]
+    return next((p for p in named if p.name.value == parameter), None)
 
 
 def _argument_for(

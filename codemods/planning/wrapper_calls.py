@@ -20,7 +20,7 @@ from codemods.mapping import (
 )
 from codemods.mapping.reasons import Review
 from codemods.planning.flow import ResponseFlow
-from codemods.planning.flow_params import caller_of
+from codemods.planning.flow_params import caller_of, parameter_of
 from codemods.planning.flow_state import Edits, Returns
 from codemods.planning.plan import Context
 from codemods.planning.wrappers import shape_at, shape_change
@@ -183,7 +183,7 @@ class WrapperCalls:
         shape = shape_at(endpoint, export.shape, RESPONSE, PAYLOAD)
         edits = Edits()
         try:
-            param = _parameter(function, export.parameter) if function is not None else None
+            param = parameter_of(function, export.parameter) if function is not None else None
             if param is None or shape is None or (function is not None and function.decorators):
                 raise Review("passed-to-parameter-unmatched", label="a v1 value", name=name)
             ResponseFlow(self.meta, edits, endpoint, self.returns()).follow_name(param.name, shape)
@@ -304,13 +304,3 @@ def _argument(call: cst.Call, parameter: str) -> cst.BaseExpression | None:
         index = int(parameter[1:])
         return call.args[index].value if index < len(call.args) and call.args[index].keyword is None else None
     return next((a.value for a in call.args if a.keyword is not None and a.keyword.value == parameter), None)
-
-
-def _parameter(function: cst.FunctionDef, parameter: str) -> cst.Param | None:
-    """The plain parameter of ``function`` that ``#<position>`` or a keyword name designates."""
-    positional = [*function.params.posonly_params, *function.params.params]
-    if parameter.startswith("#"):
-        index = int(parameter[1:])
-        return positional[index] if index < len(positional) else None
-    named = [*function.params.params, *function.params.kwonly_params]
-    return next((p for p in named if p.name.value == parameter), None)
