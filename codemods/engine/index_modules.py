@@ -6,19 +6,25 @@ once, and the small functions whose code holds a v1 path (``codemods.engine.inde
 from __future__ import annotations
 
 import ast
+import builtins
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib.util import decode_source
 from pathlib import Path
 from typing import Final
 
-from codemods.reading.index import absolute_module
+from codemods.reading.index import BaseClass, absolute_module
 from codemods.reading.precheck import MAX_SOURCE_BYTES
 from codemods.reading.prefilter import may_contain_site
 from codemods.reading.spelling import HOLE
 
 #: A function longer than this is no small URL function, and is not kept.
 _MAX_FUNCTION_CHARS: Final = 4000
+#: A class longer than this is not kept as a base class for other modules' client classes.
+_MAX_CLASS_CHARS: Final = 20000
+#: A base class is kept only when its code makes a request with one of these.
+_REQUEST_WORDS: Final = (".get(", ".request(", "urlopen(")
+_BUILTINS: Final = frozenset(dir(builtins))
 
 
 class Unreadable(Exception):
@@ -60,6 +66,8 @@ class ParsedModule:
     #: Module-level functions whose code holds a v1 path → that code, and the expression it returns
     #: when its body is only a return statement (after a docstring).
     url_functions: dict[str, tuple[str, ast.expr | None]] = field(default_factory=dict)
+    #: Classes another module's client class may derive from (``RepositoryIndex.base_classes``).
+    base_classes: dict[str, BaseClass] = field(default_factory=dict)
 
 
 def parse_module(path: Path, name: str, data: bytes) -> ParsedModule | None:
@@ -90,7 +98,88 @@ def parse_module(path: Path, name: str, data: bytes) -> ParsedModule | None:
             module.bindings[key] = found[key]
         else:
             module.ambiguous.add(key)
+    if any(word in text for word in _REQUEST_WORDS):
+        imports = _import_statements(tree.body, module)
+        lines = text.splitlines(keepends=True)
+        for statement in tree.body:
+            if isinstance(statement, ast.ClassDef):
+                found_class = _base_class(statement, lines, module, imports)
+                if found_class is not None:
+                    module.base_classes[statement.name] = found_class
     return module
+
+
+def _import_statements(body: Sequence[ast.stmt], module: ParsedModule) -> dict[str, str]:
+    """Each name the module's top-level imports bind → those imports as absolute code; several plain
+    imports of one package (``import urllib.request``, ``import urllib.parse``) bind its name together."""
+    found: dict[str, list[str]] = {}
+    for statement in body:
+        if isinstance(statement, ast.Import):
+            for alias in statement.names:
+                if alias.asname:
+                    found.setdefault(alias.asname, []).append(f"import {alias.name} as {alias.asname}")
+                else:
+                    found.setdefault(alias.name.partition(".")[0], []).append(f"import {alias.name}")
+        elif isinstance(statement, ast.ImportFrom):
+            base = absolute_module(module.name, statement.level, statement.module, package=module.package)
+            for alias in statement.names:
+                if base is None or alias.name == "*":
+                    continue
+                rename = f" as {alias.asname}" if alias.asname else ""
+                found.setdefault(alias.asname or alias.name, []).append(
+                    f"from {base} import {alias.name}{rename}"
+                )
+    return {
+        name: "\n".join(texts)
+        for name, texts in found.items()
+        if len(texts) == 1 or all(t.startswith(f"import {name}.") for t in texts)
+    }
+
+
+def _base_class(
+    statement: ast.ClassDef, lines: list[str], module: ParsedModule, imports: dict[str, str]
+) -> BaseClass | None:
+    """The class as a module deriving from it needs it, or ``None`` when it makes no request, holds a
+    v1 path (it has sites of its own), or reads a name whose binding cannot be told."""
+    first = min([statement.lineno, *(d.lineno for d in statement.decorator_list)])
+    end = statement.end_lineno or statement.lineno
+    source = "".join(lines[first - 1 : end])
+    if (
+        len(source) > _MAX_CLASS_CHARS
+        or not source.startswith(("class ", "@"))
+        or not any(word in source for word in _REQUEST_WORDS)
+        or may_contain_site(source.encode("utf-8", "ignore"))
+    ):
+        return None
+    bound: set[str] = set()
+    read: set[str] = set()
+    for node in ast.walk(statement):
+        if isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if node is not statement:
+                bound.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).partition(".")[0] for a in node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            return None
+    free = read - bound
+    imported: dict[str, str] = {}
+    defined: list[str] = []
+    for name in sorted(free):
+        if name in imports:
+            imported[name] = imports[name]
+        elif name in module.ambiguous:
+            return None
+        elif name in module.bindings:
+            defined.append(name)
+        elif name not in _BUILTINS:
+            return None  # a star import's name, or one bound inside a block the index does not read
+    return BaseClass(module.name, source, imported, tuple(defined))
 
 
 def bind_all(

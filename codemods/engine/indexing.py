@@ -43,7 +43,7 @@ from codemods.mapping import (
     V1_CREDENTIAL_HEADERS,
     V1_CREDENTIAL_PARAMS,
 )
-from codemods.reading.index import CODE, TEXT, Piece, RepositoryIndex, module_keys
+from codemods.reading.index import CODE, TEXT, BaseClass, Piece, RepositoryIndex, module_keys
 from codemods.reading.prefilter import PATH_WORDS, may_contain_site, uses_indexed_constant
 from codemods.reading.spelling import HOLE, is_message, spelled
 
@@ -168,6 +168,14 @@ class _Builder:
             self.spelling_only.difference_update(name for _, name in pending)
             if not pending:
                 break
+        for path, name in files:
+            if name in evident and path not in self.parsed:
+                self._module_at(path)  # for the base classes it may hold
+        bases = {
+            module.name: module.base_classes
+            for module in self.parsed.values()
+            if module is not None and module.base_classes
+        }
         pairs = {
             module.name: found
             for module in self.parsed.values()
@@ -188,7 +196,10 @@ class _Builder:
         url_functions: dict[str, Mapping[str, tuple[Piece, ...]]] = self._keyed(functions)
         modules = frozenset(name for _, name in self.files)
         spellings: dict[str, Mapping[str, tuple[str, bool, str]]] = self._keyed(by_module)
-        return RepositoryIndex(constants, credentials, modules, url_functions, frozenset(evident), spellings)
+        base_classes: dict[str, Mapping[str, BaseClass]] = self._keyed(bases)
+        return RepositoryIndex(
+            constants, credentials, modules, url_functions, frozenset(evident), spellings, base_classes
+        )
 
     def _spellings(self, module: ParsedModule) -> dict[str, tuple[str, bool, str]]:
         """The module's bindings whose value spells a v1 path (see ``RepositoryIndex.spellings``)."""

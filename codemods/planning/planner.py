@@ -11,7 +11,7 @@ The wrappers it meets are settled by ``codemods.planning.wrapper_calls``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import libcst as cst
@@ -80,6 +80,7 @@ class Planner:
         disabled: frozenset[str] = frozenset(),
         line_length: int = 99,
         keep_v1_shape: bool = True,
+        inherited: Mapping[str, str] | None = None,
     ) -> None:
         index = index or RepositoryIndex()
         lowered = tuple(h.lower() for h in hosts if h)
@@ -103,7 +104,7 @@ class Planner:
         self.helper_calls = HelperCalls(ctx, self.sessions)
         self.wrapper_calls = WrapperCalls(ctx, declared)
         self.cleanup = Cleanup(ctx, self.sessions)
-        self.getters = Getters(meta, self._recognise_in_helper)
+        self.getters = Getters(meta, self._recognise_in_helper, inherited)
         self.hosts = Hosts(meta, self.names, self.sessions, self.getters)
         self.v1_shape = V1Shape(ctx, self.helper_calls, enabled=keep_v1_shape)
         self.external = self.wrapper_calls.external_wrappers

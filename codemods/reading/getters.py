@@ -28,7 +28,7 @@ may stand beside them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -90,10 +90,18 @@ class _Getter:
 class Getters:
     """Finds the calls of the module's request helpers."""
 
-    def __init__(self, meta: Metadata, recognise: Callable[[cst.Call], HttpCall | None]) -> None:
+    def __init__(
+        self,
+        meta: Metadata,
+        recognise: Callable[[cst.Call], HttpCall | None],
+        inherited: Mapping[str, str] | None = None,
+    ) -> None:
         self.meta = meta
         #: Recognises the GET a helper makes (its client is a parameter or an attribute of ``self``).
         self.recognise = recognise
+        #: A class imported from another module → the module's class that holds its code for reading
+        #: (``codemods.transform.inherited``).
+        self.inherited = inherited or {}
         self._described: dict[cst.FunctionDef, _Getter | None] = {}
 
     def call(self, call: cst.Call) -> GetterCall | None:
@@ -180,7 +188,20 @@ class Getters:
         return node if isinstance(node, kind) else None
 
     def _class(self, name: cst.Name) -> cst.ClassDef | None:
-        return self._defined(name, cst.ClassDef)
+        """The class a name is bound to: defined in the module, or imported from another module whose
+        code the module holds for reading (``inherited``)."""
+        found = self._defined(name, cst.ClassDef)
+        held = self.inherited.get(name.value)
+        if found is not None or held is None:
+            return found
+        referents = self.meta.referents(name)
+        node = assigned_node(next(iter(referents))) if referents and len(referents) == 1 else None
+        if not isinstance(node, cst.ImportFrom):
+            return None
+        classes = self.meta.nodes(cst.ClassDef)
+        return next(
+            (c for c in classes if c.name.value == held and isinstance(self.meta.parent(c), cst.Module)), None
+        )
 
     def _method(self, cls: cst.ClassDef, name: str, depth: int = 0) -> cst.FunctionDef | None:
         """The method ``name`` of a class, or of its bases defined in the module."""

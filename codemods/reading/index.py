@@ -21,6 +21,22 @@ CODE: Final = "code"
 
 
 @dataclass(frozen=True)
+class BaseClass:
+    """A class of the repository as a module deriving from it needs it: its source, and how each
+    module-level name it reads is bound in its own module."""
+
+    #: The dotted name of the module that defines it.
+    module: str
+    #: The class statement's source, decorators included.
+    source: str
+    #: Names the class reads that its module imports → that import statement, as absolute code
+    #: (``import urllib.request``, ``from pkg.auth import AUTH``).
+    imports: Mapping[str, str] = field(default_factory=dict)
+    #: Names the class reads that its module defines (constants, functions, classes).
+    defined: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class RepositoryIndex:
     """The string constants of a repository that may take part in a v1 URL, read into pieces."""
 
@@ -47,6 +63,10 @@ class RepositoryIndex:
     #: or list holding one, ``runtime`` for a default of a call such as ``os.environ.get``), keyed like
     #: ``constants``; the detector follows these names where other modules read them.
     spellings: Mapping[str, Mapping[str, tuple[str, bool, str]]] = field(default_factory=dict, hash=False)
+    #: module key → name of a class that a client class of another module may derive from (it makes
+    #: requests, holds no v1 path and reads only names its module binds once) → its source and the
+    #: names it reads, keyed like ``constants`` (``codemods.transform.inherited``).
+    base_classes: Mapping[str, Mapping[str, BaseClass]] = field(default_factory=dict, hash=False)
 
     def spelling(self, module: str, name: str) -> tuple[str, bool, str] | None:
         """What the binding ``name`` of the module imported as ``module`` spells, if a v1 path."""
@@ -62,6 +82,12 @@ class RepositoryIndex:
         """What the function ``name`` of the module imported as ``module`` returns, when its code holds
         a v1 path."""
         names = self.url_functions.get(module)
+        return None if names is None else names.get(name)
+
+    def base_class(self, module: str, name: str) -> BaseClass | None:
+        """The class ``name`` of the module imported as ``module``, when another module may derive a
+        client class from it."""
+        names = self.base_classes.get(module)
         return None if names is None else names.get(name)
 
     def lookup(self, module: str, name: str) -> tuple[Piece, ...] | None:

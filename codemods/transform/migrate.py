@@ -21,8 +21,9 @@ from codemods.reading.detector import Detector
 from codemods.reading.index import RepositoryIndex
 from codemods.reading.metadata import Metadata
 from codemods.reading.precheck import TOO_DEEP, refusal
-from codemods.results.findings import SourceResult
+from codemods.results.findings import SourceResult, Status
 from codemods.results.wrappers import WrapperState
+from codemods.transform.inherited import Held, hold, write_back
 
 
 class SourceError(Exception):
@@ -142,6 +143,21 @@ def _keep_spacing(before: cst.Module, after: cst.Module) -> cst.Module:
 def migrate_source(source: bytes, *, display_path: str, options: TransformOptions) -> SourceResult:
     """Migrate every v1 course-statistics call site of one module."""
     module = parse(source)
+    held = hold(source, options.index, options.module)
+    if held is not None:
+        result = _migrate(parse(held.source), source, display_path, options, held)
+        if result is not None:
+            return result
+    result = _migrate(module, source, display_path, options, None)
+    assert result is not None
+    return result
+
+
+def _migrate(
+    module: cst.Module, source: bytes, display_path: str, options: TransformOptions, held: Held | None
+) -> SourceResult | None:
+    """The migration of a parsed module, which may hold other modules' code (``codemods.transform.
+    inherited``); ``None`` when what it holds cannot be left out of the rewrite again."""
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     planner = Planner(
         Metadata(wrapper),
@@ -155,6 +171,7 @@ def migrate_source(source: bytes, *, display_path: str, options: TransformOption
         disabled=options.disabled,
         line_length=options.line_length,
         keep_v1_shape=options.keep_v1_shape,
+        inherited=held.classes if held is not None else None,
     )
     plan = planner.run()
     planner.report_unfollowed(
@@ -167,8 +184,15 @@ def migrate_source(source: bytes, *, display_path: str, options: TransformOption
             index=options.index,
         ).run()
     )
-    if not plan.findings:
-        return SourceResult(source=source, findings=(), uses=tuple(plan.uses))
+    findings, exports, uses = plan.findings, plan.exports, plan.uses
+    if held is not None:
+        exports = [e for e in exports if e.line <= held.lines]
+        uses = [u for u in uses if u.line <= held.lines]
+        findings = [f for f in findings if f.line <= held.lines]
+        if not any(f.status is Status.REWRITE for f in findings):
+            return None  # the held code let nothing more be migrated: read the module alone
+    if not findings:
+        return SourceResult(source=source, findings=(), uses=tuple(uses))
     migrated = wrapper.module.visit(Editor(plan, _edited_paths(planner.meta, plan)))
     if plan.calls_helper:
         # Imported here: LibCST's import visitors bring its matchers, half a second to import, which a
@@ -177,10 +201,16 @@ def migrate_source(source: bytes, *, display_path: str, options: TransformOption
 
         migrated = _keep_spacing(migrated, remove_unused(migrated, planner.unused_imports()))
         migrated = add_helper_import(migrated, options.helper_import, options.first_party)
+    output = migrated.bytes
+    if held is not None:
+        written = write_back(held, output, options.first_party)
+        if written is None:
+            return None
+        output = written
     return SourceResult(
-        source=migrated.bytes,
-        findings=tuple(sorted(plan.findings, key=lambda f: (f.line, f.column))),
+        source=output,
+        findings=tuple(sorted(findings, key=lambda f: (f.line, f.column))),
         secrets=tuple(sorted(plan.secrets)),
-        exports=tuple(plan.exports),
-        uses=tuple(plan.uses),
+        exports=tuple(exports),
+        uses=tuple(uses),
     )

@@ -1,0 +1,321 @@
+"""A client class whose request helper is inherited from a base class of another module.
+
+Client libraries keep the transport in a base class of its own module and the endpoint methods in
+another::
+
+    # lms/base.py
+    class BaseClient:
+        def __init__(self, base_url):
+            self.base_url = base_url
+            self.session = requests.Session()
+
+        def get(self, path, **kwargs):
+            response = self.session.get(self.base_url + path, params=AUTH, **kwargs)
+            response.raise_for_status()
+            return response.json()
+
+    # lms/stats.py
+    from .base import BaseClient
+
+    class StatsClient(BaseClient):
+        def course(self, course_id):
+            return self.get(f"/courses/{course_id}/stats")
+
+The v1 URL exists only when both modules are read together. Each module is transformed on its own, so
+the repository index (``codemods.reading.index.BaseClass``) carries such base classes' source and how
+each module-level name they read is bound. Here the module is read *holding* that code: the base class
+is appended to it under a name of its own, with the imports that bind what it reads, after a sentinel
+line. The request helpers (``codemods.reading.getters``) then find the inherited method as if the base
+class were defined in the module, and every rule that reads a helper applies unchanged. The rewritten
+module is cut back at the sentinel, so nothing of the held code is written; a name the rewrite now
+reads from the held code (the host ``LMS_URL`` of the base module) is imported where the module imports
+the base class.
+
+The module is read this way only when that is sure to change nothing else: its source is UTF-8 without
+a BOM or carriage returns, every name the held code binds is free in the module (or bound there by the
+same import), and the base class holds no v1 path of its own. Otherwise it is read alone, and a call of
+the inherited helper is reported as before.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from typing import Final
+
+import libcst as cst
+
+from codemods.reading.index import BaseClass, RepositoryIndex, absolute_module
+
+#: The line after which the held code starts; nothing from it on is written.
+SENTINEL: Final = "# migrate-360learning: code of other modules, held for reading; not written"
+#: The name a held class takes in the module, before its own.
+_PREFIX: Final = "_migrate360_held_"
+#: How many classes up an inheritance chain are held, at most.
+_MAX_CLASSES: Final = 8
+
+
+@dataclass(frozen=True)
+class Held:
+    """A module's source with other modules' code held after it, and how to write it back."""
+
+    #: The source read: the module's own, then the held code.
+    source: bytes
+    #: The module's own text, and its number of lines (findings past it are the held code's).
+    original: str
+    lines: int
+    #: A name the module imports a class by → the held class's name in ``source``.
+    classes: dict[str, str] = field(default_factory=dict)
+    #: A name only the held code binds → the import that binds it, as the module would write it:
+    #: ``(module, name)`` for ``from module import name``.
+    imports: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: How the module spells each module it imports a held class from: absolute name → (level, dotted).
+    spellings: dict[str, tuple[int, str]] = field(default_factory=dict)
+    #: Names only the held code binds, by an import the module could not be given back as it is.
+    others: set[str] = field(default_factory=set)
+
+
+def hold(source: bytes, index: RepositoryIndex | None, module: str) -> Held | None:
+    """The module's source holding the base classes it derives from other modules, or ``None`` when
+    there are none to hold, or holding them could change how the module's own code is read."""
+    if index is None or not index.base_classes or b"class " not in source or b"\r" in source:
+        return None
+    try:
+        text = source.decode("utf-8")
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError):
+        return None
+    if text.startswith("\ufeff"):
+        return None
+    bound, imported, plain = _module_bindings(tree.body)
+    pending: list[tuple[str, BaseClass]] = []
+    spellings: dict[str, tuple[int, str]] = {}
+    for statement in tree.body:
+        if not isinstance(statement, ast.ClassDef):
+            continue
+        for base in statement.bases:
+            if not isinstance(base, ast.Name) or bound.get(base.id) != 1 or base.id not in imported:
+                continue
+            level, dotted, attribute = imported[base.id]
+            absolute = absolute_module(module, level, dotted or None)
+            found = index.base_class(absolute, attribute) if absolute else None
+            if found is not None and absolute is not None:
+                pending.append((base.id, found))
+                spellings.setdefault(found.module, (level, dotted))
+    if not pending:
+        return None
+    held = Held(b"", text, text.count("\n") + (0 if text.endswith("\n") else 1), spellings=spellings)
+    lines: dict[str, str] = {}  # a name the held code reads → the import line that binds it
+    classes: list[str] = []
+    while pending:
+        local, found_class = pending.pop()
+        if local in held.classes:
+            continue
+        if len(held.classes) >= _MAX_CLASSES:
+            return None
+        name = f"{_PREFIX}{local}"
+        held.classes[local] = name
+        own = _class_name(found_class.source)
+        if own is None:
+            return None
+        classes.append(
+            re.sub(rf"(?m)^class\s+{re.escape(own)}\b", f"class {name}", found_class.source, count=1)
+        )
+        reads: dict[str, tuple[str | None, str, str]] = {
+            n: (found_class.module, n, f"from {found_class.module} import {n}") for n in found_class.defined
+        }
+        reads.update({n: (None, n, line) for n, line in found_class.imports.items()})
+        for read, (defined_in, attribute, line) in sorted(reads.items()):
+            if read in lines:
+                if lines[read] != line:
+                    return None  # two held classes read the name from different places
+                continue
+            same = imported.get(read)
+            if read in bound:
+                if same is not None and bound[read] == 1 and _same_import(same, line, module):
+                    continue
+                if read in plain and set(line.split("\n")) <= plain[read]:
+                    continue  # ``import requests`` in both
+                return None  # the module binds the name otherwise: holding would change its reads
+            lines[read] = line
+            if defined_in is not None:
+                held.imports[read] = (defined_in, attribute)
+                nested = index.base_class(defined_in, attribute)
+                if nested is not None and read in _bases(found_class.source):
+                    pending.append((read, nested))
+            elif line.startswith("from ") and "\n" not in line and " as " not in line:
+                source_module, _, imported_name = line[5:].partition(" import ")
+                held.imports[read] = (source_module, imported_name)
+                nested = index.base_class(source_module, imported_name)
+                if nested is not None and read in _bases(found_class.source):
+                    pending.append((read, nested))
+            else:
+                held.others.add(read)
+    sep = "" if text.endswith("\n") else "\n"
+    appended = "\n".join([*sorted(set(lines.values())), "", "", *("\n\n".join(classes).splitlines())])
+    full = f"{text}{sep}\n\n{SENTINEL}\n{appended}\n"
+    return Held(
+        full.encode("utf-8"), text, held.lines, held.classes, held.imports, held.spellings, held.others
+    )
+
+
+def write_back(held: Held, migrated: bytes, first_party: frozenset[str]) -> bytes | None:
+    """The rewritten module without the held code, importing what the rewrite now reads from it; ``None``
+    when it cannot be written back so (the module is then read alone)."""
+    out = migrated.decode("utf-8")
+    mark = out.find(f"\n\n\n{SENTINEL}\n")
+    if mark < 0:
+        return None
+    own = out[: mark + 1]
+    if not held.original.endswith("\n"):
+        own = own[:-1]
+    try:
+        tree = ast.parse(own)
+    except SyntaxError:
+        return None
+    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    needed = sorted(name for name in held.imports if name in read)
+    if read & held.others:
+        return None  # the rewrite reads a name bound by an import the tool does not write back
+    if not needed:
+        return own.encode("utf-8")
+    from codemods.transform.imports import add_helper_import
+
+    module = cst.parse_module(own)
+    for name in needed:
+        source_module, attribute = held.imports[name]
+        merged = _merge_into_import(module, held.spellings.get(source_module), attribute)
+        if merged is not None:
+            module = merged
+        elif name == attribute:
+            module = add_helper_import(module, f"{source_module}.{attribute}", first_party)
+        else:
+            return None
+    return module.bytes
+
+
+def _merge_into_import(module: cst.Module, spelling: tuple[int, str] | None, name: str) -> cst.Module | None:
+    """``module`` with ``name`` added to its one-line ``from … import …`` of the spelled module, in
+    the order isort gives a sorted list (constants, then classes, then the rest)."""
+    if spelling is None:
+        return None
+    level, dotted = spelling
+    body = list(module.body)
+    for index, line in enumerate(body):
+        if not (isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1):
+            continue
+        statement = line.body[0]
+        if not (
+            isinstance(statement, cst.ImportFrom)
+            and len(statement.relative) == level
+            and _dotted(statement.module) == dotted
+            and not isinstance(statement.names, cst.ImportStar)
+            and statement.lpar is None
+        ):
+            continue
+        aliases = list(statement.names)
+        if any(a.asname is not None for a in aliases):
+            return None
+        names = [_dotted(a.name) for a in aliases]
+        if name in names:
+            return module
+        ordered = sorted(names, key=_isort_key) == names
+        names = sorted([*names, name], key=_isort_key) if ordered else [*names, name]
+        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        new = [
+            cst.ImportAlias(cst.Name(n), comma=comma if i < len(names) - 1 else cst.MaybeSentinel.DEFAULT)
+            for i, n in enumerate(names)
+        ]
+        body[index] = line.with_changes(body=[statement.with_changes(names=new)])
+        return module.with_changes(body=body)
+    return None
+
+
+def _isort_key(name: str) -> tuple[int, str]:
+    """isort's ``force_sort_within_sections``-free order of imported names: CONSTANTS, Classes, rest."""
+    if name.isupper() and len(name) > 1:
+        return (0, name)
+    if name[:1].isupper():
+        return (1, name)
+    return (2, name)
+
+
+def _dotted(node: cst.BaseExpression | None) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+def _class_name(source: str) -> str | None:
+    found = re.search(r"(?m)^class\s+(\w+)", source)
+    return found.group(1) if found else None
+
+
+def _bases(source: str) -> set[str]:
+    """The names a held class's statement derives it from."""
+    try:
+        statement = ast.parse(source).body[0]
+    except (SyntaxError, IndexError):
+        return set()
+    if not isinstance(statement, ast.ClassDef):
+        return set()
+    return {b.id for b in statement.bases if isinstance(b, ast.Name)}
+
+
+def _same_import(imported: tuple[int, str, str], line: str, module: str) -> bool:
+    """Whether the module's ``from`` import binds a name as the held code's ``line`` does."""
+    level, dotted, attribute = imported
+    absolute = absolute_module(module, level, dotted or None)
+    return line == f"from {absolute} import {attribute}"
+
+
+def _module_bindings(
+    body: list[ast.stmt],
+) -> tuple[dict[str, int], dict[str, tuple[int, str, str]], dict[str, set[str]]]:
+    """How many times each name is bound at module level, the names bound by a ``from`` import (→ its
+    level, module and the name taken), and those bound only by plain imports (→ those imports' code)."""
+    counts: dict[str, int] = {}
+    imported: dict[str, tuple[int, str, str]] = {}
+    plain: dict[str, set[str]] = {}
+
+    def add(name: str) -> None:
+        counts[name] = counts.get(name, 0) + 1
+
+    def walk(node: ast.AST) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            add(node.name)
+            for decorator in node.decorator_list:
+                walk(decorator)
+            return
+        if isinstance(node, ast.Lambda):
+            return
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            add(node.id)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                bound = alias.asname or alias.name.partition(".")[0]
+                add(bound)
+                rename = f" as {alias.asname}" if alias.asname else ""
+                plain.setdefault(bound, set()).add(f"import {alias.name}{rename}")
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                bound = alias.asname or alias.name
+                add(bound)
+                imported[bound] = (node.level, node.module or "", alias.name)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            add(node.name)
+        elif isinstance(node, ast.Global):
+            for name in node.names:
+                counts[name] = counts.get(name, 0) + 2
+        for child in ast.iter_child_nodes(node):
+            walk(child)
+
+    for statement in body:
+        walk(statement)
+    for name in list(plain):
+        if counts.get(name) != len(plain[name]) or name in imported:
+            del plain[name]  # bound otherwise too
+    return counts, imported, plain

@@ -1,0 +1,137 @@
+"""A request helper inherited from a base class of another module (``codemods.transform.inherited``):
+when the module is read holding the base class's code, when it is not, and that nothing of the held
+code is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codemods.engine.indexing import build_index, module_name
+from codemods.reading.index import RepositoryIndex
+from codemods.transform.inherited import SENTINEL, hold
+from codemods.transform.migrate import TransformOptions, migrate_source
+
+BASE = '''\
+"""The transport."""
+
+import os
+
+import requests
+
+API_ROOT = os.environ.get("LMS", "https://app.360learning.com") + "/api/v1"
+AUTH = {"company": os.environ.get("COMPANY", ""), "apiKey": os.environ.get("KEY", "")}
+
+
+class Transport:
+    def __init__(self):
+        self.session = requests.Session()
+
+    def get(self, path):
+        r = self.session.get(API_ROOT + path, params=AUTH)
+        r.raise_for_status()
+        return r.json()
+'''
+
+CALLER = """\
+from lms.transport import Transport
+
+
+class Stats(Transport):
+    def minutes(self, course_id, email):
+        stats = self.get(f"/courses/{course_id}/stats/{email}")
+        return sum(a["globalTime"] for a in stats["attempts"]) / 60000
+"""
+
+
+def _repository(tmp_path: Path, caller: str, base: str = BASE) -> tuple[RepositoryIndex, Path]:
+    (tmp_path / "lms").mkdir()
+    (tmp_path / "lms" / "__init__.py").write_text("")
+    (tmp_path / "lms" / "transport.py").write_text(base)
+    (tmp_path / "lms" / "stats.py").write_text(caller)
+    files = [(p, module_name(p, tmp_path)) for p in sorted(tmp_path.rglob("*.py"))]
+    return build_index(files), tmp_path / "lms" / "stats.py"
+
+
+def _migrate(index: RepositoryIndex, source: str) -> tuple[str, list[tuple[str, str]]]:
+    result = migrate_source(
+        source.encode(),
+        display_path="lms/stats.py",
+        options=TransformOptions(index=index, module="lms.stats", first_party=frozenset({"lms"})),
+    )
+    return result.source.decode(), [(f.status.value, f.rule) for f in result.findings]
+
+
+def test_the_inherited_helper_is_followed_and_its_host_imported_beside_the_base_class(tmp_path: Path) -> None:
+    index, _ = _repository(tmp_path, CALLER)
+    out, findings = _migrate(index, CALLER)
+    assert findings == [("rewrite", "rewrite")]
+    assert out.splitlines()[:2] == ["import learning360_v2", "from lms.transport import API_ROOT, Transport"]
+    assert "learning360_v2.list_course_stats(\n            API_ROOT," in out
+    assert '"timeSpent"' in out and "globalTime" not in out
+    assert SENTINEL not in out and "_migrate360_held_" not in out and "def get(" not in out
+
+
+def test_a_relative_import_of_the_base_class_gets_the_host_the_same_way(tmp_path: Path) -> None:
+    caller = CALLER.replace("from lms.transport import", "from .transport import")
+    index, _ = _repository(tmp_path, caller)
+    out, findings = _migrate(index, caller)
+    assert findings == [("rewrite", "rewrite")]
+    assert "from .transport import API_ROOT, Transport" in out
+
+
+def test_a_module_without_a_trailing_newline_keeps_its_last_line(tmp_path: Path) -> None:
+    caller = CALLER.rstrip("\n")
+    index, _ = _repository(tmp_path, caller)
+    out, _ = _migrate(index, caller)
+    assert out.endswith("/ 60000") and SENTINEL not in out
+
+
+def test_a_name_the_module_binds_otherwise_keeps_it_from_holding_the_base_class(tmp_path: Path) -> None:
+    """The caller's own ``AUTH`` would be shadowed by the held code's import: it is read alone, and the
+    inherited helper's call is reported as before."""
+    caller = CALLER.replace("\n\nclass", '\nAUTH = {"other": 1}\n\n\nclass', 1)
+    index, _ = _repository(tmp_path, caller)
+    assert hold(caller.encode(), index, "lms.stats") is None
+    out, findings = _migrate(index, caller)
+    assert findings == [("needs_review", "unfollowed-url")]
+    assert "self.get(" in out
+
+
+def test_the_same_import_in_both_modules_is_no_conflict(tmp_path: Path) -> None:
+    caller = "import requests\n" + CALLER
+    index, _ = _repository(tmp_path, caller)
+    assert hold(caller.encode(), index, "lms.stats") is not None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda s: s.replace("\n", "\r\n"), id="crlf"),
+        pytest.param(lambda s: s.replace("class Stats(Transport)", "class Stats(object)"), id="not-derived"),
+    ],
+)
+def test_modules_that_are_not_held(tmp_path: Path, change: object) -> None:
+    assert callable(change)
+    caller = change(CALLER)
+    index, _ = _repository(tmp_path, caller)
+    assert hold(caller.encode(), index, "lms.stats") is None
+
+
+def test_a_base_class_with_v1_sites_of_its_own_is_not_indexed(tmp_path: Path) -> None:
+    """Its sites are migrated in its own module: held elsewhere, they would be counted twice."""
+    base = (
+        BASE
+        + '\n    def learners(self, course_id):\n        return self.get(f"/courses/{course_id}/stats")\n'
+    )
+    index, _ = _repository(tmp_path, CALLER, base)
+    assert index.base_class("lms.transport", "Transport") is None
+
+
+def test_a_base_class_reading_a_name_of_unknown_origin_is_not_indexed(tmp_path: Path) -> None:
+    base = BASE.replace("import requests\n", "import requests\nfrom somewhere import *\n").replace(
+        "params=AUTH", "params=STAR_AUTH"
+    )
+    index, _ = _repository(tmp_path, CALLER, base)
+    assert index.base_class("lms.transport", "Transport") is None
