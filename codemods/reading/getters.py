@@ -266,6 +266,8 @@ class Getters:
         if found is None:
             return None
         request, decoded = found
+        if self._target(request) is not None:
+            return None  # it calls a function of the module (an endpoint method over a request helper)
         call, method = _get_of(request, names)
         inner = self.recognise(call)
         if inner is None and method is None:

@@ -216,17 +216,42 @@ class Names:
             return self.value_of
         argument = Spliced(url_parts(http.argument, self.value_of))
         function = http.function
+        caller = self._calling_class(http)
 
         def resolve(node: cst.Name | cst.Attribute | cst.Call) -> Resolved:
-            if (
-                isinstance(node, cst.Name)
-                and node.value == http.parameter
-                and any(a is function for a in self.meta.ancestors(node))
-            ):
+            inside = any(a is function for a in self.meta.ancestors(node))
+            if isinstance(node, cst.Name) and node.value == http.parameter and inside:
                 return argument
-            return self.value_of(node)
+            found = self.value_of(node)
+            if (
+                found is None
+                and inside
+                and caller is not None
+                and isinstance(node, cst.Attribute)
+                and isinstance(node.value, cst.Name)
+                and node.value.value == "self"
+            ):
+                # A base class's helper reading what the class calling it defines (``self.API_ROOT``).
+                return self.class_value(caller, node.attr.value)
+            return found
 
         return resolve
+
+    def _calling_class(self, http: GetterCall) -> cst.ClassDef | None:
+        """The class whose method calls a request helper on ``self``, when the helper is another
+        class's (a base class's)."""
+        func = http.call.func
+        if not (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value == "self"
+        ):
+            return None
+        if http.function is None:
+            return None
+        caller = next((a for a in self.meta.ancestors(http.call) if isinstance(a, cst.ClassDef)), None)
+        helper = next((a for a in self.meta.ancestors(http.function) if isinstance(a, cst.ClassDef)), None)
+        return caller if helper is not None and caller is not helper else None
 
     def pair_value(self, node: cst.Name | cst.Attribute | cst.Call) -> cst.BaseExpression | None:
         """What a name or attribute holding query parameters or headers is bound to: a name's single

@@ -230,8 +230,11 @@ def _already_imported(body: Sequence[cst.CSTNode], package: str, name: str) -> b
     return False
 
 
-def add_helper_import(module: cst.Module, helper_import: str, first_party: frozenset[str]) -> cst.Module:
-    """``module`` importing the helper (``pkg.learning360_v2`` or ``learning360_v2``) in its sorted place."""
+def add_helper_import(
+    module: cst.Module, helper_import: str, first_party: frozenset[str], *, ours: bool = True
+) -> cst.Module:
+    """``module`` importing the helper (``pkg.learning360_v2`` or ``learning360_v2``) in its sorted place;
+    with ``ours`` false, any other module, whose section ``first_party`` decides."""
     package, _, name = helper_import.rpartition(".")
     body = list(module.body)
     if _already_imported(body, package, name):
@@ -252,9 +255,9 @@ def add_helper_import(module: cst.Module, helper_import: str, first_party: froze
         if package
         else cst.Import(names=[cst.ImportAlias(cst.Name(name))])
     )
-    ours = _key(new, first_party | {helper_import.partition(".")[0]})
+    key = _key(new, first_party | {helper_import.partition(".")[0]} if ours else first_party)
     keys = [_key(_statement(body[i]), first_party) for i in range(start, end)]
-    position = next((start + i for i, key in enumerate(keys) if key > ours), end)
+    position = next((start + i for i, key_ in enumerate(keys) if key_ > key), end)
     blank = cst.EmptyLine()
     before = keys[position - start - 1] if position > start else None
     line = cst.SimpleStatementLine([new])
@@ -262,14 +265,14 @@ def add_helper_import(module: cst.Module, helper_import: str, first_party: froze
         # First of the block: it takes over what stood above the block (a blank line after a docstring).
         first = body[start]
         line = line.with_changes(leading_lines=first.leading_lines)
-        body[start] = first.with_changes(leading_lines=[blank] if keys[0][0] != ours[0] else [])
-    elif before is not None and before[0] != ours[0]:
+        body[start] = first.with_changes(leading_lines=[blank] if keys[0][0] != key[0] else [])
+    elif before is not None and before[0] != key[0]:
         line = line.with_changes(leading_lines=[blank])
     if position < end and position != start:
         after = body[position]
-        if keys[position - start][0] != ours[0] and not after.leading_lines:
+        if keys[position - start][0] != key[0] and not after.leading_lines:
             body[position] = after.with_changes(leading_lines=[blank])
-        elif keys[position - start][0] == ours[0] and all(e.comment is None for e in after.leading_lines):
+        elif keys[position - start][0] == key[0] and all(e.comment is None for e in after.leading_lines):
             # The section now starts with the helper's import: the blank line above it moves up.
             body[position] = after.with_changes(leading_lines=[])
     body.insert(position, line)

@@ -72,6 +72,8 @@ class Held:
     imports: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: How the module spells each module it imports a held class from: absolute name → (level, dotted).
     spellings: dict[str, tuple[int, str]] = field(default_factory=dict)
+    #: Names only the held code binds by a plain ``import name``, which the module can be given too.
+    plain: set[str] = field(default_factory=set)
     #: Names only the held code binds, by an import the module could not be given back as it is.
     others: set[str] = field(default_factory=set)
 
@@ -150,13 +152,22 @@ def hold(source: bytes, index: RepositoryIndex | None, module: str) -> Held | No
                 nested = index.base_class(source_module, imported_name)
                 if nested is not None and read in _bases(found_class.source):
                     pending.append((read, nested))
+            elif re.fullmatch(r"import \w+", line):
+                held.plain.add(read)
             else:
                 held.others.add(read)
     sep = "" if text.endswith("\n") else "\n"
     appended = "\n".join([*sorted(set(lines.values())), "", "", *("\n\n".join(classes).splitlines())])
     full = f"{text}{sep}\n\n{SENTINEL}\n{appended}\n"
     return Held(
-        full.encode("utf-8"), text, held.lines, held.classes, held.imports, held.spellings, held.others
+        full.encode("utf-8"),
+        text,
+        held.lines,
+        held.classes,
+        held.imports,
+        held.spellings,
+        held.plain,
+        held.others,
     )
 
 
@@ -178,18 +189,21 @@ def write_back(held: Held, migrated: bytes, first_party: frozenset[str]) -> byte
     needed = sorted(name for name in held.imports if name in read)
     if read & held.others:
         return None  # the rewrite reads a name bound by an import the tool does not write back
-    if not needed:
+    plain = sorted(read & held.plain)
+    if not needed and not plain:
         return own.encode("utf-8")
     from codemods.transform.imports import add_helper_import
 
     module = cst.parse_module(own)
+    for name in plain:
+        module = add_helper_import(module, name, first_party, ours=False)
     for name in needed:
         source_module, attribute = held.imports[name]
         merged = _merge_into_import(module, held.spellings.get(source_module), attribute)
         if merged is not None:
             module = merged
         elif name == attribute:
-            module = add_helper_import(module, f"{source_module}.{attribute}", first_party)
+            module = add_helper_import(module, f"{source_module}.{attribute}", first_party, ours=False)
         else:
             return None
     return module.bytes
