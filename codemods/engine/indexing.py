@@ -96,13 +96,16 @@ def _packages_around(directory: Path) -> tuple[str, ...]:
     return tuple(reversed(names))
 
 
-def build_index(files: Sequence[tuple[Path, str]], hosts: Sequence[str] = ()) -> RepositoryIndex:
+def build_index(
+    files: Sequence[tuple[Path, str]], hosts: Sequence[str] = (), readers: Sequence[Path] = ()
+) -> RepositoryIndex:
     """Index the constants of ``files``: ``(absolute path, dotted module name)`` of every file scanned.
 
-    ``hosts``: hosts of 360Learning the configuration names. Unreadable or unparsable files are left
-    out: the transform reports them on its own.
+    ``hosts``: hosts of 360Learning the configuration names. ``readers``: the other files of the run
+    (notebooks), which may read the modules' names too. Unreadable or unparsable files are left out: the
+    transform reports them on its own.
     """
-    return _Builder(files, hosts).build()
+    return _Builder(files, hosts, readers).build()
 
 
 # --- reading one module --------------------------------------------------------------------------------
@@ -114,8 +117,11 @@ _Ref = tuple[str, str]  # (module's dotted name, constant name)
 
 
 class _Builder:
-    def __init__(self, files: Sequence[tuple[Path, str]], hosts: Sequence[str] = ()) -> None:
+    def __init__(
+        self, files: Sequence[tuple[Path, str]], hosts: Sequence[str] = (), readers: Sequence[Path] = ()
+    ) -> None:
         self.files = files
+        self.readers = readers
         self.hosts = tuple(h.lower().encode("utf-8", "ignore") for h in hosts if h)
         claims: dict[str, set[Path]] = {}
         for path, name in files:
@@ -197,9 +203,50 @@ class _Builder:
         modules = frozenset(name for _, name in self.files)
         spellings: dict[str, Mapping[str, tuple[str, bool, str]]] = self._keyed(by_module)
         base_classes: dict[str, Mapping[str, BaseClass]] = self._keyed(bases)
+        unshared: dict[str, frozenset[str]] = self._keyed(self._unshared(pairs))
         return RepositoryIndex(
-            constants, credentials, modules, url_functions, frozenset(evident), spellings, base_classes
+            constants,
+            credentials,
+            modules,
+            url_functions,
+            frozenset(evident),
+            spellings,
+            base_classes,
+            unshared,
         )
+
+    def _unshared(self, pairs: Mapping[str, Mapping[str, tuple[str, ...]]]) -> dict[str, frozenset[str]]:
+        """Each module's credentials constants, and the constants they are built from, that no other
+        file of the run mentions (see ``RepositoryIndex.unshared_credentials``)."""
+        candidates: dict[str, set[str]] = {}
+        for module in self.parsed.values():
+            if module is None or module.name not in pairs:
+                continue
+            names = candidates.setdefault(module.name, set(pairs[module.name]))
+            for name in pairs[module.name]:
+                binding = module.bindings.get(name)
+                if isinstance(binding, Assigned):
+                    names.update(
+                        n.id
+                        for n in ast.walk(binding.value)
+                        if isinstance(n, ast.Name) and isinstance(module.bindings.get(n.id), Assigned)
+                    )
+        every = sorted({n for names in candidates.values() for n in names})
+        if not every:
+            return {}
+        pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode("utf-8")) for n in every) + rb")\b")
+        mentioned: dict[str, set[str]] = {}  # name → the modules (or other files) whose bytes hold it
+        sources = [(path, name) for path, name in self.files] + [(path, str(path)) for path in self.readers]
+        for path, name in sources:
+            data = self._read(path)
+            if data is None:
+                return {}  # a file that cannot be read may read anything
+            for found in set(pattern.findall(data)):
+                mentioned.setdefault(found.decode("utf-8"), set()).add(name)
+        return {
+            module: frozenset(n for n in names if mentioned.get(n, set()) <= {module})
+            for module, names in candidates.items()
+        }
 
     def _spellings(self, module: ParsedModule) -> dict[str, tuple[str, bool, str]]:
         """The module's bindings whose value spells a v1 path (see ``RepositoryIndex.spellings``)."""

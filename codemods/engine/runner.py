@@ -179,6 +179,7 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
             if not c.path.name.endswith(NOTEBOOK_SUFFIX) and options.stdin is None
         ],
         options.hosts,
+        readers=[c.path for c in candidates if c.path.name.endswith(NOTEBOOK_SUFFIX)],
     )
     chosen = _transformed(candidates, options.transform_only)
     data = options.stdin[1] if options.stdin is not None else None

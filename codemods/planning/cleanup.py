@@ -7,7 +7,8 @@ pure builder of strings) always stays.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Final
 
 import libcst as cst
 from libcst.metadata import Assignment
@@ -18,12 +19,54 @@ from codemods.reading.names import aliases_binding
 from codemods.reading.sessions import Sessions
 from codemods.reading.urls import is_urljoin
 
+#: Calls a credentials constant may be built with and still go without a trace: they only read.
+_READ_ONLY_CALLS: Final = frozenset({"os.environ.get", "os.getenv", "builtins.dict", "builtins.str"})
+
 
 class Cleanup:
     def __init__(self, ctx: Context, sessions: Sessions) -> None:
+        self.ctx = ctx
         self.meta = ctx.meta
         self.plan = ctx.plan
         self.sessions = sessions
+
+    def drop_unused_credentials(self) -> None:
+        """Delete the module's v1 credentials constants (``AUTH = {"company": …, "apiKey": …}``) that the
+        rewritten calls were the only readers of, then the constants only they were built from
+        (``API_KEY = os.environ["…"]``): when the run sees the whole tree (every PATH a directory) and no
+        other file of it mentions the name (``RepositoryIndex.unshared_credentials``)."""
+        ctx = self.ctx
+        names = ctx.index.unshared_credentials.get(ctx.module) if ctx.wrapper_state.enabled else None
+        if not names or not self.plan.edits.replace:
+            return
+        marked = {f.line for f in self.plan.findings}
+        changed = True
+        while changed:
+            changed = False
+            for assign in self.meta.nodes(cst.Assign):
+                if assign in self.plan.edits.remove or len(assign.targets) != 1:
+                    continue
+                target = assign.targets[0].target
+                if not (isinstance(target, cst.Name) and target.value in names):
+                    continue
+                line = self.meta.statement(assign)
+                if (
+                    not isinstance(self.meta.parent(line), cst.Module)
+                    or self.meta.position(assign)[0] in marked
+                ):
+                    continue  # not at module level, or a finding's line (a hard-coded key stays in sight)
+                if self._unread_after(target) and _read_only(assign.value, self.meta.qualified_names):
+                    self.plan.edits.remove.add(assign)
+                    changed = True
+
+    def _unread_after(self, target: cst.Name) -> bool:
+        """Whether a module-level name bound once is read, and only by code the plan deletes or replaces."""
+        assignment = self.meta.binding(target)
+        if assignment is None or not isinstance(assignment.scope, cst.metadata.GlobalScope):
+            return False
+        if len(assignment.scope.assignments[target.value]) != 1 or not assignment.references:
+            return False
+        return all(self._goes(access.node) for access in assignment.references)
 
     def drop_if_dead(self, name: cst.Name) -> None:
         """Delete ``url = …`` / ``params = …`` of a function when the rewritten call was its only reader."""
@@ -127,6 +170,21 @@ def _import_entries(node: cst.CSTNode | None, name: str) -> set[tuple[str, str |
         module = cst.Module([]).code_for_node(node.module)
         return {(module, a.evaluated_name, a.evaluated_alias) for a in aliases_binding(node, name)}
     return set()
+
+
+def _read_only(value: cst.BaseExpression, qualified: Callable[[cst.CSTNode], frozenset[str]]) -> bool:
+    """Whether building a credentials value only reads: literals, names, subscripts of
+    ``os.environ`` and calls such as ``os.environ.get``."""
+    calls: list[cst.Call] = []
+
+    class Calls(cst.CSTTransformer):
+        def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+            if not qualified(original.func) & _READ_ONLY_CALLS:
+                calls.append(original)
+            return cst.Name("_")
+
+    rest = value.visit(Calls())
+    return not calls and isinstance(rest, cst.BaseExpression) and pure(rest)
 
 
 def pure_literal(node: cst.BaseExpression) -> bool:

@@ -142,6 +142,7 @@ class Planner:
             self.wrapper_calls.follow_uses()
             self.wrapper_calls.follow_parameters()
         self.cleanup.drop_unused_clients(calls)
+        self.cleanup.drop_unused_credentials()
         return self.plan
 
     def _in_reach_of_360learning(self, http: HttpCall, match: UrlMatch) -> bool:

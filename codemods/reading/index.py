@@ -67,6 +67,10 @@ class RepositoryIndex:
     #: requests, holds no v1 path and reads only names its module binds once) → its source and the
     #: names it reads, keyed like ``constants`` (``codemods.transform.inherited``).
     base_classes: Mapping[str, Mapping[str, BaseClass]] = field(default_factory=dict, hash=False)
+    #: module key → the names of its v1 credentials constants (``AUTH = {"company": …, "apiKey": …}``),
+    #: and of the module-level constants they are built from, that no other file of the run mentions:
+    #: once the rewrite no longer reads one, nothing does, and it goes (``codemods.planning.cleanup``).
+    unshared_credentials: Mapping[str, frozenset[str]] = field(default_factory=dict, hash=False)
 
     def spelling(self, module: str, name: str) -> tuple[str, bool, str] | None:
         """What the binding ``name`` of the module imported as ``module`` spells, if a v1 path."""

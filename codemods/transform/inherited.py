@@ -70,8 +70,9 @@ class Held:
     #: A name only the held code binds → the import that binds it, as the module would write it:
     #: ``(module, name)`` for ``from module import name``.
     imports: dict[str, tuple[str, str]] = field(default_factory=dict)
-    #: How the module spells each module it imports a held class from: absolute name → (level, dotted).
-    spellings: dict[str, tuple[int, str]] = field(default_factory=dict)
+    #: The module's dotted name (for its relative imports), and the names its own code read.
+    module: str = ""
+    read: frozenset[str] = frozenset()
     #: Names only the held code binds by a plain ``import name``, which the module can be given too.
     plain: set[str] = field(default_factory=set)
     #: Names only the held code binds, by an import the module could not be given back as it is.
@@ -92,7 +93,6 @@ def hold(source: bytes, index: RepositoryIndex | None, module: str) -> Held | No
         return None
     bound, imported, plain = _module_bindings(tree.body)
     pending: list[tuple[str, BaseClass]] = []
-    spellings: dict[str, tuple[int, str]] = {}
     for statement in tree.body:
         if not isinstance(statement, ast.ClassDef):
             continue
@@ -104,10 +104,12 @@ def hold(source: bytes, index: RepositoryIndex | None, module: str) -> Held | No
             found = index.base_class(absolute, attribute) if absolute else None
             if found is not None and absolute is not None:
                 pending.append((base.id, found))
-                spellings.setdefault(found.module, (level, dotted))
     if not pending:
         return None
-    held = Held(b"", text, text.count("\n") + (0 if text.endswith("\n") else 1), spellings=spellings)
+    own_reads = frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
+    held = Held(
+        b"", text, text.count("\n") + (0 if text.endswith("\n") else 1), module=module, read=own_reads
+    )
     lines: dict[str, str] = {}  # a name the held code reads → the import line that binds it
     classes: list[str] = []
     while pending:
@@ -165,7 +167,8 @@ def hold(source: bytes, index: RepositoryIndex | None, module: str) -> Held | No
         held.lines,
         held.classes,
         held.imports,
-        held.spellings,
+        held.module,
+        held.read,
         held.plain,
         held.others,
     )
@@ -185,7 +188,8 @@ def write_back(held: Held, migrated: bytes, first_party: frozenset[str]) -> byte
         tree = ast.parse(own)
     except SyntaxError:
         return None
-    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    # Only what the rewrite reads that the module's code did not (a local ``import requests`` stays).
+    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - held.read
     needed = sorted(name for name in held.imports if name in read)
     if read & held.others:
         return None  # the rewrite reads a name bound by an import the tool does not write back
@@ -199,7 +203,7 @@ def write_back(held: Held, migrated: bytes, first_party: frozenset[str]) -> byte
         module = add_helper_import(module, name, first_party, ours=False)
     for name in needed:
         source_module, attribute = held.imports[name]
-        merged = _merge_into_import(module, held.spellings.get(source_module), attribute)
+        merged = _merge_into_import(module, held.module, source_module, attribute)
         if merged is not None:
             module = merged
         elif name == attribute:
@@ -209,12 +213,9 @@ def write_back(held: Held, migrated: bytes, first_party: frozenset[str]) -> byte
     return module.bytes
 
 
-def _merge_into_import(module: cst.Module, spelling: tuple[int, str] | None, name: str) -> cst.Module | None:
-    """``module`` with ``name`` added to its one-line ``from … import …`` of the spelled module, in
-    the order isort gives a sorted list (constants, then classes, then the rest)."""
-    if spelling is None:
-        return None
-    level, dotted = spelling
+def _merge_into_import(module: cst.Module, own: str, source: str, name: str) -> cst.Module | None:
+    """``module`` (named ``own``) with ``name`` added to its one-line ``from … import …`` of the module
+    ``source``, in the order isort gives a sorted list (constants, then classes, then the rest)."""
     body = list(module.body)
     for index, line in enumerate(body):
         if not (isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1):
@@ -222,8 +223,7 @@ def _merge_into_import(module: cst.Module, spelling: tuple[int, str] | None, nam
         statement = line.body[0]
         if not (
             isinstance(statement, cst.ImportFrom)
-            and len(statement.relative) == level
-            and _dotted(statement.module) == dotted
+            and absolute_module(own, len(statement.relative), _dotted(statement.module) or None) == source
             and not isinstance(statement.names, cst.ImportStar)
             and statement.lpar is None
         ):

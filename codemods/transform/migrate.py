@@ -140,6 +140,18 @@ def _keep_spacing(before: cst.Module, after: cst.Module) -> cst.Module:
     return after.with_changes(body=body)
 
 
+def _no_blank_start(module: cst.Module) -> cst.Module:
+    """A module whose first statements went (``import requests``) starts with the next one, not with
+    the blank lines that stood above it."""
+    if module.header or not module.body:
+        return module
+    first = module.body[0]
+    lines = first.leading_lines
+    if not lines or any(line.comment is not None for line in lines):
+        return module
+    return module.with_changes(body=[first.with_changes(leading_lines=[]), *module.body[1:]])
+
+
 def migrate_source(source: bytes, *, display_path: str, options: TransformOptions) -> SourceResult:
     """Migrate every v1 course-statistics call site of one module."""
     module = parse(source)
@@ -200,7 +212,7 @@ def _migrate(
         from codemods.transform.imports import add_helper_import, remove_unused
 
         migrated = _keep_spacing(migrated, remove_unused(migrated, planner.unused_imports()))
-        migrated = add_helper_import(migrated, options.helper_import, options.first_party)
+        migrated = _no_blank_start(add_helper_import(migrated, options.helper_import, options.first_party))
     output = migrated.bytes
     if held is not None:
         written = write_back(held, output, options.first_party)
