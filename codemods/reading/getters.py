@@ -551,8 +551,9 @@ def _decoded(value: cst.BaseExpression | None) -> tuple[cst.BaseExpression | Non
 
 
 def _json_loads_argument(value: cst.BaseExpression | None) -> cst.BaseExpression | None:
-    """``json.loads(x.read())``, ``json.loads(x.read().decode(…))``, ``json.loads(x.text)`` or
-    ``json.loads(x.content)``: ``x``, the response whose body is decoded."""
+    """``json.loads(x.read())``, ``json.loads(x.read().decode(…))``, ``json.loads(x.text)``,
+    ``json.loads(x.content)`` or ``json.loads(await x.text())``: ``x``, the response whose body is
+    decoded."""
     if not (
         isinstance(value, cst.Call)
         and len(value.args) == 1
@@ -560,7 +561,7 @@ def _json_loads_argument(value: cst.BaseExpression | None) -> cst.BaseExpression
         and value.func.attr.value == "loads"
     ):
         return None
-    body = value.args[0].value
+    body = _unawaited(value.args[0].value)  # ``json.loads(await resp.text())`` (aiohttp)
     if (
         isinstance(body, cst.Call)
         and isinstance(body.func, cst.Attribute)

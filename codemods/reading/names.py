@@ -96,7 +96,11 @@ class Names:
             found = self.indexed(self.index.lookup(self.module, f"{cls.name.value}.{node.attr.value}"))
             return found if found is not None else self.instance_value(node)
         module, name = self.imported(node)
-        return self.indexed(self.index.lookup(module, name), module) if module else None
+        if not module:
+            return None
+        found = self.indexed(self.index.lookup(module, name), module)
+        # Another module's credentials (``urlencode(AUTH)`` with ``from settings import AUTH``): their keys.
+        return found if found is not None else self.indexed_pairs(node)
 
     def indexed(self, pieces: tuple[Piece, ...] | None, module: str | None = None) -> tuple[Part, ...] | None:
         """Index pieces as URL parts; the code of another module's unknown pieces is remembered, since
