@@ -68,8 +68,9 @@ class Hosts:
             if caller is found:
                 return True
             seen.add(caller)
-            bases = [b.value for b in caller.bases if isinstance(b.value, cst.Name)]
-            caller = next((c for b in bases if (c := self.getters._class(b)) is not None), None)
+            caller = next(
+                (c for b in caller.bases if (c := self.getters.base_class(b.value)) is not None), None
+            )
         return False
 
     def receiver(self, http: GetterCall) -> cst.Name | None:

@@ -211,12 +211,28 @@ class Getters:
         if depth > 8:
             return None
         for base in cls.bases:
-            if isinstance(base.value, cst.Name):
-                parent = self._class(base.value)
-                found = self._method(parent, name, depth + 1) if parent is not None else None
-                if found is not None:
-                    return found
+            parent = self.base_class(base.value)
+            found = self._method(parent, name, depth + 1) if parent is not None else None
+            if found is not None:
+                return found
         return None
+
+    def base_class(self, base: cst.BaseExpression) -> cst.ClassDef | None:
+        """The class a base of a class statement names: one of the module (``Base``), or one whose code
+        the module holds (``BaseClient``, ``base.BaseClient`` imported from another module)."""
+        if isinstance(base, cst.Name):
+            return self._class(base)
+        if not (isinstance(base, cst.Attribute) and isinstance(base.value, cst.Name)):
+            return None
+        held = self.inherited.get(f"{base.value.value}.{base.attr.value}")
+        referents = self.meta.referents(base.value)
+        node = assigned_node(next(iter(referents))) if held and referents and len(referents) == 1 else None
+        if not isinstance(node, (cst.Import, cst.ImportFrom)):
+            return None
+        classes = self.meta.nodes(cst.ClassDef)
+        return next(
+            (c for c in classes if c.name.value == held and isinstance(self.meta.parent(c), cst.Module)), None
+        )
 
     def _owner(self, function: cst.FunctionDef) -> cst.CSTNode | None:
         """The class (or module) whose body defines the function."""

@@ -65,7 +65,8 @@ class Held:
     #: The module's own text, and its number of lines (findings past it are the held code's).
     original: str
     lines: int
-    #: A name the module imports a class by → the held class's name in ``source``.
+    #: How the module names a class it imports (``BaseClient``, ``base.BaseClient``) → the held class's
+    #: name in ``source``.
     classes: dict[str, str] = field(default_factory=dict)
     #: A name only the held code binds → the import that binds it, as the module would write it:
     #: ``(module, name)`` for ``from module import name``.
@@ -97,13 +98,10 @@ def hold(source: bytes, index: RepositoryIndex | None, module: str) -> Held | No
         if not isinstance(statement, ast.ClassDef):
             continue
         for base in statement.bases:
-            if not isinstance(base, ast.Name) or bound.get(base.id) != 1 or base.id not in imported:
-                continue
-            level, dotted, attribute = imported[base.id]
-            absolute = absolute_module(module, level, dotted or None)
-            found = index.base_class(absolute, attribute) if absolute else None
-            if found is not None and absolute is not None:
-                pending.append((base.id, found))
+            where = _base_module(base, module, bound, imported, plain)
+            found = index.base_class(*where) if where is not None else None
+            if found is not None:
+                pending.append((ast.unparse(base), found))
     if not pending:
         return None
     own_reads = frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
@@ -118,7 +116,7 @@ def hold(source: bytes, index: RepositoryIndex | None, module: str) -> Held | No
             continue
         if len(held.classes) >= _MAX_CLASSES:
             return None
-        name = f"{_PREFIX}{local}"
+        name = f"{_PREFIX}{local.replace('.', '_')}"
         held.classes[local] = name
         own = _class_name(found_class.source)
         if own is None:
@@ -206,11 +204,38 @@ def write_back(held: Held, migrated: bytes, first_party: frozenset[str]) -> byte
         merged = _merge_into_import(module, held.module, source_module, attribute)
         if merged is not None:
             module = merged
-        elif name == attribute:
-            module = add_helper_import(module, f"{source_module}.{attribute}", first_party, ours=False)
-        else:
+        elif name != attribute:
             return None
+        elif (relative := _relative_import(module, held.module, source_module, attribute)) is not None:
+            module = relative
+        else:
+            module = add_helper_import(module, f"{source_module}.{attribute}", first_party, ours=False)
     return module.bytes
+
+
+def _relative_import(module: cst.Module, own: str, source: str, name: str) -> cst.Module | None:
+    """``module`` with ``from .x import name`` after its last import, when it imports relatively and
+    ``source`` is in its package (an absolute import may not resolve where relative ones do)."""
+    package = own.rpartition(".")[0]
+    body = list(module.body)
+    imports: list[int] = []
+    relative = False
+    for index, line in enumerate(body):
+        if isinstance(line, cst.SimpleStatementLine):
+            found = [s for s in line.body if isinstance(s, (cst.Import, cst.ImportFrom))]
+            if found:
+                imports.append(index)
+                relative = relative or any(isinstance(s, cst.ImportFrom) and bool(s.relative) for s in found)
+    if not (package and relative and source.startswith(f"{package}.")):
+        return None
+    rest = source[len(package) + 1 :]
+    statement = cst.ImportFrom(
+        module=cst.parse_expression(rest),  # type: ignore[arg-type]
+        names=[cst.ImportAlias(cst.Name(name))],
+        relative=[cst.Dot()],
+    )
+    body.insert(imports[-1] + 1, cst.SimpleStatementLine([statement]))
+    return module.with_changes(body=body)
 
 
 def _merge_into_import(module: cst.Module, own: str, source: str, name: str) -> cst.Module | None:
@@ -261,6 +286,38 @@ def _dotted(node: cst.BaseExpression | None) -> str:
     if isinstance(node, cst.Attribute):
         return f"{_dotted(node.value)}.{node.attr.value}"
     return ""
+
+
+def _base_module(
+    base: ast.expr,
+    module: str,
+    bound: dict[str, int],
+    imported: dict[str, tuple[int, str, str]],
+    plain: dict[str, set[str]],
+) -> tuple[str, str] | None:
+    """(module, class) a base imported from another module names: ``BaseClient`` bound by ``from
+    lms.base import BaseClient``, or ``base.BaseClient`` with ``from lms import base`` or ``import
+    lms.base as base``."""
+    if isinstance(base, ast.Name) and bound.get(base.id) == 1 and base.id in imported:
+        level, dotted, attribute = imported[base.id]
+        absolute = absolute_module(module, level, dotted or None)
+        return (absolute, attribute) if absolute else None
+    if not (isinstance(base, ast.Attribute) and isinstance(base.value, ast.Name)):
+        return None
+    name = base.value.id
+    if bound.get(name) != 1:
+        return None
+    if name in imported:
+        level, dotted, attribute = imported[name]
+        package = absolute_module(module, level, dotted or None)
+        return (f"{package}.{attribute}" if package else attribute, base.attr)
+    lines = plain.get(name, set())
+    if len(lines) == 1:
+        (line,) = lines
+        spelled, _, alias = line.removeprefix("import ").partition(" as ")
+        if alias == name or spelled == name:
+            return spelled, base.attr
+    return None
 
 
 def _class_name(source: str) -> str | None:

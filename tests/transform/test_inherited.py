@@ -135,3 +135,24 @@ def test_a_base_class_reading_a_name_of_unknown_origin_is_not_indexed(tmp_path: 
     )
     index, _ = _repository(tmp_path, CALLER, base)
     assert index.base_class("lms.transport", "Transport") is None
+
+
+@pytest.mark.parametrize(
+    ("spelling", "imported"),
+    [
+        ("from lms import transport", "from lms.transport import API_ROOT"),
+        ("import lms.transport as transport", "from lms.transport import API_ROOT"),
+        ("from . import transport", "from .transport import API_ROOT"),
+    ],
+)
+def test_a_base_class_named_through_its_module_is_held_too(
+    tmp_path: Path, spelling: str, imported: str
+) -> None:
+    caller = CALLER.replace("from lms.transport import Transport", spelling).replace(
+        "class Stats(Transport)", "class Stats(transport.Transport)"
+    )
+    index, _ = _repository(tmp_path, caller)
+    out, findings = _migrate(index, caller)
+    assert findings == [("rewrite", "rewrite")]
+    assert imported in out.splitlines()
+    assert "learning360_v2.list_course_stats(\n            API_ROOT," in out
