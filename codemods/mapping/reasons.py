@@ -134,6 +134,9 @@ REASONS: Final[Mapping[str, Reason]] = MappingProxyType(
         "dict-holds-other-values": Reason(
             "unsupported-response-use", "{name} holds other values than {label}"
         ),
+        "list-holds-other-values": Reason(
+            "unsupported-response-use", "{name} is appended other values than {label}, or changed otherwise"
+        ),
         "assigned-readers-not-found": Reason(
             "unsupported-response-use", "{label} is assigned to {target}, whose readers cannot be found"
         ),

@@ -71,7 +71,7 @@ class ResponseFlow(ResponseReads, DataReads, ReturnedValues, PassedValues):
             # {e["course"]["_id"]: e["attempts"] for e in …}: a dict whose values are followed.
             self.follow(parent, Shape(ShapeKind.MAPPING, f"a dict of {_bare(kind.label)}", item=kind))
             return
-        if isinstance(parent, cst.Arg) and self._passed(parent, kind):
+        if isinstance(parent, cst.Arg) and (self._appended(parent, kind) or self._passed(parent, kind)):
             return
         handler = {
             ShapeKind.RESPONSE: self._response,

@@ -37,7 +37,7 @@ class DataReads(FlowState):
             if isinstance(index, cst.Slice):
                 self.follow(parent, kind)
                 return
-        if isinstance(parent, (cst.If, cst.While, cst.CompIf)) and parent.test is node:
+        if isinstance(parent, (cst.If, cst.While, cst.CompIf, cst.IfExp)) and parent.test is node:
             return
         if isinstance(parent, cst.Return):
             self._returned(parent, kind)

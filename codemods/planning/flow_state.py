@@ -9,6 +9,7 @@ holds: the edits recorded so far, what was seen, and the helpers every kind of r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Final
 
 import libcst as cst
 from libcst.metadata import Assignment
@@ -81,6 +82,10 @@ class Returns:
     exports: list[Export] = field(default_factory=list)
     #: The dotted names of the repository's modules: a function of one of them may take a v1 value.
     modules: frozenset[str] = frozenset()
+
+
+#: The methods that change a list in place.
+_CHANGES: Final = frozenset({"append", "extend", "insert", "__setitem__", "__iadd__"})
 
 
 class FlowState:
@@ -160,6 +165,49 @@ class FlowState:
                 continue
             if not self._dropped(read):
                 self.follow(read, mapping)
+
+    def _appended(self, arg: cst.Arg, kind: Shape) -> bool:
+        """``results.append(<followed value>)``, a statement of its own, into a list made empty just for
+        it (``results = []``): the list is followed as a list of such values. Any other change of the
+        list (another ``append``, ``extend``, an item assigned) stops the rewrite."""
+        call = self.meta.parent(arg)
+        func = call.func if isinstance(call, cst.Call) else None
+        if not (
+            isinstance(call, cst.Call)
+            and isinstance(func, cst.Attribute)
+            and func.attr.value == "append"
+            and isinstance(func.value, cst.Name)
+            and len(call.args) == 1
+            and arg.keyword is None
+            and not arg.star
+            and isinstance(self.meta.parent(call), cst.Expr)
+            and kind.kind is not ShapeKind.RESPONSE
+        ):
+            return False
+        container = func.value
+        referents = self.meta.referents(container) or set()
+        made = next(iter(referents)) if len(referents) == 1 else None
+        value = self.meta.assigned_value(made) if made is not None else None
+        if not (self._empty_list(value) and isinstance(made, Assignment)):
+            return False  # not a list made for it: passed to a method, as before
+        listing = Shape(ShapeKind.LIST, f"a list of {_bare(kind.label)}", item=kind)
+        for read in self.meta.reads(made):
+            reader = self.meta.parent(read)
+            if reader is func:
+                continue
+            if isinstance(reader, cst.Attribute) and reader.value is read and reader.attr.value in _CHANGES:
+                raise Review("list-holds-other-values", name=container.value, label=kind.label)
+            if isinstance(reader, cst.Subscript) and isinstance(self.meta.parent(reader), cst.AssignTarget):
+                raise Review("list-holds-other-values", name=container.value, label=kind.label)
+            if not self._dropped(read):
+                self.follow(read, listing)
+        return True
+
+    def _empty_list(self, node: cst.BaseExpression | None) -> bool:
+        """``[]`` or ``list()``."""
+        if isinstance(node, cst.List):
+            return not node.elements
+        return isinstance(node, cst.Call) and self.meta.builtin(node) == "list" and not node.args
 
     def _empty_dict(self, node: cst.BaseExpression | None) -> bool:
         """``{}`` or ``dict()``."""
