@@ -52,6 +52,8 @@ from codemods.reading.index import BaseClass, RepositoryIndex, absolute_module
 SENTINEL: Final = "# migrate-360learning: code of other modules, held for reading; not written"
 #: The name a held class takes in the module, before its own.
 _PREFIX: Final = "_migrate360_held_"
+#: A coding cookie (PEP 263), in the first two lines.
+_CODING: Final = re.compile(r"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
 #: How many classes up an inheritance chain are held, at most.
 _MAX_CLASSES: Final = 8
 
@@ -90,8 +92,8 @@ def hold(source: bytes, index: RepositoryIndex | None, module: str) -> Held | No
         tree = ast.parse(text)
     except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError):
         return None
-    if text.startswith("\ufeff"):
-        return None
+    if text.startswith("\ufeff") or _CODING.search("\n".join(text.split("\n", 2)[:2])):
+        return None  # a BOM, or a coding cookie: the held code would be written in another encoding
     bound, imported, plain = _module_bindings(tree.body)
     pending: list[tuple[str, BaseClass]] = []
     for statement in tree.body:

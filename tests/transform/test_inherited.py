@@ -109,6 +109,7 @@ def test_the_same_import_in_both_modules_is_no_conflict(tmp_path: Path) -> None:
     "change",
     [
         pytest.param(lambda s: s.replace("\n", "\r\n"), id="crlf"),
+        pytest.param(lambda s: "# -*- coding: latin-1 -*-\n" + s, id="coding-cookie"),
         pytest.param(lambda s: s.replace("class Stats(Transport)", "class Stats(object)"), id="not-derived"),
     ],
 )
