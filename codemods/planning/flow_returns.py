@@ -64,6 +64,8 @@ class ReturnedValues(FlowState):
             self._calls_of_method(cls, name, kind)
             if name.startswith("_") and not name.startswith("__"):
                 return
+            if self.meta.is_script and not self._named_outside(cls, name):
+                return  # a method of a script's class that only the class calls
         if not state.enabled:
             raise Review("returned-by-public-function", label=kind.label, label2=label)
         if cls is not None and name not in WRAPPER_NAMES and qualified not in state.declared:
@@ -95,6 +97,16 @@ class ReturnedValues(FlowState):
         kept and returned again, unchanged."""
         target = decorator.func if isinstance(decorator, cst.Call) else decorator
         return bool(self.meta.qualified_names(target) & CACHE_DECORATORS)
+
+    def _named_outside(self, cls: cst.ClassDef, name: str) -> bool:
+        """Whether the module names ``.name`` anywhere but on ``self`` inside the class."""
+        for node in self.meta.nodes(cst.Attribute):
+            if node.attr.value != name:
+                continue
+            on_self = isinstance(node.value, cst.Name) and node.value.value == "self"
+            if not (on_self and self.meta.contains(cls, node)):
+                return True
+        return False
 
     def _calls_of_method(self, cls: cst.ClassDef, name: str, kind: Shape) -> None:
         """``self.name(…)`` inside the class: its other callers are found by the engine, by name."""
