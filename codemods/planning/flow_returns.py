@@ -11,6 +11,7 @@ from codemods.mapping.clients import CACHE_DECORATORS, CACHE_METHODS
 from codemods.mapping.reasons import Review
 from codemods.planning.flow_state import FlowState
 from codemods.planning.wrappers import WRAPPER_NAMES, shape_path
+from codemods.reading.metadata import assigned_node
 from codemods.results.wrappers import Export
 
 
@@ -64,8 +65,13 @@ class ReturnedValues(FlowState):
             self._calls_of_method(cls, name, kind)
             if name.startswith("_") and not name.startswith("__"):
                 return
-            if self.meta.is_script and not self._named_outside(cls, name):
-                return  # a method of a script's class that only the class calls
+            outside = self._calls_outside(cls, name) if self.meta.is_script else None
+            if outside is not None:
+                # A method of a script's class, called only by the class and on objects the script
+                # makes from it (``api = Client()``, then ``api.name(…)``).
+                for call in outside:
+                    self.follow(call, kind)
+                return
         if not state.enabled:
             raise Review("returned-by-public-function", label=kind.label, label2=label)
         if cls is not None and name not in WRAPPER_NAMES and qualified not in state.declared:
@@ -98,15 +104,35 @@ class ReturnedValues(FlowState):
         target = decorator.func if isinstance(decorator, cst.Call) else decorator
         return bool(self.meta.qualified_names(target) & CACHE_DECORATORS)
 
-    def _named_outside(self, cls: cst.ClassDef, name: str) -> bool:
-        """Whether the module names ``.name`` anywhere but on ``self`` inside the class."""
+    def _calls_outside(self, cls: cst.ClassDef, name: str) -> list[cst.Call] | None:
+        """The calls of ``.name`` the module makes outside the class, each on a name bound once to an
+        object of the class (``api = Client()``); ``None`` when it names ``.name`` any other way."""
+        calls: list[cst.Call] = []
         for node in self.meta.nodes(cst.Attribute):
             if node.attr.value != name:
                 continue
-            on_self = isinstance(node.value, cst.Name) and node.value.value == "self"
-            if not (on_self and self.meta.contains(cls, node)):
-                return True
-        return False
+            receiver = node.value
+            if isinstance(receiver, cst.Name) and receiver.value == "self" and self.meta.contains(cls, node):
+                continue
+            call = self.meta.parent(node)
+            made = self.meta.single_value(receiver) if isinstance(receiver, cst.Name) else None
+            if not (
+                isinstance(call, cst.Call)
+                and call.func is node
+                and isinstance(made, cst.Call)
+                and isinstance(made.func, cst.Name)
+                and self._names_class(made.func, cls)
+            ):
+                return None
+            calls.append(call)
+        return calls
+
+    def _names_class(self, name: cst.Name, cls: cst.ClassDef) -> bool:
+        referents = self.meta.referents(name)
+        node = assigned_node(next(iter(referents))) if referents and len(referents) == 1 else None
+        if isinstance(node, cst.Name):  # how some versions of LibCST record a definition
+            node = self.meta.parent(node)
+        return node is cls
 
     def _calls_of_method(self, cls: cst.ClassDef, name: str, kind: Shape) -> None:
         """``self.name(…)`` inside the class: its other callers are found by the engine, by name."""
