@@ -67,6 +67,10 @@ class GetterCall(HttpCall):
     argument: cst.BaseExpression | None = None
     #: The helper returns the decoded payload (``.json()``) rather than the response.
     decoded: bool = False
+    #: When the helper calls another request helper (``get(path)`` → ``self._request("GET", path)``):
+    #: each helper further down, its parameter that receives the path, and the argument the one above
+    #: gives it (an expression of the one above's parameters), outermost first.
+    layers: tuple[tuple[cst.FunctionDef, str, cst.BaseExpression], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,8 @@ class Getters:
         #: (``codemods.transform.inherited``).
         self.inherited = inherited or {}
         self._described: dict[cst.FunctionDef, _Getter | None] = {}
+        #: How many helpers deep the helper being described calls (a guard against recursion).
+        self._depth = 0
 
     def call(self, call: cst.Call) -> GetterCall | None:
         """``call`` as the GET its helper makes, or ``None`` when it calls no request helper."""
@@ -110,6 +116,7 @@ class Getters:
         if function is None:
             return None
         if function not in self._described:
+            self._described[function] = None  # while it is described: a helper calling itself is none
             self._described[function] = self._describe(function)
         getter = self._described[function]
         return None if getter is None else _bound(call, getter)
@@ -266,6 +273,61 @@ class Getters:
                 ), arg.value.value
         return call, None
 
+    def _composed(
+        self,
+        function: cst.FunctionDef,
+        request: cst.Call,
+        decoded: bool,
+        names: tuple[str, ...],
+        positional: list[cst.Param],
+    ) -> _Getter | None:
+        """A helper whose request is a call of another request helper (``def get(self, path): return
+        self._request("GET", path)``): one of its parameters must be the whole of what reaches the
+        other's path, and none other may shape the request."""
+        if self._depth > _MAX_PARAMETER_DEPTH:
+            return None
+        self._depth += 1
+        try:
+            target = self._target(request)
+            if target is not None and target not in self._described:
+                self._described[target] = None
+                self._described[target] = self._describe(target)
+            getter = self._described.get(target) if target is not None else None
+        finally:
+            self._depth -= 1
+        if getter is None:
+            return None
+        request, method = _method_passed(request, getter, names)
+        inner = _bound(request, getter)
+        if inner is None or inner.argument is None or (decoded and inner.decoded):
+            return None
+        mentioned = [name for name in names if _mentions(inner.argument, name)]
+        if len(mentioned) != 1 or not _ends_with(inner.argument, mentioned[0]):
+            return None  # an endpoint method (the path it passes is its own), not a request helper
+        shaping = [*inner.arguments.values(), *([inner.session] if inner.session is not None else [])]
+        if any(_mentions(a, n) for a in shaping for n in names):
+            return None
+        defaults = frozenset(p.name.value for p in positional if p.default is not None)
+        if mentioned[0] == method:
+            return None
+        get_defaults = frozenset(
+            p.name.value
+            for p in positional
+            if isinstance(p.default, cst.SimpleString) and str(p.default.evaluated_value).upper() in _GET
+        )
+        return _Getter(
+            function,
+            inner,
+            names,
+            defaults,
+            mentioned[0],
+            method,
+            None,
+            None,
+            decoded or inner.decoded,
+            get_defaults,
+        )
+
     def _describe(self, function: cst.FunctionDef) -> _Getter | None:
         params = function.params
         if params.star_arg is not cst.MaybeSentinel.DEFAULT or params.posonly_params or params.kwonly_params:
@@ -283,7 +345,9 @@ class Getters:
             return None
         request, decoded = found
         if self._target(request) is not None:
-            return None  # it calls a function of the module (an endpoint method over a request helper)
+            # It calls a function of the module: another request helper (then it is one too), or an
+            # endpoint method's own (then it is none).
+            return self._composed(function, request, decoded, names, positional)
         call, method = _get_of(request, names)
         inner = self.recognise(call)
         if inner is None and method is None:
@@ -313,6 +377,43 @@ class Getters:
         return _Getter(
             function, inner, names, defaults, mentioned[0], method, session, kwargs, decoded, get_defaults
         )
+
+
+def _ends_with(expr: cst.BaseExpression, name: str) -> bool:
+    """Whether a path passed down is the parameter ``name``, or ends with it (``"/api/v1" + path``,
+    ``f"{API}{path}"``): what a request helper does with its path, not an endpoint method."""
+    if isinstance(expr, cst.Name):
+        return expr.value == name
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        return _ends_with(expr.right, name)
+    if isinstance(expr, cst.FormattedString) and expr.parts:
+        last = expr.parts[-1]
+        return isinstance(last, cst.FormattedStringExpression) and _ends_with(last.expression, name)
+    return False
+
+
+def _method_passed(request: cst.Call, getter: _Getter, names: tuple[str, ...]) -> tuple[cst.Call, str | None]:
+    """A call of a request helper that passes its caller's own parameter as the method
+    (``self._send(method, url)``): the call as a GET, and that parameter."""
+    if getter.method is None:
+        return request, None
+    position = getter.parameters.index(getter.method)
+    args = list(request.args)
+    for index, arg in enumerate(args):
+        named = arg.keyword is not None and arg.keyword.value == getter.method
+        if (named or (arg.keyword is None and index == position)) and not arg.star:
+            if isinstance(arg.value, cst.Name) and arg.value.value in names:
+                args[index] = arg.with_changes(value=cst.SimpleString('"GET"'))
+                return request.with_changes(args=args), arg.value.value
+            return request, None
+    return request, None
+
+
+def _composed_layers(getter: _Getter) -> tuple[tuple[cst.FunctionDef, str, cst.BaseExpression], ...]:
+    inner = getter.inner
+    if not isinstance(inner, GetterCall) or inner.function is None or inner.argument is None:
+        return ()
+    return ((inner.function, inner.parameter, inner.argument), *inner.layers)
 
 
 def _bound(call: cst.Call, getter: _Getter) -> GetterCall | None:
@@ -362,6 +463,7 @@ def _bound(call: cst.Call, getter: _Getter) -> GetterCall | None:
         parameter=getter.path,
         argument=given[getter.path],
         decoded=getter.decoded,
+        layers=_composed_layers(getter),
     )
 
 

@@ -215,30 +215,44 @@ class Names:
 
     def url_resolver(self, http: HttpCall) -> Callable[[cst.Name | cst.Attribute | cst.Call], Resolved]:
         """How the names of a call's URL are read; in a getter's URL, its path parameter is the caller's
-        argument."""
-        if not isinstance(http, GetterCall) or http.argument is None:
+        argument (through each helper it calls down to the one that makes the GET)."""
+        if not isinstance(http, GetterCall) or http.argument is None or http.function is None:
             return self.value_of
-        argument = Spliced(url_parts(http.argument, self.value_of))
-        function = http.function
         caller = self._calling_class(http)
+        functions = [http.function, *(function for function, _, _ in http.layers)]
 
-        def resolve(node: cst.Name | cst.Attribute | cst.Call) -> Resolved:
-            inside = any(a is function for a in self.meta.ancestors(node))
-            if isinstance(node, cst.Name) and node.value == http.parameter and inside:
-                return argument
+        def base(node: cst.Name | cst.Attribute | cst.Call) -> Resolved:
             found = self.value_of(node)
             if (
                 found is None
-                and inside
                 and caller is not None
                 and isinstance(node, cst.Attribute)
                 and isinstance(node.value, cst.Name)
                 and node.value.value == "self"
+                and any(a in functions for a in self.meta.ancestors(node))
             ):
                 # A base class's helper reading what the class calling it defines (``self.API_ROOT``).
                 return self.class_value(caller, node.attr.value)
             return found
 
+        def layer(function: cst.FunctionDef, parameter: str, argument: Spliced, outer: _Resolve) -> _Resolve:
+            def resolve(node: cst.Name | cst.Attribute | cst.Call) -> Resolved:
+                if (
+                    isinstance(node, cst.Name)
+                    and node.value == parameter
+                    and any(a is function for a in self.meta.ancestors(node))
+                ):
+                    return argument
+                return outer(node)
+
+            return resolve
+
+        resolve: _Resolve = base
+        argument = Spliced(url_parts(http.argument, base))
+        resolve = layer(http.function, http.parameter, argument, base)
+        for function, parameter, expression in http.layers:
+            argument = Spliced(url_parts(expression, resolve))
+            resolve = layer(function, parameter, argument, base)
         return resolve
 
     def _calling_class(self, http: GetterCall) -> cst.ClassDef | None:
@@ -299,6 +313,9 @@ def _assigns(statement: cst.Assign | cst.AnnAssign, name: str) -> bool:
     if isinstance(statement, cst.AnnAssign):
         return isinstance(statement.target, cst.Name) and statement.target.value == name
     return any(isinstance(t.target, cst.Name) and t.target.value == name for t in statement.targets)
+
+
+_Resolve = Callable[[cst.Name | cst.Attribute | cst.Call], Resolved]
 
 
 def contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
