@@ -574,10 +574,11 @@ def _with_shape(body: list[cst.BaseStatement]) -> tuple[cst.Call, bool] | None:
         return None
     for made in before:
         small = _small(made)
-        if isinstance(small, cst.Expr) and isinstance(
-            small.value, (cst.SimpleString, cst.ConcatenatedString)
+        if isinstance(small, (cst.Assert, cst.Pass)) or (
+            isinstance(small, cst.Expr)
+            and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString))
         ):
-            continue
+            continue  # as in a body without ``with``: an assertion, ``pass``, a docstring
         if not (isinstance(small, cst.Assign) and isinstance(small.value, cst.Call)):
             return None
         names = [t.target.value for t in small.targets if isinstance(t.target, cst.Name)]
