@@ -29,7 +29,7 @@ may stand beside them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 import libcst as cst
@@ -71,6 +71,8 @@ class GetterCall(HttpCall):
     #: each helper further down, its parameter that receives the path, and the argument the one above
     #: gives it (an expression of the one above's parameters), outermost first.
     layers: tuple[tuple[cst.FunctionDef, str, cst.BaseExpression], ...] = ()
+    #: The class of the object the helper is called on (``self``'s, or the one ``api = Client()`` made).
+    receiver_class: cst.ClassDef | None = None
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,19 @@ class Getters:
             self._described[function] = None  # while it is described: a helper calling itself is none
             self._described[function] = self._describe(function)
         getter = self._described[function]
-        return None if getter is None else _bound(call, getter)
+        bound = None if getter is None else _bound(call, getter)
+        return None if bound is None else replace(bound, receiver_class=self._receiver_class(call))
+
+    def _receiver_class(self, call: cst.Call) -> cst.ClassDef | None:
+        """The class of the object a method is called on, when the module tells it."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+            return None
+        if func.value.value == "self":
+            method = next((a for a in self.meta.ancestors(call) if isinstance(a, cst.FunctionDef)), None)
+            cls = self._owner(method) if method is not None else None
+            return cls if isinstance(cls, cst.ClassDef) else None
+        return self._made_by(func.value)
 
     # --- which function a call calls ---------------------------------------------------------------
 
@@ -295,8 +309,10 @@ class Getters:
             getter = self._described.get(target) if target is not None else None
         finally:
             self._depth -= 1
-        if getter is None:
-            return None
+        if getter is None or not (
+            isinstance(getter.inner, GetterCall) or _ends_with(getter.inner.url, getter.path)
+        ):
+            return None  # it calls an endpoint method (its parameter is a piece of the path), not a helper
         request, method = _method_passed(request, getter, names)
         inner = _bound(request, getter)
         if inner is None or inner.argument is None or (decoded and inner.decoded):

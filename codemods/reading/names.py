@@ -256,20 +256,12 @@ class Names:
         return resolve
 
     def _calling_class(self, http: GetterCall) -> cst.ClassDef | None:
-        """The class whose method calls a request helper on ``self``, when the helper is another
-        class's (a base class's)."""
-        func = http.call.func
-        if not (
-            isinstance(func, cst.Attribute)
-            and isinstance(func.value, cst.Name)
-            and func.value.value == "self"
-        ):
+        """The class of the object a request helper is called on (``self``, ``api = Client()``), when the
+        helper is another class's (a base class's)."""
+        if http.function is None or http.receiver_class is None:
             return None
-        if http.function is None:
-            return None
-        caller = next((a for a in self.meta.ancestors(http.call) if isinstance(a, cst.ClassDef)), None)
         helper = next((a for a in self.meta.ancestors(http.function) if isinstance(a, cst.ClassDef)), None)
-        return caller if helper is not None and caller is not helper else None
+        return http.receiver_class if helper is not None and http.receiver_class is not helper else None
 
     def pair_value(self, node: cst.Name | cst.Attribute | cst.Call) -> cst.BaseExpression | None:
         """What a name or attribute holding query parameters or headers is bound to: a name's single
