@@ -281,6 +281,7 @@ class _Mutate(cst.CSTTransformer):
         self.kind = kind
         self.chosen = chosen
         self.seen = 0
+        self.in_fstring = 0
 
     def _pick(self) -> bool:
         self.seen += 1
@@ -305,8 +306,18 @@ class _Mutate(cst.CSTTransformer):
         )
         return updated.with_changes(body=[annotated])
 
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        self.in_fstring += 1
+
+    def leave_FormattedString(
+        self, original: cst.FormattedString, updated: cst.FormattedString
+    ) -> cst.FormattedString:
+        self.in_fstring -= 1
+        return updated
+
     def leave_SimpleString(self, original: cst.SimpleString, updated: cst.SimpleString) -> cst.SimpleString:
-        if self.kind != "quotes" or updated.prefix or len(updated.quote) != 1:
+        # Inside an f-string's braces, the other quotes may be the f-string's own (before Python 3.12).
+        if self.kind != "quotes" or updated.prefix or len(updated.quote) != 1 or self.in_fstring:
             return updated
         inner = updated.value[1:-1]
         if "'" in inner or '"' in inner or "\\" in inner or not self._pick():
