@@ -32,6 +32,8 @@ class ShapeKind(str, enum.Enum):
     RECORD = "record"
     #: A v1 attempt, whose fields are renamed.
     ATTEMPT = "attempt"
+    #: A tuple one of whose ``items`` is followed (``return r.json(), n``; ``(cid, r.json())``).
+    TUPLE = "tuple"
     #: A plain value nobody needs to follow.
     VALUE = "value"
 
@@ -46,6 +48,8 @@ class Shape:
     item: Shape | None = None
     fields: Mapping[str, Shape] = field(default_factory=dict)
     gone: Mapping[str, str] = field(default_factory=dict)
+    #: A tuple's items, by position (``VALUE`` where nothing is followed).
+    items: tuple[Shape, ...] = ()
 
 
 VALUE: Final = Shape(ShapeKind.VALUE)

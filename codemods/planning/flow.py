@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from codemods.mapping import Shape, ShapeKind
+from codemods.mapping import VALUE, Shape, ShapeKind
 from codemods.mapping.reasons import Review
 from codemods.planning.flow_data import DataReads
 from codemods.planning.flow_params import PassedValues
@@ -71,6 +71,16 @@ class ResponseFlow(ResponseReads, DataReads, ReturnedValues, PassedValues):
             # {e["course"]["_id"]: e["attempts"] for e in …}: a dict whose values are followed.
             self.follow(parent, Shape(ShapeKind.MAPPING, f"a dict of {_bare(kind.label)}", item=kind))
             return
+        if isinstance(parent, cst.Element) and kind.kind is not ShapeKind.RESPONSE:
+            outer = self.meta.parent(parent)
+            if isinstance(outer, cst.Tuple) and all(isinstance(e, cst.Element) for e in outer.elements):
+                # ``return r.json(), n``, ``rows.append((cid, r.json()))``: a tuple holding the value.
+                index = next(i for i, e in enumerate(outer.elements) if e is parent)
+                items = tuple(kind if i == index else VALUE for i in range(len(outer.elements)))
+                self.follow(
+                    outer, Shape(ShapeKind.TUPLE, f"a tuple holding {_bare(kind.label)}", items=items)
+                )
+                return
         if isinstance(parent, cst.Arg) and (self._appended(parent, kind) or self._passed(parent, kind)):
             return
         handler = {
@@ -80,5 +90,6 @@ class ResponseFlow(ResponseReads, DataReads, ReturnedValues, PassedValues):
             ShapeKind.RECORD: self._record,
             ShapeKind.ATTEMPT: self._attempt,
             ShapeKind.MAPPING: self._mapping,
+            ShapeKind.TUPLE: self._tuple,
         }[kind.kind]
         handler(node, parent, kind)

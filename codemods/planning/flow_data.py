@@ -90,9 +90,29 @@ class DataReads(FlowState):
                 self._bind_target(key.params.params[0].name, item)
 
     def _bind_target(self, target: cst.BaseExpression, kind: Shape) -> None:
+        if isinstance(target, (cst.Tuple, cst.List)) and kind.kind is ShapeKind.TUPLE:
+            self._unpack(target, kind)
+            return
         if not isinstance(target, cst.Name):
             raise Review("unpacked", label=kind.label)
         self._follow_name(target, kind)
+
+    def _tuple(self, node: cst.BaseExpression, parent: cst.CSTNode | None, kind: Shape) -> None:
+        """A tuple one of whose items is followed: ``t[1]``, returned, or unpacked where it is assigned
+        (``data, n = fetch()``, ``for cid, payload in rows``)."""
+        if isinstance(parent, cst.Subscript) and parent.value is node and len(parent.slice) == 1:
+            index = parent.slice[0].slice
+            if (
+                isinstance(index, cst.Index)
+                and isinstance(index.value, cst.Integer)
+                and int(index.value.value) < len(kind.items)
+            ):
+                self.follow(parent, kind.items[int(index.value.value)])
+                return
+        if isinstance(parent, cst.Return):
+            self._returned(parent, kind)
+            return
+        raise self._escape(kind, parent)
 
     def _mapping(self, node: cst.BaseExpression, parent: cst.CSTNode | None, kind: Shape) -> None:
         """A dict whose values are followed: ``d[k]``, ``d.get(k)``, ``d.values()``, ``d.items()`` in a

@@ -139,9 +139,24 @@ class FlowState:
         if isinstance(target, cst.Subscript) and kind.kind is not ShapeKind.RESPONSE:
             self._stored(target, kind)
             return
+        if isinstance(target, (cst.Tuple, cst.List)) and kind.kind is ShapeKind.TUPLE:
+            self._unpack(target, kind)
+            return
         if not isinstance(target, cst.Name):
             raise Review("assigned-not-to-a-name", label=kind.label)
         self._follow_name(target, kind)
+
+    def _unpack(self, target: cst.Tuple | cst.List, kind: Shape) -> None:
+        """``data, n = <a followed tuple>``: each name takes its item, when the counts match."""
+        elements = list(target.elements)
+        if len(elements) != len(kind.items) or not all(
+            isinstance(e, cst.Element) and isinstance(e.value, cst.Name) for e in elements
+        ):
+            raise Review("unpacked-or-stored", label=kind.label)
+        for element, item in zip(elements, kind.items, strict=True):
+            assert isinstance(element.value, cst.Name)
+            if item.kind is not ShapeKind.VALUE:
+                self._follow_name(element.value, item)
 
     def _stored(self, target: cst.Subscript, kind: Shape) -> None:
         """``results[key] = <followed value>`` into a dict made empty just for it (``results = {}``), one
