@@ -35,15 +35,10 @@ from typing import TypeVar
 import libcst as cst
 
 from codemods.mapping.clients import (
-    BODY_ATTRIBUTES,
-    BODY_METHODS,
-    JSON_METHOD,
-    RAISE_FOR_STATUS,
     REQUEST_METHOD,
-    STATUS_CODE_ATTRIBUTES,
-    SUCCESS_ATTRIBUTES,
 )
 from codemods.reading.clients import HttpCall
+from codemods.reading.helper_bodies import mentions, request_of
 from codemods.reading.metadata import Metadata, assigned_node
 
 _Definition = TypeVar("_Definition", cst.FunctionDef, cst.ClassDef)
@@ -317,11 +312,11 @@ class Getters:
         inner = _bound(request, getter)
         if inner is None or inner.argument is None or (decoded and inner.decoded):
             return None
-        mentioned = [name for name in names if _mentions(inner.argument, name)]
+        mentioned = [name for name in names if mentions(inner.argument, name)]
         if len(mentioned) != 1 or not _ends_with(inner.argument, mentioned[0]):
             return None  # an endpoint method (the path it passes is its own), not a request helper
         shaping = [*inner.arguments.values(), *([inner.session] if inner.session is not None else [])]
-        if any(_mentions(a, n) for a in shaping for n in names):
+        if any(mentions(a, n) for a in shaping for n in names):
             return None
         defaults = frozenset(p.name.value for p in positional if p.default is not None)
         if mentioned[0] == method:
@@ -356,7 +351,7 @@ class Getters:
         body = function.body
         if not isinstance(body, cst.IndentedBlock):
             return None
-        found = _shape(list(body.body))
+        found = request_of(list(body.body))
         if found is None:
             return None
         request, decoded = found
@@ -371,7 +366,7 @@ class Getters:
             inner = self.recognise(call) if method is not None else None
         if inner is None:
             return None
-        mentioned = [name for name in names if _mentions(inner.url, name)]
+        mentioned = [name for name in names if mentions(inner.url, name)]
         if len(mentioned) != 1 or mentioned[0] == method:
             return None
         session = (
@@ -382,7 +377,7 @@ class Getters:
         if inner.unreadable_arguments and not _passes_only(call, kwargs):
             return None
         used = {mentioned[0], method, session}
-        if any(_mentions(a, n) for a in inner.arguments.values() for n in names if n not in used):
+        if any(mentions(a, n) for a in inner.arguments.values() for n in names if n not in used):
             return None  # another parameter shapes the request: not a plain GET of a path
         defaults = frozenset(p.name.value for p in positional if p.default is not None)
         get_defaults = frozenset(
@@ -519,205 +514,3 @@ def _passes_only(call: cst.Call, kwargs: str | None) -> bool:
         and isinstance(stars[0].value, cst.Name)
         and stars[0].value.value == kwargs
     )
-
-
-def _small(statement: cst.BaseStatement) -> cst.BaseSmallStatement | None:
-    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
-        return statement.body[0]
-    return None
-
-
-def _unawaited(node: cst.BaseExpression | None) -> cst.BaseExpression | None:
-    return node.expression if isinstance(node, cst.Await) else node
-
-
-def _shape(body: list[cst.BaseStatement]) -> tuple[cst.Call, bool] | None:
-    """The request of a helper's body and whether the payload is returned: ``return get(…)[.json()]``,
-    or ``r = get(…)``, a status check, ``return r[.json()]``."""
-    statements: list[cst.BaseSmallStatement | cst.If] = []
-    if body and isinstance(body[-1], cst.With):
-        return _with_shape(body)
-    for statement in body:
-        if isinstance(statement, cst.If):
-            statements.append(statement)
-            continue
-        small = _small(statement)
-        if small is None:
-            return None
-        if isinstance(small, (cst.Assert, cst.Pass)):
-            continue
-        if isinstance(small, cst.Expr) and isinstance(
-            small.value, (cst.SimpleString, cst.ConcatenatedString)
-        ):
-            continue  # a docstring
-        statements.append(small)
-    if len(statements) == 1 and isinstance(statements[0], cst.Return):
-        returned, decoded = _decoded(statements[0].value)
-        returned = _unawaited(returned)
-        return (returned, decoded) if isinstance(returned, cst.Call) else None
-    if len(statements) < 2:
-        return None
-    first, *checks, last = statements
-    target: cst.BaseExpression | None = None
-    value: cst.BaseExpression | None = None
-    if isinstance(first, cst.Assign) and len(first.targets) == 1:
-        target, value = first.targets[0].target, first.value
-    elif isinstance(first, cst.AnnAssign):  # ``response: requests.Response = requests.get(…)``
-        target, value = first.target, first.value
-    request = _unawaited(value)
-    if not (isinstance(target, cst.Name) and isinstance(request, cst.Call) and isinstance(last, cst.Return)):
-        return None
-    name = target.value
-    if not all(_status_check(check, name) for check in checks):
-        return None
-    returned, decoded = _decoded(last.value)
-    if not (isinstance(returned, cst.Name) and returned.value == name):
-        return None
-    return request, decoded
-
-
-def _with_shape(body: list[cst.BaseStatement]) -> tuple[cst.Call, bool] | None:
-    """``with urlopen(request) as resp: return json.load(resp)``, aiohttp's ``async with
-    session.get(…) as resp:`` and a status check, ``return await resp.json()``; the request object may
-    be made first (``request = Request(url, headers=…)``)."""
-    *before, statement = body
-    assert isinstance(statement, cst.With)
-    if len(statement.items) != 1 or statement.items[0].asname is None:
-        return None
-    item = statement.items[0]
-    target = item.asname.name if item.asname is not None else None
-    if not (isinstance(item.item, cst.Call) and isinstance(target, cst.Name)):
-        return None
-    for made in before:
-        small = _small(made)
-        if isinstance(small, (cst.Assert, cst.Pass)) or (
-            isinstance(small, cst.Expr)
-            and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString))
-        ):
-            continue  # as in a body without ``with``: an assertion, ``pass``, a docstring
-        if not (isinstance(small, cst.Assign) and isinstance(small.value, cst.Call)):
-            return None
-        names = [t.target.value for t in small.targets if isinstance(t.target, cst.Name)]
-        if len(names) != 1 or not _mentions(item.item, names[0]):
-            return None
-    block = statement.body
-    if not isinstance(block, cst.IndentedBlock) or not block.body:
-        return None
-    *checks, last = block.body
-    returned = _small(last)
-    if not isinstance(returned, cst.Return):
-        return None
-    name = target.value
-    checked = [c if isinstance(c, cst.If) else _small(c) for c in checks]
-    if not all(c is not None and _status_check(c, name) for c in checked):
-        return None
-    value, decoded = _decoded(returned.value)
-    if isinstance(value, cst.Name) and value.value == name:
-        return item.item, decoded
-    loaded = _unawaited(returned.value)
-    if (
-        isinstance(loaded, cst.Call)
-        and len(loaded.args) == 1
-        and isinstance(loaded.args[0].value, cst.Name)
-        and loaded.args[0].value.value == name
-        and isinstance(loaded.func, cst.Attribute)
-        and loaded.func.attr.value == "load"
-    ):
-        return item.item, True  # json.load(resp)
-    return None
-
-
-def _status_check(statement: cst.BaseSmallStatement | cst.If, name: str) -> bool:
-    """``r.raise_for_status()``, or ``if`` the status of ``r`` says it failed, ``raise``."""
-    if isinstance(statement, cst.Expr):
-        call = statement.value
-        return (
-            isinstance(call, cst.Call)
-            and not call.args
-            and isinstance(call.func, cst.Attribute)
-            and call.func.attr.value == RAISE_FOR_STATUS
-            and isinstance(call.func.value, cst.Name)
-            and call.func.value.value == name
-        )
-    if not isinstance(statement, cst.If) or statement.orelse is not None:
-        return False
-    block = statement.body
-    if not (
-        isinstance(block, cst.IndentedBlock) and all(isinstance(_small(s), cst.Raise) for s in block.body)
-    ):
-        return False
-    test = statement.test
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        return _attribute_of(test.expression, name) in SUCCESS_ATTRIBUTES
-    return (
-        isinstance(test, cst.Comparison)
-        and len(test.comparisons) == 1
-        and _attribute_of(test.left, name) in STATUS_CODE_ATTRIBUTES
-        and isinstance(test.comparisons[0].operator, cst.NotEqual)
-        and isinstance(test.comparisons[0].comparator, cst.Integer)
-        and test.comparisons[0].comparator.value == "200"
-    )
-
-
-def _attribute_of(node: cst.BaseExpression, name: str) -> str | None:
-    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == name:
-        return node.attr.value
-    return None
-
-
-def _decoded(value: cst.BaseExpression | None) -> tuple[cst.BaseExpression | None, bool]:
-    """``x.json()`` (or ``await x.json()``) → (``x``, True); anything else → (it, False)."""
-    value = (
-        _unawaited(value)
-        if isinstance(value, cst.Await) and isinstance(value.expression, cst.Call)
-        else value
-    )
-    if (
-        isinstance(value, cst.Call)
-        and not value.args
-        and isinstance(value.func, cst.Attribute)
-        and value.func.attr.value == JSON_METHOD
-    ):
-        return value.func.value, True
-    body = _json_loads_argument(value)
-    if body is not None:
-        return body, True
-    return value, False
-
-
-def _json_loads_argument(value: cst.BaseExpression | None) -> cst.BaseExpression | None:
-    """``json.loads(x.read())``, ``json.loads(x.read().decode(…))``, ``json.loads(x.text)``,
-    ``json.loads(x.content)`` or ``json.loads(await x.text())``: ``x``, the response whose body is
-    decoded."""
-    if not (
-        isinstance(value, cst.Call)
-        and len(value.args) == 1
-        and isinstance(value.func, cst.Attribute)
-        and value.func.attr.value == "loads"
-    ):
-        return None
-    body = _unawaited(value.args[0].value)  # ``json.loads(await resp.text())`` (aiohttp)
-    if (
-        isinstance(body, cst.Call)
-        and isinstance(body.func, cst.Attribute)
-        and body.func.attr.value == "decode"
-        and isinstance(body.func.value, cst.Call)
-    ):
-        body = body.func.value
-    if isinstance(body, cst.Call) and not body.args and isinstance(body.func, cst.Attribute):
-        return body.func.value if body.func.attr.value in BODY_METHODS else None
-    if isinstance(body, cst.Attribute) and body.attr.value in BODY_ATTRIBUTES:
-        return body.value
-    return None
-
-
-def _mentions(expr: cst.BaseExpression, name: str) -> bool:
-    found: list[bool] = []
-
-    class Names(cst.CSTVisitor):
-        def visit_Name(self, node: cst.Name) -> None:
-            if node.value == name:
-                found.append(True)
-
-    expr.visit(Names())
-    return bool(found)

@@ -1,0 +1,223 @@
+"""The body of a request helper, read: the request it makes, the status checks around it, and whether it
+returns the response or its decoded payload (``codemods.reading.getters``).
+
+A helper's body may only send the request (assigned to a name, annotated or not, awaited or not, or
+returned), check the status (``raise_for_status()``, or ``if`` the status is not 200 ``raise``), and
+return the response, its ``.json()``, or ``json.loads`` / ``json.load`` of its body; a docstring,
+``assert``s and ``pass`` may stand beside them. A ``with`` block (``urlopen``, aiohttp's ``async with``)
+may hold the last of them.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from codemods.mapping.clients import (
+    BODY_ATTRIBUTES,
+    BODY_METHODS,
+    JSON_METHOD,
+    RAISE_FOR_STATUS,
+    STATUS_CODE_ATTRIBUTES,
+    SUCCESS_ATTRIBUTES,
+)
+
+
+def one_statement(statement: cst.BaseStatement) -> cst.BaseSmallStatement | None:
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+        return statement.body[0]
+    return None
+
+
+def unawaited(node: cst.BaseExpression | None) -> cst.BaseExpression | None:
+    return node.expression if isinstance(node, cst.Await) else node
+
+
+def request_of(body: list[cst.BaseStatement]) -> tuple[cst.Call, bool] | None:
+    """The request of a helper's body and whether the payload is returned: ``return get(…)[.json()]``,
+    or ``r = get(…)``, a status check, ``return r[.json()]``."""
+    statements: list[cst.BaseSmallStatement | cst.If] = []
+    if body and isinstance(body[-1], cst.With):
+        return _with_shape(body)
+    for statement in body:
+        if isinstance(statement, cst.If):
+            statements.append(statement)
+            continue
+        small = one_statement(statement)
+        if small is None:
+            return None
+        if isinstance(small, (cst.Assert, cst.Pass)):
+            continue
+        if isinstance(small, cst.Expr) and isinstance(
+            small.value, (cst.SimpleString, cst.ConcatenatedString)
+        ):
+            continue  # a docstring
+        statements.append(small)
+    if len(statements) == 1 and isinstance(statements[0], cst.Return):
+        returned, decoded = decoded_value(statements[0].value)
+        returned = unawaited(returned)
+        return (returned, decoded) if isinstance(returned, cst.Call) else None
+    if len(statements) < 2:
+        return None
+    first, *checks, last = statements
+    target: cst.BaseExpression | None = None
+    value: cst.BaseExpression | None = None
+    if isinstance(first, cst.Assign) and len(first.targets) == 1:
+        target, value = first.targets[0].target, first.value
+    elif isinstance(first, cst.AnnAssign):  # ``response: requests.Response = requests.get(…)``
+        target, value = first.target, first.value
+    request = unawaited(value)
+    if not (isinstance(target, cst.Name) and isinstance(request, cst.Call) and isinstance(last, cst.Return)):
+        return None
+    name = target.value
+    if not all(status_check(check, name) for check in checks):
+        return None
+    returned, decoded = decoded_value(last.value)
+    if not (isinstance(returned, cst.Name) and returned.value == name):
+        return None
+    return request, decoded
+
+
+def _with_shape(body: list[cst.BaseStatement]) -> tuple[cst.Call, bool] | None:
+    """``with urlopen(request) as resp: return json.load(resp)``, aiohttp's ``async with
+    session.get(…) as resp:`` and a status check, ``return await resp.json()``; the request object may
+    be made first (``request = Request(url, headers=…)``)."""
+    *before, statement = body
+    assert isinstance(statement, cst.With)
+    if len(statement.items) != 1 or statement.items[0].asname is None:
+        return None
+    item = statement.items[0]
+    target = item.asname.name if item.asname is not None else None
+    if not (isinstance(item.item, cst.Call) and isinstance(target, cst.Name)):
+        return None
+    for made in before:
+        small = one_statement(made)
+        if isinstance(small, (cst.Assert, cst.Pass)) or (
+            isinstance(small, cst.Expr)
+            and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString))
+        ):
+            continue  # as in a body without ``with``: an assertion, ``pass``, a docstring
+        if not (isinstance(small, cst.Assign) and isinstance(small.value, cst.Call)):
+            return None
+        names = [t.target.value for t in small.targets if isinstance(t.target, cst.Name)]
+        if len(names) != 1 or not mentions(item.item, names[0]):
+            return None
+    block = statement.body
+    if not isinstance(block, cst.IndentedBlock) or not block.body:
+        return None
+    *checks, last = block.body
+    returned = one_statement(last)
+    if not isinstance(returned, cst.Return):
+        return None
+    name = target.value
+    checked = [c if isinstance(c, cst.If) else one_statement(c) for c in checks]
+    if not all(c is not None and status_check(c, name) for c in checked):
+        return None
+    value, decoded = decoded_value(returned.value)
+    if isinstance(value, cst.Name) and value.value == name:
+        return item.item, decoded
+    loaded = unawaited(returned.value)
+    if (
+        isinstance(loaded, cst.Call)
+        and len(loaded.args) == 1
+        and isinstance(loaded.args[0].value, cst.Name)
+        and loaded.args[0].value.value == name
+        and isinstance(loaded.func, cst.Attribute)
+        and loaded.func.attr.value == "load"
+    ):
+        return item.item, True  # json.load(resp)
+    return None
+
+
+def status_check(statement: cst.BaseSmallStatement | cst.If, name: str) -> bool:
+    """``r.raise_for_status()``, or ``if`` the status of ``r`` says it failed, ``raise``."""
+    if isinstance(statement, cst.Expr):
+        call = statement.value
+        return (
+            isinstance(call, cst.Call)
+            and not call.args
+            and isinstance(call.func, cst.Attribute)
+            and call.func.attr.value == RAISE_FOR_STATUS
+            and isinstance(call.func.value, cst.Name)
+            and call.func.value.value == name
+        )
+    if not isinstance(statement, cst.If) or statement.orelse is not None:
+        return False
+    block = statement.body
+    if not (
+        isinstance(block, cst.IndentedBlock)
+        and all(isinstance(one_statement(s), cst.Raise) for s in block.body)
+    ):
+        return False
+    test = statement.test
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _attribute_of(test.expression, name) in SUCCESS_ATTRIBUTES
+    return (
+        isinstance(test, cst.Comparison)
+        and len(test.comparisons) == 1
+        and _attribute_of(test.left, name) in STATUS_CODE_ATTRIBUTES
+        and isinstance(test.comparisons[0].operator, cst.NotEqual)
+        and isinstance(test.comparisons[0].comparator, cst.Integer)
+        and test.comparisons[0].comparator.value == "200"
+    )
+
+
+def _attribute_of(node: cst.BaseExpression, name: str) -> str | None:
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == name:
+        return node.attr.value
+    return None
+
+
+def decoded_value(value: cst.BaseExpression | None) -> tuple[cst.BaseExpression | None, bool]:
+    """``x.json()`` (or ``await x.json()``) → (``x``, True); anything else → (it, False)."""
+    value = (
+        unawaited(value) if isinstance(value, cst.Await) and isinstance(value.expression, cst.Call) else value
+    )
+    if (
+        isinstance(value, cst.Call)
+        and not value.args
+        and isinstance(value.func, cst.Attribute)
+        and value.func.attr.value == JSON_METHOD
+    ):
+        return value.func.value, True
+    body = json_loads_argument(value)
+    if body is not None:
+        return body, True
+    return value, False
+
+
+def json_loads_argument(value: cst.BaseExpression | None) -> cst.BaseExpression | None:
+    """``json.loads(x.read())``, ``json.loads(x.read().decode(…))``, ``json.loads(x.text)``,
+    ``json.loads(x.content)`` or ``json.loads(await x.text())``: ``x``, the response whose body is
+    decoded."""
+    if not (
+        isinstance(value, cst.Call)
+        and len(value.args) == 1
+        and isinstance(value.func, cst.Attribute)
+        and value.func.attr.value == "loads"
+    ):
+        return None
+    body = unawaited(value.args[0].value)  # ``json.loads(await resp.text())`` (aiohttp)
+    if (
+        isinstance(body, cst.Call)
+        and isinstance(body.func, cst.Attribute)
+        and body.func.attr.value == "decode"
+        and isinstance(body.func.value, cst.Call)
+    ):
+        body = body.func.value
+    if isinstance(body, cst.Call) and not body.args and isinstance(body.func, cst.Attribute):
+        return body.func.value if body.func.attr.value in BODY_METHODS else None
+    if isinstance(body, cst.Attribute) and body.attr.value in BODY_ATTRIBUTES:
+        return body.value
+    return None
+
+
+def mentions(expr: cst.BaseExpression, name: str) -> bool:
+    found: list[bool] = []
+
+    class Names(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            if node.value == name:
+                found.append(True)
+
+    expr.visit(Names())
+    return bool(found)
