@@ -112,12 +112,16 @@ class Getters:
         function = self._target(call)
         if function is None:
             return None
+        getter = self._getter(function)
+        bound = None if getter is None else _bound(call, getter)
+        return None if bound is None else replace(bound, receiver_class=self._receiver_class(call))
+
+    def _getter(self, function: cst.FunctionDef) -> _Getter | None:
+        """The helper ``function`` is, described once."""
         if function not in self._described:
             self._described[function] = None  # while it is described: a helper calling itself is none
             self._described[function] = self._describe(function)
-        getter = self._described[function]
-        bound = None if getter is None else _bound(call, getter)
-        return None if bound is None else replace(bound, receiver_class=self._receiver_class(call))
+        return self._described[function]
 
     def _receiver_class(self, call: cst.Call) -> cst.ClassDef | None:
         """The class of the object a method is called on, when the module tells it."""
@@ -212,11 +216,13 @@ class Getters:
             return found
         referents = self.meta.referents(name)
         node = assigned_node(next(iter(referents))) if referents and len(referents) == 1 else None
-        if not isinstance(node, cst.ImportFrom):
-            return None
+        return self._held_class(held) if isinstance(node, cst.ImportFrom) else None
+
+    def _held_class(self, name: str) -> cst.ClassDef | None:
+        """The module-level class that holds an imported class's code (``codemods.transform.inherited``)."""
         classes = self.meta.nodes(cst.ClassDef)
         return next(
-            (c for c in classes if c.name.value == held and isinstance(self.meta.parent(c), cst.Module)), None
+            (c for c in classes if c.name.value == name and isinstance(self.meta.parent(c), cst.Module)), None
         )
 
     def _method(self, cls: cst.ClassDef, name: str, depth: int = 0) -> cst.FunctionDef | None:
@@ -243,12 +249,9 @@ class Getters:
         held = self.inherited.get(f"{base.value.value}.{base.attr.value}")
         referents = self.meta.referents(base.value)
         node = assigned_node(next(iter(referents))) if held and referents and len(referents) == 1 else None
-        if not isinstance(node, (cst.Import, cst.ImportFrom)):
+        if held is None or not isinstance(node, (cst.Import, cst.ImportFrom)):
             return None
-        classes = self.meta.nodes(cst.ClassDef)
-        return next(
-            (c for c in classes if c.name.value == held and isinstance(self.meta.parent(c), cst.Module)), None
-        )
+        return self._held_class(held)
 
     def _owner(self, function: cst.FunctionDef) -> cst.CSTNode | None:
         """The class (or module) whose body defines the function."""
@@ -298,10 +301,7 @@ class Getters:
         self._depth += 1
         try:
             target = self._target(request)
-            if target is not None and target not in self._described:
-                self._described[target] = None
-                self._described[target] = self._describe(target)
-            getter = self._described.get(target) if target is not None else None
+            getter = self._getter(target) if target is not None else None
         finally:
             self._depth -= 1
         if getter is None or not (
@@ -318,14 +318,9 @@ class Getters:
         shaping = [*inner.arguments.values(), *([inner.session] if inner.session is not None else [])]
         if any(mentions(a, n) for a in shaping for n in names):
             return None
-        defaults = frozenset(p.name.value for p in positional if p.default is not None)
         if mentioned[0] == method:
             return None
-        get_defaults = frozenset(
-            p.name.value
-            for p in positional
-            if isinstance(p.default, cst.SimpleString) and str(p.default.evaluated_value).upper() in _GET
-        )
+        defaults, get_defaults = _defaults(positional)
         return _Getter(
             function,
             inner,
@@ -379,15 +374,21 @@ class Getters:
         used = {mentioned[0], method, session}
         if any(mentions(a, n) for a in inner.arguments.values() for n in names if n not in used):
             return None  # another parameter shapes the request: not a plain GET of a path
-        defaults = frozenset(p.name.value for p in positional if p.default is not None)
-        get_defaults = frozenset(
-            p.name.value
-            for p in positional
-            if isinstance(p.default, cst.SimpleString) and str(p.default.evaluated_value).upper() in _GET
-        )
+        defaults, get_defaults = _defaults(positional)
         return _Getter(
             function, inner, names, defaults, mentioned[0], method, session, kwargs, decoded, get_defaults
         )
+
+
+def _defaults(positional: list[cst.Param]) -> tuple[frozenset[str], frozenset[str]]:
+    """The parameters that have a default, and those whose default is ``"GET"``."""
+    defaults = frozenset(p.name.value for p in positional if p.default is not None)
+    get_defaults = frozenset(
+        p.name.value
+        for p in positional
+        if isinstance(p.default, cst.SimpleString) and str(p.default.evaluated_value).upper() in _GET
+    )
+    return defaults, get_defaults
 
 
 def _ends_with(expr: cst.BaseExpression, name: str) -> bool:

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 import libcst as cst
@@ -130,6 +130,7 @@ def hold(source: bytes, index: RepositoryIndex | None, module: str) -> Held | No
             n: (found_class.module, n, f"from {found_class.module} import {n}") for n in found_class.defined
         }
         reads.update({n: (None, n, line) for n, line in found_class.imports.items()})
+        bases = _bases(found_class.source)
         for read, (defined_in, attribute, line) in sorted(reads.items()):
             if read in lines:
                 if lines[read] != line:
@@ -146,13 +147,13 @@ def hold(source: bytes, index: RepositoryIndex | None, module: str) -> Held | No
             if defined_in is not None:
                 held.imports[read] = (defined_in, attribute)
                 nested = index.base_class(defined_in, attribute)
-                if nested is not None and read in _bases(found_class.source):
+                if nested is not None and read in bases:
                     pending.append((read, nested))
             elif line.startswith("from ") and "\n" not in line and " as " not in line:
                 source_module, _, imported_name = line[5:].partition(" import ")
                 held.imports[read] = (source_module, imported_name)
                 nested = index.base_class(source_module, imported_name)
-                if nested is not None and read in _bases(found_class.source):
+                if nested is not None and read in bases:
                     pending.append((read, nested))
             elif re.fullmatch(r"import \w+", line):
                 held.plain.add(read)
@@ -161,17 +162,7 @@ def hold(source: bytes, index: RepositoryIndex | None, module: str) -> Held | No
     sep = "" if text.endswith("\n") else "\n"
     appended = "\n".join([*sorted(set(lines.values())), "", "", *("\n\n".join(classes).splitlines())])
     full = f"{text}{sep}\n\n{SENTINEL}\n{appended}\n"
-    return Held(
-        full.encode("utf-8"),
-        text,
-        held.lines,
-        held.classes,
-        held.imports,
-        held.module,
-        held.read,
-        held.plain,
-        held.others,
-    )
+    return replace(held, source=full.encode("utf-8"))
 
 
 def write_back(held: Held, migrated: bytes, first_party: frozenset[str]) -> bytes | None:
