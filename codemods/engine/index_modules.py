@@ -13,7 +13,7 @@ from importlib.util import decode_source
 from pathlib import Path
 from typing import Final
 
-from codemods.reading.index import BaseClass, absolute_module
+from codemods.reading.index import HeldCode, absolute_module
 from codemods.reading.precheck import MAX_SOURCE_BYTES
 from codemods.reading.prefilter import may_contain_site
 from codemods.reading.spelling import HOLE
@@ -66,8 +66,8 @@ class ParsedModule:
     #: Module-level functions whose code holds a v1 path → that code, and the expression it returns
     #: when its body is only a return statement (after a docstring).
     url_functions: dict[str, tuple[str, ast.expr | None]] = field(default_factory=dict)
-    #: Classes another module's client class may derive from (``RepositoryIndex.base_classes``).
-    base_classes: dict[str, BaseClass] = field(default_factory=dict)
+    #: Classes another module's client class may derive from (``RepositoryIndex.held_code``).
+    held_code: dict[str, HeldCode] = field(default_factory=dict)
 
 
 def parse_module(path: Path, name: str, data: bytes) -> ParsedModule | None:
@@ -101,11 +101,19 @@ def parse_module(path: Path, name: str, data: bytes) -> ParsedModule | None:
     if any(word in text for word in _REQUEST_WORDS):
         imports = _import_statements(tree.body, module)
         lines = text.splitlines(keepends=True)
-        for statement in tree.body:
-            if isinstance(statement, ast.ClassDef):
-                found_class = _base_class(statement, lines, module, imports)
-                if found_class is not None:
-                    module.base_classes[statement.name] = found_class
+        statements = [
+            s for s in tree.body if isinstance(s, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        ]
+        while True:  # a function that calls a held one makes requests too (``get`` → ``_send``)
+            callers = {
+                s.name: held
+                for s in statements
+                if s.name not in module.held_code
+                and (held := _held_code(s, lines, module, imports, set(module.held_code))) is not None
+            }
+            if not callers:
+                break
+            module.held_code.update(callers)
     return module
 
 
@@ -136,19 +144,28 @@ def _import_statements(body: Sequence[ast.stmt], module: ParsedModule) -> dict[s
     }
 
 
-def _base_class(
-    statement: ast.ClassDef, lines: list[str], module: ParsedModule, imports: dict[str, str]
-) -> BaseClass | None:
-    """The class as a module deriving from it needs it, or ``None`` when it makes no request, holds a
-    v1 path (it has sites of its own), or reads a name whose binding cannot be told."""
+def _held_code(
+    statement: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef,
+    lines: list[str],
+    module: ParsedModule,
+    imports: dict[str, str],
+    held: set[str],
+) -> HeldCode | None:
+    """The class or function as a module deriving from it or calling it needs it, or ``None`` when it
+    makes no request (itself, or by calling one of the module's ``held`` ones), holds a v1 path (it has
+    sites of its own), or reads a name whose binding cannot be told."""
     first = min([statement.lineno, *(d.lineno for d in statement.decorator_list)])
     end = statement.end_lineno or statement.lineno
     source = "".join(lines[first - 1 : end])
     if (
         len(source) > _MAX_CLASS_CHARS
-        or not source.startswith(("class ", "@"))
-        or not any(word in source for word in _REQUEST_WORDS)
+        or not source.startswith(("class ", "def ", "async def ", "@"))
         or may_contain_site(source.encode("utf-8", "ignore"))
+    ):
+        return None
+    if not any(word in source for word in _REQUEST_WORDS) and not any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in held
+        for n in ast.walk(statement)
     ):
         return None
     bound: set[str] = set()
@@ -179,7 +196,8 @@ def _base_class(
             defined.append(name)
         elif name not in _BUILTINS:
             return None  # a star import's name, or one bound inside a block the index does not read
-    return BaseClass(module.name, source, imported, tuple(defined))
+    function = not isinstance(statement, ast.ClassDef)
+    return HeldCode(module.name, source, imported, tuple(defined), function=function)
 
 
 def bind_all(

@@ -43,7 +43,7 @@ from codemods.mapping import (
     V1_CREDENTIAL_HEADERS,
     V1_CREDENTIAL_PARAMS,
 )
-from codemods.reading.index import CODE, TEXT, BaseClass, Piece, RepositoryIndex, module_keys
+from codemods.reading.index import CODE, TEXT, HeldCode, Piece, RepositoryIndex, module_keys
 from codemods.reading.prefilter import PATH_WORDS, may_contain_site, uses_indexed_constant
 from codemods.reading.spelling import HOLE, is_message, spelled
 
@@ -176,11 +176,11 @@ class _Builder:
                 break
         for path, name in files:
             if name in evident and path not in self.parsed:
-                self._module_at(path)  # for the base classes it may hold
+                self._module_at(path)  # for the base classes and request functions it may hold
         bases = {
-            module.name: module.base_classes
+            module.name: module.held_code
             for module in self.parsed.values()
-            if module is not None and module.base_classes
+            if module is not None and module.held_code
         }
         pairs = {
             module.name: found
@@ -202,7 +202,7 @@ class _Builder:
         url_functions: dict[str, Mapping[str, tuple[Piece, ...]]] = self._keyed(functions)
         modules = frozenset(name for _, name in self.files)
         spellings: dict[str, Mapping[str, tuple[str, bool, str]]] = self._keyed(by_module)
-        base_classes: dict[str, Mapping[str, BaseClass]] = self._keyed(bases)
+        held_code: dict[str, Mapping[str, HeldCode]] = self._keyed(bases)
         unshared: dict[str, frozenset[str]] = self._keyed(self._unshared(pairs))
         return RepositoryIndex(
             constants,
@@ -211,8 +211,11 @@ class _Builder:
             url_functions,
             frozenset(evident),
             spellings,
-            base_classes,
+            held_code,
             unshared,
+            held_functions=frozenset(
+                name for names in bases.values() for name, held in names.items() if held.function
+            ),
         )
 
     def _unshared(self, pairs: Mapping[str, Mapping[str, tuple[str, ...]]]) -> dict[str, frozenset[str]]:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Final
 
 import libcst as cst
+from libcst.helpers import get_absolute_module_from_package_for_import
 from libcst.metadata import Assignment
 
 from codemods.planning.plan import Context
@@ -114,7 +115,7 @@ class Cleanup:
             node.visit(Names())
         for name in names:
             for referent in self.meta.referents(name) or ():
-                found |= _import_entries(assigned_node(referent), name.value)
+                found |= _import_entries(assigned_node(referent), name.value, self.ctx.package)
         # ``import urllib.request`` is read as ``urllib.request.urlopen``: matched by its dotted name.
         for statement in self.meta.module.body:
             for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
@@ -162,12 +163,17 @@ class Cleanup:
                     edits.remove.add(statement)
 
 
-def _import_entries(node: cst.CSTNode | None, name: str) -> set[tuple[str, str | None, str | None]]:
-    """The (module, name, asname) entries of an import statement that bind ``name``."""
+def _import_entries(
+    node: cst.CSTNode | None, name: str, package: str | None
+) -> set[tuple[str, str | None, str | None]]:
+    """The (module, name, asname) entries of an import statement that bind ``name``; a relative import's
+    module is named from ``package``."""
     if isinstance(node, cst.Import):
         return {(a.evaluated_name, None, a.evaluated_alias) for a in aliases_binding(node, name)}
-    if isinstance(node, cst.ImportFrom) and node.module is not None and not node.relative:
-        module = cst.Module([]).code_for_node(node.module)
+    if isinstance(node, cst.ImportFrom):
+        module = get_absolute_module_from_package_for_import(package, node)
+        if module is None:
+            return set()
         return {(module, a.evaluated_name, a.evaluated_alias) for a in aliases_binding(node, name)}
     return set()
 

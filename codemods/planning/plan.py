@@ -79,6 +79,11 @@ class Context:
     #: Past this width a helper call is split, one argument per line (the repository's line length).
     line_length: int = 99
 
+    @property
+    def package(self) -> str | None:
+        """The package the module's relative imports start from."""
+        return package_of(self.module, self.display_path)
+
     def review(self, http: HttpCall, endpoint: str, review: Review) -> None:
         self.plan.sites.add(http.call)
         if self.suppressed(http.call, endpoint, review.rule, review.reason):
@@ -157,3 +162,11 @@ def ignore_reason(statement: cst.BaseStatement) -> str | None:
             reason, closed, _ = text[start + len(IGNORE_MARKER) :].partition("]")
             return reason.strip() if closed else reason.strip().rstrip("]")
     return None
+
+
+def package_of(module: str, display_path: str) -> str | None:
+    """The package a module's relative imports start from: itself for a package's ``__init__``, else the
+    package holding it; ``None`` for a top-level module."""
+    if display_path.replace("\\", "/").rpartition("/")[2] == "__init__.py":
+        return module or None
+    return module.rpartition(".")[0] or None

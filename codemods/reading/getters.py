@@ -144,10 +144,13 @@ class Getters:
                 method = next((a for a in self.meta.ancestors(call) if isinstance(a, cst.FunctionDef)), None)
                 cls = self._owner(method) if method is not None else None
                 return self._method(cls, func.attr.value) if isinstance(cls, cst.ClassDef) else None
+            held = self.inherited.get(f"{receiver.value}.{func.attr.value}")
+            if held is not None and self._bound_by_import(receiver):
+                return self._held(held, cst.FunctionDef)  # ``http.get_json(…)``, held for reading
             cls = self._made_by(receiver)
             return self._method(cls, func.attr.value) if cls is not None else None
         if isinstance(func, cst.Name):
-            function = self._defined(func, cst.FunctionDef)
+            function = self._defined(func, cst.FunctionDef) or self._imported(func, cst.FunctionDef)
             if function is not None and not function.decorators:
                 return function if isinstance(self._owner(function), cst.Module) else None
         return None
@@ -210,19 +213,28 @@ class Getters:
     def _class(self, name: cst.Name) -> cst.ClassDef | None:
         """The class a name is bound to: defined in the module, or imported from another module whose
         code the module holds for reading (``inherited``)."""
-        found = self._defined(name, cst.ClassDef)
+        return self._defined(name, cst.ClassDef) or self._imported(name, cst.ClassDef)
+
+    def _imported(self, name: cst.Name, kind: type[_Definition]) -> _Definition | None:
+        """The class or function a name imported from another module is bound to, when the module holds
+        its code for reading (``inherited``)."""
         held = self.inherited.get(name.value)
-        if found is not None or held is None:
-            return found
+        if held is None:
+            return None
         referents = self.meta.referents(name)
         node = assigned_node(next(iter(referents))) if referents and len(referents) == 1 else None
-        return self._held_class(held) if isinstance(node, cst.ImportFrom) else None
+        return self._held(held, kind) if isinstance(node, cst.ImportFrom) else None
 
-    def _held_class(self, name: str) -> cst.ClassDef | None:
-        """The module-level class that holds an imported class's code (``codemods.transform.inherited``)."""
-        classes = self.meta.nodes(cst.ClassDef)
+    def _held(self, name: str, kind: type[_Definition]) -> _Definition | None:
+        """The module-level class or function that holds an imported one's code
+        (``codemods.transform.inherited``)."""
         return next(
-            (c for c in classes if c.name.value == name and isinstance(self.meta.parent(c), cst.Module)), None
+            (
+                c
+                for c in self.meta.nodes(kind)
+                if c.name.value == name and isinstance(self.meta.parent(c), cst.Module)
+            ),
+            None,
         )
 
     def _method(self, cls: cst.ClassDef, name: str, depth: int = 0) -> cst.FunctionDef | None:
@@ -247,11 +259,15 @@ class Getters:
         if not (isinstance(base, cst.Attribute) and isinstance(base.value, cst.Name)):
             return None
         held = self.inherited.get(f"{base.value.value}.{base.attr.value}")
-        referents = self.meta.referents(base.value)
-        node = assigned_node(next(iter(referents))) if held and referents and len(referents) == 1 else None
-        if held is None or not isinstance(node, (cst.Import, cst.ImportFrom)):
+        if held is None or not self._bound_by_import(base.value):
             return None
-        return self._held_class(held)
+        return self._held(held, cst.ClassDef)
+
+    def _bound_by_import(self, name: cst.Name) -> bool:
+        """Whether a name is bound once, by an import (a module: ``base`` of ``base.BaseClient``)."""
+        referents = self.meta.referents(name)
+        node = assigned_node(next(iter(referents))) if referents and len(referents) == 1 else None
+        return isinstance(node, (cst.Import, cst.ImportFrom))
 
     def _owner(self, function: cst.FunctionDef) -> cst.CSTNode | None:
         """The class (or module) whose body defines the function."""

@@ -21,19 +21,22 @@ CODE: Final = "code"
 
 
 @dataclass(frozen=True)
-class BaseClass:
-    """A class of the repository as a module deriving from it needs it: its source, and how each
-    module-level name it reads is bound in its own module."""
+class HeldCode:
+    """A class or module-level function of the repository that makes requests, as a module deriving
+    from it or calling it needs it: its source, and how each module-level name it reads is bound in
+    its own module."""
 
     #: The dotted name of the module that defines it.
     module: str
-    #: The class statement's source, decorators included.
+    #: The class or function statement's source, decorators included.
     source: str
-    #: Names the class reads that its module imports → that import statement, as absolute code
+    #: Names it reads that its module imports → that import statement, as absolute code
     #: (``import urllib.request``, ``from pkg.auth import AUTH``).
     imports: Mapping[str, str] = field(default_factory=dict)
-    #: Names the class reads that its module defines (constants, functions, classes).
+    #: Names it reads that its module defines (constants, functions, classes).
     defined: tuple[str, ...] = ()
+    #: Whether it is a function (a request helper other modules import), not a class.
+    function: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,14 +66,18 @@ class RepositoryIndex:
     #: or list holding one, ``runtime`` for a default of a call such as ``os.environ.get``), keyed like
     #: ``constants``; the detector follows these names where other modules read them.
     spellings: Mapping[str, Mapping[str, tuple[str, bool, str]]] = field(default_factory=dict, hash=False)
-    #: module key → name of a class that a client class of another module may derive from (it makes
-    #: requests, holds no v1 path and reads only names its module binds once) → its source and the
-    #: names it reads, keyed like ``constants`` (``codemods.transform.inherited``).
-    base_classes: Mapping[str, Mapping[str, BaseClass]] = field(default_factory=dict, hash=False)
+    #: module key → name of a class that a client class of another module may derive from, or of a
+    #: module-level function another module may call as its request helper (it makes requests, holds no
+    #: v1 path and reads only names its module binds once) → its source and the names it reads, keyed
+    #: like ``constants`` (``codemods.transform.inherited``).
+    held_code: Mapping[str, Mapping[str, HeldCode]] = field(default_factory=dict, hash=False)
     #: module key → the names of its v1 credentials constants (``AUTH = {"company": …, "apiKey": …}``),
     #: and of the module-level constants they are built from, that no other file of the run mentions:
     #: once the rewrite no longer reads one, nothing does, and it goes (``codemods.planning.cleanup``).
     unshared_credentials: Mapping[str, frozenset[str]] = field(default_factory=dict, hash=False)
+    #: The names of the functions of ``held_code``: a module naming none of them (and defining no
+    #: class) holds nothing.
+    held_functions: frozenset[str] = frozenset()
 
     def spelling(self, module: str, name: str) -> tuple[str, bool, str] | None:
         """What the binding ``name`` of the module imported as ``module`` spells, if a v1 path."""
@@ -88,10 +95,10 @@ class RepositoryIndex:
         names = self.url_functions.get(module)
         return None if names is None else names.get(name)
 
-    def base_class(self, module: str, name: str) -> BaseClass | None:
-        """The class ``name`` of the module imported as ``module``, when another module may derive a
-        client class from it."""
-        names = self.base_classes.get(module)
+    def held(self, module: str, name: str) -> HeldCode | None:
+        """The class or function ``name`` of the module imported as ``module``, when another module may
+        derive a client class from it or call it as its request helper."""
+        names = self.held_code.get(module)
         return None if names is None else names.get(name)
 
     def lookup(self, module: str, name: str) -> tuple[Piece, ...] | None:

@@ -135,9 +135,10 @@ class _RemoveKnownUnused(RemoveImportsVisitor):
         return super().on_visit(node)
 
 
-def remove_unused(module: cst.Module, entries: Collection[_Entry]) -> cst.Module:
-    """``module`` without the imports of ``entries`` (module, name, alias) that nothing reads any more."""
-    context = CodemodContext()
+def remove_unused(module: cst.Module, entries: Collection[_Entry], package: str | None = None) -> cst.Module:
+    """``module`` without the imports of ``entries`` (module, name, alias) that nothing reads any more;
+    ``package`` names the module's relative imports."""
+    context = CodemodContext(full_package_name=package)
     for module_name, obj, asname in sorted(entries, key=str):
         RemoveImportsVisitor.remove_unused_import(context, module_name, obj, asname)
     known = _unused_without_scopes(module, entries, context.full_package_name)

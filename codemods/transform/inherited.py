@@ -22,7 +22,7 @@ another::
             return self.get(f"/courses/{course_id}/stats")
 
 The v1 URL exists only when both modules are read together. Each module is transformed on its own, so
-the repository index (``codemods.reading.index.BaseClass``) carries such base classes' source and how
+the repository index (``codemods.reading.index.HeldCode``) carries such base classes' source and how
 each module-level name they read is bound. Here the module is read *holding* that code: the base class
 is appended to it under a name of its own, with the imports that bind what it reads, after a sentinel
 line. The request helpers (``codemods.reading.getters``) then find the inherited method as if the base
@@ -46,7 +46,7 @@ from typing import Final
 
 import libcst as cst
 
-from codemods.reading.index import BaseClass, RepositoryIndex, absolute_module
+from codemods.reading.index import HeldCode, RepositoryIndex, absolute_module
 
 #: The line after which the held code starts; nothing from it on is written.
 SENTINEL: Final = "# migrate-360learning: code of other modules, held for reading; not written"
@@ -54,7 +54,7 @@ SENTINEL: Final = "# migrate-360learning: code of other modules, held for readin
 _PREFIX: Final = "_migrate360_held_"
 #: A coding cookie (PEP 263), in the first two lines.
 _CODING: Final = re.compile(r"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
-#: How many classes up an inheritance chain are held, at most.
+#: How many classes and functions are held, at most (up an inheritance chain, or down a chain of calls).
 _MAX_CLASSES: Final = 8
 
 
@@ -67,9 +67,9 @@ class Held:
     #: The module's own text, and its number of lines (findings past it are the held code's).
     original: str
     lines: int
-    #: How the module names a class it imports (``BaseClient``, ``base.BaseClient``) → the held class's
-    #: name in ``source``.
-    classes: dict[str, str] = field(default_factory=dict)
+    #: How the module names a class or function it imports (``BaseClient``, ``base.BaseClient``,
+    #: ``get_json``) → the held class's or function's name in ``source``.
+    names: dict[str, str] = field(default_factory=dict)
     #: A name only the held code binds → the import that binds it, as the module would write it:
     #: ``(module, name)`` for ``from module import name``.
     imports: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -80,12 +80,17 @@ class Held:
     plain: set[str] = field(default_factory=set)
     #: Names only the held code binds, by an import the module could not be given back as it is.
     others: set[str] = field(default_factory=set)
+    #: Whether the module imports relatively: what it is given from its own package is imported so too.
+    relative: bool = False
 
 
 def hold(source: bytes, index: RepositoryIndex | None, module: str) -> Held | None:
-    """The module's source holding the base classes it derives from other modules, or ``None`` when
-    there are none to hold, or holding them could change how the module's own code is read."""
-    if index is None or not index.base_classes or b"class " not in source or b"\r" in source:
+    """The module's source holding the base classes it derives from other modules and the request
+    functions it calls from them, or ``None`` when there are none to hold, or holding them could
+    change how the module's own code is read."""
+    if index is None or not index.held_code or b"\r" in source:
+        return None
+    if b"class " not in source and not any(name.encode() in source for name in index.held_functions):
         return None
     try:
         text = source.decode("utf-8")
@@ -95,42 +100,69 @@ def hold(source: bytes, index: RepositoryIndex | None, module: str) -> Held | No
     if text.startswith("\ufeff") or _CODING.search("\n".join(text.split("\n", 2)[:2])):
         return None  # a BOM, or a coding cookie: the held code would be written in another encoding
     bound, imported, plain = _module_bindings(tree.body)
-    pending: list[tuple[str, BaseClass]] = []
+    pending: list[tuple[str, HeldCode]] = []
     for statement in tree.body:
         if not isinstance(statement, ast.ClassDef):
             continue
         for base in statement.bases:
             where = _base_module(base, module, bound, imported, plain)
-            found = index.base_class(*where) if where is not None else None
-            if found is not None:
+            found = index.held(*where) if where is not None else None
+            if found is not None and not found.function:
                 pending.append((ast.unparse(base), found))
+    if index.held_functions:
+        # Request functions of other modules the module calls: ``get_json(…)`` bound by ``from .http
+        # import get_json``, or ``http.get_json(…)`` with ``from lms import http``.
+        calls = [n.func for n in ast.walk(tree) if isinstance(n, ast.Call)]
+        called = {f.id for f in calls if isinstance(f, ast.Name)}
+        for local in sorted(called & imported.keys()):
+            level, dotted, attribute = imported[local]
+            absolute = absolute_module(module, level, dotted or None)
+            found = index.held(absolute, attribute) if absolute and bound.get(local) == 1 else None
+            if found is not None and found.function:
+                pending.append((local, found))
+        for func in calls:
+            if isinstance(func, ast.Attribute) and func.attr in index.held_functions:
+                where = _base_module(func, module, bound, imported, plain)
+                found = index.held(*where) if where is not None else None
+                if found is not None and found.function:
+                    pending.append((ast.unparse(func), found))
     if not pending:
         return None
     own_reads = frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
     held = Held(
-        b"", text, text.count("\n") + (0 if text.endswith("\n") else 1), module=module, read=own_reads
+        b"",
+        text,
+        text.count("\n") + (0 if text.endswith("\n") else 1),
+        module=module,
+        read=own_reads,
+        relative=any(isinstance(s, ast.ImportFrom) and s.level for s in ast.walk(tree)),
     )
     lines: dict[str, str] = {}  # a name the held code reads → the import line that binds it
-    classes: list[str] = []
+    statements: list[str] = []
     while pending:
         local, found_class = pending.pop()
-        if local in held.classes:
+        if local in held.names:
             continue
-        if len(held.classes) >= _MAX_CLASSES:
+        if len(held.names) >= _MAX_CLASSES:
             return None
         name = f"{_PREFIX}{local.replace('.', '_')}"
-        held.classes[local] = name
-        own = _class_name(found_class.source)
+        held.names[local] = name
+        own = _defined_name(found_class.source)
         if own is None:
             return None
-        classes.append(
-            re.sub(rf"(?m)^class\s+{re.escape(own)}\b", f"class {name}", found_class.source, count=1)
+        statements.append(
+            re.sub(
+                rf"(?m)^((?:async\s+)?(?:class|def))\s+{re.escape(own)}\b",
+                rf"\1 {name}",
+                found_class.source,
+                count=1,
+            )
         )
         reads: dict[str, tuple[str | None, str, str]] = {
             n: (found_class.module, n, f"from {found_class.module} import {n}") for n in found_class.defined
         }
         reads.update({n: (None, n, line) for n, line in found_class.imports.items()})
-        bases = _bases(found_class.source)
+        follows = _follows(found_class.source)
         for read, (defined_in, attribute, line) in sorted(reads.items()):
             if read in lines:
                 if lines[read] != line:
@@ -146,29 +178,29 @@ def hold(source: bytes, index: RepositoryIndex | None, module: str) -> Held | No
             lines[read] = line
             if defined_in is not None:
                 held.imports[read] = (defined_in, attribute)
-                nested = index.base_class(defined_in, attribute)
-                if nested is not None and read in bases:
+                nested = index.held(defined_in, attribute)
+                if nested is not None and read in follows:
                     pending.append((read, nested))
             elif line.startswith("from ") and "\n" not in line and " as " not in line:
                 source_module, _, imported_name = line[5:].partition(" import ")
                 held.imports[read] = (source_module, imported_name)
-                nested = index.base_class(source_module, imported_name)
-                if nested is not None and read in bases:
+                nested = index.held(source_module, imported_name)
+                if nested is not None and read in follows:
                     pending.append((read, nested))
             elif re.fullmatch(r"import \w+", line):
                 held.plain.add(read)
             else:
                 held.others.add(read)
     sep = "" if text.endswith("\n") else "\n"
-    appended = "\n".join([*sorted(set(lines.values())), "", "", *("\n\n".join(classes).splitlines())])
+    appended = "\n".join([*sorted(set(lines.values())), "", "", *("\n\n".join(statements).splitlines())])
     full = f"{text}{sep}\n\n{SENTINEL}\n{appended}\n"
     return replace(held, source=full.encode("utf-8"))
 
 
-def write_back(held: Held, migrated: bytes, first_party: frozenset[str]) -> bytes | None:
-    """The rewritten module without the held code, importing what the rewrite now reads from it; ``None``
-    when it cannot be written back so (the module is then read alone)."""
-    out = migrated.decode("utf-8")
+def cut(held: Held, migrated: cst.Module) -> cst.Module | None:
+    """The rewritten module without the held code; ``None`` when the sentinel is gone or what is left is
+    not a module (the module is then read alone)."""
+    out = migrated.code
     mark = out.find(f"\n\n\n{SENTINEL}\n")
     if mark < 0:
         return None
@@ -176,9 +208,15 @@ def write_back(held: Held, migrated: bytes, first_party: frozenset[str]) -> byte
     if not held.original.endswith("\n"):
         own = own[:-1]
     try:
-        tree = ast.parse(own)
-    except SyntaxError:
+        return cst.parse_module(own)
+    except cst.ParserSyntaxError:
         return None
+
+
+def write_back(held: Held, module: cst.Module, first_party: frozenset[str]) -> cst.Module | None:
+    """The rewritten module, cut back (``cut``), importing what the rewrite now reads from the held code;
+    ``None`` when it cannot be written so (the module is then read alone)."""
+    tree = ast.parse(module.code)
     # Only what the rewrite reads that the module's code did not (a local ``import requests`` stays).
     read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - held.read
     needed = sorted(name for name in held.imports if name in read)
@@ -186,10 +224,9 @@ def write_back(held: Held, migrated: bytes, first_party: frozenset[str]) -> byte
         return None  # the rewrite reads a name bound by an import the tool does not write back
     plain = sorted(read & held.plain)
     if not needed and not plain:
-        return own.encode("utf-8")
+        return module
     from codemods.transform.imports import add_helper_import
 
-    module = cst.parse_module(own)
     for name in plain:
         module = add_helper_import(module, name, first_party, ours=False)
     for name in needed:
@@ -199,36 +236,41 @@ def write_back(held: Held, migrated: bytes, first_party: frozenset[str]) -> byte
             module = merged
         elif name != attribute:
             return None
-        elif (relative := _relative_import(module, held.module, source_module, attribute)) is not None:
+        elif held.relative and (relative := _relative_import(module, held.module, source_module, attribute)):
             module = relative
         else:
             module = add_helper_import(module, f"{source_module}.{attribute}", first_party, ours=False)
-    return module.bytes
+    return module
 
 
 def _relative_import(module: cst.Module, own: str, source: str, name: str) -> cst.Module | None:
-    """``module`` with ``from .x import name`` after its last import, when it imports relatively and
-    ``source`` is in its package (an absolute import may not resolve where relative ones do)."""
+    """``module`` with ``from .x import name`` after its last import, when ``source`` is in its package
+    (the module imports relatively: an absolute import may not resolve where relative ones do)."""
     package = own.rpartition(".")[0]
-    body = list(module.body)
-    imports: list[int] = []
-    relative = False
-    for index, line in enumerate(body):
-        if isinstance(line, cst.SimpleStatementLine):
-            found = [s for s in line.body if isinstance(s, (cst.Import, cst.ImportFrom))]
-            if found:
-                imports.append(index)
-                relative = relative or any(isinstance(s, cst.ImportFrom) and bool(s.relative) for s in found)
-    if not (package and relative and source.startswith(f"{package}.")):
+    if not (package and source.startswith(f"{package}.")):
         return None
+    body = list(module.body)
+    imports = [
+        index
+        for index, line in enumerate(body)
+        if isinstance(line, cst.SimpleStatementLine)
+        and any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in line.body)
+    ]
     rest = source[len(package) + 1 :]
     statement = cst.ImportFrom(
         module=cst.parse_expression(rest),  # type: ignore[arg-type]
         names=[cst.ImportAlias(cst.Name(name))],
         relative=[cst.Dot()],
     )
-    body.insert(imports[-1] + 1, cst.SimpleStatementLine([statement]))
-    return module.with_changes(body=body)
+    line = cst.SimpleStatementLine([statement])
+    if imports:
+        last = body[imports[-1]]
+        assert isinstance(last, cst.SimpleStatementLine)
+        if not any(isinstance(s, cst.ImportFrom) and s.relative for s in last.body):
+            line = line.with_changes(leading_lines=[cst.EmptyLine()])  # the section of relative imports
+        body.insert(imports[-1] + 1, line)
+        return module.with_changes(body=body)
+    return None
 
 
 def _merge_into_import(module: cst.Module, own: str, source: str, name: str) -> cst.Module | None:
@@ -313,20 +355,25 @@ def _base_module(
     return None
 
 
-def _class_name(source: str) -> str | None:
-    found = re.search(r"(?m)^class\s+(\w+)", source)
+def _defined_name(source: str) -> str | None:
+    """The name a held class or function statement defines."""
+    found = re.search(r"(?m)^(?:async\s+)?(?:class|def)\s+(\w+)", source)
     return found.group(1) if found else None
 
 
-def _bases(source: str) -> set[str]:
-    """The names a held class's statement derives it from."""
+def _follows(source: str) -> set[str]:
+    """The names whose held code a held class or function needs held too: the bases a class derives
+    from, and the functions its code calls by name."""
     try:
         statement = ast.parse(source).body[0]
     except (SyntaxError, IndexError):
         return set()
-    if not isinstance(statement, ast.ClassDef):
-        return set()
-    return {b.id for b in statement.bases if isinstance(b, ast.Name)}
+    found = {
+        n.func.id for n in ast.walk(statement) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+    }
+    if isinstance(statement, ast.ClassDef):
+        found.update(b.id for b in statement.bases if isinstance(b, ast.Name))
+    return found
 
 
 def _same_import(imported: tuple[int, str, str], line: str, module: str) -> bool:

@@ -15,7 +15,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from codemods.planning.editor import Editor, edited
-from codemods.planning.plan import Plan
+from codemods.planning.plan import Plan, package_of
 from codemods.planning.planner import Planner
 from codemods.reading.detector import Detector
 from codemods.reading.index import RepositoryIndex
@@ -23,7 +23,7 @@ from codemods.reading.metadata import Metadata
 from codemods.reading.precheck import TOO_DEEP, refusal
 from codemods.results.findings import SourceResult, Status
 from codemods.results.wrappers import WrapperState
-from codemods.transform.inherited import Held, hold, write_back
+from codemods.transform.inherited import Held, cut, hold, write_back
 
 
 class SourceError(Exception):
@@ -183,7 +183,7 @@ def _migrate(
         disabled=options.disabled,
         line_length=options.line_length,
         keep_v1_shape=options.keep_v1_shape,
-        inherited=held.classes if held is not None else None,
+        inherited=held.names if held is not None else None,
     )
     plan = planner.run()
     planner.report_unfollowed(
@@ -206,21 +206,28 @@ def _migrate(
     if not findings:
         return SourceResult(source=source, findings=(), uses=tuple(uses))
     migrated = wrapper.module.visit(Editor(plan, _edited_paths(planner.meta, plan)))
+    if held is not None:
+        own = cut(held, migrated)
+        if own is None:
+            return None
+        migrated = own
     if plan.calls_helper:
         # Imported here: LibCST's import visitors bring its matchers, half a second to import, which a
         # run that rewrites nothing never needs.
         from codemods.transform.imports import add_helper_import, remove_unused
 
-        migrated = _keep_spacing(migrated, remove_unused(migrated, planner.unused_imports()))
+        migrated = _keep_spacing(
+            migrated,
+            remove_unused(migrated, planner.unused_imports(), package_of(options.module, display_path)),
+        )
         migrated = _no_blank_start(add_helper_import(migrated, options.helper_import, options.first_party))
-    output = migrated.bytes
     if held is not None:
-        written = write_back(held, output, options.first_party)
+        written = write_back(held, migrated, options.first_party)
         if written is None:
             return None
-        output = written
+        migrated = written
     return SourceResult(
-        source=output,
+        source=migrated.bytes,
         findings=tuple(sorted(findings, key=lambda f: (f.line, f.column))),
         secrets=tuple(sorted(plan.secrets)),
         exports=tuple(exports),

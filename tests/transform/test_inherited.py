@@ -58,7 +58,9 @@ def _migrate(index: RepositoryIndex, source: str) -> tuple[str, list[tuple[str, 
     result = migrate_source(
         source.encode(),
         display_path="lms/stats.py",
-        options=TransformOptions(index=index, module="lms.stats", first_party=frozenset({"lms"})),
+        options=TransformOptions(
+            index=index, module="lms.stats", first_party=frozenset({"lms", "learning360_v2"})
+        ),
     )
     return result.source.decode(), [(f.status.value, f.rule) for f in result.findings]
 
@@ -127,7 +129,7 @@ def test_a_base_class_with_v1_sites_of_its_own_is_not_indexed(tmp_path: Path) ->
         + '\n    def learners(self, course_id):\n        return self.get(f"/courses/{course_id}/stats")\n'
     )
     index, _ = _repository(tmp_path, CALLER, base)
-    assert index.base_class("lms.transport", "Transport") is None
+    assert index.held("lms.transport", "Transport") is None
 
 
 def test_a_base_class_reading_a_name_of_unknown_origin_is_not_indexed(tmp_path: Path) -> None:
@@ -135,7 +137,7 @@ def test_a_base_class_reading_a_name_of_unknown_origin_is_not_indexed(tmp_path: 
         "params=AUTH", "params=STAR_AUTH"
     )
     index, _ = _repository(tmp_path, CALLER, base)
-    assert index.base_class("lms.transport", "Transport") is None
+    assert index.held("lms.transport", "Transport") is None
 
 
 @pytest.mark.parametrize(
@@ -157,3 +159,90 @@ def test_a_base_class_named_through_its_module_is_held_too(
     assert findings == [("rewrite", "rewrite")]
     assert imported in out.splitlines()
     assert "learning360_v2.list_course_stats(\n            API_ROOT," in out
+
+
+FUNCTIONS = '''\
+"""The transport, as module functions."""
+
+import os
+
+import requests
+
+API_ROOT = os.environ.get("LMS", "https://app.360learning.com") + "/api/v1"
+AUTH = {"company": os.environ.get("COMPANY", ""), "apiKey": os.environ.get("KEY", "")}
+
+
+def _send(url):
+    r = requests.get(url, params=AUTH)
+    r.raise_for_status()
+    return r.json()
+
+
+def get(path):
+    return _send(API_ROOT + path)
+
+
+def version():
+    return "1"
+'''
+
+FUNCTION_CALLER = """\
+from lms.transport import get
+
+
+def minutes(course_id, email):
+    stats = get(f"/courses/{course_id}/stats/{email}")
+    return sum(a["globalTime"] for a in stats["attempts"]) / 60000
+"""
+
+
+def test_request_functions_are_indexed_with_the_functions_that_call_them(tmp_path: Path) -> None:
+    index, _ = _repository(tmp_path, FUNCTION_CALLER, FUNCTIONS)
+    held = {name: index.held("lms.transport", name) for name in ("_send", "get", "version")}
+    assert held["_send"] is not None and held["_send"].function
+    assert held["get"] is not None and held["get"].function and "_send" in held["get"].defined
+    assert held["version"] is None  # it makes no request
+    assert index.held_functions == {"_send", "get"}
+
+
+@pytest.mark.parametrize(
+    ("spelling", "call", "imported"),
+    [
+        ("from lms.transport import get", "get(", "from lms.transport import API_ROOT"),
+        ("from .transport import get as fetch", "fetch(", "from .transport import API_ROOT"),
+        ("from lms import transport", "transport.get(", "from lms.transport import API_ROOT"),
+        ("from . import transport", "transport.get(", "from .transport import API_ROOT"),
+    ],
+)
+def test_a_request_function_of_another_module_is_followed_through_the_one_it_calls(
+    tmp_path: Path, spelling: str, call: str, imported: str
+) -> None:
+    caller = FUNCTION_CALLER.replace("from lms.transport import get", spelling).replace("get(", call)
+    index, _ = _repository(tmp_path, caller, FUNCTIONS)
+    out, findings = _migrate(index, caller)
+    assert findings == [("rewrite", "rewrite")]
+    # The function's import went with its only call; the host's came, in its own section when relative.
+    head = out.split("\n\n\ndef ")[0].split("\n")
+    assert head == ["import learning360_v2", *([""] if imported.startswith("from .") else []), imported]
+    assert "learning360_v2.list_course_stats(\n        API_ROOT," in out
+    assert '"timeSpent"' in out and "globalTime" not in out
+    assert SENTINEL not in out and "_migrate360_held_" not in out and "def _send(" not in out
+
+
+def test_a_decorated_request_function_is_held_but_not_followed(tmp_path: Path) -> None:
+    """A decorator may change what the call does (a cache, a retry): the call stays reported."""
+    functions = FUNCTIONS.replace("def get(path)", "@functools.cache\ndef get(path)").replace(
+        "import os\n", "import functools\nimport os\n"
+    )
+    index, _ = _repository(tmp_path, FUNCTION_CALLER, functions)
+    out, findings = _migrate(index, FUNCTION_CALLER)
+    assert findings == [("needs_review", "unfollowed-url")]
+    assert 'stats = get(f"/courses/' in out and "learning360_v2" not in out
+
+
+def test_a_module_binding_a_name_the_function_reads_is_read_alone(tmp_path: Path) -> None:
+    caller = FUNCTION_CALLER.replace("\n\ndef", '\nAUTH = {"other": 1}\n\n\ndef', 1)
+    index, _ = _repository(tmp_path, caller, FUNCTIONS)
+    assert hold(caller.encode(), index, "lms.stats") is None
+    _, findings = _migrate(index, caller)
+    assert findings == [("needs_review", "unfollowed-url")]
