@@ -247,7 +247,7 @@ def add_helper_import(
             AddImportsVisitor.add_needed_import(context, package, name)
         else:
             AddImportsVisitor.add_needed_import(context, name)
-        return _AddAtTop(context).transform_module_impl(module)
+        return _after_docstring(_AddAtTop(context).transform_module_impl(module))
     end = start
     while end < len(body) and _import_of(body[end]) is not None:
         end += 1
@@ -277,6 +277,24 @@ def add_helper_import(
             # The section now starts with the helper's import: the blank line above it moves up.
             body[position] = after.with_changes(leading_lines=[])
     body.insert(position, line)
+    return module.with_changes(body=body)
+
+
+def _after_docstring(module: cst.Module) -> cst.Module:
+    """``module`` with a blank line between its docstring and the import added right after it, as
+    black and ruff's formatter write a module docstring."""
+    body = list(module.body)
+    if len(body) < 2 or _import_of(body[1]) is None or body[1].leading_lines:
+        return module
+    first = body[0]
+    if not (
+        isinstance(first, cst.SimpleStatementLine)
+        and len(first.body) == 1
+        and isinstance(first.body[0], cst.Expr)
+        and isinstance(first.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    ):
+        return module
+    body[1] = body[1].with_changes(leading_lines=[cst.EmptyLine()])
     return module.with_changes(body=body)
 
 

@@ -68,6 +68,18 @@ def libcst_adds(source: str, helper: str) -> str:
 def test_the_helper_import_goes_where_libcst_adds_it_in_a_module_without_imports(
     source: str, helper: str
 ) -> None:
-    assert add_helper_import(cst.parse_module(source), helper, frozenset()).code == libcst_adds(
-        source, helper
-    )
+    expected = libcst_adds(source, helper)
+    if source.startswith('"""'):
+        # LibCST writes it on the docstring's next line; black and ruff's formatter want a blank one.
+        expected = expected.replace('"""Doc."""\n', '"""Doc."""\n\n', 1)
+    assert add_helper_import(cst.parse_module(source), helper, frozenset()).code == expected
+
+
+def test_the_helper_import_after_a_docstring_is_formatted_as_black_writes_it() -> None:
+    import black
+
+    source = '"""Doc."""\n\n\ndef f():\n    return learning360_v2\n'
+    assert black.format_str(source, mode=black.Mode()) == source
+    out = add_helper_import(cst.parse_module(source), "learning360_v2", frozenset()).code
+    assert out.startswith('"""Doc."""\n\nimport learning360_v2\n')
+    assert black.format_str(out, mode=black.Mode()) == out
