@@ -263,6 +263,7 @@ MARKERS: dict[str, dict[str, Callable[[Program], bool]]] = {
             line.startswith(("def _get(", "async def _get(")) for line in _main(p).splitlines()
         ),
         "inherited_helper": lambda p: "base_client.py" in dict(p.files) and "(BaseClient)" in _main(p),
+        "imported_helper": lambda p: "transport.py" in dict(p.files) and "from transport import " in _main(p),
     },
     "consumer": {
         "loop": _has("for attempt in "),

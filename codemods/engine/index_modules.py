@@ -114,6 +114,12 @@ def parse_module(path: Path, name: str, data: bytes) -> ParsedModule | None:
             if not callers:
                 break
             module.held_code.update(callers)
+        # Small functions held code may call (``auth_headers()``), held only beside it.
+        for statement in statements:
+            if statement.name not in module.held_code and not isinstance(statement, ast.ClassDef):
+                helper = _held_code(statement, lines, module, imports, None)
+                if helper is not None and len(helper.source) <= _MAX_FUNCTION_CHARS:
+                    module.held_code[statement.name] = helper
     return module
 
 
@@ -149,11 +155,12 @@ def _held_code(
     lines: list[str],
     module: ParsedModule,
     imports: dict[str, str],
-    held: set[str],
+    held: set[str] | None,
 ) -> HeldCode | None:
     """The class or function as a module deriving from it or calling it needs it, or ``None`` when it
-    makes no request (itself, or by calling one of the module's ``held`` ones), holds a v1 path (it has
-    sites of its own), or reads a name whose binding cannot be told."""
+    makes no request (itself, or by calling one of the module's ``held`` ones; ``held`` ``None``: it
+    need not), holds a v1 path (it has sites of its own), or reads a name whose binding cannot be
+    told."""
     first = min([statement.lineno, *(d.lineno for d in statement.decorator_list)])
     end = statement.end_lineno or statement.lineno
     source = "".join(lines[first - 1 : end])
@@ -163,10 +170,11 @@ def _held_code(
         or may_contain_site(source.encode("utf-8", "ignore"))
     ):
         return None
-    if not any(word in source for word in _REQUEST_WORDS) and not any(
-        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in held
+    requests = any(word in source for word in _REQUEST_WORDS) or any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in (held or ())
         for n in ast.walk(statement)
-    ):
+    )
+    if not requests and held is not None:
         return None
     bound: set[str] = set()
     read: set[str] = set()
@@ -197,7 +205,7 @@ def _held_code(
         elif name not in _BUILTINS:
             return None  # a star import's name, or one bound inside a block the index does not read
     function = not isinstance(statement, ast.ClassDef)
-    return HeldCode(module.name, source, imported, tuple(defined), function=function)
+    return HeldCode(module.name, source, imported, tuple(defined), function=function, requests=requests)
 
 
 def bind_all(

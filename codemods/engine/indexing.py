@@ -214,7 +214,10 @@ class _Builder:
             held_code,
             unshared,
             held_functions=frozenset(
-                name for names in bases.values() for name, held in names.items() if held.function
+                name
+                for names in bases.values()
+                for name, held in names.items()
+                if held.function and held.requests
             ),
         )
 

@@ -37,6 +37,9 @@ class HeldCode:
     defined: tuple[str, ...] = ()
     #: Whether it is a function (a request helper other modules import), not a class.
     function: bool = False
+    #: Whether it makes requests (itself, or through another held function of its module); a small
+    #: function that does not (``auth_headers()``) is held only beside held code that calls it.
+    requests: bool = True
 
 
 @dataclass(frozen=True)

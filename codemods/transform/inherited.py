@@ -118,13 +118,13 @@ def hold(source: bytes, index: RepositoryIndex | None, module: str) -> Held | No
             level, dotted, attribute = imported[local]
             absolute = absolute_module(module, level, dotted or None)
             found = index.held(absolute, attribute) if absolute and bound.get(local) == 1 else None
-            if found is not None and found.function:
+            if found is not None and found.function and found.requests:
                 pending.append((local, found))
         for func in calls:
             if isinstance(func, ast.Attribute) and func.attr in index.held_functions:
                 where = _base_module(func, module, bound, imported, plain)
                 found = index.held(*where) if where is not None else None
-                if found is not None and found.function:
+                if found is not None and found.function and found.requests:
                     pending.append((ast.unparse(func), found))
     if not pending:
         return None
@@ -139,14 +139,20 @@ def hold(source: bytes, index: RepositoryIndex | None, module: str) -> Held | No
     )
     lines: dict[str, str] = {}  # a name the held code reads → the import line that binds it
     statements: list[str] = []
+    # A function the held code calls from its module (``_send``, ``auth_headers``) is held under its own
+    # name, with no import binding it: the held code's calls then reach it as they do in its module.
+    own_named: dict[str, str] = {}  # its name → the import line it stands for
+    seen: set[str] = set()
     while pending:
         local, found_class = pending.pop()
-        if local in held.names:
+        if local in seen:
             continue
-        if len(held.names) >= _MAX_CLASSES:
+        seen.add(local)
+        if len(seen) > _MAX_CLASSES:
             return None
-        name = f"{_PREFIX}{local.replace('.', '_')}"
-        held.names[local] = name
+        name = local if local in own_named else f"{_PREFIX}{local.replace('.', '_')}"
+        if name != local:
+            held.names[local] = name
         own = _defined_name(found_class.source)
         if own is None:
             return None
@@ -164,8 +170,8 @@ def hold(source: bytes, index: RepositoryIndex | None, module: str) -> Held | No
         reads.update({n: (None, n, line) for n, line in found_class.imports.items()})
         follows = _follows(found_class.source)
         for read, (defined_in, attribute, line) in sorted(reads.items()):
-            if read in lines:
-                if lines[read] != line:
+            if read in lines or read in own_named:
+                if lines.get(read, own_named.get(read)) != line:
                     return None  # two held classes read the name from different places
                 continue
             same = imported.get(read)
@@ -175,18 +181,22 @@ def hold(source: bytes, index: RepositoryIndex | None, module: str) -> Held | No
                 if read in plain and set(line.split("\n")) <= plain[read]:
                     continue  # ``import requests`` in both
                 return None  # the module binds the name otherwise: holding would change its reads
-            lines[read] = line
-            if defined_in is not None:
-                held.imports[read] = (defined_in, attribute)
-                nested = index.held(defined_in, attribute)
-                if nested is not None and read in follows:
-                    pending.append((read, nested))
-            elif line.startswith("from ") and "\n" not in line and " as " not in line:
+            source_module, imported_name = defined_in, attribute
+            if defined_in is None and line.startswith("from ") and "\n" not in line and " as " not in line:
                 source_module, _, imported_name = line[5:].partition(" import ")
+            nested = index.held(source_module, imported_name) if source_module is not None else None
+            if nested is not None and read in follows:
+                if nested.function:
+                    own_named[read] = line
+                else:
+                    lines[read] = line
+                pending.append((read, nested))
+                if source_module is not None:
+                    held.imports[read] = (source_module, imported_name)
+                continue
+            lines[read] = line
+            if source_module is not None:
                 held.imports[read] = (source_module, imported_name)
-                nested = index.held(source_module, imported_name)
-                if nested is not None and read in follows:
-                    pending.append((read, nested))
             elif re.fullmatch(r"import \w+", line):
                 held.plain.add(read)
             else:

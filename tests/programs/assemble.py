@@ -204,10 +204,18 @@ def helper_call(b: Build, name: str, path: str, target: str) -> str:
     return f"{target}.{name}({path}{timeout})"
 
 
+def module_helper_name(b: Build) -> str:
+    """``_get`` in main.py; an imported helper has a public name."""
+    if b.spec.call != "imported_helper":
+        return "_get"
+    return b.choose("imported_helper_name", ("get_json", "fetch", "api_get"))
+
+
 def session_argument(b: Build) -> str | None:
-    """What the consumer passes a module-level session helper as its session."""
+    """What the consumer passes a module-level session helper as its session (an imported helper uses
+    its own module's session)."""
     scope = b.session_scope
-    if scope == "none":
+    if scope == "none" or (scope == "module" and b.imported):
         return None
     if scope == "self":
         return "self.session"
@@ -234,14 +242,14 @@ def call_site(b: Build, args: dict[str, str], sink: str) -> Lines:
     if call in ("get_helper", "request_helper"):
         name = "get" if call == "get_helper" else "request"
         return [f"{sink}{b.helper_answer(helper_call(b, name, b.path_only(args), str(b.obj)))}"]
-    if call == "session_helper":
+    if call in ("session_helper", "imported_helper"):
         session = session_argument(b)
         if b.spec.url in ("class_attribute", "constructor_parameter"):
             target = b.full_url(args, b.root_in_method())
         else:
             target = b.path_only(args)
         passed = ", ".join([*([session] if session else []), target])
-        return [f"{sink}{b.helper_answer(f'_get({passed})')}"]
+        return [f"{sink}{b.helper_answer(f'{module_helper_name(b)}({passed})')}"]
     # inherited_helper: through an endpoint method of the subclass, or the inherited helper directly.
     if b.flag("endpoint_method", 0.5):
         name = endpoint_method_name(b)
@@ -276,15 +284,16 @@ def generic_helper_definition(b: Build, name: str) -> Lines:
 
 def session_helper_definition(b: Build) -> Lines:
     """``_get(session, path)``, a module function; ``_get(path)`` for clients without a session, and
-    ``(session, url)`` when the root is on the class, out of the function's reach."""
-    has_session = b.session_scope != "none"
+    ``(session, url)`` when the root is on the class, out of the function's reach. An imported helper
+    (``get_json``, in transport.py) uses its module's session when that is where the session is."""
+    has_session = b.session_scope != "none" and not (b.session_scope == "module" and b.imported)
     takes_url = b.spec.url in ("class_attribute", "constructor_parameter")
     url = "url" if takes_url else b.joined(b.root_module_level(), "path")
     b.session_override = "session" if has_session else None
     body = b.request(url, "return ")
     b.session_override = None
     params = (["session"] if has_session else []) + ["url" if takes_url else "path"]
-    return [f"{b.adef} _get({', '.join(params)}):", *indent(body)]
+    return [f"{b.adef} {module_helper_name(b)}({', '.join(params)}):", *indent(body)]
 
 
 def endpoint_method_definition(b: Build) -> Lines:
@@ -317,7 +326,7 @@ def head(b: Build, name: str, params: list[str]) -> str:
 
 def opens_session(b: Build) -> bool:
     """Whether the consumer itself opens the function-scope session (it makes or passes the request)."""
-    return b.session_scope == "function" and b.spec.call in ("inline", "session_helper")
+    return b.session_scope == "function" and b.spec.call in ("inline", "session_helper", "imported_helper")
 
 
 def region(b: Build, lines: Lines) -> Lines:
@@ -583,6 +592,9 @@ def write_program(b: Build) -> None:
         b.main.blocks.append(wrapper_definition(b))
     if spec.call == "session_helper":
         b.main.blocks.append(session_helper_definition(b))
+    if spec.call == "imported_helper":
+        b.client_module.blocks.append(session_helper_definition(b))
+        b.main.imports.add(f"from transport import {module_helper_name(b)}")
     if spec.credentials == "headers_method" and not b.headers_on_class:
         b.client_module.blocks.append(b.headers_function())
     consumer, returns, flat = write_consumer(b)

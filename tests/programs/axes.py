@@ -55,6 +55,7 @@ CALLS: Final = (
     "request_helper",  # a generic request(method, path) method
     "session_helper",  # a module function _get(session, path)
     "inherited_helper",  # _get(path) inherited from a base class in another module
+    "imported_helper",  # get_json(session, path), a module function of transport.py imported by main.py
 )
 
 CONSUMERS: Final = (

@@ -200,17 +200,35 @@ class Build:
             or spec.call in ("get_helper", "request_helper", "inherited_helper")
             or (spec.credentials == "headers_method" and self.flag("headers_method_in_class", 0.6))
             or (spec.call == "wrapper" and self.flag("wrapper_in_class", 0.4))
-            or (spec.call in ("inline", "session_helper") and self.flag("inline_in_class", 0.2))
+            or (
+                spec.call in ("inline", "session_helper", "imported_helper")
+                and self.flag("inline_in_class", 0.2)
+            )
         )
-        # The module that makes the request: main.py, or base_client.py for an inherited helper.
+        # The module that makes the request: main.py, base_client.py for an inherited helper, or
+        # transport.py for an imported one.
         self.inherited = spec.call == "inherited_helper"
-        self.client_module = self.module("base_client.py") if self.inherited else self.main
-        self.helper_call = spec.call in ("get_helper", "request_helper", "session_helper", "inherited_helper")
+        self.imported = spec.call == "imported_helper"
+        self.client_module = (
+            self.module("base_client.py")
+            if self.inherited
+            else self.module("transport.py")
+            if self.imported
+            else self.main
+        )
+        self.helper_call = spec.call in (
+            "get_helper",
+            "request_helper",
+            "session_helper",
+            "inherited_helper",
+            "imported_helper",
+        )
         # The API root is in the base constant (…/api/v1) or in every path; urljoin keeps absolute paths.
         self.api_in_root = spec.url != "urljoin" and self.flag("api_in_root", 0.5)
         self.session_scope = self._session_scope()
         self.consumer_is_method = self.in_class and (
-            spec.call in ("inline", "session_helper") or self.flag("consumer_is_method", 0.5)
+            spec.call in ("inline", "session_helper", "imported_helper")
+            or self.flag("consumer_is_method", 0.5)
         )
         self.unwrap = spec.endpoint == "getUserCourseStats" and self.flag("unwrap_attempts", 0.3)
         self.helper_returns_response = (
@@ -228,7 +246,7 @@ class Build:
         self.cls = self.choose("class_name", ("StatsClient", "Learning360", "LmsClient"))
         self.obj = "self" if self.consumer_is_method else "api" if self.in_class else None
         # A module function _get(session, path) cannot call a method: its headers come from a function.
-        self.headers_on_class = self.in_class and spec.call != "session_helper"
+        self.headers_on_class = self.in_class and spec.call not in ("session_helper", "imported_helper")
 
     def _session_scope(self) -> str:
         """Where the HTTP session is: ``self`` (made in ``__init__``), ``module``, ``function`` (a
@@ -243,7 +261,7 @@ class Build:
         if self.is_async:
             return "function"
         options = ["function", "module"]
-        if client == "httpx" and self.spec.call != "session_helper":
+        if client == "httpx" and self.spec.call not in ("session_helper", "imported_helper"):
             options.append("none")
         return self.choose("session_scope", options)
 
@@ -299,9 +317,10 @@ class Build:
     def api_prefix(self) -> str:
         return "" if self.api_in_root else "/api/v1"
 
-    def creds_constants(self) -> tuple[str, str]:
-        """The company id and the API key, declared in the module that makes the request."""
-        module = self.client_module
+    def creds_constants(self, module: Module | None = None) -> tuple[str, str]:
+        """The company id and the API key, declared in the module that makes the request (or
+        ``module``)."""
+        module = module or self.client_module
         module.imports.add("import os")
         self.declare(module, "COMPANY", COMPANY_ENV)
         self.declare(module, "API_KEY", API_KEY_ENV)
@@ -352,7 +371,9 @@ class Build:
         """The credentials written into the URL (query_string)."""
         if self.spec.credentials != "query_string":
             return []
-        company, api_key = self.creds_constants()
+        # Written where the URL is built: in the helper's module, or by the class that holds the root.
+        on_class = self.imported and self.spec.url in ("class_attribute", "constructor_parameter")
+        company, api_key = self.creds_constants(self.main if on_class else None)
         return ["?company=", Var(company, "company"), "&apiKey=", Var(api_key, "api_key")]
 
     def headers_function(self) -> Lines:
@@ -439,6 +460,12 @@ class Build:
 
     # -- sessions and requests ----------------------------------------------------------------------
 
+    @property
+    def session_module(self) -> Module:
+        """The module that opens a function's session or makes the client class's: main.py for an
+        imported helper, whose callers pass it the session."""
+        return self.main if self.imported else self.client_module
+
     def session_expr(self) -> str | None:
         if self.session_override is not None:
             return self.session_override
@@ -452,7 +479,7 @@ class Build:
     def session_open(self) -> str:
         """The ``with`` line that opens a session for one function (scope ``function``)."""
         client = self.spec.client
-        module = self.client_module
+        module = self.session_module
         if client == "requests_session":
             module.imports.add("import requests")
             return "with requests.Session() as session:"
@@ -483,11 +510,11 @@ class Build:
     def new_session(self) -> tuple[str, Lines]:
         """The session ``__init__`` makes, with the defaults it sets on it (session_defaults)."""
         client = self.spec.client
-        module = self.client_module
+        module = self.session_module
         defaults = self.spec.credentials == "session_defaults"
         lines: Lines = []
         if defaults:
-            company, api_key = self.creds_constants()
+            company, api_key = self.creds_constants(module)
             as_params = f'{{"company": {company}, "apiKey": {api_key}}}'
             as_headers = f'{{"X-company-id": {company}, "X-apiKey": {api_key}}}'
         if client == "requests_session":

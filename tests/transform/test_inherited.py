@@ -201,7 +201,8 @@ def test_request_functions_are_indexed_with_the_functions_that_call_them(tmp_pat
     held = {name: index.held("lms.transport", name) for name in ("_send", "get", "version")}
     assert held["_send"] is not None and held["_send"].function
     assert held["get"] is not None and held["get"].function and "_send" in held["get"].defined
-    assert held["version"] is None  # it makes no request
+    # It makes no request: held only beside held code that calls it.
+    assert held["version"] is not None and not held["version"].requests
     assert index.held_functions == {"_send", "get"}
 
 
@@ -246,3 +247,18 @@ def test_a_module_binding_a_name_the_function_reads_is_read_alone(tmp_path: Path
     assert hold(caller.encode(), index, "lms.stats") is None
     _, findings = _migrate(index, caller)
     assert findings == [("needs_review", "unfollowed-url")]
+
+
+def test_a_small_function_the_request_function_calls_is_held_under_its_own_name(tmp_path: Path) -> None:
+    """``headers=auth_headers()``: the credentials are read from what it returns, as in one module."""
+    functions = FUNCTIONS.replace("params=AUTH", "headers=auth_headers()") + (
+        '\n\ndef auth_headers():\n    return {"X-company-id": "c", "X-apiKey": "k"}\n'
+    )
+    index, _ = _repository(tmp_path, FUNCTION_CALLER, functions)
+    held = hold(FUNCTION_CALLER.encode(), index, "lms.stats")
+    assert held is not None
+    code = held.source.decode()
+    assert "\ndef auth_headers():" in code and "import auth_headers" not in code
+    out, findings = _migrate(index, FUNCTION_CALLER)
+    assert findings == [("rewrite", "rewrite")]
+    assert "auth_headers" not in out and "def " + "_send" not in out
