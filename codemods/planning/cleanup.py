@@ -15,7 +15,7 @@ from libcst.helpers import get_absolute_module_from_package_for_import
 from libcst.metadata import Assignment
 
 from codemods.planning.plan import Context
-from codemods.reading.metadata import assigned_node
+from codemods.reading.metadata import assigned_node, dotted
 from codemods.reading.names import aliases_binding
 from codemods.reading.sessions import Sessions
 from codemods.reading.urls import is_urljoin
@@ -101,15 +101,16 @@ class Cleanup:
         edits = self.plan.edits
         gone = [*edits.replace, *edits.remove, *(w.items[0].item for w in edits.unwrap_with)]
         names: list[cst.Name] = []
-        dotted: set[str] = set()
-        code = self.meta.module.code_for_node
+        chains: set[str] = set()  # the dotted names the gone code spells (``urllib.request.urlopen``)
 
         class Names(cst.CSTVisitor):
             def visit_Name(self, node: cst.Name) -> None:
                 names.append(node)
 
             def visit_Attribute(self, node: cst.Attribute) -> None:
-                dotted.add(code(node))
+                spelled = dotted(node)
+                if spelled:
+                    chains.add(spelled)
 
         for node in gone:
             node.visit(Names())
@@ -124,7 +125,7 @@ class Cleanup:
                         (alias.evaluated_name, None, None)
                         for alias in small.names
                         if alias.asname is None
-                        and any(d.startswith(alias.evaluated_name + ".") for d in dotted)
+                        and any(d.startswith(alias.evaluated_name + ".") for d in chains)
                     }
         return found
 

@@ -92,6 +92,9 @@ class Verdict:
     root: str | None
 
 
+_BARE_STRINGS = (cst.SimpleString, cst.ConcatenatedString)
+
+
 class Evidence:
     """The evidence of one module, gathered in one pass, answered for any node of it."""
 
@@ -138,69 +141,57 @@ class Evidence:
     # --- gathering ---------------------------------------------------------------------------------
 
     def _gather(self) -> None:
+        """Each scope's kinds of evidence, from the nodes that carry some (found in the module's index
+        of nodes by type, with no walk of their own), added to every function and class around them."""
         constants = self._constant_kinds()
-        owners = self._owners
-        evidence = self
-        stack: list[cst.CSTNode] = [self.meta.module]
-
-        def add(kinds: Iterable[str]) -> None:
-            for owner in stack:
-                owners.setdefault(owner, set()).update(kinds)
-
-        class Gather(cst.CSTVisitor):
-            def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-                stack.append(node)
-
-            def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-                stack.pop()
-
-            def visit_ClassDef(self, node: cst.ClassDef) -> None:
-                stack.append(node)
-
-            def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-                stack.pop()
-
-            def visit_Expr(self, node: cst.Expr) -> bool:
-                # A docstring or a bare string says what the code is about, not what it calls.
-                return not isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString))
-
-            def visit_SimpleString(self, node: cst.SimpleString) -> None:
-                value = _string_value(node)
-                if value:
-                    add(evidence.kinds(value))
-
-            def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
-                add(evidence.kinds(node.value))
-
-            def visit_Arg(self, node: cst.Arg) -> None:
-                # dict(company=…, apiKey=…)
-                if node.keyword is not None:
-                    add(evidence.kinds(node.keyword.value) & {API_KEY, COMPANY})
-
-            def visit_Name(self, node: cst.Name) -> None:
-                kinds = constants.get(node.value)
+        meta = self.meta
+        hits: list[tuple[cst.CSTNode, frozenset[str]]] = []
+        for string in meta.nodes(cst.SimpleString):
+            value = _string_value(string)
+            kinds = self.kinds(value) if value else frozenset()
+            if kinds:
+                hits.append((string, kinds))
+        for text in meta.nodes(cst.FormattedStringText):
+            kinds = self.kinds(text.value)
+            if kinds:
+                hits.append((text, kinds))
+        for arg in meta.nodes(cst.Arg):
+            # dict(company=…, apiKey=…)
+            if arg.keyword is not None:
+                kinds = self.kinds(arg.keyword.value) & {API_KEY, COMPANY}
                 if kinds:
-                    add(kinds)
-
-            def visit_Attribute(self, node: cst.Attribute) -> bool:
-                # ``self.HOST`` in a method is its class's HOST; ``Client.HOST`` names the class. The
-                # attribute's own name is no read of a module constant of that name.
-                node.value.visit(self)
-                receiver = node.value
+                    hits.append((arg, kinds))
+        if constants:
+            for name in meta.nodes(cst.Name):
+                found = constants.get(name.value)
+                parent = meta.parent(name) if found else None
+                # The attribute's own name is no read of a module constant of that name.
+                if found and not (isinstance(parent, cst.Attribute) and parent.attr is name):
+                    hits.append((name, found))
+            for attribute in meta.nodes(cst.Attribute):
+                # ``self.HOST`` in a method is its class's HOST; ``Client.HOST`` names the class.
+                receiver = attribute.value
                 if not isinstance(receiver, cst.Name):
-                    return False
-                owner = receiver.value
+                    continue
+                owner: str | None = receiver.value
                 if owner in ("self", "cls"):
-                    classes = [c for c in stack if isinstance(c, cst.ClassDef)]
-                    if not classes:
-                        return False
-                    owner = classes[-1].name.value
-                kinds = constants.get(f"{owner}.{node.attr.value}")
-                if kinds:
-                    add(kinds)
-                return False
-
-        self.meta.module.visit(Gather())
+                    cls = next((a for a in meta.ancestors(attribute) if isinstance(a, cst.ClassDef)), None)
+                    owner = cls.name.value if cls is not None else None
+                read = constants.get(f"{owner}.{attribute.attr.value}") if owner else None
+                if read:
+                    hits.append((attribute, read))
+        for node, kinds in hits:
+            owners: list[cst.CSTNode] = [meta.module]
+            for above in meta.ancestors(node):
+                if isinstance(above, cst.Expr) and isinstance(
+                    above.value, (cst.SimpleString, cst.ConcatenatedString)
+                ):
+                    break  # a docstring or a bare string says what the code is about, not what it calls
+                if isinstance(above, (cst.FunctionDef, cst.ClassDef)):
+                    owners.append(above)
+            else:
+                for owner_node in owners:
+                    self._owners.setdefault(owner_node, set()).update(kinds)
 
     def _constant_kinds(self) -> Mapping[str, frozenset[str]]:
         """Names of constants (imported from the repository's modules) whose value carries evidence,

@@ -8,10 +8,9 @@ this module resolves them once per module and answers in the terms the rewrite n
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
 import libcst as cst
-from libcst._metadata_dependent import LazyValue
 from libcst.metadata import (
     Access,
     Assignment,
@@ -20,8 +19,6 @@ from libcst.metadata import (
     ComprehensionScope,
     MetadataWrapper,
     PositionProvider,
-    QualifiedName,
-    QualifiedNameProvider,
     Scope,
     ScopeProvider,
 )
@@ -39,7 +36,9 @@ class Metadata:
     """Answers structural questions about the nodes of one module (a ``MetadataWrapper``'s module)."""
 
     def __init__(self, wrapper: MetadataWrapper) -> None:
-        resolved = wrapper.resolve_many([PositionProvider, ScopeProvider, QualifiedNameProvider])
+        # Qualified names are asked of a few nodes (the functions called): they are computed for those,
+        # from their scopes, not for every node as ``QualifiedNameProvider`` does in a walk of its own.
+        resolved = wrapper.resolve_many([PositionProvider, ScopeProvider])
         self.module = wrapper.module
         walked = _Parents()
         wrapper.module.visit(walked)
@@ -47,7 +46,7 @@ class Metadata:
         self._by_type = walked.by_type
         self._positions = cast(Mapping[cst.CSTNode, CodeRange], resolved[PositionProvider])
         self._scopes = cast(Mapping[cst.CSTNode, Scope | None], resolved[ScopeProvider])
-        self._qualified = cast(Mapping[cst.CSTNode, Any], resolved[QualifiedNameProvider])
+        self._qualified: dict[cst.CSTNode, frozenset[str]] = {}
 
     @property
     def is_script(self) -> bool:
@@ -82,11 +81,13 @@ class Metadata:
         return start.line, start.column + 1
 
     def qualified_names(self, node: cst.CSTNode) -> frozenset[str]:
-        value = self._qualified.get(node)
-        if isinstance(value, LazyValue):
-            value = value()
-        names = cast("set[QualifiedName] | None", value) or set()
-        return frozenset(q.name for q in names)
+        """What ``QualifiedNameProvider`` gives for the node, as names."""
+        found = self._qualified.get(node)
+        if found is None:
+            scope = self._scopes.get(node)
+            found = frozenset(q.name for q in scope.get_qualified_names_for(node)) if scope else frozenset()
+            self._qualified[node] = found
+        return found
 
     def builtin(self, call: cst.Call) -> str | None:
         """The name of the builtin a call calls (``len``, ``sorted``…), by qualified name, else ``None``."""
@@ -348,3 +349,14 @@ def assigned_node(assignment: BaseAssignment) -> cst.CSTNode | None:
 
 class AmbiguousRead(Review):
     """A variable is read where more than one of its assignments may have set it."""
+
+
+def dotted(node: cst.BaseExpression | None) -> str:
+    """The dotted name a chain of names spells (``urllib.request.urlopen``), or ``""`` for anything
+    else: found without generating the node's code."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        inner = dotted(node.value)
+        return f"{inner}.{node.attr.value}" if inner else ""
+    return ""

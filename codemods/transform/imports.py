@@ -25,10 +25,11 @@ from collections.abc import Collection, Iterable, Sequence
 
 import libcst as cst
 from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.helpers import get_absolute_module_from_package_for_import
 
 from codemods.reading import visitor_cache
+from codemods.reading.metadata import dotted
 
 visitor_cache.install()  # LibCST's matchers are imported now: their introspection is cached too
 
@@ -150,38 +151,35 @@ def remove_unused(module: cst.Module, entries: Collection[_Entry], package: str 
     return _RemoveKnownUnused(context, unused, paths).transform_module_impl(module)
 
 
-class _AddAtTop(AddImportsVisitor):
-    """``AddImportsVisitor`` looking only at the module's first statements, where it adds and merges."""
-
-    def visit_Module(self, node: cst.Module) -> None:
-        # Its gatherer reads only the imports before the first other statement: hand it just those.
-        lead = 0
-        for statement in node.body:
-            if lead == 0 or (
-                isinstance(statement, cst.SimpleStatementLine)
-                and len(statement.body) == 1
-                and isinstance(statement.body[0], (cst.Import, cst.ImportFrom))
-            ):
-                lead += 1
-            else:
-                break
-        super().visit_Module(node.with_changes(body=node.body[:lead]))
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if not isinstance(node, (cst.Module, cst.SimpleStatementLine, cst.ImportFrom)):
-            return False
-        return super().on_visit(node)
+def _add_at_top(module: cst.Module, statement: str) -> cst.Module:
+    """``module``, which has no import at its top level, with ``statement`` where LibCST's
+    ``AddImportsVisitor`` puts it: after a docstring (or a ``__strict__`` flag), with a blank line
+    before the next statement. Written out here: the visitor would walk the whole module."""
+    body = list(module.body)
+    first = body[0] if body else None
+    skip = int(
+        isinstance(first, cst.SimpleStatementLine)
+        and len(first.body) == 1
+        and (
+            (isinstance(first.body[0], cst.Expr) and isinstance(first.body[0].value, cst.SimpleString))
+            or (
+                isinstance(first.body[0], cst.Assign)
+                and len(first.body[0].targets) == 1
+                and isinstance(first.body[0].targets[0].target, cst.Name)
+                and first.body[0].targets[0].target.value == "__strict__"
+            )
+        )
+    )
+    after = body[skip:]
+    if after:
+        lines = after[0].leading_lines
+        if not lines or lines[0].comment is not None:
+            after[0] = after[0].with_changes(leading_lines=(cst.EmptyLine(), *lines))
+    new = cst.parse_statement(statement, config=module.config_for_parsing)
+    return module.with_changes(body=[*body[:skip], new, *after])
 
 
 _FUTURE, _STDLIB, _THIRD, _FIRST, _LOCAL = range(5)
-
-
-def _dotted(node: cst.BaseExpression | None) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
 
 
 def _import_of(line: cst.CSTNode) -> cst.Import | cst.ImportFrom | None:
@@ -195,12 +193,12 @@ def _import_of(line: cst.CSTNode) -> cst.Import | cst.ImportFrom | None:
 def _key(statement: cst.Import | cst.ImportFrom, first_party: frozenset[str]) -> tuple[int, int, str]:
     """(section, plain imports before ``from`` imports, module name) as isort orders them."""
     if isinstance(statement, cst.Import):
-        module = _dotted(statement.names[0].name)
+        module = dotted(statement.names[0].name)
         is_from = 0
     else:
         if statement.relative:
-            return (_LOCAL, 1, "." * len(statement.relative) + _dotted(statement.module))
-        module = _dotted(statement.module)
+            return (_LOCAL, 1, "." * len(statement.relative) + dotted(statement.module))
+        module = dotted(statement.module)
         is_from = 1
     top = module.partition(".")[0]
     if module == "__future__":
@@ -218,14 +216,14 @@ def _already_imported(body: Sequence[cst.CSTNode], package: str, name: str) -> b
     for line in body:
         statement = _import_of(line)
         if isinstance(statement, cst.Import) and not package:
-            if any(_dotted(alias.name) == name and alias.asname is None for alias in statement.names):
+            if any(dotted(alias.name) == name and alias.asname is None for alias in statement.names):
                 return True
         elif isinstance(statement, cst.ImportFrom) and package and not statement.relative:
             names = statement.names
             if (
-                _dotted(statement.module) == package
+                dotted(statement.module) == package
                 and not isinstance(names, cst.ImportStar)
-                and any(_dotted(alias.name) == name and alias.asname is None for alias in names)
+                and any(dotted(alias.name) == name and alias.asname is None for alias in names)
             ):
                 return True
     return False
@@ -242,12 +240,8 @@ def add_helper_import(
         return module
     start = next((i for i, line in enumerate(body) if _import_of(line) is not None), None)
     if start is None:
-        context = CodemodContext()
-        if package:
-            AddImportsVisitor.add_needed_import(context, package, name)
-        else:
-            AddImportsVisitor.add_needed_import(context, name)
-        return _after_docstring(_AddAtTop(context).transform_module_impl(module))
+        statement = f"from {package} import {name}" if package else f"import {name}"
+        return _after_docstring(_add_at_top(module, statement))
     end = start
     while end < len(body) and _import_of(body[end]) is not None:
         end += 1

@@ -47,6 +47,7 @@ from typing import Final
 import libcst as cst
 
 from codemods.reading.index import HeldCode, RepositoryIndex, absolute_module
+from codemods.reading.metadata import dotted
 
 #: The line after which the held code starts; nothing from it on is written.
 SENTINEL: Final = "# migrate-360learning: code of other modules, held for reading; not written"
@@ -293,7 +294,7 @@ def _merge_into_import(module: cst.Module, own: str, source: str, name: str) -> 
         statement = line.body[0]
         if not (
             isinstance(statement, cst.ImportFrom)
-            and absolute_module(own, len(statement.relative), _dotted(statement.module) or None) == source
+            and absolute_module(own, len(statement.relative), dotted(statement.module) or None) == source
             and not isinstance(statement.names, cst.ImportStar)
             and statement.lpar is None
         ):
@@ -301,7 +302,7 @@ def _merge_into_import(module: cst.Module, own: str, source: str, name: str) -> 
         aliases = list(statement.names)
         if any(a.asname is not None for a in aliases):
             return None
-        names = [_dotted(a.name) for a in aliases]
+        names = [dotted(a.name) for a in aliases]
         if name in names:
             return module
         ordered = sorted(names, key=_isort_key) == names
@@ -323,14 +324,6 @@ def _isort_key(name: str) -> tuple[int, str]:
     if name[:1].isupper():
         return (1, name)
     return (2, name)
-
-
-def _dotted(node: cst.BaseExpression | None) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
 
 
 def _base_module(
