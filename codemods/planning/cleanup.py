@@ -15,7 +15,7 @@ from libcst.helpers import get_absolute_module_from_package_for_import
 from libcst.metadata import Assignment
 
 from codemods.planning.plan import Context
-from codemods.reading.metadata import assigned_node, dotted
+from codemods.reading.metadata import assigned_node, dotted, walk
 from codemods.reading.names import aliases_binding
 from codemods.reading.sessions import Sessions
 from codemods.reading.urls import is_urljoin
@@ -102,18 +102,11 @@ class Cleanup:
         gone = [*edits.replace, *edits.remove, *(w.items[0].item for w in edits.unwrap_with)]
         names: list[cst.Name] = []
         chains: set[str] = set()  # the dotted names the gone code spells (``urllib.request.urlopen``)
-
-        class Names(cst.CSTVisitor):
-            def visit_Name(self, node: cst.Name) -> None:
+        for node in (n for top in gone for n in walk(top)):
+            if isinstance(node, cst.Name):
                 names.append(node)
-
-            def visit_Attribute(self, node: cst.Attribute) -> None:
-                spelled = dotted(node)
-                if spelled:
-                    chains.add(spelled)
-
-        for node in gone:
-            node.visit(Names())
+            elif isinstance(node, cst.Attribute) and (spelled := dotted(node)):
+                chains.add(spelled)
         for name in names:
             for referent in self.meta.referents(name) or ():
                 found |= _import_entries(assigned_node(referent), name.value, self.ctx.package)

@@ -7,6 +7,7 @@ this module resolves them once per module and answers in the terms the rewrite n
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from typing import TypeVar, cast
 
@@ -360,3 +361,33 @@ def dotted(node: cst.BaseExpression | None) -> str:
         inner = dotted(node.value)
         return f"{inner}.{node.attr.value}" if inner else ""
     return ""
+
+
+#: Node type → the names of its fields that may hold nodes (every field, less what never does).
+_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+
+
+def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The nodes a node holds, read from its fields: what ``node.children`` gives, without the visit
+    that property makes, in the order of the fields (a ``def``'s decorators come after its body)."""
+    names = _FIELDS.get(type(node))
+    if names is None:
+        names = _FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node))
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            yield value
+        elif isinstance(value, (tuple, list)):
+            for item in value:
+                if isinstance(item, cst.CSTNode):
+                    yield item
+
+
+def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """``node`` and every node under it, each after the nodes above it (see ``children`` for the
+    order)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(list(children(current))))

@@ -29,7 +29,7 @@ from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.helpers import get_absolute_module_from_package_for_import
 
 from codemods.reading import visitor_cache
-from codemods.reading.metadata import dotted
+from codemods.reading.metadata import children, dotted
 
 visitor_cache.install()  # LibCST's matchers are imported now: their introspection is cached too
 
@@ -37,41 +37,32 @@ _Entry = tuple[str, str | None, str | None]  # (module, name imported from it or
 _ImportNode = cst.Import | cst.ImportFrom
 
 
-class _Gather(cst.CSTVisitor):
+class _Gather:
     """In one walk: every import statement with the nodes above it, the names written outside import
     statements, and the text of every string."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.stack: list[cst.CSTNode] = []
+    def __init__(self, module: cst.Module) -> None:
         self.imports: list[_ImportNode] = []
         #: The import statements and every node above one.
         self.paths: set[cst.CSTNode] = set()
         self.names: set[str] = set()
         self.strings: list[str] = []
+        self._walk(module, [])
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
+    def _walk(self, node: cst.CSTNode, above: list[cst.CSTNode]) -> None:
         if isinstance(node, (cst.Import, cst.ImportFrom)):
             self.imports.append(node)
             self.paths.add(node)
-            self.paths.update(self.stack)
-            return False
+            self.paths.update(above)
+            return
         if isinstance(node, cst.Name):
             self.names.add(node.value)
         elif isinstance(node, (cst.SimpleString, cst.FormattedStringText)):
             self.strings.append(node.value)
-        self.stack.append(node)
-        return True
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        if self.stack and self.stack[-1] is original_node:
-            self.stack.pop()
-
-    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
-        pass
-
-    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
-        pass
+        above.append(node)
+        for child in children(node):
+            self._walk(child, above)
+        above.pop()
 
 
 def _bound(alias: cst.ImportAlias) -> str:
@@ -107,8 +98,7 @@ def _unused_without_scopes(
     """The aliases of ``entries`` that are unused because nothing else spells their names, with the
     import statements and the nodes above them; ``None`` when one of them is spelled somewhere, and
     scopes must decide."""
-    gathered = _Gather()
-    module.visit(gathered)
+    gathered = _Gather(module)
     candidates = _matching(gathered.imports, entries, package)
     for alias, _ in candidates:
         name = _bound(alias)
