@@ -86,6 +86,9 @@ class _Getter:
     decoded: bool
     #: The names of the parameters whose default is ``"GET"``.
     get_defaults: frozenset[str] = field(default_factory=frozenset)
+    #: Parameters the GET is given whole as a keyword argument (``timeout=timeout``): parameter →
+    #: (the keyword, the parameter's literal default or ``None`` when it has none).
+    passed: Mapping[str, tuple[str, cst.BaseExpression | None]] = field(default_factory=dict)
 
 
 class Getters:
@@ -388,12 +391,52 @@ class Getters:
         if inner.unreadable_arguments and not _passes_only(call, kwargs):
             return None
         used = {mentioned[0], method, session}
-        if any(mentions(a, n) for a in inner.arguments.values() for n in names if n not in used):
+        passed = _passed(inner, positional, used)
+        if any(
+            mentions(a, n)
+            for a in inner.arguments.values()
+            for n in names
+            if n not in used and n not in passed
+        ):
             return None  # another parameter shapes the request: not a plain GET of a path
         defaults, get_defaults = _defaults(positional)
         return _Getter(
-            function, inner, names, defaults, mentioned[0], method, session, kwargs, decoded, get_defaults
+            function,
+            inner,
+            names,
+            defaults,
+            mentioned[0],
+            method,
+            session,
+            kwargs,
+            decoded,
+            get_defaults,
+            passed,
         )
+
+
+def _passed(
+    inner: HttpCall, positional: list[cst.Param], used: set[str | None]
+) -> dict[str, tuple[str, cst.BaseExpression | None]]:
+    """The parameters the GET is given whole and only as one keyword argument (``timeout=timeout``),
+    without a default or with a literal one (``timeout=30``, ``None``): each with its keyword and
+    default."""
+    found: dict[str, tuple[str, cst.BaseExpression | None]] = {}
+    for param in positional:
+        name = param.name.value
+        if name in used:
+            continue
+        keywords = [k for k, v in inner.arguments.items() if isinstance(v, cst.Name) and v.value == name]
+        others = [v for k, v in inner.arguments.items() if k not in keywords and mentions(v, name)]
+        default = param.default
+        literal = (
+            default is None
+            or isinstance(default, (cst.Integer, cst.Float, cst.SimpleString))
+            or (isinstance(default, cst.Name) and default.value in ("None", "True", "False"))
+        )
+        if len(keywords) == 1 and not others and literal:
+            found[name] = (keywords[0], default)
+    return found
 
 
 def _defaults(positional: list[cst.Param]) -> tuple[frozenset[str], frozenset[str]]:
@@ -480,6 +523,12 @@ def _bound(call: cst.Call, getter: _Getter) -> GetterCall | None:
     inner = getter.inner
     session = given.get(getter.session) if getter.session is not None else inner.session
     arguments = {**inner.arguments, **extra}
+    for name, (keyword, default) in getter.passed.items():
+        value = given.get(name, default)
+        if value is None or (isinstance(value, cst.Name) and value.value == "None"):
+            del arguments[keyword]  # as if the GET were given none
+        else:
+            arguments[keyword] = value
     return GetterCall(
         call,
         inner.client,
