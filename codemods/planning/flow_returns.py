@@ -11,7 +11,6 @@ from codemods.mapping.clients import CACHE_DECORATORS, CACHE_METHODS
 from codemods.mapping.reasons import Review
 from codemods.planning.flow_state import FlowState
 from codemods.planning.wrappers import WRAPPER_NAMES, shape_path
-from codemods.reading.metadata import assigned_node
 from codemods.results.wrappers import Export
 
 
@@ -121,18 +120,11 @@ class ReturnedValues(FlowState):
                 and call.func is node
                 and isinstance(made, cst.Call)
                 and isinstance(made.func, cst.Name)
-                and self._names_class(made.func, cls)
+                and self.meta.definition(made.func) is cls
             ):
                 return None
             calls.append(call)
         return calls
-
-    def _names_class(self, name: cst.Name, cls: cst.ClassDef) -> bool:
-        referents = self.meta.referents(name)
-        node = assigned_node(next(iter(referents))) if referents and len(referents) == 1 else None
-        if isinstance(node, cst.Name):  # how some versions of LibCST record a definition
-            node = self.meta.parent(node)
-        return node is cls
 
     def _calls_of_method(self, cls: cst.ClassDef, name: str, kind: Shape) -> None:
         """``self.name(…)`` inside the class: its other callers are found by the engine, by name."""

@@ -39,7 +39,7 @@ from codemods.mapping.clients import (
 )
 from codemods.reading.clients import HttpCall
 from codemods.reading.helper_bodies import mentions, request_of
-from codemods.reading.metadata import Metadata, assigned_node
+from codemods.reading.metadata import Metadata
 
 _Definition = TypeVar("_Definition", cst.FunctionDef, cst.ClassDef)
 #: The method a request helper must be given for its call to be a GET.
@@ -167,8 +167,7 @@ class Getters:
         made = self.meta.single_value(receiver)
         if isinstance(made, cst.Call) and isinstance(made.func, cst.Name):
             return self._class(made.func)
-        referents = self.meta.referents(receiver)
-        param = assigned_node(next(iter(referents))) if referents and len(referents) == 1 else None
+        param = self.meta.definition(receiver)
         if not isinstance(param, cst.Param):
             return None
         parameters = self.meta.parent(param)
@@ -205,12 +204,7 @@ class Getters:
 
     def _defined(self, name: cst.Name, kind: type[_Definition]) -> _Definition | None:
         """The function or class a name is bound to by its ``def`` or ``class`` statement."""
-        referents = self.meta.referents(name)
-        if not referents or len(referents) != 1:
-            return None
-        node = assigned_node(next(iter(referents)))
-        if isinstance(node, cst.Name):  # how some versions of LibCST record a definition
-            node = self.meta.parent(node)
+        node = self.meta.definition(name)
         return node if isinstance(node, kind) else None
 
     def _class(self, name: cst.Name) -> cst.ClassDef | None:
@@ -224,8 +218,7 @@ class Getters:
         held = self.inherited.get(name.value)
         if held is None:
             return None
-        referents = self.meta.referents(name)
-        node = assigned_node(next(iter(referents))) if referents and len(referents) == 1 else None
+        node = self.meta.definition(name)
         return self._held(held, kind) if isinstance(node, cst.ImportFrom) else None
 
     def _held(self, name: str, kind: type[_Definition]) -> _Definition | None:
@@ -268,9 +261,7 @@ class Getters:
 
     def _bound_by_import(self, name: cst.Name) -> bool:
         """Whether a name is bound once, by an import (a module: ``base`` of ``base.BaseClient``)."""
-        referents = self.meta.referents(name)
-        node = assigned_node(next(iter(referents))) if referents and len(referents) == 1 else None
-        return isinstance(node, (cst.Import, cst.ImportFrom))
+        return isinstance(self.meta.definition(name), (cst.Import, cst.ImportFrom))
 
     def _owner(self, function: cst.FunctionDef) -> cst.CSTNode | None:
         """The class (or module) whose body defines the function."""

@@ -125,6 +125,17 @@ class Metadata:
             return None
         return set(accesses[0].referents)
 
+    def definition(self, name: cst.Name) -> cst.CSTNode | None:
+        """The one statement that binds what a name reads (a ``def``, a ``class``, an import, an
+        assignment's target), or ``None`` when it is bound more than once or not at all."""
+        referents = self.referents(name)
+        if not referents or len(referents) != 1:
+            return None
+        node = assigned_node(next(iter(referents)))
+        if isinstance(node, cst.Name):  # how some versions of LibCST record a definition
+            node = self.parent(node)
+        return node
+
     def in_tree(self, node: cst.CSTNode) -> bool:
         """Whether the node is part of the module as parsed (not one the rewrite built)."""
         return node in self._positions
