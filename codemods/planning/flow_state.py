@@ -8,6 +8,7 @@ holds: the edits recorded so far, what was seen, and the helpers every kind of r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -165,10 +166,8 @@ class FlowState:
         if not (isinstance(container, cst.Name) and isinstance(target.slice[0].slice, cst.Index)):
             raise Review("stored-not-in-dict-variable", label=kind.label)
         name = container.value
-        referents = self.meta.referents(container) or set()
-        made = next(iter(referents)) if len(referents) == 1 else None
-        value = self.meta.assigned_value(made) if made is not None else None
-        if not (self._empty_dict(value) and isinstance(made, Assignment)):
+        made = self._made_empty(container, self._empty_dict)
+        if made is None:
             raise Review("stored-in-dict-not-empty", label=kind.label, name=name)
         reads = self.meta.reads(made)
         mapping = Shape(ShapeKind.MAPPING, f"a dict of {_bare(kind.label)}", item=kind)
@@ -200,10 +199,8 @@ class FlowState:
         ):
             return False
         container = func.value
-        referents = self.meta.referents(container) or set()
-        made = next(iter(referents)) if len(referents) == 1 else None
-        value = self.meta.assigned_value(made) if made is not None else None
-        if not (self._empty_list(value) and isinstance(made, Assignment)):
+        made = self._made_empty(container, self._empty_list)
+        if made is None:
             return False  # not a list made for it: passed to a method, as before
         listing = Shape(ShapeKind.LIST, f"a list of {_bare(kind.label)}", item=kind)
         for read in self.meta.reads(made):
@@ -217,6 +214,16 @@ class FlowState:
             if not self._dropped(read):
                 self.follow(read, listing)
         return True
+
+    def _made_empty(
+        self, container: cst.Name, empty: Callable[[cst.BaseExpression | None], bool]
+    ) -> Assignment | None:
+        """The one assignment of the container a value is stored into, when it makes it ``empty``
+        (``results = {}``, ``done = []``): a container made just for such values."""
+        referents = self.meta.referents(container) or set()
+        made = next(iter(referents)) if len(referents) == 1 else None
+        value = self.meta.assigned_value(made) if made is not None else None
+        return made if isinstance(made, Assignment) and empty(value) else None
 
     def _empty_list(self, node: cst.BaseExpression | None) -> bool:
         """``[]`` or ``list()``."""
