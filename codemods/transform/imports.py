@@ -4,18 +4,19 @@ import added where isort, or ruff's ``I`` rules, would put it.
 Removal: LibCST's ``RemoveImportsVisitor`` copies the whole migrated module and resolves scopes and
 qualified names on the copy again, to learn whether the imports the rewrite no longer reads are read
 elsewhere. On a module of a dozen lines that was two thirds of the rewrite's CPU, and it grows with the
-module. Here the same LibCST class makes the change, so the output is its own byte for byte, but an
-import is known unused without scopes when the name it binds is written nowhere else in the migrated
-module (no name node outside import statements spells it, and no string holds it); only when a
-candidate's name does appear somewhere does LibCST's own analysis decide. It does not copy the module,
-nor walk further than the import statements it may change.
+module, and importing it imports LibCST's matchers, half a second of every process. Here an import is
+known unused without scopes when the name it binds is written nowhere else in the migrated module (no
+name node outside import statements spells it, and no string holds it), and its aliases are removed
+the way that visitor removes them (``tests/transform/test_imports.py`` compares the two); only when a
+candidate's name does appear somewhere does LibCST's own visitor, and its analysis, decide. The common
+case neither copies the module nor walks further than the import statements it may change.
 
 Addition: imports are sorted in sections, each after a blank line: ``__future__``, the standard library,
 third parties, the repository's own modules (first-party, the helper among them), then relative
 imports. Within a section plain ``import x`` statements come first, then ``from x import y``, each
 sorted by module name. The helper's import is added to the first-party section at its place, so that a
 module whose imports were sorted before the migration stays sorted; a module with no import gets it
-after its docstring and ``__future__`` imports, as LibCST places it.
+after its docstring, where LibCST's ``AddImportsVisitor`` places it, after a blank line.
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ import sys
 from collections.abc import Collection, Iterable, Sequence
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.helpers import get_absolute_module_from_package_for_import
 
 from codemods.reading import visitor_cache
@@ -107,38 +106,98 @@ def _unused_without_scopes(
     return dict(candidates), gathered.paths
 
 
-class _RemoveKnownUnused(RemoveImportsVisitor):
-    """``RemoveImportsVisitor`` told which aliases are unused, walking only down to import statements."""
+class _RemoveKnownUnused(cst.CSTTransformer):
+    """Removes the aliases known unused, as LibCST's ``RemoveImportsVisitor`` removes them (its
+    ``leave_Import`` and ``leave_ImportFrom``: a statement left without aliases goes, the comma and the
+    comments after a removed alias move to the one before it), walking only down to import statements.
+    Written out here: importing that visitor imports LibCST's matchers, half a second of every process
+    that rewrites a module."""
 
-    def __init__(
-        self, context: CodemodContext, unused: dict[cst.ImportAlias, _ImportNode], paths: set[cst.CSTNode]
-    ) -> None:
-        super().__init__(context)
-        self._known_unused = unused
+    def __init__(self, unused: dict[cst.ImportAlias, _ImportNode], paths: set[cst.CSTNode]) -> None:
+        super().__init__()
+        self._unused = unused
         self._paths = paths
 
-    def visit_Module(self, node: cst.Module) -> None:
-        self._unused_imports = self._known_unused
-
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if node not in self._paths and not isinstance(node, cst.Module):
-            return False
-        return super().on_visit(node)
+        return node in self._paths or isinstance(node, cst.Module)
+
+    def leave_Import(
+        self, original_node: cst.Import, updated_node: cst.Import
+    ) -> cst.Import | cst.RemovalSentinel:
+        keep = [alias for alias in original_node.names if alias not in self._unused]
+        if len(keep) == len(original_node.names):
+            return updated_node
+        if not keep:
+            return cst.RemoveFromParent()
+        if keep[-1] is not original_node.names[-1]:
+            keep[-1] = keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated_node.with_changes(names=keep)
+
+    def leave_ImportFrom(
+        self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
+    ) -> cst.ImportFrom | cst.RemovalSentinel:
+        names = original_node.names
+        if isinstance(names, cst.ImportStar) or not any(alias in self._unused for alias in names):
+            return updated_node
+        keep: list[cst.ImportAlias] = []
+        lpar = updated_node.lpar
+        for alias in names:
+            if alias not in self._unused:
+                keep.append(alias)
+                continue
+            comma = alias.comma
+            if not isinstance(comma, cst.Comma):
+                continue
+            if keep:  # the comments after the removed alias move to the one before it
+                previous = keep[-1]
+                if isinstance(previous.comma, cst.Comma):
+                    keep[-1] = previous.with_deep_changes(
+                        previous.comma,
+                        whitespace_after=_merge_whitespace_after(
+                            previous.comma.whitespace_after, comma.whitespace_after
+                        ),
+                    )
+                else:
+                    keep[-1] = previous.with_changes(comma=comma)
+            elif isinstance(lpar, cst.LeftParen):  # or to the opening parenthesis
+                lpar = lpar.with_changes(
+                    whitespace_after=_merge_whitespace_after(lpar.whitespace_after, comma.whitespace_after)
+                )
+        if not keep:
+            return cst.RemoveFromParent()
+        if keep[-1] is not names[-1]:
+            keep[-1] = keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated_node.with_changes(names=keep, lpar=lpar)
+
+
+def _merge_whitespace_after(
+    left: cst.BaseParenthesizableWhitespace, right: cst.BaseParenthesizableWhitespace
+) -> cst.BaseParenthesizableWhitespace:
+    """The whitespace after a kept alias's comma, taking the comments after a removed one's."""
+    if not isinstance(right, cst.ParenthesizedWhitespace):
+        return left
+    if not isinstance(left, cst.ParenthesizedWhitespace):
+        return right
+    return left.with_changes(
+        empty_lines=tuple(line for line in right.empty_lines if line.comment is not None)
+    )
 
 
 def remove_unused(module: cst.Module, entries: Collection[_Entry], package: str | None = None) -> cst.Module:
     """``module`` without the imports of ``entries`` (module, name, alias) that nothing reads any more;
     ``package`` names the module's relative imports."""
+    known = _unused_without_scopes(module, entries, package)
+    if known is not None:
+        unused, paths = known
+        return module.visit(_RemoveKnownUnused(unused, paths)) if unused else module
+    # A name is spelled elsewhere: LibCST's own analysis of scopes decides (its matchers load now).
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import RemoveImportsVisitor
+
     context = CodemodContext(full_package_name=package)
     for module_name, obj, asname in sorted(entries, key=str):
         RemoveImportsVisitor.remove_unused_import(context, module_name, obj, asname)
-    known = _unused_without_scopes(module, entries, context.full_package_name)
-    if known is None:
-        return RemoveImportsVisitor(context).transform_module(module)
-    unused, paths = known
-    if not unused:
-        return module
-    return _RemoveKnownUnused(context, unused, paths).transform_module_impl(module)
+    return RemoveImportsVisitor(context).transform_module(module)
 
 
 def _add_at_top(module: cst.Module, statement: str) -> cst.Module:

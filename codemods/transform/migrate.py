@@ -212,8 +212,7 @@ def _migrate(
             return None
         migrated = own
     if plan.calls_helper:
-        # Imported here: LibCST's import visitors bring its matchers, half a second to import, which a
-        # run that rewrites nothing never needs.
+        # Imported here: a run that rewrites nothing never needs it.
         from codemods.transform.imports import add_helper_import, remove_unused
 
         migrated = _keep_spacing(

@@ -27,6 +27,16 @@ CASES: list[tuple[str, list[_Entry]]] = [
     ("import urllib.request\nimport urllib.parse\n\nurllib.parse.quote\n", [("urllib.request", None, None)]),
     ("def f():\n    import json\n    return 1\n", [("json", None, None)]),
     ("from . import requests\n", [("requests", None, None)]),
+    ("import requests; import os\n\nos.sep\n", [("requests", None, None)]),
+    ("import os\n# the client\nimport requests  # HTTP\n\nos.sep\n", [("requests", None, None)]),
+    ("from requests import (  # all we need\n    get,\n)\n", [("requests", "get", None)]),
+    (
+        "from requests import (\n    get,  # the getter\n    post,  # the poster\n)\n\npost\n",
+        [("requests", "post", None)],
+    ),
+    ("from requests import post, get\n\npost\n", [("requests", "get", None)]),
+    ("if True:\n    import requests\nx = 1\n", [("requests", None, None)]),
+    ("import requests, json\n\nrequests.get\n", [("json", None, None)]),
     ("import os\n", []),
 ]
 
