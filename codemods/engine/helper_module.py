@@ -164,6 +164,12 @@ def with_env_names(source: bytes, env: Sequence[tuple[str, str]]) -> bytes:
 def helper_source(env: Sequence[tuple[str, str]] = ()) -> bytes:
     """The helper module the tool ships, as bytes, reading the environment variables ``env`` names, with
     a first line that records the tool's version and the hash of the code it is (``code_hash``)."""
+    return _helper_source(tuple(env))
+
+
+@functools.lru_cache(maxsize=4)
+def _helper_source(env: tuple[tuple[str, str], ...]) -> bytes:
+    """``helper_source``, made once per process: hashing its code parses all of it."""
     template = resources.files("codemods.runtime").joinpath(DEFAULT_HELPER_FILE).read_bytes()
     body = with_env_names(template, env)
     return header(code_hash(body)).encode() + body
@@ -340,10 +346,12 @@ def helper_names_used(done: Iterable[Done], module: str) -> frozenset[str]:
         if d.outcome is not None and d.outcome.changed
         for name in used.findall(d.outcome.migrated)
     }
-    return frozenset(found & _shipped_names())
+    return frozenset(found & shipped_names())
 
 
 @functools.lru_cache(maxsize=1)
-def _shipped_names() -> frozenset[str]:
-    names = _module_names(ast.parse(helper_source()))
+def shipped_names() -> frozenset[str]:
+    """The public names the shipped helper defines."""
+    template = resources.files("codemods.runtime").joinpath(DEFAULT_HELPER_FILE).read_bytes()
+    names = _module_names(ast.parse(template))
     return frozenset(name for name in names or () if not name.startswith("_"))

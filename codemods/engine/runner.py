@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -21,12 +22,15 @@ from codemods.engine.discovery import Candidate, Discovery, DiscoveryError, disc
 from codemods.engine.files import FileError, Snapshot, write_atomic
 from codemods.engine.helper_module import (
     HELPER_MISSING,
+    HelperSourceError,
     dotted_module_name,
     helper_display,
     helper_names_used,
     helper_outcome,
     helper_path,
+    helper_source,
     repository_root,
+    shipped_names,
     unresolved_import,
 )
 from codemods.engine.indexing import build_index, module_name
@@ -199,7 +203,11 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
         line_length=style.line_length,
         first_party=style.first_party,
     )
+    # The shipped helper is read and its code hashed (a parse of all of it) while the workers run.
+    warming = threading.Thread(target=_warm_helper, args=(options.helper_env,), daemon=True)
+    warming.start()
     done = transform_all(tasks, setup, jobs, progress)
+    warming.join()
     every_file = [Task(i, str(c.path), c.display_path, modules[i], data) for i, c in enumerate(candidates)]
     done = sorted(settle_wrappers(done, every_file, setup, jobs), key=lambda d: d.index)
     if os.path.isdir(helper_at.parent):  # else the helper's own error says why nothing is rewritten
@@ -242,3 +250,10 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
         errors=found.skipped,
         recovered=recovered,
     )
+
+
+def _warm_helper(env: Sequence[tuple[str, str]]) -> None:
+    """Make the shipped helper's source once (it is cached); a failure is met again where it matters."""
+    with contextlib.suppress(OSError, ModuleNotFoundError, HelperSourceError):
+        helper_source(env)
+        shipped_names()
