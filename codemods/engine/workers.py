@@ -21,7 +21,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from codemods.engine.files import FileError, Snapshot, read_source
 from codemods.reading.index import RepositoryIndex
@@ -30,8 +30,9 @@ from codemods.reading.precheck import TOO_DEEP
 from codemods.reading.prefilter import may_contain_site, may_contain_site_parsed
 from codemods.results.findings import FileOutcome
 from codemods.results.wrappers import WrapperState
-from codemods.transform.migrate import SourceError, TransformOptions, migrate_source
-from codemods.transform.notebook import migrate_notebook
+
+if TYPE_CHECKING:  # imported where a file is transformed: LibCST loads then, in the process doing it
+    from codemods.transform.migrate import TransformOptions
 
 #: Below this many files a process pool costs more than it saves.
 MIN_FILES_FOR_POOL: Final = 8
@@ -100,6 +101,8 @@ class TransformSetup:
 
     def options(self, module: str) -> TransformOptions:
         """The options of the transform of one file, the module named ``module``."""
+        from codemods.transform.migrate import TransformOptions
+
         return TransformOptions(
             helper_import=self.helper_import,
             index=self.index,
@@ -156,6 +159,9 @@ def _process(task: Task, setup: TransformSetup) -> Done:
         or (not notebook and not may_contain_site_parsed(snapshot.data, setup.needles, setup.wrapper_needles))
     ):
         return Done(task.index, None)
+    from codemods.transform.migrate import SourceError, migrate_source
+    from codemods.transform.notebook import migrate_notebook
+
     transform = migrate_notebook if notebook else migrate_source
     error: str | None = None
     try:

@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final
 
-from codemods.reading.evidence import HOST_360, kinds_of_text
 from codemods.reading.spelling import spelled
 
 NOTEBOOK_SUFFIX: Final = ".ipynb"
@@ -107,6 +106,8 @@ _TOKEN: Final = re.compile(r"[^\s'\"`]+")
 
 def _urls(line: str, hosts: tuple[str, ...]) -> list[tuple[int, str]]:
     """(column, endpoint) of each word of a shell line that is a 360Learning v1 course-statistics URL."""
+    from codemods.reading.evidence import HOST_360, kinds_of_text  # LibCST with it, when a notebook is read
+
     found: list[tuple[int, str]] = []
     for token in _TOKEN.finditer(line):
         word = token.group()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from support.sources import SITE_BYTES as SITE
 
-from codemods.engine import helper_module, workers
+from codemods.engine import helper_module
 from codemods.engine.discovery import DiscoveryError
 from codemods.engine.helper_module import (
     HELPER_EDITED,
@@ -23,6 +23,7 @@ from codemods.engine.options import RunOptions
 from codemods.engine.runner import run
 from codemods.reading.prefilter import may_contain_site, may_contain_site_parsed
 from codemods.results.findings import FileOutcome, RunResult, SourceResult, Status
+from codemods.transform import migrate as migrate_module
 from codemods.transform.migrate import SourceError, TransformOptions, migrate_source
 
 #: Passes both stages of the pre-filter (its strings hold the path words) but holds no call site.
@@ -115,7 +116,7 @@ def test_an_exception_in_one_file_becomes_its_error(tmp_path: Path, monkeypatch:
             raise SourceError("syntax error at line 3, column 5: invalid syntax")
         return migrate_source(source, display_path=display_path, options=options)
 
-    monkeypatch.setattr(workers, "migrate_source", flaky)
+    monkeypatch.setattr(migrate_module, "migrate_source", flaky)
     outcomes = by_path(run(RunOptions(paths=(tmp_path,), jobs=1)))
     assert outcomes["bad.py"].error == "internal error: KeyError: 'unexpected\\nnode'"
     assert outcomes["syntax.py"].error == "syntax error at line 3, column 5: invalid syntax"
@@ -136,7 +137,7 @@ def test_a_worker_that_dies_costs_only_its_file(tmp_path: Path, monkeypatch: pyt
             os._exit(3)
         return migrate_source(source, display_path=display_path, options=options)
 
-    monkeypatch.setattr(workers, "migrate_source", crashing)
+    monkeypatch.setattr(migrate_module, "migrate_source", crashing)
     outcomes = by_path(run(RunOptions(paths=(tmp_path,), jobs=2)))
     assert len(outcomes) == 21
     error = outcomes.pop("m07_crash.py").error

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from codemods.engine import workers
 from codemods.engine.indexing import build_index, module_name
 from codemods.engine.options import RunOptions
 from codemods.engine.runner import run
 from codemods.reading.index import CODE, TEXT, RepositoryIndex, absolute_module
 from codemods.reading.prefilter import may_contain_site
 from codemods.results.findings import SourceResult
+from codemods.transform import migrate as migrate_module
 from codemods.transform.migrate import TransformOptions
 
 API = "https://acme.360learning.com/api/v1"
@@ -516,7 +516,7 @@ def test_engine_passes_the_index_and_module_name(tmp_path: Path, monkeypatch: py
         seen[display_path] = options
         return SourceResult(source=source, findings=())
 
-    monkeypatch.setattr(workers, "migrate_source", recording)
+    monkeypatch.setattr(migrate_module, "migrate_source", recording)
     result = run(RunOptions(paths=(tmp_path,), jobs=1))
     assert set(seen) == {"settings.py", "pkg/client.py", "report.py"}
     assert {path: options.module for path, options in seen.items()} == {
