@@ -29,66 +29,31 @@ may stand beside them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TypeVar
 
 import libcst as cst
 
-from codemods.mapping.clients import (
-    REQUEST_METHOD,
-)
 from codemods.reading.clients import HttpCall
+from codemods.reading.helper_arguments import (
+    GetterCall,
+    Helper,
+    bound_call,
+    ends_with,
+    get_of,
+    method_passed,
+    parameter_defaults,
+    passed_parameters,
+    passes_only,
+)
 from codemods.reading.helper_bodies import mentions, request_of
 from codemods.reading.metadata import Metadata
 
 _Definition = TypeVar("_Definition", cst.FunctionDef, cst.ClassDef)
-#: The method a request helper must be given for its call to be a GET.
-_GET: frozenset[str] = frozenset({"GET"})
 
 
 #: How many callers' parameters an object is followed through to the class that made it.
 _MAX_PARAMETER_DEPTH = 4
-
-
-@dataclass(frozen=True)
-class GetterCall(HttpCall):
-    """A call of a request helper, seen as the GET the helper makes (``url`` and ``arguments`` are the
-    helper's own, with the caller's keyword arguments a ``**kwargs`` passes on; ``call`` is the
-    caller's)."""
-
-    #: The helper, its parameter that receives the path, and the caller's argument for it.
-    function: cst.FunctionDef | None = None
-    parameter: str = ""
-    argument: cst.BaseExpression | None = None
-    #: The helper returns the decoded payload (``.json()``) rather than the response.
-    decoded: bool = False
-    #: When the helper calls another request helper (``get(path)`` → ``self._request("GET", path)``):
-    #: each helper further down, its parameter that receives the path, and the argument the one above
-    #: gives it (an expression of the one above's parameters), outermost first.
-    layers: tuple[tuple[cst.FunctionDef, str, cst.BaseExpression], ...] = ()
-    #: The class of the object the helper is called on (``self``'s, or the one ``api = Client()`` made).
-    receiver_class: cst.ClassDef | None = None
-
-
-@dataclass(frozen=True)
-class _Getter:
-    function: cst.FunctionDef
-    inner: HttpCall
-    #: The parameters after ``self``, in order, and those that have a default.
-    parameters: tuple[str, ...]
-    defaults: frozenset[str]
-    #: The parameter the URL is built from, and those that carry the method and the client.
-    path: str
-    method: str | None
-    session: str | None
-    #: The ``**`` parameter passed on to the GET, when there is one.
-    kwargs: str | None
-    decoded: bool
-    #: The names of the parameters whose default is ``"GET"``.
-    get_defaults: frozenset[str] = field(default_factory=frozenset)
-    #: Parameters the GET is given whole as a keyword argument (``timeout=timeout``): parameter →
-    #: (the keyword, the parameter's literal default or ``None`` when it has none).
-    passed: Mapping[str, tuple[str, cst.BaseExpression | None]] = field(default_factory=dict)
 
 
 class Getters:
@@ -106,7 +71,7 @@ class Getters:
         #: A class imported from another module → the module's class that holds its code for reading
         #: (``codemods.transform.inherited``).
         self.inherited = inherited or {}
-        self._described: dict[cst.FunctionDef, _Getter | None] = {}
+        self._described: dict[cst.FunctionDef, Helper | None] = {}
         #: How many helpers deep the helper being described calls (a guard against recursion).
         self._depth = 0
 
@@ -116,10 +81,10 @@ class Getters:
         if function is None:
             return None
         getter = self._getter(function)
-        bound = None if getter is None else _bound(call, getter)
+        bound = None if getter is None else bound_call(call, getter)
         return None if bound is None else replace(bound, receiver_class=self._receiver_class(call))
 
-    def _getter(self, function: cst.FunctionDef) -> _Getter | None:
+    def _getter(self, function: cst.FunctionDef) -> Helper | None:
         """The helper ``function`` is, described once."""
         if function not in self._described:
             self._described[function] = None  # while it is described: a helper calling itself is none
@@ -302,7 +267,7 @@ class Getters:
         decoded: bool,
         names: tuple[str, ...],
         positional: list[cst.Param],
-    ) -> _Getter | None:
+    ) -> Helper | None:
         """A helper whose request is a call of another request helper (``def get(self, path): return
         self._request("GET", path)``): one of its parameters must be the whole of what reaches the
         other's path, and none other may shape the request."""
@@ -315,23 +280,23 @@ class Getters:
         finally:
             self._depth -= 1
         if getter is None or not (
-            isinstance(getter.inner, GetterCall) or _ends_with(getter.inner.url, getter.path)
+            isinstance(getter.inner, GetterCall) or ends_with(getter.inner.url, getter.path)
         ):
             return None  # it calls an endpoint method (its parameter is a piece of the path), not a helper
-        request, method = _method_passed(request, getter, names)
-        inner = _bound(request, getter)
+        request, method = method_passed(request, getter, names)
+        inner = bound_call(request, getter)
         if inner is None or inner.argument is None or (decoded and inner.decoded):
             return None
         mentioned = [name for name in names if mentions(inner.argument, name)]
-        if len(mentioned) != 1 or not _ends_with(inner.argument, mentioned[0]):
+        if len(mentioned) != 1 or not ends_with(inner.argument, mentioned[0]):
             return None  # an endpoint method (the path it passes is its own), not a request helper
         shaping = [*inner.arguments.values(), *([inner.session] if inner.session is not None else [])]
         if any(mentions(a, n) for a in shaping for n in names):
             return None
         if mentioned[0] == method:
             return None
-        defaults, get_defaults = _defaults(positional)
-        return _Getter(
+        defaults, get_defaults = parameter_defaults(positional)
+        return Helper(
             function,
             inner,
             names,
@@ -344,7 +309,7 @@ class Getters:
             get_defaults,
         )
 
-    def _describe(self, function: cst.FunctionDef) -> _Getter | None:
+    def _describe(self, function: cst.FunctionDef) -> Helper | None:
         params = function.params
         if params.star_arg is not cst.MaybeSentinel.DEFAULT or params.posonly_params or params.kwonly_params:
             return None
@@ -364,7 +329,7 @@ class Getters:
             # It calls a function of the module: another request helper (then it is one too), or an
             # endpoint method's own (then it is none).
             return self._composed(function, request, decoded, names, positional)
-        call, method = _get_of(request, names)
+        call, method = get_of(request, names)
         inner = self.recognise(call)
         if inner is None and method is None:
             call, method = self._request_object_of(call, names)
@@ -379,10 +344,10 @@ class Getters:
             if isinstance(inner.session, cst.Name) and inner.session.value in names
             else None
         )
-        if inner.unreadable_arguments and not _passes_only(call, kwargs):
+        if inner.unreadable_arguments and not passes_only(call, kwargs):
             return None
         used = {mentioned[0], method, session}
-        passed = _passed(inner, positional, used)
+        passed = passed_parameters(inner, positional, used)
         if any(
             mentions(a, n)
             for a in inner.arguments.values()
@@ -390,8 +355,8 @@ class Getters:
             if n not in used and n not in passed
         ):
             return None  # another parameter shapes the request: not a plain GET of a path
-        defaults, get_defaults = _defaults(positional)
-        return _Getter(
+        defaults, get_defaults = parameter_defaults(positional)
+        return Helper(
             function,
             inner,
             names,
@@ -406,168 +371,4 @@ class Getters:
         )
 
 
-def _passed(
-    inner: HttpCall, positional: list[cst.Param], used: set[str | None]
-) -> dict[str, tuple[str, cst.BaseExpression | None]]:
-    """The parameters the GET is given whole and only as one keyword argument (``timeout=timeout``),
-    without a default or with a literal one (``timeout=30``, ``None``): each with its keyword and
-    default."""
-    found: dict[str, tuple[str, cst.BaseExpression | None]] = {}
-    for param in positional:
-        name = param.name.value
-        if name in used:
-            continue
-        keywords = [k for k, v in inner.arguments.items() if isinstance(v, cst.Name) and v.value == name]
-        others = [v for k, v in inner.arguments.items() if k not in keywords and mentions(v, name)]
-        default = param.default
-        literal = (
-            default is None
-            or isinstance(default, (cst.Integer, cst.Float, cst.SimpleString))
-            or (isinstance(default, cst.Name) and default.value in ("None", "True", "False"))
-        )
-        if len(keywords) == 1 and not others and literal:
-            found[name] = (keywords[0], default)
-    return found
-
-
-def _defaults(positional: list[cst.Param]) -> tuple[frozenset[str], frozenset[str]]:
-    """The parameters that have a default, and those whose default is ``"GET"``."""
-    defaults = frozenset(p.name.value for p in positional if p.default is not None)
-    get_defaults = frozenset(
-        p.name.value
-        for p in positional
-        if isinstance(p.default, cst.SimpleString) and str(p.default.evaluated_value).upper() in _GET
-    )
-    return defaults, get_defaults
-
-
-def _ends_with(expr: cst.BaseExpression, name: str) -> bool:
-    """Whether a path passed down is the parameter ``name``, or ends with it (``"/api/v1" + path``,
-    ``f"{API}{path}"``): what a request helper does with its path, not an endpoint method."""
-    if isinstance(expr, cst.Name):
-        return expr.value == name
-    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
-        return _ends_with(expr.right, name)
-    if isinstance(expr, cst.FormattedString) and expr.parts:
-        last = expr.parts[-1]
-        return isinstance(last, cst.FormattedStringExpression) and _ends_with(last.expression, name)
-    return False
-
-
-def _method_passed(request: cst.Call, getter: _Getter, names: tuple[str, ...]) -> tuple[cst.Call, str | None]:
-    """A call of a request helper that passes its caller's own parameter as the method
-    (``self._send(method, url)``): the call as a GET, and that parameter."""
-    if getter.method is None:
-        return request, None
-    position = getter.parameters.index(getter.method)
-    args = list(request.args)
-    for index, arg in enumerate(args):
-        named = arg.keyword is not None and arg.keyword.value == getter.method
-        if (named or (arg.keyword is None and index == position)) and not arg.star:
-            if isinstance(arg.value, cst.Name) and arg.value.value in names:
-                args[index] = arg.with_changes(value=cst.SimpleString('"GET"'))
-                return request.with_changes(args=args), arg.value.value
-            return request, None
-    return request, None
-
-
-def _composed_layers(getter: _Getter) -> tuple[tuple[cst.FunctionDef, str, cst.BaseExpression], ...]:
-    inner = getter.inner
-    if not isinstance(inner, GetterCall) or inner.function is None or inner.argument is None:
-        return ()
-    return ((inner.function, inner.parameter, inner.argument), *inner.layers)
-
-
-def _bound(call: cst.Call, getter: _Getter) -> GetterCall | None:
-    """The caller's arguments given to the helper's parameters, as the GET the helper makes."""
-    given: dict[str, cst.BaseExpression] = {}
-    extra: dict[str, cst.BaseExpression] = {}
-    positional = [a for a in call.args if a.keyword is None and not a.star]
-    if any(a.star for a in call.args) or len(positional) > len(getter.parameters):
-        return None
-    for name, arg in zip(getter.parameters, positional, strict=False):
-        given[name] = arg.value
-    for arg in call.args:
-        if arg.keyword is None:
-            continue
-        key = arg.keyword.value
-        if key in getter.parameters:
-            if key in given:
-                return None
-            given[key] = arg.value
-        elif getter.kwargs is not None:
-            extra[key] = arg.value
-        else:
-            return None
-    if getter.path not in given or any(
-        p not in given and p not in getter.defaults for p in getter.parameters
-    ):
-        return None
-    if getter.method is not None:
-        verb = given.get(getter.method)
-        if verb is None and getter.method not in getter.get_defaults:
-            return None
-        if verb is not None and not (
-            isinstance(verb, cst.SimpleString) and str(verb.evaluated_value).upper() in _GET
-        ):
-            return None
-    inner = getter.inner
-    session = given.get(getter.session) if getter.session is not None else inner.session
-    arguments = {**inner.arguments, **extra}
-    for name, (keyword, default) in getter.passed.items():
-        value = given.get(name, default)
-        if value is None or (isinstance(value, cst.Name) and value.value == "None"):
-            del arguments[keyword]  # as if the GET were given none
-        else:
-            arguments[keyword] = value
-    return GetterCall(
-        call,
-        inner.client,
-        inner.url,
-        arguments,
-        session,
-        False,
-        function=getter.function,
-        parameter=getter.path,
-        argument=given[getter.path],
-        decoded=getter.decoded,
-        layers=_composed_layers(getter),
-    )
-
-
-def _get_of(request: cst.Call, names: tuple[str, ...]) -> tuple[cst.Call, str | None]:
-    """The helper's request as a GET: ``request(method, url, …)`` whose method is a parameter reads as
-    ``request("GET", url, …)``, the parameter being the one that carries the method."""
-    func = request.func
-    called = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
-    if called != REQUEST_METHOD:
-        return request, None
-    args = list(request.args)
-    if (
-        args
-        and args[0].keyword is None
-        and isinstance(args[0].value, cst.Name)
-        and args[0].value.value in names
-    ):
-        method = args[0].value.value
-        return request.with_changes(
-            args=[args[0].with_changes(value=cst.SimpleString('"GET"')), *args[1:]]
-        ), method
-    for index, arg in enumerate(args):
-        named = arg.keyword is not None and arg.keyword.value == "method"
-        if named and isinstance(arg.value, cst.Name) and arg.value.value in names:
-            args[index] = arg.with_changes(value=cst.SimpleString('"GET"'))
-            return request.with_changes(args=args), arg.value.value
-    return request, None
-
-
-def _passes_only(call: cst.Call, kwargs: str | None) -> bool:
-    """Whether the call's only unreadable argument is ``**kwargs``, the helper's own."""
-    stars = [a for a in call.args if a.star]
-    return (
-        kwargs is not None
-        and len(stars) == 1
-        and stars[0].star == "**"
-        and isinstance(stars[0].value, cst.Name)
-        and stars[0].value.value == kwargs
-    )
+__all__ = ["GetterCall", "Getters"]
