@@ -47,7 +47,7 @@ from codemods.reading.helper_arguments import (
     passes_only,
 )
 from codemods.reading.helper_bodies import mentions, request_of
-from codemods.reading.metadata import Metadata
+from codemods.reading.metadata import Metadata, dotted
 
 _Definition = TypeVar("_Definition", cst.FunctionDef, cst.ClassDef)
 
@@ -117,6 +117,12 @@ class Getters:
                 return self._held(held, cst.FunctionDef)  # ``http.get_json(…)``, held for reading
             cls = self._made_by(receiver)
             return self._method(cls, func.attr.value) if cls is not None else None
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute):
+            # ``lms.http.get_json(…)`` with ``import lms.http``, held for reading
+            held = self.inherited.get(dotted(func))
+            if held is not None and self._bound_by_import(func.value):
+                return self._held(held, cst.FunctionDef)
+            return None
         if isinstance(func, cst.Name):
             function = self._defined(func, cst.FunctionDef) or self._imported(func, cst.FunctionDef)
             if function is not None and not function.decorators:
@@ -224,7 +230,7 @@ class Getters:
             return None
         return self._held(held, cst.ClassDef)
 
-    def _bound_by_import(self, name: cst.Name) -> bool:
+    def _bound_by_import(self, name: cst.Name | cst.Attribute) -> bool:
         """Whether a name is bound once, by an import (a module: ``base`` of ``base.BaseClient``)."""
         return isinstance(self.meta.definition(name), (cst.Import, cst.ImportFrom))
 

@@ -115,8 +115,9 @@ class Metadata:
 
     # --- names ---------------------------------------------------------------------------------------
 
-    def referents(self, name: cst.Name) -> set[BaseAssignment] | None:
-        """The assignments a name that is read may refer to; ``None`` when it isn't a read."""
+    def referents(self, name: cst.Name | cst.Attribute) -> set[BaseAssignment] | None:
+        """The assignments a name that is read may refer to; ``None`` when it isn't a read. A dotted
+        name is read as one where a dotted import binds it (``lms.http`` of ``import lms.http``)."""
         scope = self._scopes.get(name)
         if scope is None:
             return None
@@ -125,7 +126,7 @@ class Metadata:
             return None
         return set(accesses[0].referents)
 
-    def definition(self, name: cst.Name) -> cst.CSTNode | None:
+    def definition(self, name: cst.Name | cst.Attribute) -> cst.CSTNode | None:
         """The one statement that binds what a name reads (a ``def``, a ``class``, an import, an
         assignment's target), or ``None`` when it is bound more than once or not at all."""
         referents = self.referents(name)

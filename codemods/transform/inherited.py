@@ -123,7 +123,9 @@ def hold(source: bytes, index: RepositoryIndex | None, module: str) -> Held | No
                 pending.append((local, found))
         for func in calls:
             if isinstance(func, ast.Attribute) and func.attr in index.held_functions:
-                where = _base_module(func, module, bound, imported, plain)
+                where = _base_module(func, module, bound, imported, plain) or _dotted_module(
+                    func, bound, plain
+                )
                 found = index.held(*where) if where is not None else None
                 if found is not None and found.function and found.requests:
                     pending.append((ast.unparse(func), found))
@@ -356,6 +358,22 @@ def _base_module(
         if alias == name or spelled == name:
             return spelled, base.attr
     return None
+
+
+def _dotted_module(
+    func: ast.Attribute, bound: dict[str, int], plain: dict[str, set[str]]
+) -> tuple[str, str] | None:
+    """(module, function) a call spelled through a dotted module names: ``lms.http.get_json`` with
+    ``import lms.http`` (``lms`` bound only by plain imports, that one among them)."""
+    parts: list[str] = []
+    node: ast.expr = func.value
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not (isinstance(node, ast.Name) and parts and node.id in plain and bound.get(node.id)):
+        return None
+    spelled = ".".join([node.id, *reversed(parts)])
+    return (spelled, func.attr) if f"import {spelled}" in plain[node.id] else None
 
 
 def _defined_name(source: str) -> str | None:

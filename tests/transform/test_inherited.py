@@ -213,6 +213,7 @@ def test_request_functions_are_indexed_with_the_functions_that_call_them(tmp_pat
         ("from .transport import get as fetch", "fetch(", "from .transport import API_ROOT"),
         ("from lms import transport", "transport.get(", "from lms.transport import API_ROOT"),
         ("from . import transport", "transport.get(", "from .transport import API_ROOT"),
+        ("import lms.transport", "lms.transport.get(", "from lms.transport import API_ROOT"),
     ],
 )
 def test_a_request_function_of_another_module_is_followed_through_the_one_it_calls(
