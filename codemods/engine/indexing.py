@@ -219,6 +219,9 @@ class _Builder:
                 for name, held in names.items()
                 if held.function and held.requests
             ),
+            held_names=frozenset(
+                name for names in bases.values() for name, held in names.items() if held.requests
+            ),
         )
 
     def _unshared(self, pairs: Mapping[str, Mapping[str, tuple[str, ...]]]) -> dict[str, frozenset[str]]:

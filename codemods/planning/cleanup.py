@@ -18,8 +18,11 @@ from codemods.planning.plan import Context
 from codemods.reading.metadata import assigned_node, dotted, walk
 from codemods.reading.names import aliases_binding
 from codemods.reading.sessions import Sessions
+from codemods.reading.url_functions import returned_expression, small_function
 from codemods.reading.urls import is_urljoin
 
+#: The request object of ``urllib``: making one only stores what it is given.
+_REQUEST: Final = "urllib.request.Request"
 #: Calls a credentials constant may be built with and still go without a trace: they only read.
 _READ_ONLY_CALLS: Final = frozenset({"os.environ.get", "os.getenv", "builtins.dict", "builtins.str"})
 
@@ -78,7 +81,7 @@ class Cleanup:
         value = self.meta.assigned_value(assignment)
         if value is None or not isinstance(assignment, Assignment) or len(assignment.references) != 1:
             return
-        if isinstance(assignment.scope, cst.metadata.GlobalScope) or not pure(value):
+        if isinstance(assignment.scope, cst.metadata.GlobalScope) or not self._only_builds(value):
             return
         # Its one reader must go with the rewrite: a ``req = Request(url, …)`` that stays still reads it.
         (read,) = assignment.references
@@ -87,6 +90,25 @@ class Cleanup:
         statement = self.meta.small_statement(value)
         if isinstance(statement, cst.Assign):
             self.plan.edits.remove.add(statement)
+
+    def _only_builds(self, value: cst.BaseExpression) -> bool:
+        """Whether evaluating ``value`` only builds it: a pure expression, or a ``urllib.request.Request``
+        made of pure ones and of calls of small functions that return one (``headers=self._headers()``)."""
+        if pure(value):
+            return True
+        if not (isinstance(value, cst.Call) and _REQUEST in self.meta.qualified_names(value.func)):
+            return False
+        for arg in value.args:
+            given = arg.value
+            if pure(given):
+                continue
+            function = (
+                small_function(self.meta, given) if isinstance(given, cst.Call) and not given.args else None
+            )
+            returned = returned_expression(function) if function is not None else None
+            if returned is None or not pure(returned):
+                return False
+        return True
 
     def _goes(self, node: cst.CSTNode) -> bool:
         """Whether the plan replaces or deletes ``node`` or a node around it."""
@@ -99,7 +121,15 @@ class Cleanup:
         (module, name, asname): candidates for removal, dropped only if nothing else still uses them."""
         found: set[tuple[str, str | None, str | None]] = set()
         edits = self.plan.edits
-        gone = [*edits.replace, *edits.remove, *(w.items[0].item for w in edits.unwrap_with)]
+        gone: list[cst.CSTNode] = [
+            *edits.replace,
+            *edits.remove,
+            *(w.items[0].item for w in edits.unwrap_with),
+        ]
+        for check, branch in edits.unwrap.items():
+            # ``if r.status_code != 200: sys.exit(…)``: the test and the branch that does not run on success
+            dropped = check.orelse if branch == "body" else check.body
+            gone += [check.test, *([dropped] if dropped is not None else [])]
         names: list[cst.Name] = []
         chains: set[str] = set()  # the dotted names the gone code spells (``urllib.request.urlopen``)
         for node in (n for top in gone for n in walk(top)):

@@ -314,7 +314,7 @@ class Planner:
         dead = (
             (http.argument,)
             if isinstance(http, GetterCall)
-            else (http.url, *http.arguments.values(), http.request_variable)
+            else (http.request_variable, http.url, *http.arguments.values())  # ``req = Request(url)`` first
         )
         for argument in dead:
             if isinstance(argument, cst.Name):

@@ -78,9 +78,10 @@ class RepositoryIndex:
     #: and of the module-level constants they are built from, that no other file of the run mentions:
     #: once the rewrite no longer reads one, nothing does, and it goes (``codemods.planning.cleanup``).
     unshared_credentials: Mapping[str, frozenset[str]] = field(default_factory=dict, hash=False)
-    #: The names of the functions of ``held_code``: a module naming none of them (and defining no
-    #: class) holds nothing.
+    #: The names of the functions of ``held_code``, and of its classes: a module naming none of them
+    #: (and defining no class) holds nothing.
     held_functions: frozenset[str] = frozenset()
+    held_names: frozenset[str] = frozenset()
 
     def spelling(self, module: str, name: str) -> tuple[str, bool, str] | None:
         """What the binding ``name`` of the module imported as ``module`` spells, if a v1 path."""

@@ -91,7 +91,7 @@ def hold(source: bytes, index: RepositoryIndex | None, module: str) -> Held | No
     change how the module's own code is read."""
     if index is None or not index.held_code or b"\r" in source:
         return None
-    if b"class " not in source and not any(name.encode() in source for name in index.held_functions):
+    if b"class " not in source and not any(name.encode() in source for name in index.held_names):
         return None
     try:
         text = source.decode("utf-8")
@@ -110,16 +110,17 @@ def hold(source: bytes, index: RepositoryIndex | None, module: str) -> Held | No
             found = index.held(*where) if where is not None else None
             if found is not None and not found.function:
                 pending.append((ast.unparse(base), found))
-    if index.held_functions:
+    if index.held_names:
         # Request functions of other modules the module calls: ``get_json(…)`` bound by ``from .http
-        # import get_json``, or ``http.get_json(…)`` with ``from lms import http``.
+        # import get_json``, or ``http.get_json(…)`` with ``from lms import http``; and client classes
+        # it makes objects of (``api = HttpClient()``), whose methods are then read.
         calls = [n.func for n in ast.walk(tree) if isinstance(n, ast.Call)]
         called = {f.id for f in calls if isinstance(f, ast.Name)}
         for local in sorted(called & imported.keys()):
             level, dotted, attribute = imported[local]
             absolute = absolute_module(module, level, dotted or None)
             found = index.held(absolute, attribute) if absolute and bound.get(local) == 1 else None
-            if found is not None and found.function and found.requests:
+            if found is not None and found.requests:  # a request function, or a client class made here
                 pending.append((local, found))
         for func in calls:
             if isinstance(func, ast.Attribute) and func.attr in index.held_functions:

@@ -263,3 +263,23 @@ def test_a_small_function_the_request_function_calls_is_held_under_its_own_name(
     out, findings = _migrate(index, FUNCTION_CALLER)
     assert findings == [("rewrite", "rewrite")]
     assert "auth_headers" not in out and "def " + "_send" not in out
+
+
+def test_a_client_class_of_another_module_made_by_the_module_is_read_with_it(tmp_path: Path) -> None:
+    """``api = Transport()`` then ``api.get(…)``: the class's request helper is followed, as for a class
+    the module derives from."""
+    caller = """\
+from lms.transport import Transport
+
+
+def minutes(course_id, email):
+    api = Transport()
+    stats = api.get(f"/courses/{course_id}/stats/{email}")
+    return sum(a["globalTime"] for a in stats["attempts"]) / 60000
+"""
+    index, _ = _repository(tmp_path, caller)
+    out, findings = _migrate(index, caller)
+    assert findings == [("rewrite", "rewrite")]
+    assert "learning360_v2.list_course_stats(\n        API_ROOT," in out
+    assert "from lms.transport import API_ROOT, Transport" in out.splitlines()
+    assert SENTINEL not in out and "_migrate360_held_" not in out
