@@ -15,12 +15,14 @@ from libcst.helpers import get_absolute_module_from_package_for_import
 from libcst.metadata import Assignment
 
 from codemods.planning.plan import Context
+from codemods.reading.getters import Getters
 from codemods.reading.metadata import assigned_node, dotted, walk
 from codemods.reading.names import aliases_binding
 from codemods.reading.sessions import Sessions
 from codemods.reading.url_functions import returned_expression, small_function
 from codemods.reading.urls import is_urljoin
 
+_STRINGS: Final = (cst.SimpleString, cst.ConcatenatedString)
 #: The request object of ``urllib``: making one only stores what it is given.
 _REQUEST: Final = "urllib.request.Request"
 #: Calls a credentials constant may be built with and still go without a trace: they only read.
@@ -152,9 +154,10 @@ class Cleanup:
                     }
         return found
 
-    def drop_unused_clients(self, calls: Sequence[cst.Call]) -> None:
+    def drop_unused_clients(self, calls: Sequence[cst.Call], getters: Getters | None = None) -> None:
         """A client made in a function (``requests.Session()``, ``httpx.Client(timeout=30)``,
-        ``aiohttp.ClientSession()``) for calls that were all rewritten is read by nothing any more:
+        ``aiohttp.ClientSession()``, or ``Client()`` of a class of the module, or held for reading, whose
+        making only stores values) for calls that were all rewritten is read by nothing any more:
         ``with … as client:`` gives way to its body and ``client = …`` goes. A client also used for
         anything else, one made at module level (other modules may import it), or one whose constructor
         computes its arguments stays."""
@@ -163,7 +166,12 @@ class Cleanup:
         if not gone:
             return
         for call in calls:
-            if not (self.sessions.constructs_session(call) and all(pure(a.value) for a in call.args)):
+            made = self.sessions.constructs_session(call) or (
+                getters is not None
+                and isinstance(call.func, cst.Name)
+                and self._stores_only(call.func, getters)
+            )
+            if not (made and all(pure(a.value) for a in call.args)):
                 continue
             parent = self.meta.parent(call)
             statement: cst.CSTNode | None = None
@@ -185,6 +193,60 @@ class Cleanup:
                     edits.unwrap_with[statement] = None
                 elif isinstance(statement, cst.Assign):
                     edits.remove.add(statement)
+
+    def _stores_only(self, name: cst.BaseExpression, getters: Getters, depth: int = 0) -> bool:
+        """Whether making an object of the class ``name`` names only stores values: its ``__init__`` (and
+        its bases') only assigns attributes of ``self`` values that read (``os.environ.get``), sessions
+        made with them, and their ``headers``/``params`` updated with them."""
+        cls = getters.class_named(name) if isinstance(name, cst.Name) else getters.base_class(name)
+        if cls is None or cls.decorators or depth > 8:
+            return False
+        for base in cls.bases:
+            plain_object = isinstance(base.value, cst.Name) and base.value.value == "object"
+            if base.keyword is not None or not (
+                plain_object or self._stores_only(base.value, getters, depth + 1)
+            ):
+                return False
+        made: list[cst.FunctionDef] = [
+            s
+            for s in cls.body.body
+            if isinstance(s, cst.FunctionDef) and s.name.value in ("__init__", "__new__", "__post_init__")
+        ]
+        if not made:
+            return True
+        init = made[0]
+        if len(made) > 1 or init.name.value != "__init__" or init.decorators:
+            return False
+        body = init.body.body if isinstance(init.body, cst.IndentedBlock) else ()
+        return bool(body) and all(
+            isinstance(line, cst.SimpleStatementLine) and all(self._stores(small) for small in line.body)
+            for line in body
+        )
+
+    def _stores(self, small: cst.BaseSmallStatement) -> bool:
+        """Whether a statement of an ``__init__`` only stores what reads (see ``_stores_only``)."""
+        qualified = self.meta.qualified_names
+        if isinstance(small, cst.Pass):
+            return True
+        if isinstance(small, cst.Expr) and isinstance(small.value, _STRINGS):
+            return True  # a docstring
+        if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
+            targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+            value = small.value
+            if isinstance(value, cst.Call) and self.sessions.constructs_session(value):
+                reads = all(_read_only(a.value, qualified) for a in value.args)
+            else:
+                reads = _read_only(value, qualified)
+            return reads and all(dotted(t).startswith("self.") for t in targets)
+        if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
+            return False
+        call = small.value
+        spelled = dotted(call.func)
+        return (
+            spelled.startswith("self.")
+            and spelled.rsplit(".", 2)[-2:] in (["headers", "update"], ["params", "update"])
+            and all(_read_only(a.value, qualified) for a in call.args)
+        )
 
 
 def _import_entries(

@@ -141,7 +141,7 @@ class Planner:
         if self.wrapper_state.exports:
             self.wrapper_calls.follow_uses()
             self.wrapper_calls.follow_parameters()
-        self.cleanup.drop_unused_clients(calls)
+        self.cleanup.drop_unused_clients(calls, self.getters)
         self.cleanup.drop_unused_credentials()
         return self.plan
 

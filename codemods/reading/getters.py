@@ -178,6 +178,10 @@ class Getters:
         node = self.meta.definition(name)
         return node if isinstance(node, kind) else None
 
+    def class_named(self, name: cst.Name) -> cst.ClassDef | None:
+        """The class a name is bound to, defined in the module or held for reading."""
+        return self._class(name)
+
     def _class(self, name: cst.Name) -> cst.ClassDef | None:
         """The class a name is bound to: defined in the module, or imported from another module whose
         code the module holds for reading (``inherited``)."""

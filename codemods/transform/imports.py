@@ -34,6 +34,7 @@ visitor_cache.install()  # LibCST's matchers are imported now: their introspecti
 
 _Entry = tuple[str, str | None, str | None]  # (module, name imported from it or None, alias or None)
 _ImportNode = cst.Import | cst.ImportFrom
+_BARE_STRINGS = (cst.SimpleString, cst.ConcatenatedString)
 
 
 class _Gather:
@@ -58,6 +59,10 @@ class _Gather:
             self.names.add(node.value)
         elif isinstance(node, (cst.SimpleString, cst.FormattedStringText)):
             self.strings.append(node.value)
+        elif isinstance(node, cst.Expr) and isinstance(
+            node.value, (cst.SimpleString, cst.ConcatenatedString)
+        ):
+            return  # a docstring, or a bare string: prose, never a reference to a name
         above.append(node)
         for child in children(node):
             self._walk(child, above)

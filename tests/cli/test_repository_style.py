@@ -1,9 +1,11 @@
 """Migrated code passes the repository's own linters, checked with the real ruff: the helper's import goes
 where isort or ruff put a first-party module (``I001`` does not fire on migrated files whose imports were
-sorted), and a helper call is split at the repository's ruff or black line length."""
+sorted), a helper call is split at the repository's ruff or black line length, and no migration adds a
+pyflakes warning (an import or a local left unused)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -127,3 +129,48 @@ def test_the_helper_call_is_split_at_the_repository_line_length(
     migrated = (tmp_path / "stats.py").read_text(encoding="utf-8")
     call = next(line for line in migrated.splitlines() if "list_course_stats(" in line)
     assert call.endswith("(") == split, migrated
+
+
+def _pyflakes(root: Path) -> set[tuple[str, str]]:
+    """(file, code and message) of each warning of ruff's pyflakes rules (``F``), lines left out."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--select",
+            "F",
+            "--no-cache",
+            "--output-format",
+            "json",
+            ".",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return {
+        (Path(w["filename"]).relative_to(root).as_posix(), f"{w['code']} {w['message']}")
+        for w in json.loads(done.stdout or "[]")
+    }
+
+
+def test_no_migration_of_a_fixture_adds_a_pyflakes_warning(tmp_path: Path) -> None:
+    """An import or a local the rewrite leaves unused (F401, F841), or a name it reads that nothing
+    binds (F821), would fail the linters of the repository it migrates."""
+    for side in ("before", "after"):
+        for before in sorted(FIXTURES.glob("*/*/before.py")):
+            after = before.with_name("after.py")
+            source = after if side == "after" and after.exists() else before
+            name = f"{before.parent.parent.name}_{before.parent.name}.py"
+            (tmp_path / side / "modules").mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, tmp_path / side / "modules" / name)
+        for tree in sorted((FIXTURES / "trees").iterdir()):
+            source = tree / side if side == "before" or (tree / "after").is_dir() else tree / "before"
+            if source.is_dir():
+                shutil.copytree(source, tmp_path / side / "trees" / tree.name)
+    (tmp_path / "before" / "pyproject.toml").write_text(RUFF_CONFIG, encoding="utf-8")
+    (tmp_path / "after" / "pyproject.toml").write_text(RUFF_CONFIG, encoding="utf-8")
+    assert _pyflakes(tmp_path / "after") - _pyflakes(tmp_path / "before") == set()
