@@ -11,7 +11,7 @@ import libcst as cst
 from codemods.mapping.reasons import Review
 from codemods.reading.clients import HttpCall
 from codemods.reading.getters import GetterCall, Getters
-from codemods.reading.metadata import Metadata
+from codemods.reading.metadata import Metadata, dotted
 from codemods.reading.names import Names
 from codemods.reading.sessions import Sessions
 from codemods.reading.urls import Part, Text, UrlMatch, url_parts
@@ -73,14 +73,15 @@ class Hosts:
             )
         return False
 
-    def receiver(self, http: GetterCall) -> cst.Name | None:
-        """The object a request helper is called on, when it is not ``self`` (``api.get(…)``)."""
+    def receiver(self, http: GetterCall) -> cst.Name | cst.Attribute | None:
+        """The object a request helper is called on, when it is not ``self`` (``api.get(…)``,
+        ``self.client.get(…)``)."""
         func = http.call.func
-        if (
-            isinstance(func, cst.Attribute)
-            and isinstance(func.value, cst.Name)
-            and func.value.value != "self"
-        ):
+        if not isinstance(func, cst.Attribute):
+            return None
+        if isinstance(func.value, cst.Name) and func.value.value != "self":
+            return func.value
+        if isinstance(func.value, cst.Attribute) and dotted(func.value).startswith("self."):
             return func.value
         return None
 
@@ -90,11 +91,11 @@ class Hosts:
         if receiver is None or match.host is None:
             return match
 
-        name = receiver.value
+        on = receiver
 
         class Rebind(cst.CSTTransformer):
-            def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
-                return cst.Name(name) if updated.value == "self" else updated
+            def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+                return on.deep_clone() if updated.value == "self" else updated
 
         host = match.host.visit(Rebind())
         assert isinstance(host, cst.BaseExpression)

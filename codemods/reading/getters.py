@@ -94,6 +94,8 @@ class Getters:
     def _receiver_class(self, call: cst.Call) -> cst.ClassDef | None:
         """The class of the object a method is called on, when the module tells it."""
         func = call.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute):
+            return self._attribute_class(func.value, call)
         if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
             return None
         if func.value.value == "self":
@@ -122,12 +124,37 @@ class Getters:
             held = self.inherited.get(dotted(func))
             if held is not None and self._bound_by_import(func.value):
                 return self._held(held, cst.FunctionDef)
-            return None
+            # ``self.client.get(…)`` with ``self.client = Client(…)`` set once in the class
+            cls = self._attribute_class(func.value, call)
+            return self._method(cls, func.attr.value) if cls is not None else None
         if isinstance(func, cst.Name):
             function = self._defined(func, cst.FunctionDef) or self._imported(func, cst.FunctionDef)
             if function is not None and not function.decorators:
                 return function if isinstance(self._owner(function), cst.Module) else None
         return None
+
+    def _attribute_class(self, receiver: cst.Attribute, call: cst.Call) -> cst.ClassDef | None:
+        """The class of ``self.client`` in a method, when the method's class sets it once, to an object of
+        a class of the module or held for reading (``self.client = Client(…)``)."""
+        if not (isinstance(receiver.value, cst.Name) and receiver.value.value == "self"):
+            return None
+        method = next((a for a in self.meta.ancestors(call) if isinstance(a, cst.FunctionDef)), None)
+        cls = self._owner(method) if method is not None else None
+        if not isinstance(cls, cst.ClassDef):
+            return None
+        spelled = dotted(receiver)
+        assignments: list[cst.Assign | cst.AnnAssign | cst.AugAssign] = self.meta.nodes(
+            cst.Assign, cst.AnnAssign, cst.AugAssign
+        )
+        values = [
+            node.value
+            for node in assignments
+            if any(dotted(t) == spelled for t in _targets(node)) and cls in self.meta.ancestors(node)
+        ]
+        made = values[0] if len(values) == 1 else None
+        if not (isinstance(made, cst.Call) and isinstance(made.func, cst.Name)):
+            return None
+        return self._class(made.func)
 
     def _made_by(self, receiver: cst.Name, depth: int = 0) -> cst.ClassDef | None:
         """The class of the module an object was made by: ``api = Client()``, or a parameter that every
@@ -379,6 +406,10 @@ class Getters:
             get_defaults,
             passed,
         )
+
+
+def _targets(node: cst.Assign | cst.AnnAssign | cst.AugAssign) -> list[cst.BaseExpression]:
+    return [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
 
 
 __all__ = ["GetterCall", "Getters"]

@@ -71,3 +71,45 @@ def test_a_parameter_of_the_outer_helper_that_shapes_the_request_stops_it() -> N
     )
     _, findings = _migrate(source)
     assert [status for status, _ in findings] == ["needs_review"]
+
+
+HELD_IN_ATTRIBUTE = """\
+import os
+
+import requests
+
+
+class Http:
+    def __init__(self):
+        self.base_url = "https://app.360learning.com/api/v1"
+        self.session = requests.Session()
+        self.session.params = {"company": os.environ.get("C")}
+
+    def get(self, path):
+        r = self.session.get(self.base_url + path)
+        r.raise_for_status()
+        return r.json()
+
+
+class Reports:
+    def __init__(self):
+        self.http = Http()
+
+    def _minutes(self, course_id, email):
+        return sum(a["globalTime"] for a in self.http.get(f"/courses/{course_id}/stats/{email}")["attempts"])
+"""
+
+
+def test_a_helper_of_an_object_kept_in_an_attribute_reads_its_host_on_that_object() -> None:
+    out, findings = _migrate(HELD_IN_ATTRIBUTE)
+    assert findings == [("rewrite", "rewrite")]
+    assert "learning360_v2.list_course_stats(\n            self.http.base_url," in out
+
+
+def test_an_attribute_set_twice_is_not_followed() -> None:
+    source = HELD_IN_ATTRIBUTE.replace(
+        "        self.http = Http()\n", "        self.http = Http()\n        self.http = Http()\n"
+    )
+    out, findings = _migrate(source)
+    assert findings == [("needs_review", "unfollowed-url")]
+    assert "self.http.get(f" in out
