@@ -21,7 +21,6 @@ from __future__ import annotations
 import ast
 import functools
 import re
-import string
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Final, TypeVar
@@ -29,13 +28,13 @@ from typing import Final, TypeVar
 from codemods.engine.files import FileError, read_source
 from codemods.engine.index_modules import (
     Assigned,
-    ClassBinding,
     Imported,
     ParsedModule,
     Unreadable,
     fragments,
     parse_module,
 )
+from codemods.engine.index_values import Ref, ValueScope
 from codemods.mapping import (
     EVIDENCE_MARKERS,
     HOST_MARKERS,
@@ -43,7 +42,7 @@ from codemods.mapping import (
     V1_CREDENTIAL_HEADERS,
     V1_CREDENTIAL_PARAMS,
 )
-from codemods.reading.index import CODE, TEXT, HeldCode, Piece, RepositoryIndex, module_keys
+from codemods.reading.index import CODE, HeldCode, Piece, RepositoryIndex, module_keys
 from codemods.reading.prefilter import PATH_WORDS, may_contain_site, uses_indexed_constant
 from codemods.reading.spelling import HOLE, is_message, spelled
 
@@ -113,8 +112,6 @@ def build_index(
 
 # --- building the index --------------------------------------------------------------------------------
 
-_Ref = tuple[str, str]  # (module's dotted name, constant name)
-
 
 class _Builder:
     def __init__(
@@ -131,9 +128,9 @@ class _Builder:
         self.by_key = {key: next(iter(paths)) for key, paths in claims.items() if len(paths) == 1}
         self.name_of = {path: name for path, name in files}
         self.parsed: dict[Path, ParsedModule | None] = {}
-        self.values: dict[_Ref, tuple[Piece, ...] | None] = {}
-        self.uses: dict[_Ref, set[_Ref]] = {}
-        self.in_progress: set[_Ref] = set()
+        self.values: dict[Ref, tuple[Piece, ...] | None] = {}
+        self.uses: dict[Ref, set[Ref]] = {}
+        self.in_progress: set[Ref] = set()
         #: Modules parsed only for the v1 paths they spell (``RepositoryIndex.spellings``).
         self.spelling_only: set[str] = set()
         self.cuts = 0
@@ -318,14 +315,14 @@ class _Builder:
                 self.parsed[path] = parse_module(path, self.name_of[path], data)
         return self.parsed[path]
 
-    def _module(self, name: str) -> ParsedModule | None:
+    def module_named(self, name: str) -> ParsedModule | None:
         path = self.by_key.get(name)
         return None if path is None else self._module_at(path)
 
     def _kept(self) -> dict[str, dict[str, tuple[Piece, ...]]]:
         """Every constant of the parsed modules that mentions a relevant word, and what it is built from."""
-        values: dict[_Ref, tuple[Piece, ...] | None] = {}
-        relevant: list[_Ref] = []
+        values: dict[Ref, tuple[Piece, ...] | None] = {}
+        relevant: list[Ref] = []
         for module in list(self.parsed.values()):
             if module is None or module.name in self.spelling_only:
                 continue
@@ -335,14 +332,14 @@ class _Builder:
                     if value is not None and _mentions_relevant(value):
                         relevant.append((module.name, name))
         kept: dict[str, dict[str, tuple[Piece, ...]]] = {}
-        seen: set[_Ref] = set()
+        seen: set[Ref] = set()
         while relevant:
             ref = relevant.pop()
             if ref in seen:
                 continue
             seen.add(ref)
             if ref not in values:
-                holder = self._module(ref[0])
+                holder = self.module_named(ref[0])
                 values[ref] = None if holder is None else self.value(holder, ref[1])
             value = values[ref]
             if value is not None:
@@ -377,9 +374,9 @@ class _Builder:
         return result
 
     def _pieces_of_value(
-        self, node: ast.expr, module: ParsedModule, owner: str | None, ref: _Ref, depth: int
+        self, node: ast.expr, module: ParsedModule, owner: str | None, ref: Ref, depth: int
     ) -> tuple[Piece, ...] | None:
-        scope = _Scope(self, module, owner, ref, depth)
+        scope = ValueScope(self, module, owner, ref, depth)
         if isinstance(node, (ast.Name, ast.Attribute)):
             # A bare name that leads to no string constant says nothing of its value's type.
             return scope.reference(node)
@@ -388,183 +385,15 @@ class _Builder:
         except (Unreadable, RecursionError):
             return ((CODE, ast.unparse(node)),)
 
-    def _imported(self, module_name: str, attribute: str, ref: _Ref, depth: int) -> tuple[Piece, ...] | None:
+    def _imported(self, module_name: str, attribute: str, ref: Ref, depth: int) -> tuple[Piece, ...] | None:
         """``from module_name import attribute``: a constant of that module, if indexed."""
-        target = self._module(module_name)
+        target = self.module_named(module_name)
         if target is None:
             return None
         value = self.value(target, attribute, depth + 1)
         if value is not None:
             self.uses.setdefault(ref, set()).add((target.name, attribute))
         return value
-
-
-class _Scope:
-    """Flattens one constant's value, resolving the names it uses."""
-
-    def __init__(
-        self, builder: _Builder, module: ParsedModule, owner: str | None, ref: _Ref, depth: int
-    ) -> None:
-        self.builder, self.module, self.owner, self.ref, self.depth = builder, module, owner, ref, depth
-
-    def pieces_of(self, node: ast.expr) -> tuple[Piece, ...]:
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            return _text(node.value)
-        if isinstance(node, ast.JoinedStr):
-            return self._fstring(node)
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            return _join(self.pieces_of(node.left), self.pieces_of(node.right))
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
-            return self._percent(node)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
-            return self._format(node, node.func.value)
-        if isinstance(node, (ast.Name, ast.Attribute)):
-            value = self.reference(node)
-            if value is not None:
-                return value
-        return ((CODE, ast.unparse(node)),)
-
-    def reference(self, node: ast.Name | ast.Attribute) -> tuple[Piece, ...] | None:
-        """The value of a name (``BASE``) or dotted name (``settings.BASE``, ``Client.ROOT``), if known."""
-        dotted = _dotted(node)
-        if dotted is None:
-            return None
-        head, *rest = dotted
-        module, builder = self.module, self.builder
-        own = f"{self.owner}.{head}"
-        # ``ROOT = ROOT + "/api/v1"`` in a class body reads the module's ROOT.
-        if self.owner and not rest and own != self.ref[1]:
-            if own in module.ambiguous:
-                return None
-            if own in module.bindings:
-                return self._constant(module, own)
-        binding = module.bindings.get(head)
-        if not rest:
-            return self._constant(module, head) if isinstance(binding, (Assigned, Imported)) else None
-        if isinstance(binding, ClassBinding) and len(rest) == 1:
-            return self._constant(module, f"{head}.{rest[0]}")
-        if not isinstance(binding, Imported):
-            return None
-        # ``import pkg.settings`` then ``pkg.settings.BASE``; ``from pkg import settings`` then
-        # ``settings.BASE``; ``from client import Client`` then ``Client.ROOT``.
-        parts = [binding.module, *([binding.attribute] if binding.attribute else []), *rest]
-        for split in range(len(parts) - 1, 0, -1):
-            target = builder._module(".".join(parts[:split]))
-            if target is not None:
-                attribute = ".".join(parts[split:])
-                return self._constant(target, attribute) if attribute.count(".") <= 1 else None
-        return None
-
-    def _constant(self, module: ParsedModule, name: str) -> tuple[Piece, ...] | None:
-        value = self.builder.value(module, name, self.depth + 1)
-        if value is not None:
-            self.builder.uses.setdefault(self.ref, set()).add((module.name, name))
-        return value
-
-    def _fstring(self, node: ast.JoinedStr) -> tuple[Piece, ...]:
-        out: tuple[Piece, ...] = ()
-        for value in node.values:
-            if isinstance(value, ast.FormattedValue):
-                if value.format_spec is not None or value.conversion not in (-1, ord("s")):
-                    raise Unreadable
-                out = _join(out, self.pieces_of(value.value))
-            elif isinstance(value, ast.Constant) and isinstance(value.value, str):
-                out = _join(out, _text(value.value))
-        return out
-
-    def _format(self, call: ast.Call, receiver: ast.expr) -> tuple[Piece, ...]:
-        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
-            raise Unreadable
-        positional = list(call.args)
-        keywords = {k.arg: k.value for k in call.keywords if k.arg is not None}
-        counter = iter(range(len(positional) + 1))
-        out: tuple[Piece, ...] = ()
-        for kind, text in self.pieces_of(receiver):
-            if kind == CODE:
-                out = _join(out, ((kind, text),))
-                continue
-            try:
-                fields = list(string.Formatter().parse(text))
-            except ValueError:
-                raise Unreadable from None
-            for literal, name, spec, conversion in fields:
-                out = _join(out, _text(literal))
-                if name is None:
-                    continue
-                if spec or conversion not in (None, "s"):
-                    raise Unreadable
-                if name == "":
-                    index = next(counter)
-                    value = positional[index] if index < len(positional) else None
-                elif name.isdigit():
-                    value = positional[int(name)] if int(name) < len(positional) else None
-                else:
-                    value = keywords.get(name)
-                if value is None:
-                    raise Unreadable
-                out = _join(out, self.pieces_of(value))
-        return out
-
-    _PERCENT: Final = re.compile(r"%(?:\((?P<key>[^)]*)\))?(?P<conv>[sdr%])")
-
-    def _percent(self, node: ast.BinOp) -> tuple[Piece, ...]:
-        right = node.right
-        values: list[ast.expr] = []
-        by_key: dict[str, ast.expr] = {}
-        if isinstance(right, ast.Tuple):
-            values = list(right.elts)
-            if any(isinstance(v, ast.Starred) for v in values):
-                raise Unreadable
-        elif isinstance(right, ast.Dict):
-            for key, value in zip(right.keys, right.values, strict=True):
-                if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
-                    raise Unreadable
-                by_key[key.value] = value
-        else:
-            values = [right]
-        queue = iter(values)
-        out: tuple[Piece, ...] = ()
-        for kind, text in self.pieces_of(node.left):
-            if kind == CODE:
-                out = _join(out, ((kind, text),))
-                continue
-            pos = 0
-            for m in self._PERCENT.finditer(text):
-                out = _join(out, _text(text[pos : m.start()]))
-                pos = m.end()
-                if m.group("conv") == "%":
-                    out = _join(out, _text("%"))
-                    continue
-                if m.group("conv") == "r":
-                    raise Unreadable
-                field_key: str | None = m.group("key")
-                argument = by_key.get(field_key) if field_key is not None else next(queue, None)
-                if argument is None:
-                    raise Unreadable
-                out = _join(out, self.pieces_of(argument))
-            out = _join(out, _text(text[pos:]))
-        return out
-
-
-def _dotted(node: ast.expr) -> list[str] | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return parts[::-1]
-
-
-def _text(value: str) -> tuple[Piece, ...]:
-    return ((TEXT, value),) if value else ()
-
-
-def _join(left: tuple[Piece, ...], right: tuple[Piece, ...]) -> tuple[Piece, ...]:
-    if left and right and left[-1][0] == TEXT and right[0][0] == TEXT:
-        return (*left[:-1], (TEXT, left[-1][1] + right[0][1]), *right[1:])
-    return left + right
 
 
 def _credential_constants(module: ParsedModule) -> dict[str, tuple[str, ...]]:
