@@ -25,7 +25,7 @@ from codemods.reading.credentials import Credentials, classify, read_pairs
 from codemods.reading.getters import GetterCall
 from codemods.reading.names import INDEXED, Names
 from codemods.reading.sessions import Sessions
-from codemods.reading.urls import UrlMatch
+from codemods.reading.url_match import UrlMatch
 from codemods.results.findings import Finding, Status
 
 

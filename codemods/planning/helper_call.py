@@ -31,7 +31,7 @@ from codemods.planning.plan import Context
 from codemods.reading.clients import HttpCall
 from codemods.reading.getters import GetterCall
 from codemods.reading.sessions import Sessions
-from codemods.reading.urls import UrlMatch
+from codemods.reading.url_match import UrlMatch
 
 _INDENT = "    "
 

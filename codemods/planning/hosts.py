@@ -14,7 +14,8 @@ from codemods.reading.getters import GetterCall, Getters
 from codemods.reading.metadata import Metadata, dotted
 from codemods.reading.names import Names
 from codemods.reading.sessions import Sessions
-from codemods.reading.urls import Part, Text, UrlMatch, url_parts
+from codemods.reading.url_match import UrlMatch
+from codemods.reading.urls import Part, Text, url_parts
 
 #: Names a host expression may read anywhere (``str(client.base_url)``).
 _BUILTIN_NAMES = frozenset({"str"})

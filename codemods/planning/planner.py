@@ -50,13 +50,8 @@ from codemods.reading.index import RepositoryIndex
 from codemods.reading.metadata import Metadata
 from codemods.reading.names import Names, Resolved
 from codemods.reading.sessions import Sessions
-from codemods.reading.urls import (
-    UrlMatch,
-    guess_endpoint,
-    join_base,
-    match_endpoint,
-    url_parts,
-)
+from codemods.reading.url_match import UrlMatch, guess_endpoint, match_endpoint
+from codemods.reading.urls import join_base, url_parts
 from codemods.reading.value_uses import serves_or_fakes
 from codemods.results.findings import Finding, Status
 from codemods.results.wrappers import WrapperState

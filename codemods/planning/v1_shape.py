@@ -29,7 +29,7 @@ from codemods.planning.plan import Context
 from codemods.reading.clients import HttpCall
 from codemods.reading.index import RepositoryIndex, in_repository
 from codemods.reading.metadata import Metadata
-from codemods.reading.urls import UrlMatch
+from codemods.reading.url_match import UrlMatch
 
 #: Builtins that turn what they are given into text, whole.
 _OUTPUT_BUILTINS = frozenset({"print", "repr", "str", "ascii", "format"})

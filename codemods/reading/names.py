@@ -21,16 +21,8 @@ from codemods.reading.getters import GetterCall
 from codemods.reading.index import TEXT, Piece, RepositoryIndex, absolute_module
 from codemods.reading.metadata import Metadata, assigned_node
 from codemods.reading.url_functions import returned_expression, returned_url, small_function
-from codemods.reading.urls import (
-    Hole,
-    Part,
-    Spliced,
-    Text,
-    UrlMatch,
-    guess_endpoint,
-    match_endpoint,
-    url_parts,
-)
+from codemods.reading.url_match import UrlMatch, guess_endpoint, match_endpoint
+from codemods.reading.urls import Hole, Part, Spliced, Text, url_parts
 
 #: What a URL's name resolves to: an expression, parts already read, or nothing known.
 Resolved = cst.BaseExpression | tuple[Part, ...] | None

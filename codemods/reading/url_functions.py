@@ -15,7 +15,8 @@ import libcst as cst
 
 from codemods.mapping.reasons import Review
 from codemods.reading.metadata import Metadata, assigned_node
-from codemods.reading.urls import Hole, NameResolver, Part, Text, guess_endpoint, url_parts
+from codemods.reading.url_match import guess_endpoint
+from codemods.reading.urls import Hole, NameResolver, Part, Text, url_parts
 
 
 def returned_url(

@@ -9,7 +9,8 @@ import libcst as cst
 import pytest
 
 from codemods.mapping.reasons import Review
-from codemods.reading.urls import Text, match_endpoint, url_parts
+from codemods.reading.url_match import match_endpoint
+from codemods.reading.urls import Text, url_parts
 from codemods.transform.migrate import TransformOptions, migrate_source
 
 CONSTANTS = {
