@@ -1,10 +1,11 @@
 """The ``migrate-360learning`` command line: diff, apply, check and report.
 
-The only module that knows click. It reads the settings (``[tool.migrate-360learning]``, then the
-flags), turns them into ``RunOptions``, runs the engine, prints what the command is for on stdout (or
-into ``--output``/``--patch``), writes every ``--report FORMAT:FILE``, a summary on stderr, and maps
-the result to the exit code. The exit code depends only on the result, never on the formats, on
-``--report``, ``--output`` or ``--patch``, on colour, pipes or ``--quiet``:
+With ``codemods.cli.options`` (the options the commands share), the only code that knows click. It
+reads the settings (``[tool.migrate-360learning]``, then the flags), turns them into ``RunOptions``,
+runs the engine, prints what the command is for on stdout (or into ``--output``/``--patch``), writes
+every ``--report FORMAT:FILE``, a summary on stderr, and maps the result to the exit code. The exit
+code depends only on the result, never on the formats, on ``--report``, ``--output`` or ``--patch``,
+on colour, pipes or ``--quiet``:
 
 * ``diff``   0 nothing would change, 1 changes are pending;
 * ``apply``  0 every site was migrated (or accepted), 1 a site needs review or a file failed;
@@ -23,15 +24,25 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 import click
 
 from codemods import __version__
 from codemods.cli import console
+from codemods.cli.options import (
+    STDIN,
+    STDOUT,
+    ReportTarget,
+    common_options,
+    output_file,
+    output_option,
+    report_formats,
+    upgrade_option,
+)
 from codemods.engine import changes, config, runner
 from codemods.engine.discovery import Anchored, DiscoveryError
 from codemods.engine.options import RunOptions
@@ -40,161 +51,8 @@ from codemods.mapping.reasons import REASONS
 from codemods.reports import json_report
 from codemods.results.findings import RunResult, Status
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 #: What the diff, the patch and the reports are written as: the exact bytes of files in any encoding.
 _ENCODING = ("utf-8", "surrogateescape")
-
-
-@dataclass(frozen=True)
-class ReportTarget:
-    """One ``--report FORMAT:FILE``."""
-
-    format: str
-    path: Path
-
-
-def _formats() -> list[str]:
-    return sorted(json_report.FORMATS)
-
-
-def _parse_reports(
-    ctx: click.Context, param: click.Parameter, values: Sequence[str]
-) -> tuple[ReportTarget, ...]:
-    targets: list[ReportTarget] = []
-    for value in values:
-        name, colon, file = value.partition(":")
-        if name not in json_report.FORMATS:
-            raise click.BadParameter(
-                f"unknown report format {name!r} in {value!r} (one of {', '.join(_formats())})", ctx, param
-            )
-        if not colon or not file:
-            raise click.BadParameter(f"{value!r} names no file: use {name}:FILE", ctx, param)
-        targets.append(ReportTarget(name, STDOUT if file == "-" else _destination(ctx, param, Path(file))))
-    return tuple(targets)
-
-
-def _destination(ctx: click.Context, param: click.Parameter, path: Path) -> Path:
-    """A file a command will write: its directory must exist, and it must not be a directory."""
-    if path.is_dir():
-        raise click.BadParameter(f"{path} is a directory", ctx, param)
-    if not Path(os.path.abspath(path)).parent.is_dir():
-        raise click.BadParameter(f"{path}: the directory {path.parent} does not exist", ctx, param)
-    return path
-
-
-def _output_file(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
-    return None if value is None else _destination(ctx, param, value)
-
-
-def _common_options(command: F) -> F:
-    decorators = (
-        click.argument(
-            "paths",
-            metavar="PATH...",
-            nargs=-1,
-            required=True,
-            type=click.Path(exists=True, allow_dash=True, path_type=Path),
-        ),
-        click.option(
-            "--stdin-filename",
-            metavar="NAME",
-            default=None,
-            help="With - as PATH (the module on standard input): the path it stands for, shown in every "
-            "output and used to find the configuration [default: -].",
-        ),
-        click.option(
-            "--helper-module",
-            type=click.Path(dir_okay=False, path_type=Path),
-            default=None,
-            metavar="FILE",
-            help="Where the helper module goes [default: helper-module of the configuration, else "
-            "learning360_v2.py at the root of the first PATH].",
-        ),
-        click.option(
-            "--allow-helper-outside",
-            is_flag=True,
-            help="Let --helper-module name a file outside every PATH and the configuration's directory.",
-        ),
-        click.option(
-            "--exclude",
-            multiple=True,
-            metavar="GLOB",
-            help="Leave out files matching GLOB (gitignore syntax); repeatable; adds to the configuration's.",
-        ),
-        click.option(
-            "--include",
-            multiple=True,
-            metavar="GLOB",
-            help="Only look at files matching GLOB (gitignore syntax); repeatable; adds to the "
-            "configuration's.",
-        ),
-        click.option(
-            "--host",
-            "hosts",
-            multiple=True,
-            metavar="HOST",
-            help="A host of 360Learning besides those the tool knows; repeatable; adds to the "
-            "configuration's.",
-        ),
-        click.option(
-            "--keep-v1-shape/--no-keep-v1-shape",
-            "keep_v1_shape",
-            default=None,
-            help="Where the answer goes where the tool cannot follow it (printed, dumped, handed to a "
-            "library, returned to unseen callers), move the call to v2 keeping v1's answer shape "
-            "[default: keep-v1-shape of the configuration, else keep]; --no-keep-v1-shape reports such "
-            "sites for review.",
-        ),
-        click.option(
-            "--changed-since",
-            metavar="REV",
-            default=None,
-            help="Only migrate files changed since the git revision REV (commits since the merge base, "
-            "staged, unstaged and untracked files).",
-        ),
-        click.option(
-            "--config",
-            "config_file",
-            type=click.Path(exists=True, dir_okay=False, path_type=Path),
-            default=None,
-            metavar="FILE",
-            help="Read [tool.migrate-360learning] from FILE [default: the nearest pyproject.toml holding "
-            "it, from the first PATH up to the repository's root].",
-        ),
-        click.option(
-            "--report",
-            "reports",
-            multiple=True,
-            metavar="FORMAT:FILE",
-            callback=_parse_reports,
-            help="Also write a report in FORMAT to FILE; repeatable.",
-        ),
-        click.option(
-            "--jobs",
-            type=click.IntRange(min=1),
-            default=None,
-            metavar="N",
-            help="Worker processes [default: one per core].",
-        ),
-        click.option(
-            "--select",
-            multiple=True,
-            metavar="RULE",
-            help="Only report and migrate the sites of RULE (an id such as L360104, or a name); "
-            "repeatable or comma-separated; the others are counted as ignored.",
-        ),
-        click.option(
-            "--ignore",
-            multiple=True,
-            metavar="RULE",
-            help="Leave the sites of RULE as they are, counted as ignored; repeatable or comma-separated.",
-        ),
-        click.option("--quiet", "-q", is_flag=True, help="Print nothing on stderr but errors."),
-    )
-    for decorator in reversed(decorators):
-        command = decorator(command)
-    return command
 
 
 def _changed_files(paths: Sequence[Path], revision: str) -> frozenset[Path]:
@@ -316,8 +174,6 @@ def _run(
 
 
 #: ``-``: standard input as the PATH, standard output as the file of ``--report FORMAT:-``.
-STDIN: Final = Path("-")
-STDOUT: Final = STDIN
 
 
 def _one_stdout(reports: Sequence[ReportTarget], command_writes_it: bool, what: str) -> None:
@@ -426,38 +282,16 @@ def exit_code(command: str, result: RunResult) -> int:
     raise ValueError(f"unknown command {command!r}")
 
 
-def _output_option(help_text: str) -> Callable[[F], F]:
-    """``--output FILE``: where a command writes what it would print."""
-    return click.option(
-        "--output",
-        "-o",
-        type=click.Path(dir_okay=False, path_type=Path),
-        callback=_output_file,
-        default=None,
-        metavar="FILE",
-        help=help_text,
-    )
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name=json_report.TOOL_NAME)
 def cli() -> None:
     """Migrate Python code from 360Learning API v1 course statistics to the v2 endpoint."""
 
 
-def _upgrade_option(command: F) -> F:
-    return click.option(
-        "--upgrade-helper",
-        is_flag=True,
-        help="Replace a helper module whose code is not the generated one (edited, or from an earlier "
-        "release) by the generated one, showing the diff.",
-    )(command)
-
-
 @cli.command()
-@_common_options
-@_upgrade_option
-@_output_option("Write the diff to FILE instead of stdout.")
+@common_options
+@upgrade_option
+@output_option("Write the diff to FILE instead of stdout.")
 def diff(
     paths: tuple[Path, ...], reports: tuple[ReportTarget, ...], output: Path | None, **options: Any
 ) -> None:
@@ -482,12 +316,12 @@ def diff(
 
 
 @cli.command()
-@_common_options
-@_upgrade_option
+@common_options
+@upgrade_option
 @click.option(
     "--patch",
     type=click.Path(dir_okay=False, path_type=Path),
-    callback=_output_file,
+    callback=output_file,
     default=None,
     metavar="FILE",
     help="Write the changes as a patch to FILE (for `git apply`) instead of changing any file.",
@@ -528,7 +362,7 @@ def apply(
 
 
 @cli.command()
-@_common_options
+@common_options
 def check(paths: tuple[Path, ...], reports: tuple[ReportTarget, ...], **options: Any) -> None:
     """Fail when v1 course-statistics usage is left; write nothing.
 
@@ -543,16 +377,16 @@ def check(paths: tuple[Path, ...], reports: tuple[ReportTarget, ...], **options:
 
 
 @cli.command("report")
-@_common_options
+@common_options
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(_formats()),
+    type=click.Choice(report_formats()),
     default="json",
     show_default=True,
     help="Format of the report.",
 )
-@_output_option("Write the report to FILE instead of stdout.")
+@output_option("Write the report to FILE instead of stdout.")
 def report_command(
     paths: tuple[Path, ...],
     reports: tuple[ReportTarget, ...],
