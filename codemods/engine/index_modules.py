@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 import builtins
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.util import decode_source
 from pathlib import Path
 from typing import Final
@@ -101,25 +101,22 @@ def parse_module(path: Path, name: str, data: bytes) -> ParsedModule | None:
     if any(word in text for word in _REQUEST_WORDS):
         imports = _import_statements(tree.body, module)
         lines = text.splitlines(keepends=True)
-        statements = [
-            s for s in tree.body if isinstance(s, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        read = [
+            held
+            for s in tree.body
+            if isinstance(s, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and (held := _held_code(s, lines, module, imports)) is not None
         ]
-        while True:  # a function that calls a held one makes requests too (``get`` → ``_send``)
-            callers = {
-                s.name: held
-                for s in statements
-                if s.name not in module.held_code
-                and (held := _held_code(s, lines, module, imports, set(module.held_code))) is not None
-            }
-            if not callers:
-                break
-            module.held_code.update(callers)
-        # Small functions held code may call (``auth_headers()``), held only beside it.
-        for statement in statements:
-            if statement.name not in module.held_code and not isinstance(statement, ast.ClassDef):
-                helper = _held_code(statement, lines, module, imports, None)
-                if helper is not None and len(helper.source) <= _MAX_FUNCTION_CHARS:
-                    module.held_code[statement.name] = helper
+        # A function that calls one that makes requests makes requests too (``get`` → ``_send``).
+        requesting = {held.name for held in read if held.requests}
+        while more := {h.name for h in read if h.name not in requesting and h.follows & requesting}:
+            requesting |= more
+        for held in read:
+            if held.name in requesting:
+                module.held_code[held.name] = replace(held, requests=True)
+            elif held.function and len(held.source) <= _MAX_FUNCTION_CHARS:
+                # A small function held code may call (``auth_headers()``), held only beside it.
+                module.held_code[held.name] = held
     return module
 
 
@@ -155,12 +152,10 @@ def _held_code(
     lines: list[str],
     module: ParsedModule,
     imports: dict[str, str],
-    held: set[str] | None,
 ) -> HeldCode | None:
     """The class or function as a module deriving from it or calling it needs it, or ``None`` when it
-    makes no request (itself, or by calling one of the module's ``held`` ones; ``held`` ``None``: it
-    need not), holds a v1 path (it has sites of its own), or reads a name whose binding cannot be
-    told."""
+    holds a v1 path (it has sites of its own), or reads a name whose binding cannot be told. Its
+    ``requests`` says whether its own code makes a request."""
     first = min([statement.lineno, *(d.lineno for d in statement.decorator_list)])
     end = statement.end_lineno or statement.lineno
     source = "".join(lines[first - 1 : end])
@@ -170,15 +165,14 @@ def _held_code(
         or may_contain_site(source.encode("utf-8", "ignore"))
     ):
         return None
-    requests = any(word in source for word in _REQUEST_WORDS) or any(
-        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in (held or ())
-        for n in ast.walk(statement)
-    )
-    if not requests and held is not None:
-        return None
     bound: set[str] = set()
     read: set[str] = set()
+    follows: set[str] = set()  # what it calls by name, and the bases a class derives from
+    if isinstance(statement, ast.ClassDef):
+        follows.update(b.id for b in statement.bases if isinstance(b, ast.Name))
     for node in ast.walk(statement):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            follows.add(node.func.id)
         if isinstance(node, ast.Name):
             (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
         elif isinstance(node, ast.arg):
@@ -204,8 +198,16 @@ def _held_code(
             defined.append(name)
         elif name not in _BUILTINS:
             return None  # a star import's name, or one bound inside a block the index does not read
-    function = not isinstance(statement, ast.ClassDef)
-    return HeldCode(module.name, source, imported, tuple(defined), function=function, requests=requests)
+    return HeldCode(
+        module.name,
+        source,
+        imported,
+        tuple(defined),
+        function=not isinstance(statement, ast.ClassDef),
+        requests=any(word in source for word in _REQUEST_WORDS),
+        name=statement.name,
+        follows=frozenset(follows),
+    )
 
 
 def bind_all(

@@ -12,7 +12,7 @@ import string
 from typing import Final, Protocol
 
 from codemods.engine.index_modules import Assigned, ClassBinding, Imported, ParsedModule, Unreadable
-from codemods.reading.index import CODE, TEXT, Piece
+from codemods.reading.index import CODE, TEXT, Piece, dotted_parts
 
 Ref = tuple[str, str]  # (module's dotted name, constant name)
 
@@ -55,7 +55,7 @@ class ValueScope:
 
     def reference(self, node: ast.Name | ast.Attribute) -> tuple[Piece, ...] | None:
         """The value of a name (``BASE``) or dotted name (``settings.BASE``, ``Client.ROOT``), if known."""
-        dotted = _dotted(node)
+        dotted = dotted_parts(node)
         if dotted is None:
             return None
         head, *rest = dotted
@@ -173,17 +173,6 @@ class ValueScope:
                 out = _join(out, self.pieces_of(argument))
             out = _join(out, _text(text[pos:]))
         return out
-
-
-def _dotted(node: ast.expr) -> list[str] | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return parts[::-1]
 
 
 def _text(value: str) -> tuple[Piece, ...]:

@@ -210,12 +210,6 @@ class _Builder:
             spellings,
             held_code,
             unshared,
-            held_functions=frozenset(
-                name
-                for names in bases.values()
-                for name, held in names.items()
-                if held.function and held.requests
-            ),
             held_names=frozenset(
                 name for names in bases.values() for name, held in names.items() if held.requests
             ),

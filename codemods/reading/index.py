@@ -10,6 +10,7 @@ its text).
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
@@ -40,6 +41,10 @@ class HeldCode:
     #: Whether it makes requests (itself, or through another held function of its module); a small
     #: function that does not (``auth_headers()``) is held only beside held code that calls it.
     requests: bool = True
+    #: The name its statement defines, and the names whose held code it needs held too: the functions
+    #: it calls by name and the bases a class derives from.
+    name: str = ""
+    follows: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -78,9 +83,8 @@ class RepositoryIndex:
     #: and of the module-level constants they are built from, that no other file of the run mentions:
     #: once the rewrite no longer reads one, nothing does, and it goes (``codemods.planning.cleanup``).
     unshared_credentials: Mapping[str, frozenset[str]] = field(default_factory=dict, hash=False)
-    #: The names of the functions of ``held_code``, and of its classes: a module naming none of them
-    #: (and defining no class) holds nothing.
-    held_functions: frozenset[str] = frozenset()
+    #: The names of the classes and functions of ``held_code`` that make requests: a module naming none
+    #: of them (and defining no class) holds nothing.
     held_names: frozenset[str] = frozenset()
 
     def spelling(self, module: str, name: str) -> tuple[str, bool, str] | None:
@@ -156,3 +160,16 @@ def in_repository(qualified: str, modules: frozenset[str]) -> bool:
     repository's ``modules``: some dotted prefix of it names one."""
     parts = qualified.split(".")
     return any(".".join(parts[:n]) in modules for n in range(1, len(parts)))
+
+
+def dotted_parts(node: ast.expr) -> list[str] | None:
+    """The names a chain of ``ast`` names spells (``["settings", "BASE"]`` for ``settings.BASE``), or
+    ``None`` for anything else."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return parts[::-1]

@@ -46,7 +46,7 @@ from typing import Final
 
 import libcst as cst
 
-from codemods.reading.index import HeldCode, RepositoryIndex, absolute_module
+from codemods.reading.index import HeldCode, RepositoryIndex, absolute_module, dotted_parts
 from codemods.reading.metadata import dotted
 
 #: The line after which the held code starts; nothing from it on is written.
@@ -117,13 +117,13 @@ def hold(source: bytes, index: RepositoryIndex | None, module: str) -> Held | No
         calls = [n.func for n in ast.walk(tree) if isinstance(n, ast.Call)]
         called = {f.id for f in calls if isinstance(f, ast.Name)}
         for local in sorted(called & imported.keys()):
-            level, dotted, attribute = imported[local]
-            absolute = absolute_module(module, level, dotted or None)
+            level, spelled, attribute = imported[local]
+            absolute = absolute_module(module, level, spelled or None)
             found = index.held(absolute, attribute) if absolute and bound.get(local) == 1 else None
             if found is not None and found.requests:  # a request function, or a client class made here
                 pending.append((local, found))
         for func in calls:
-            if isinstance(func, ast.Attribute) and func.attr in index.held_functions:
+            if isinstance(func, ast.Attribute) and func.attr in index.held_names:
                 where = _base_module(func, module, bound, imported, plain) or _dotted_module(
                     func, bound, plain
                 )
@@ -157,12 +157,9 @@ def hold(source: bytes, index: RepositoryIndex | None, module: str) -> Held | No
         name = local if local in own_named else f"{_PREFIX}{local.replace('.', '_')}"
         if name != local:
             held.names[local] = name
-        own = _defined_name(found_class.source)
-        if own is None:
-            return None
         statements.append(
             re.sub(
-                rf"(?m)^((?:async\s+)?(?:class|def))\s+{re.escape(own)}\b",
+                rf"(?m)^((?:async\s+)?(?:class|def))\s+{re.escape(found_class.name)}\b",
                 rf"\1 {name}",
                 found_class.source,
                 count=1,
@@ -172,7 +169,7 @@ def hold(source: bytes, index: RepositoryIndex | None, module: str) -> Held | No
             n: (found_class.module, n, f"from {found_class.module} import {n}") for n in found_class.defined
         }
         reads.update({n: (None, n, line) for n, line in found_class.imports.items()})
-        follows = _follows(found_class.source)
+        follows = found_class.follows
         for read, (defined_in, attribute, line) in sorted(reads.items()):
             if read in lines or read in own_named:
                 if lines.get(read, own_named.get(read)) != line:
@@ -188,17 +185,10 @@ def hold(source: bytes, index: RepositoryIndex | None, module: str) -> Held | No
             source_module, imported_name = defined_in, attribute
             if defined_in is None and line.startswith("from ") and "\n" not in line and " as " not in line:
                 source_module, _, imported_name = line[5:].partition(" import ")
-            nested = index.held(source_module, imported_name) if source_module is not None else None
-            if nested is not None and read in follows:
-                if nested.function:
-                    own_named[read] = line
-                else:
-                    lines[read] = line
+            nested = index.held(source_module, imported_name) if source_module and read in follows else None
+            if nested is not None:
                 pending.append((read, nested))
-                if source_module is not None:
-                    held.imports[read] = (source_module, imported_name)
-                continue
-            lines[read] = line
+            (own_named if nested is not None and nested.function else lines)[read] = line
             if source_module is not None:
                 held.imports[read] = (source_module, imported_name)
             elif re.fullmatch(r"import \w+", line):
@@ -270,6 +260,8 @@ def _relative_import(module: cst.Module, own: str, source: str, name: str) -> cs
         if isinstance(line, cst.SimpleStatementLine)
         and any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in line.body)
     ]
+    if not imports:
+        return None
     rest = source[len(package) + 1 :]
     statement = cst.ImportFrom(
         module=cst.parse_expression(rest),  # type: ignore[arg-type]
@@ -277,14 +269,12 @@ def _relative_import(module: cst.Module, own: str, source: str, name: str) -> cs
         relative=[cst.Dot()],
     )
     line = cst.SimpleStatementLine([statement])
-    if imports:
-        last = body[imports[-1]]
-        assert isinstance(last, cst.SimpleStatementLine)
-        if not any(isinstance(s, cst.ImportFrom) and s.relative for s in last.body):
-            line = line.with_changes(leading_lines=[cst.EmptyLine()])  # the section of relative imports
-        body.insert(imports[-1] + 1, line)
-        return module.with_changes(body=body)
-    return None
+    last = body[imports[-1]]
+    assert isinstance(last, cst.SimpleStatementLine)
+    if not any(isinstance(s, cst.ImportFrom) and s.relative for s in last.body):
+        line = line.with_changes(leading_lines=[cst.EmptyLine()])  # the section of relative imports
+    body.insert(imports[-1] + 1, line)
+    return module.with_changes(body=body)
 
 
 def _merge_into_import(module: cst.Module, own: str, source: str, name: str) -> cst.Module | None:
@@ -366,36 +356,11 @@ def _dotted_module(
 ) -> tuple[str, str] | None:
     """(module, function) a call spelled through a dotted module names: ``lms.http.get_json`` with
     ``import lms.http`` (``lms`` bound only by plain imports, that one among them)."""
-    parts: list[str] = []
-    node: ast.expr = func.value
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not (isinstance(node, ast.Name) and parts and node.id in plain and bound.get(node.id)):
+    parts = dotted_parts(func.value)
+    if not (parts and len(parts) > 1 and parts[0] in plain and bound.get(parts[0])):
         return None
-    spelled = ".".join([node.id, *reversed(parts)])
-    return (spelled, func.attr) if f"import {spelled}" in plain[node.id] else None
-
-
-def _defined_name(source: str) -> str | None:
-    """The name a held class or function statement defines."""
-    found = re.search(r"(?m)^(?:async\s+)?(?:class|def)\s+(\w+)", source)
-    return found.group(1) if found else None
-
-
-def _follows(source: str) -> set[str]:
-    """The names whose held code a held class or function needs held too: the bases a class derives
-    from, and the functions its code calls by name."""
-    try:
-        statement = ast.parse(source).body[0]
-    except (SyntaxError, IndexError):
-        return set()
-    found = {
-        n.func.id for n in ast.walk(statement) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-    }
-    if isinstance(statement, ast.ClassDef):
-        found.update(b.id for b in statement.bases if isinstance(b, ast.Name))
-    return found
+    spelled = ".".join(parts)
+    return (spelled, func.attr) if f"import {spelled}" in plain[parts[0]] else None
 
 
 def _same_import(imported: tuple[int, str, str], line: str, module: str) -> bool:

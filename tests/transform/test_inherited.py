@@ -203,7 +203,7 @@ def test_request_functions_are_indexed_with_the_functions_that_call_them(tmp_pat
     assert held["get"] is not None and held["get"].function and "_send" in held["get"].defined
     # It makes no request: held only beside held code that calls it.
     assert held["version"] is not None and not held["version"].requests
-    assert index.held_functions == {"_send", "get"}
+    assert index.held_names == {"_send", "get"}
 
 
 @pytest.mark.parametrize(
