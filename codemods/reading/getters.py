@@ -72,6 +72,8 @@ class Getters:
         #: (``codemods.transform.inherited``).
         self.inherited = inherited or {}
         self._described: dict[cst.FunctionDef, Helper | None] = {}
+        #: (class, ``self.x``) → the class of the object the class sets ``self.x`` to, once.
+        self._attributes: dict[tuple[cst.ClassDef, str], cst.ClassDef | None] = {}
         #: How many helpers deep the helper being described calls (a guard against recursion).
         self._depth = 0
 
@@ -99,9 +101,7 @@ class Getters:
         if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
             return None
         if func.value.value == "self":
-            method = next((a for a in self.meta.ancestors(call) if isinstance(a, cst.FunctionDef)), None)
-            cls = self._owner(method) if method is not None else None
-            return cls if isinstance(cls, cst.ClassDef) else None
+            return self._self_class(call)
         return self._made_by(func.value)
 
     # --- which function a call calls ---------------------------------------------------------------
@@ -111,9 +111,8 @@ class Getters:
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             receiver = func.value
             if receiver.value == "self":
-                method = next((a for a in self.meta.ancestors(call) if isinstance(a, cst.FunctionDef)), None)
-                cls = self._owner(method) if method is not None else None
-                return self._method(cls, func.attr.value) if isinstance(cls, cst.ClassDef) else None
+                cls = self._self_class(call)
+                return self._method(cls, func.attr.value) if cls is not None else None
             held = self.inherited.get(f"{receiver.value}.{func.attr.value}")
             if held is not None and self._bound_by_import(receiver):
                 return self._held(held, cst.FunctionDef)  # ``http.get_json(…)``, held for reading
@@ -138,23 +137,29 @@ class Getters:
         a class of the module or held for reading (``self.client = Client(…)``)."""
         if not (isinstance(receiver.value, cst.Name) and receiver.value.value == "self"):
             return None
+        cls = self._self_class(call)
+        if cls is None:
+            return None
+        key = (cls, dotted(receiver))
+        if key not in self._attributes:  # asked of every ``self.session.get(…)``: the scan is made once
+            assignments: list[cst.Assign | cst.AnnAssign | cst.AugAssign] = self.meta.nodes(
+                cst.Assign, cst.AnnAssign, cst.AugAssign
+            )
+            values = [
+                node.value
+                for node in assignments
+                if any(dotted(t) == key[1] for t in _targets(node)) and cls in self.meta.ancestors(node)
+            ]
+            made = values[0] if len(values) == 1 else None
+            found = made.func if isinstance(made, cst.Call) and isinstance(made.func, cst.Name) else None
+            self._attributes[key] = self._class(found) if found is not None else None
+        return self._attributes[key]
+
+    def _self_class(self, call: cst.Call) -> cst.ClassDef | None:
+        """The class ``self`` is an object of where ``call`` is: the class of the method around it."""
         method = next((a for a in self.meta.ancestors(call) if isinstance(a, cst.FunctionDef)), None)
         cls = self._owner(method) if method is not None else None
-        if not isinstance(cls, cst.ClassDef):
-            return None
-        spelled = dotted(receiver)
-        assignments: list[cst.Assign | cst.AnnAssign | cst.AugAssign] = self.meta.nodes(
-            cst.Assign, cst.AnnAssign, cst.AugAssign
-        )
-        values = [
-            node.value
-            for node in assignments
-            if any(dotted(t) == spelled for t in _targets(node)) and cls in self.meta.ancestors(node)
-        ]
-        made = values[0] if len(values) == 1 else None
-        if not (isinstance(made, cst.Call) and isinstance(made.func, cst.Name)):
-            return None
-        return self._class(made.func)
+        return cls if isinstance(cls, cst.ClassDef) else None
 
     def _made_by(self, receiver: cst.Name, depth: int = 0) -> cst.ClassDef | None:
         """The class of the module an object was made by: ``api = Client()``, or a parameter that every
