@@ -16,13 +16,12 @@ from libcst.metadata import Assignment
 
 from codemods.planning.plan import Context
 from codemods.reading.getters import Getters
-from codemods.reading.metadata import assigned_node, dotted, walk
+from codemods.reading.metadata import assigned_node, dotted, is_bare_string, walk
 from codemods.reading.names import aliases_binding
 from codemods.reading.sessions import Sessions
 from codemods.reading.url_functions import returned_expression, small_function
 from codemods.reading.urls import is_urljoin
 
-_STRINGS: Final = (cst.SimpleString, cst.ConcatenatedString)
 #: The request object of ``urllib``: making one only stores what it is given.
 _REQUEST: Final = "urllib.request.Request"
 #: Calls a credentials constant may be built with and still go without a trace: they only read.
@@ -114,20 +113,20 @@ class Cleanup:
 
     def _goes(self, node: cst.CSTNode) -> bool:
         """Whether the plan replaces or deletes ``node`` or a node around it."""
-        edits = self.plan.edits
-        gone = {*edits.replace, *edits.remove, *(w.items[0].item for w in edits.unwrap_with)}
+        gone = self._gone()
         return node in gone or any(a in gone for a in self.meta.ancestors(node))
+
+    def _gone(self) -> set[cst.CSTNode]:
+        """The nodes the plan replaces or deletes, and the clients of the ``with`` blocks it unwraps."""
+        edits = self.plan.edits
+        return {*edits.replace, *edits.remove, *(w.items[0].item for w in edits.unwrap_with)}
 
     def unused_imports(self) -> set[tuple[str, str | None, str | None]]:
         """The imports read by the code the plan deletes or replaces (``requests``, ``json``…), as
         (module, name, asname): candidates for removal, dropped only if nothing else still uses them."""
         found: set[tuple[str, str | None, str | None]] = set()
         edits = self.plan.edits
-        gone: list[cst.CSTNode] = [
-            *edits.replace,
-            *edits.remove,
-            *(w.items[0].item for w in edits.unwrap_with),
-        ]
+        gone: list[cst.CSTNode] = [*self._gone()]
         for check, branch in edits.unwrap.items():
             # ``if r.status_code != 200: sys.exit(…)``: the test and the branch that does not run on success
             dropped = check.orelse if branch == "body" else check.body
@@ -162,7 +161,7 @@ class Cleanup:
         anything else, one made at module level (other modules may import it), or one whose constructor
         computes its arguments stays."""
         edits = self.plan.edits
-        gone = {*edits.replace, *edits.remove, *(w.items[0].item for w in edits.unwrap_with)}
+        gone = self._gone()
         if not gone:
             return
         for call in calls:
@@ -228,7 +227,7 @@ class Cleanup:
         qualified = self.meta.qualified_names
         if isinstance(small, cst.Pass):
             return True
-        if isinstance(small, cst.Expr) and isinstance(small.value, _STRINGS):
+        if is_bare_string(small):
             return True  # a docstring
         if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
             targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]

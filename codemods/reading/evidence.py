@@ -35,7 +35,7 @@ import libcst as cst
 
 from codemods.mapping import EVIDENCE_MARKERS, V1_CREDENTIAL_HEADERS, V1_CREDENTIAL_PARAMS
 from codemods.reading.index import RepositoryIndex, absolute_module
-from codemods.reading.metadata import Metadata
+from codemods.reading.metadata import Metadata, is_bare_string
 
 #: Kinds of evidence a string can carry.
 HOST_360: Final = "host-360learning"
@@ -90,9 +90,6 @@ class Verdict:
 
     is_360learning: bool
     root: str | None
-
-
-_BARE_STRINGS = (cst.SimpleString, cst.ConcatenatedString)
 
 
 class Evidence:
@@ -183,9 +180,7 @@ class Evidence:
         for node, kinds in hits:
             owners: list[cst.CSTNode] = [meta.module]
             for above in meta.ancestors(node):
-                if isinstance(above, cst.Expr) and isinstance(
-                    above.value, (cst.SimpleString, cst.ConcatenatedString)
-                ):
+                if is_bare_string(above):
                     break  # a docstring or a bare string says what the code is about, not what it calls
                 if isinstance(above, (cst.FunctionDef, cst.ClassDef)):
                     owners.append(above)

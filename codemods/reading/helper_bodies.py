@@ -20,6 +20,7 @@ from codemods.mapping.clients import (
     STATUS_CODE_ATTRIBUTES,
     SUCCESS_ATTRIBUTES,
 )
+from codemods.reading.metadata import is_bare_string
 
 
 def one_statement(statement: cst.BaseStatement) -> cst.BaseSmallStatement | None:
@@ -47,9 +48,7 @@ def request_of(body: list[cst.BaseStatement]) -> tuple[cst.Call, bool] | None:
             return None
         if isinstance(small, (cst.Assert, cst.Pass)):
             continue
-        if isinstance(small, cst.Expr) and isinstance(
-            small.value, (cst.SimpleString, cst.ConcatenatedString)
-        ):
+        if is_bare_string(small):
             continue  # a docstring
         statements.append(small)
     if len(statements) == 1 and isinstance(statements[0], cst.Return):
@@ -91,10 +90,7 @@ def _with_shape(body: list[cst.BaseStatement]) -> tuple[cst.Call, bool] | None:
         return None
     for made in before:
         small = one_statement(made)
-        if isinstance(small, (cst.Assert, cst.Pass)) or (
-            isinstance(small, cst.Expr)
-            and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString))
-        ):
+        if isinstance(small, (cst.Assert, cst.Pass)) or is_bare_string(small):
             continue  # as in a body without ``with``: an assertion, ``pass``, a docstring
         if not (isinstance(small, cst.Assign) and isinstance(small.value, cst.Call)):
             return None

@@ -403,3 +403,9 @@ def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         current = stack.pop()
         yield current
         stack.extend(reversed(list(children(current))))
+
+
+def is_bare_string(node: cst.CSTNode | None) -> bool:
+    """Whether a small statement is a string alone (a docstring, or prose): it says what the code is
+    about, it does nothing."""
+    return isinstance(node, cst.Expr) and isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString))

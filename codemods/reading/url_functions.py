@@ -14,7 +14,7 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.mapping.reasons import Review
-from codemods.reading.metadata import Metadata, assigned_node
+from codemods.reading.metadata import Metadata, assigned_node, is_bare_string
 from codemods.reading.url_match import guess_endpoint
 from codemods.reading.urls import Hole, NameResolver, Part, Text, url_parts
 
@@ -93,10 +93,7 @@ def returned_expression(function: cst.FunctionDef) -> cst.BaseExpression | None:
                 return None
             statements.extend(line.body)
     statements = [
-        s
-        for s in statements
-        if not isinstance(s, (cst.Assert, cst.Pass))
-        and not (isinstance(s, cst.Expr) and isinstance(s.value, (cst.SimpleString, cst.ConcatenatedString)))
+        s for s in statements if not isinstance(s, (cst.Assert, cst.Pass)) and not is_bare_string(s)
     ]
     if len(statements) == 1 and isinstance(statements[0], cst.Return):
         return statements[0].value

@@ -28,13 +28,12 @@ import libcst as cst
 from libcst.helpers import get_absolute_module_from_package_for_import
 
 from codemods.reading import visitor_cache
-from codemods.reading.metadata import children, dotted
+from codemods.reading.metadata import children, dotted, is_bare_string
 
 visitor_cache.install()  # LibCST's matchers are imported now: their introspection is cached too
 
 _Entry = tuple[str, str | None, str | None]  # (module, name imported from it or None, alias or None)
 _ImportNode = cst.Import | cst.ImportFrom
-_BARE_STRINGS = (cst.SimpleString, cst.ConcatenatedString)
 
 
 class _Gather:
@@ -59,9 +58,7 @@ class _Gather:
             self.names.add(node.value)
         elif isinstance(node, (cst.SimpleString, cst.FormattedStringText)):
             self.strings.append(node.value)
-        elif isinstance(node, cst.Expr) and isinstance(
-            node.value, (cst.SimpleString, cst.ConcatenatedString)
-        ):
+        elif is_bare_string(node):
             return  # a docstring, or a bare string: prose, never a reference to a name
         above.append(node)
         for child in children(node):
@@ -336,10 +333,7 @@ def _after_docstring(module: cst.Module) -> cst.Module:
         return module
     first = body[0]
     if not (
-        isinstance(first, cst.SimpleStatementLine)
-        and len(first.body) == 1
-        and isinstance(first.body[0], cst.Expr)
-        and isinstance(first.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+        isinstance(first, cst.SimpleStatementLine) and len(first.body) == 1 and is_bare_string(first.body[0])
     ):
         return module
     body[1] = body[1].with_changes(leading_lines=[cst.EmptyLine()])
