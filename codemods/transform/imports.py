@@ -205,7 +205,8 @@ def remove_unused(module: cst.Module, entries: Collection[_Entry], package: str 
 def _add_at_top(module: cst.Module, statement: str) -> cst.Module:
     """``module``, which has no import at its top level, with ``statement`` where LibCST's
     ``AddImportsVisitor`` puts it: after a docstring (or a ``__strict__`` flag), with a blank line
-    before the next statement. Written out here: the visitor would walk the whole module."""
+    before the next statement; and after a blank line below the docstring, as black and ruff's
+    formatter write one. Written out here: the visitor would walk the whole module."""
     body = list(module.body)
     first = body[0] if body else None
     skip = int(
@@ -227,6 +228,8 @@ def _add_at_top(module: cst.Module, statement: str) -> cst.Module:
         if not lines or lines[0].comment is not None:
             after[0] = after[0].with_changes(leading_lines=(cst.EmptyLine(), *lines))
     new = cst.parse_statement(statement, config=module.config_for_parsing)
+    if skip and isinstance(first, cst.SimpleStatementLine) and is_bare_string(first.body[0]):
+        new = new.with_changes(leading_lines=[cst.EmptyLine()])
     return module.with_changes(body=[*body[:skip], new, *after])
 
 
@@ -292,7 +295,7 @@ def add_helper_import(
     start = next((i for i, line in enumerate(body) if _import_of(line) is not None), None)
     if start is None:
         statement = f"from {package} import {name}" if package else f"import {name}"
-        return _after_docstring(_add_at_top(module, statement))
+        return _add_at_top(module, statement)
     end = start
     while end < len(body) and _import_of(body[end]) is not None:
         end += 1
@@ -322,21 +325,6 @@ def add_helper_import(
             # The section now starts with the helper's import: the blank line above it moves up.
             body[position] = after.with_changes(leading_lines=[])
     body.insert(position, line)
-    return module.with_changes(body=body)
-
-
-def _after_docstring(module: cst.Module) -> cst.Module:
-    """``module`` with a blank line between its docstring and the import added right after it, as
-    black and ruff's formatter write a module docstring."""
-    body = list(module.body)
-    if len(body) < 2 or _import_of(body[1]) is None or body[1].leading_lines:
-        return module
-    first = body[0]
-    if not (
-        isinstance(first, cst.SimpleStatementLine) and len(first.body) == 1 and is_bare_string(first.body[0])
-    ):
-        return module
-    body[1] = body[1].with_changes(leading_lines=[cst.EmptyLine()])
     return module.with_changes(body=body)
 
 
