@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import ast
 import functools
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Final, TypeVar
 
-from codemods.engine.files import FileError, read_source
 from codemods.engine.index_modules import (
     Assigned,
     Imported,
@@ -35,6 +35,7 @@ from codemods.engine.index_modules import (
     parse_module,
 )
 from codemods.engine.index_values import Ref, ValueScope
+from codemods.engine.sources import Sources
 from codemods.mapping import (
     EVIDENCE_MARKERS,
     HOST_MARKERS,
@@ -43,8 +44,9 @@ from codemods.mapping import (
     V1_CREDENTIAL_PARAMS,
 )
 from codemods.reading.index import CODE, HeldCode, Piece, RepositoryIndex, module_keys
-from codemods.reading.prefilter import PATH_WORDS, may_contain_site, uses_indexed_constant
+from codemods.reading.prefilter import PATH_WORDS, uses_indexed_constant
 from codemods.reading.spelling import HOLE, is_message, spelled
+from codemods.reading.words import Words
 
 _Value = TypeVar("_Value")
 
@@ -67,23 +69,37 @@ _NOT_STRINGS: Final = (
 )  # fmt: skip
 
 
-def module_name(path: Path, root: Path) -> str:
+def module_names(files: Sequence[tuple[Path, Path]]) -> list[str]:
+    """``module_name`` of each ``(path, root)``, the packages around each root looked up once."""
+    around: dict[Path, tuple[str, ...]] = {}
+    return [module_name(path, root, around) for path, root in files]
+
+
+def module_name(path: Path, root: Path, around: dict[Path, tuple[str, ...]] | None = None) -> str:
     """The dotted name of ``path`` found under the PATH ``root``, as code imports it.
 
     ``pkg/settings.py`` is ``pkg.settings`` and ``pkg/__init__.py`` is ``pkg``; when ``root`` is itself
     inside packages (it holds an ``__init__.py``), their names come first. A file outside ``root`` is
     named by its stem.
     """
-    try:
-        parts = list(path.relative_to(root).parts)
-    except ValueError:
-        parts = [path.name]
+    text, base = str(path), str(root)
+    if text.startswith(base) and text[len(base) : len(base) + 1] == os.sep:  # the common case, fast
+        parts = text[len(base) + 1 :].split(os.sep)
+    else:
+        try:
+            parts = list(path.relative_to(root).parts)
+        except ValueError:
+            parts = [path.name]
     if not parts:
         return ""
     parts[-1] = parts[-1].rpartition(".")[0] or parts[-1]
     if parts[-1] == "__init__":
         parts.pop()
-    return ".".join([*_packages_around(root), *parts])
+    if around is None:
+        around = {}
+    if root not in around:
+        around[root] = _packages_around(root)
+    return ".".join([*around[root], *parts])
 
 
 def _packages_around(directory: Path) -> tuple[str, ...]:
@@ -96,15 +112,19 @@ def _packages_around(directory: Path) -> tuple[str, ...]:
 
 
 def build_index(
-    files: Sequence[tuple[Path, str]], hosts: Sequence[str] = (), readers: Sequence[Path] = ()
+    files: Sequence[tuple[Path, str]],
+    hosts: Sequence[str] = (),
+    readers: Sequence[Path] = (),
+    sources: Sources | None = None,
 ) -> RepositoryIndex:
     """Index the constants of ``files``: ``(absolute path, dotted module name)`` of every file scanned.
 
     ``hosts``: hosts of 360Learning the configuration names. ``readers``: the other files of the run
     (notebooks), which may read the modules' names too. Unreadable or unparsable files are left out: the
-    transform reports them on its own.
+    transform reports them on its own. ``sources``: where the files are read, and their bytes kept for
+    the pre-filter.
     """
-    return _Builder(files, hosts, readers).build()
+    return _Builder(files, hosts, readers, sources or Sources()).build()
 
 
 # --- reading one module --------------------------------------------------------------------------------
@@ -115,9 +135,14 @@ def build_index(
 
 class _Builder:
     def __init__(
-        self, files: Sequence[tuple[Path, str]], hosts: Sequence[str] = (), readers: Sequence[Path] = ()
+        self,
+        files: Sequence[tuple[Path, str]],
+        hosts: Sequence[str] = (),
+        readers: Sequence[Path] = (),
+        sources: Sources | None = None,
     ) -> None:
         self.files = files
+        self.sources = sources or Sources()
         self.readers = readers
         self.hosts = tuple(h.lower().encode("utf-8", "ignore") for h in hosts if h)
         claims: dict[str, set[Path]] = {}
@@ -141,16 +166,18 @@ class _Builder:
         pending: list[tuple[Path, str]] = []
         evident: set[str] = set()
         for path, name in files:
-            data = self._read(path)
+            data = self.sources.read(path)
             if data is None:
                 continue
-            if _mentions_host_or_api(data):
+            text = Words(data.lower())
+            spells = self.sources.spells(path, text)
+            if _mentions_host_or_api(text):
                 pending.append((path, name))
-            elif may_contain_site(data):
+            elif spells:
                 # Read for the v1 paths it may spell, not for its constants: it names no host or root.
                 pending.append((path, name))
                 self.spelling_only.add(name)
-            if _evident(data, self.hosts):
+            if _evident(text, self.hosts):
                 evident.update(module_keys(name))
         kept: dict[str, dict[str, tuple[Piece, ...]]] = {}
         for _ in range(_MAX_ROUNDS):
@@ -238,7 +265,7 @@ class _Builder:
         mentioned: dict[str, set[str]] = {}  # name → the modules (or other files) whose bytes hold it
         sources = [(path, name) for path, name in self.files] + [(path, str(path)) for path in self.readers]
         for path, name in sources:
-            data = self._read(path)
+            data = self.sources.read(path)
             if data is None:
                 return {}  # a file that cannot be read may read anything
             for found in set(pattern.findall(data)):
@@ -288,25 +315,14 @@ class _Builder:
                     out[key] = values
         return out
 
-    @staticmethod
-    def _read(path: Path) -> bytes | None:
-        try:
-            return read_source(path).data
-        except FileError:
-            return None
-
     def _may_matter(self, path: Path, test: Callable[[bytes], object]) -> bool:
-        data = self._read(path)
+        data = self.sources.read(path)
         return data is not None and bool(test(data))
 
     def _module_at(self, path: Path) -> ParsedModule | None:
         if path not in self.parsed:
-            try:
-                data = read_source(path).data
-            except FileError:
-                self.parsed[path] = None
-            else:
-                self.parsed[path] = parse_module(path, self.name_of[path], data)
+            data = self.sources.read(path)
+            self.parsed[path] = None if data is None else parse_module(path, self.name_of[path], data)
         return self.parsed[path]
 
     def module_named(self, name: str) -> ParsedModule | None:
@@ -423,19 +439,19 @@ def _pair_keys(node: ast.expr) -> tuple[str, ...] | None:
 
 #: Bytes that hold 360Learning's evidence wherever they appear (``codemods.reading.evidence``).
 _EVIDENT: Final = tuple(w.lower().encode("ascii") for w in (*EVIDENCE_MARKERS, *V1_CREDENTIAL_HEADERS))
+_CREDENTIAL_PARAMS: Final = tuple(w.lower().encode("ascii") for w in V1_CREDENTIAL_PARAMS)
 
 
-def _evident(data: bytes, hosts: tuple[bytes, ...]) -> bool:
-    """Whether a module's bytes hold 360Learning's evidence: a host or marker, a v1 credential header,
+def _evident(text: Words, hosts: tuple[bytes, ...]) -> bool:
+    """Whether a module's words hold 360Learning's evidence: a host or marker, a v1 credential header,
     or both v1 credential parameters."""
-    text = data.lower()
-    if any(word in text for word in _EVIDENT) or any(host in text for host in hosts):
+    if any(word in text for word in _EVIDENT) or any(host in text.lowered for host in hosts):
         return True
-    return all(word.lower().encode("ascii") in text for word in V1_CREDENTIAL_PARAMS)
+    return all(word in text for word in _CREDENTIAL_PARAMS)
 
 
-def _mentions_host_or_api(data: bytes) -> bool:
-    text = data.lower()
+def _mentions_host_or_api(text: Words) -> bool:
+    """Whether a module's words name a host or the API root."""
     return any(word in text for word in _MAY_MATTER)
 
 

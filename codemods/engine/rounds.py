@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
-from codemods.engine.workers import Done, Task, TransformSetup, transform_all
+from codemods.engine.workers import Done, Task, TransformSetup, Workers, transform_all
 from codemods.planning.wrappers import blocked_reason
 from codemods.results.wrappers import Export, WrapperState
 
@@ -32,7 +32,9 @@ def _mentions(task: Task, done: Done | None, names: Sequence[bytes]) -> bool:
     return any(name in data for name in names)
 
 
-def settle_wrappers(done: list[Done], tasks: list[Task], setup: TransformSetup, jobs: int) -> list[Done]:
+def settle_wrappers(
+    done: list[Done], tasks: list[Task], setup: TransformSetup, workers: Workers
+) -> list[Done]:
     """Migrate the wrappers the first pass exported together with their callers, in rounds.
 
     Each round re-transforms the files that mention an exported wrapper, knowing every export and the
@@ -52,7 +54,7 @@ def settle_wrappers(done: list[Done], tasks: list[Task], setup: TransformSetup, 
         }
         state = WrapperState(True, exports, dict(blocked), setup.wrapper_state.declared)
         again = [t for t in tasks if t.index in involved]
-        for d in transform_all(again, replace(setup, wrapper_state=state, prefilter=False), jobs, None):
+        for d in transform_all(again, replace(setup, wrapper_state=state, prefilter=False), workers, None):
             by_index[d.index] = d
         now = _exports(by_index.values())
         by_name = {e.key: e for e in now}

@@ -33,12 +33,22 @@ from codemods.engine.helper_module import (
     shipped_names,
     unresolved_import,
 )
-from codemods.engine.indexing import build_index, module_name
+from codemods.engine.indexing import build_index, module_names
 from codemods.engine.journal import Planned, recording, take_over
 from codemods.engine.options import RunOptions
 from codemods.engine.rounds import settle_wrappers
-from codemods.engine.style import repository_style
-from codemods.engine.workers import Done, Task, TransformSetup, transform_all
+from codemods.engine.sources import Sources
+from codemods.engine.style import Style, repository_style
+from codemods.engine.workers import (
+    MIN_FILES_FOR_POOL,
+    Done,
+    Task,
+    TransformSetup,
+    Workers,
+    ruled_out,
+    transform_all,
+)
+from codemods.reading.index import RepositoryIndex
 from codemods.reading.notebooks import NOTEBOOK_SUFFIX
 from codemods.results.findings import FileOutcome, HelperOutcome, RunResult, Status
 from codemods.results.wrappers import WrapperState
@@ -175,41 +185,36 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
     first = options.stdin[0] if options.stdin is not None else options.paths[0]
     style = repository_style(first, repository_root(first) or _run_root(options), helper_at)
     candidates = [c for c in found.files if not _is_helper(c, helper_at)]
-    modules = [module_name(c.path, c.root) for c in candidates]
-    index = build_index(
-        [
-            (c.path, name)
-            for c, name in zip(candidates, modules, strict=True)
-            if not c.path.name.endswith(NOTEBOOK_SUFFIX) and options.stdin is None
-        ],
-        options.hosts,
-        readers=[c.path for c in candidates if c.path.name.endswith(NOTEBOOK_SUFFIX)],
-    )
-    chosen = _transformed(candidates, options.transform_only)
-    data = options.stdin[1] if options.stdin is not None else None
-    tasks = [Task(i, str(candidates[i].path), candidates[i].display_path, modules[i], data) for i in chosen]
+    modules = module_names([(c.path, c.root) for c in candidates])
     jobs = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
-    setup = TransformSetup.of(
-        module, index, hosts=options.hosts, wrappers=options.wrappers, keep_v1_shape=options.keep_v1_shape
-    )
-    # Wrappers are followed into their callers only over whole directories, where the callers are.
-    setup = replace(
-        setup,
-        wrapper_state=WrapperState(
-            enabled=all(p.is_dir() for p in options.paths),
-            declared=frozenset(name for name, _ in options.wrappers),
-        ),
-        disabled=options.disabled,
-        line_length=style.line_length,
-        first_party=style.first_party,
-    )
-    # The shipped helper is read and its code hashed (a parse of all of it) while the workers run.
-    warming = threading.Thread(target=_warm_helper, args=(options.helper_env,), daemon=True)
-    warming.start()
-    done = transform_all(tasks, setup, jobs, progress)
-    warming.join()
-    every_file = [Task(i, str(c.path), c.display_path, modules[i], data) for i, c in enumerate(candidates)]
-    done = sorted(settle_wrappers(done, every_file, setup, jobs), key=lambda d: d.index)
+    sources = Sources()
+    # The workers start now and load LibCST while this process builds the index.
+    with Workers(jobs if len(candidates) >= MIN_FILES_FOR_POOL else 1) as workers:
+        index = build_index(
+            [
+                (c.path, name)
+                for c, name in zip(candidates, modules, strict=True)
+                if not c.path.name.endswith(NOTEBOOK_SUFFIX) and options.stdin is None
+            ],
+            options.hosts,
+            readers=[c.path for c in candidates if c.path.name.endswith(NOTEBOOK_SUFFIX)],
+            sources=sources,
+        )
+        chosen = _transformed(candidates, options.transform_only)
+        data = options.stdin[1] if options.stdin is not None else None
+        tasks = [
+            Task(i, str(candidates[i].path), candidates[i].display_path, modules[i], data) for i in chosen
+        ]
+        setup = _setup(options, module, index, style)
+        # The shipped helper is read and its code hashed (a parse of all of it) while the workers run.
+        warming = threading.Thread(target=_warm_helper, args=(options.helper_env,), daemon=True)
+        warming.start()
+        done = _transform(tasks, setup, sources, workers, progress)
+        warming.join()
+        every_file = [
+            Task(i, str(c.path), c.display_path, modules[i], data) for i, c in enumerate(candidates)
+        ]
+        done = sorted(settle_wrappers(done, every_file, setup, workers), key=lambda d: d.index)
     if os.path.isdir(helper_at.parent):  # else the helper's own error says why nothing is rewritten
         repository = repository_root(options.paths[0]) or _run_root(options)
         done = [_held_if_unresolved(d, helper_at, module, found.base, repository) for d in done]
@@ -250,6 +255,50 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
         errors=found.skipped,
         recovered=recovered,
     )
+
+
+def _setup(options: RunOptions, module: str, index: RepositoryIndex, style: Style) -> TransformSetup:
+    """What every transform of the run shares."""
+    setup = TransformSetup.of(
+        module, index, hosts=options.hosts, wrappers=options.wrappers, keep_v1_shape=options.keep_v1_shape
+    )
+    # Wrappers are followed into their callers only over whole directories, where the callers are.
+    return replace(
+        setup,
+        wrapper_state=WrapperState(
+            enabled=all(p.is_dir() for p in options.paths),
+            declared=frozenset(name for name, _ in options.wrappers),
+        ),
+        disabled=options.disabled,
+        line_length=style.line_length,
+        first_party=style.first_party,
+    )
+
+
+def _transform(
+    tasks: list[Task],
+    setup: TransformSetup,
+    sources: Sources,
+    workers: Workers,
+    progress: Callable[[int, int], None] | None,
+) -> list[Done]:
+    """Every task done: those whose bytes, read for the index, the pre-filter rules out, here; the
+    others in the workers."""
+    skipped: list[Done] = []
+    rest: list[Task] = []
+    for task in tasks:
+        path = Path(task.path)
+        kept = sources.kept(path) if task.data is None else None
+        if kept is not None and ruled_out(kept, setup, sources.spelled(path)):
+            skipped.append(Done(task.index, None))
+        else:
+            rest.append(task)
+    if progress is not None and skipped:
+        progress(len(skipped), len(tasks))
+    told = progress
+    if progress is not None:
+        told = lambda n, total: progress(len(skipped) + n, len(skipped) + total)  # noqa: E731
+    return skipped + transform_all(rest, setup, workers, told)
 
 
 def _warm_helper(env: Sequence[tuple[str, str]]) -> None:

@@ -11,12 +11,13 @@ stops its workers at once: they only read.
 
 from __future__ import annotations
 
-import contextlib
+import itertools
 import os
+import pickle
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
@@ -27,7 +28,8 @@ from codemods.engine.files import FileError, Snapshot, read_source
 from codemods.reading.index import RepositoryIndex
 from codemods.reading.notebooks import NOTEBOOK_SUFFIX
 from codemods.reading.precheck import TOO_DEEP
-from codemods.reading.prefilter import may_contain_site, may_contain_site_parsed
+from codemods.reading.prefilter import may_contain_site_parsed, spells_v1_path, uses_indexed_constant
+from codemods.reading.words import Words
 from codemods.results.findings import FileOutcome
 from codemods.results.wrappers import WrapperState
 
@@ -117,16 +119,38 @@ class TransformSetup:
         )
 
 
-#: The run's ``TransformSetup`` in a worker process, set by the pool's initializer.
-_worker_setup: TransformSetup | None = None
+#: The ``TransformSetup`` a worker process last received, with its number (``_Shared.number``).
+_worker_setup: tuple[int, TransformSetup] | None = None
 
 
-def _start_worker(setup: TransformSetup) -> None:
-    global _worker_setup
+def _start_worker() -> None:
     # Ctrl-C signals the whole process group: the parent alone answers it, by stopping the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _end_with_parent()
-    _worker_setup = setup
+
+
+def _warm() -> None:
+    """Load LibCST and the transform, the half second a worker's first file would otherwise wait for.
+    It runs as the worker's first task, while the parent is still building the repository index."""
+    import codemods.transform.migrate  # noqa: F401
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """A ``TransformSetup`` pickled once, sent with every chunk: the workers start before the index it
+    holds exists, so it cannot be an initializer's argument. Each worker unpickles it once per number."""
+
+    number: int
+    pickled: bytes
+
+    def setup(self) -> TransformSetup:
+        global _worker_setup
+        if _worker_setup is None or _worker_setup[0] != self.number:
+            _worker_setup = (self.number, pickle.loads(self.pickled))
+        return _worker_setup[1]
+
+
+_numbers: Final = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -144,6 +168,19 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def ruled_out(data: bytes, setup: TransformSetup, spells: bool | None = None) -> bool:
+    """Whether the pre-filter's first stage, on the bytes, rules the file out: it spells no v1 path,
+    names no indexed constant with its module and calls no declared wrapper. ``spells``: whether it
+    spells a v1 path, when that is known already (``Sources.spelled``)."""
+    if not setup.prefilter:
+        return False
+    if spells is None:
+        spells = spells_v1_path(Words(data.lower()))
+    if spells or (setup.needles and uses_indexed_constant(data, setup.needles)):
+        return False
+    return not any(name in data for name in setup.wrapper_needles)
+
+
 def _process(task: Task, setup: TransformSetup) -> Done:
     """Read, pre-filter and transform one file; every failure becomes the outcome's error."""
     try:
@@ -151,12 +188,10 @@ def _process(task: Task, setup: TransformSetup) -> Done:
     except FileError as e:
         return Done(task.index, FileOutcome(task.path, task.display_path, error=e.reason))
     notebook = task.path.endswith(NOTEBOOK_SUFFIX)
-    if setup.prefilter and (
-        (
-            not may_contain_site(snapshot.data, setup.needles)
-            and not any(name in snapshot.data for name in setup.wrapper_needles)
-        )
-        or (not notebook and not may_contain_site_parsed(snapshot.data, setup.needles, setup.wrapper_needles))
+    if ruled_out(snapshot.data, setup) or (
+        setup.prefilter
+        and not notebook
+        and not may_contain_site_parsed(snapshot.data, setup.needles, setup.wrapper_needles)
     ):
         return Done(task.index, None)
     from codemods.transform.migrate import SourceError, migrate_source
@@ -190,50 +225,91 @@ def _process(task: Task, setup: TransformSetup) -> Done:
     return Done(task.index, outcome, snapshot.mtime_ns, snapshot.size, snapshot.mode)
 
 
-def _process_chunk(tasks: Sequence[Task]) -> list[Done]:
-    assert _worker_setup is not None, "the pool's initializer sets up every worker"
-    return [_process(task, _worker_setup) for task in tasks]
-
-
-def _process_alone(task: Task) -> Done:
-    return _process_chunk([task])[0]
+def _process_chunk(shared: _Shared, tasks: Sequence[Task]) -> list[Done]:
+    setup = shared.setup()
+    return [_process(task, setup) for task in tasks]
 
 
 def transform_all(
     tasks: list[Task],
     setup: TransformSetup,
-    jobs: int,
+    workers: Workers,
     progress: Callable[[int, int], None] | None,
 ) -> list[Done]:
+    """Process ``tasks`` in the run's ``workers``, or in this process when it started none."""
     total = len(tasks)
     done: list[Done] = []
-    if jobs <= 1 or total < MIN_FILES_FOR_POOL:
+    if not workers.started or not tasks:
         for task in tasks:
             done.append(_process(task, setup))
             if progress is not None:
                 progress(len(done), total)
         return done
-    chunk = max(1, min(MAX_CHUNK, total // (jobs * 4)))
+    shared = _Shared(next(_numbers), pickle.dumps(setup, protocol=pickle.HIGHEST_PROTOCOL))
+    chunk = max(1, min(MAX_CHUNK, total // (workers.jobs * 4)))
     chunks = [tasks[i : i + chunk] for i in range(0, total, chunk)]
-    with _pool(min(jobs, len(chunks)), setup) as pool:
-        futures: dict[Future[list[Done]], list[Task]] = {
-            pool.submit(_process_chunk, part): part for part in chunks
-        }
-        failed: list[Task] = []
-        for future in as_completed(futures):
-            try:
-                done.extend(future.result())
-            except Exception:
-                # A worker died (killed, out of memory, crashed) and took the pool down with it.
-                failed.extend(futures[future])
-                continue
-            if progress is not None:
-                progress(len(done), total)
+    pool = workers.pool()
+    futures: dict[Future[list[Done]], list[Task]] = {
+        pool.submit(_process_chunk, shared, part): part for part in chunks
+    }
+    failed: list[Task] = []
+    for future in as_completed(futures):
+        try:
+            done.extend(future.result())
+        except Exception:
+            # A worker died (killed, out of memory, crashed) and took the pool down with it.
+            failed.extend(futures[future])
+            continue
+        if progress is not None:
+            progress(len(done), total)
     for task in sorted(failed, key=lambda t: t.index):
         done.append(_isolated(task, setup))
         if progress is not None:
             progress(len(done), total)
     return done
+
+
+class Workers:
+    """The worker processes of a run. They start before the repository index is built and load LibCST
+    while it is (``_warm``); every transform of the run, the wrapper rounds' included, is handed to them.
+
+    ``jobs`` at most 1 starts none. A pool a dying worker broke is replaced by a fresh one. Leaving the
+    block by an exception (Ctrl-C's ``KeyboardInterrupt`` above all) stops the workers at once, and so
+    does leaving it while one is still warming up: they only read.
+    """
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self._executor: ProcessPoolExecutor | None = None
+        self._warming: list[Future[None]] = []
+
+    @property
+    def started(self) -> bool:
+        return self._executor is not None
+
+    def __enter__(self) -> Workers:
+        if self.jobs > 1:
+            self.pool()
+        return self
+
+    def pool(self) -> ProcessPoolExecutor:
+        """The live pool, started (and warming up) at the first call or after one broke."""
+        if self._executor is not None and getattr(self._executor, "_broken", False):
+            _stop(self._executor)
+            self._executor = None
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(max_workers=self.jobs, initializer=_start_worker)
+            self._warming = [self._executor.submit(_warm) for _ in range(self.jobs)]
+        return self._executor
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if self._executor is None:
+            return
+        if kind is not None or not all(f.done() for f in self._warming):
+            _stop(self._executor)
+        else:
+            self._executor.shutdown(wait=True)
+        self._executor = None
 
 
 # --- interruption: the workers only read, so an interrupted run stops them at once --------------------
@@ -256,35 +332,31 @@ def _end_with_parent() -> None:
     threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
 
 
-@contextlib.contextmanager
-def _pool(workers: int, setup: TransformSetup) -> Iterator[ProcessPoolExecutor]:
-    """A process pool of ``workers``; when the block is left by an exception (Ctrl-C's
-    ``KeyboardInterrupt`` above all), the work not started is cancelled and the workers are stopped
-    rather than waited for."""
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(setup,))
-    try:
-        yield pool
-    except BaseException:
-        # Python 3.14 has ``terminate_workers``; before, the pool's processes are only in ``_processes``.
-        processes: dict[int, BaseProcess] = dict(getattr(pool, "_processes", None) or {})
-        # ``shutdown(wait=False)`` forgets the pool's manager thread; one still closing its pipes when the
-        # interpreter exits makes Python print an "Exception ignored" traceback after our message.
-        manager: threading.Thread | None = getattr(pool, "_executor_manager_thread", None)
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes.values():
-            process.terminate()
-        if manager is not None:
-            manager.join(timeout=_MANAGER_JOIN_SECONDS)
-        raise
-    finally:
-        pool.shutdown(wait=True)
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel the work not started and stop the workers rather than wait for them."""
+    # Python 3.14 has ``terminate_workers``; before, the pool's processes are only in ``_processes``.
+    processes: dict[int, BaseProcess] = dict(getattr(pool, "_processes", None) or {})
+    # ``shutdown(wait=False)`` forgets the pool's manager thread; one still closing its pipes when the
+    # interpreter exits makes Python print an "Exception ignored" traceback after our message.
+    manager: threading.Thread | None = getattr(pool, "_executor_manager_thread", None)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes.values():
+        process.terminate()
+    if manager is not None:
+        manager.join(timeout=_MANAGER_JOIN_SECONDS)
 
 
 def _isolated(task: Task, setup: TransformSetup) -> Done:
     """Process one file in a process of its own, so a file that kills its worker harms no other."""
+    pool = ProcessPoolExecutor(max_workers=1, initializer=_start_worker)
     try:
-        with _pool(1, setup) as pool:
-            return pool.submit(_process_alone, task).result()
+        shared = _Shared(next(_numbers), pickle.dumps(setup, protocol=pickle.HIGHEST_PROTOCOL))
+        return pool.submit(_process_chunk, shared, [task]).result()[0]
     except Exception as e:
         reason = one_line(f"internal error: the worker process failed: {type(e).__name__}: {e}")
         return Done(task.index, FileOutcome(task.path, task.display_path, error=reason))
+    except BaseException:
+        _stop(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True)

@@ -22,14 +22,17 @@ from dataclasses import dataclass
 from typing import Final
 
 from codemods.mapping import ENDPOINTS, V1_API_ROOT
+from codemods.reading.words import Words
 
 _PLACEHOLDER: Final = re.compile(r"^\{[^}]*\}$")
 #: The leading segments every v1 path shares. They are left out of the needles because client code
 #: often keeps them in a base URL defined in another module (``BASE = "https://…/api/v1"``).
 VERSION_PREFIX: Final = tuple(V1_API_ROOT.strip("/").split("/"))
 #: An import from the enclosing package (``from . import BASE``, ``from .. import BASE``) does not spell
-#: the package's name; every other import spells the last segment of the module it imports from.
-_PACKAGE_IMPORT: Final = re.compile(rb"\bfrom[\s\\]*\.+[\s\\]*import\b")
+#: the package's name; every other import spells the last segment of the module it imports from. The
+#: pattern starts with its literal, which the regular expression engine looks for fast; the word
+#: boundary before it is checked on each match (``_imports_from_package``).
+_PACKAGE_IMPORT: Final = re.compile(rb"from[\s\\]*\.+[\s\\]*import\b")
 
 
 def _needles() -> tuple[tuple[bytes, ...], ...]:
@@ -62,8 +65,17 @@ def uses_indexed_constant(data: bytes, needles: frozenset[tuple[bytes, bytes]]) 
         if modules.search(data) is not None:
             return True
         if from_package is None:
-            from_package = _PACKAGE_IMPORT.search(data) is not None
+            from_package = _imports_from_package(data)
         if from_package:
+            return True
+    return False
+
+
+def _imports_from_package(data: bytes) -> bool:
+    """Whether ``data`` holds ``from . import``, ``from .. import`` and the like, as a word."""
+    for found in _PACKAGE_IMPORT.finditer(data):
+        before = data[found.start() - 1 : found.start()]
+        if not before or not (before.isalnum() or before == b"_"):
             return True
     return False
 
@@ -98,11 +110,13 @@ def may_contain_site(data: bytes, needles: frozenset[tuple[bytes, bytes]] = froz
     constant together with its module, therefore cannot hold a site the transformer would report, and
     skipping it changes no result.
     """
-    if _NEEDLE_GROUPS:
-        text = data.lower()
-        if any(all(word in text for word in group) for group in _NEEDLE_GROUPS):
-            return True
-    return bool(needles) and uses_indexed_constant(data, needles)
+    return spells_v1_path(Words(data.lower())) or (bool(needles) and uses_indexed_constant(data, needles))
+
+
+def spells_v1_path(words: Words) -> bool:
+    """Whether a module's words hold every literal word of some endpoint's v1 path: the part of
+    ``may_contain_site`` that does not depend on the repository index."""
+    return any(all(word in words for word in group) for group in _NEEDLE_GROUPS)
 
 
 # --- the second stage: the same test on what the module's syntax tree says, not on its bytes ----------
