@@ -173,6 +173,15 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
     """
     if not options.paths:
         raise DiscoveryError("no PATH given")
+    jobs = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
+    # The workers start before the files are found, when a directory may hold many, and load LibCST
+    # while this process finds the files and builds the index; too few files, and they stop.
+    many = options.stdin is None and any(p.is_dir() for p in options.paths)
+    with Workers(jobs if many else 1) as workers:
+        return _run(options, workers, progress)
+
+
+def _run(options: RunOptions, workers: Workers, progress: Callable[[int, int], None] | None) -> RunResult:
     found = (
         _stdin_discovery(options.stdin[0])
         if options.stdin is not None
@@ -186,35 +195,31 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
     style = repository_style(first, repository_root(first) or _run_root(options), helper_at)
     candidates = [c for c in found.files if not _is_helper(c, helper_at)]
     modules = module_names([(c.path, c.root) for c in candidates])
-    jobs = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
     sources = Sources()
-    # The workers start now and load LibCST while this process builds the index.
-    with Workers(jobs if len(candidates) >= MIN_FILES_FOR_POOL else 1) as workers:
-        index = build_index(
-            [
-                (c.path, name)
-                for c, name in zip(candidates, modules, strict=True)
-                if not c.path.name.endswith(NOTEBOOK_SUFFIX) and options.stdin is None
-            ],
-            options.hosts,
-            readers=[c.path for c in candidates if c.path.name.endswith(NOTEBOOK_SUFFIX)],
-            sources=sources,
-        )
-        chosen = _transformed(candidates, options.transform_only)
-        data = options.stdin[1] if options.stdin is not None else None
-        tasks = [
-            Task(i, str(candidates[i].path), candidates[i].display_path, modules[i], data) for i in chosen
-        ]
-        setup = _setup(options, module, index, style)
-        # The shipped helper is read and its code hashed (a parse of all of it) while the workers run.
-        warming = threading.Thread(target=_warm_helper, args=(options.helper_env,), daemon=True)
-        warming.start()
-        done = _transform(tasks, setup, sources, workers, progress)
-        warming.join()
-        every_file = [
-            Task(i, str(c.path), c.display_path, modules[i], data) for i, c in enumerate(candidates)
-        ]
-        done = sorted(settle_wrappers(done, every_file, setup, workers), key=lambda d: d.index)
+    if len(candidates) < MIN_FILES_FOR_POOL:
+        workers.stop()
+    index = build_index(
+        [
+            (c.path, name)
+            for c, name in zip(candidates, modules, strict=True)
+            if not c.path.name.endswith(NOTEBOOK_SUFFIX) and options.stdin is None
+        ],
+        options.hosts,
+        readers=[c.path for c in candidates if c.path.name.endswith(NOTEBOOK_SUFFIX)],
+        sources=sources,
+    )
+    chosen = _transformed(candidates, options.transform_only)
+    data = options.stdin[1] if options.stdin is not None else None
+    tasks = [Task(i, str(candidates[i].path), candidates[i].display_path, modules[i], data) for i in chosen]
+    setup = _setup(options, module, index, style)
+    # The shipped helper is read and its code hashed (a parse of all of it) while the workers run.
+    warming = threading.Thread(target=_warm_helper, args=(options.helper_env,), daemon=True)
+    warming.start()
+    done = _transform(tasks, setup, sources, workers, progress)
+    warming.join()
+    every_file = [Task(i, str(c.path), c.display_path, modules[i], data) for i, c in enumerate(candidates)]
+    done = sorted(settle_wrappers(done, every_file, setup, workers), key=lambda d: d.index)
+    workers.close()
     if os.path.isdir(helper_at.parent):  # else the helper's own error says why nothing is rewritten
         repository = repository_root(options.paths[0]) or _run_root(options)
         done = [_held_if_unresolved(d, helper_at, module, found.base, repository) for d in done]

@@ -302,14 +302,28 @@ class Workers:
             self._warming = [self._executor.submit(_warm) for _ in range(self.jobs)]
         return self._executor
 
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+    def stop(self) -> None:
+        """Stop the workers at once, whatever they are doing; none start again."""
+        if self._executor is not None:
+            _stop(self._executor)
+            self._executor = None
+        self.jobs = 1
+
+    def close(self) -> None:
+        """Let the workers go: waited for when idle, stopped when one is still warming up."""
         if self._executor is None:
             return
-        if kind is not None or not all(f.done() for f in self._warming):
-            _stop(self._executor)
-        else:
-            self._executor.shutdown(wait=True)
+        if not all(f.done() for f in self._warming):
+            self.stop()
+            return
+        self._executor.shutdown(wait=True)
         self._executor = None
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is not None:
+            self.stop()
+        else:
+            self.close()
 
 
 # --- interruption: the workers only read, so an interrupted run stops them at once --------------------
