@@ -33,7 +33,7 @@ from codemods.mapping import (
 from codemods.mapping.reasons import Review
 from codemods.mapping.rules import RULES
 from codemods.planning.arguments import Arguments
-from codemods.planning.cleanup import Cleanup, pure_literal
+from codemods.planning.cleanup import Cleanup, pure, pure_literal
 from codemods.planning.flow_params import caller_of
 from codemods.planning.flow_state import Edits, Returns
 from codemods.planning.helper_call import HelperCalls
@@ -339,12 +339,14 @@ class Planner:
         return self.meta.statement(next(moved, call))
 
     def _check_getter(self, http: GetterCall) -> None:
-        """A passed-through argument of a getter's GET (``timeout``) moves to the caller: only a constant
-        can."""
+        """A passed-through argument of a getter's GET (``timeout``) moves to the caller: a constant can,
+        and so can what the caller itself passes (``timeout=TIMEOUT * 3``), when evaluating it has no
+        effect beyond its value; the getter's own variables cannot."""
         function = http.function
         assert function is not None
         for name in sorted(PASSED_THROUGH_ARGUMENTS & set(http.arguments)):
-            if not pure_literal(http.arguments[name]):
+            value = http.arguments[name]
+            if not pure_literal(value) and not (self.meta.contains(http.call, value) and pure(value)):
                 raise Review("getter-passes-its-variables", name=function.name.value, name2=name)
 
 

@@ -389,7 +389,7 @@ class Getters:
         if inner.unreadable_arguments and not passes_only(call, kwargs):
             return None
         used = {mentioned[0], method, session}
-        passed = passed_parameters(inner, positional, used)
+        passed = passed_parameters(inner, positional, used, self.meta.single_value)
         if any(
             mentions(a, n)
             for a in inner.arguments.values()

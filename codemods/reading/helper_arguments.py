@@ -6,7 +6,7 @@ arguments stand for them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -65,11 +65,15 @@ class Helper:
 
 
 def passed_parameters(
-    inner: HttpCall, positional: list[cst.Param], used: set[str | None]
+    inner: HttpCall,
+    positional: list[cst.Param],
+    used: set[str | None],
+    constant: Callable[[cst.Name], cst.BaseExpression | None] = lambda _: None,
 ) -> dict[str, tuple[str, cst.BaseExpression | None]]:
     """The parameters the GET is given whole and only as one keyword argument (``timeout=timeout``),
-    without a default or with a literal one (``timeout=30``, ``None``): each with its keyword and
-    default."""
+    without a default or with a literal one (``timeout=30``, ``None``), or a module constant assigned a
+    literal once (``timeout=TIMEOUT``, then its literal): each with its keyword and default.
+    ``constant``: the one value a name is assigned, if any."""
     found: dict[str, tuple[str, cst.BaseExpression | None]] = {}
     for param in positional:
         name = param.name.value
@@ -78,14 +82,18 @@ def passed_parameters(
         keywords = [k for k, v in inner.arguments.items() if isinstance(v, cst.Name) and v.value == name]
         others = [v for k, v in inner.arguments.items() if k not in keywords and mentions(v, name)]
         default = param.default
-        literal = (
-            default is None
-            or isinstance(default, (cst.Integer, cst.Float, cst.SimpleString))
-            or (isinstance(default, cst.Name) and default.value in ("None", "True", "False"))
-        )
-        if len(keywords) == 1 and not others and literal:
+        if isinstance(default, cst.Name) and not _is_literal(default):
+            value = constant(default)
+            default = value if value is not None and _is_literal(value) else default
+        if len(keywords) == 1 and not others and (default is None or _is_literal(default)):
             found[name] = (keywords[0], default)
     return found
+
+
+def _is_literal(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, (cst.Integer, cst.Float, cst.SimpleString)) or (
+        isinstance(expr, cst.Name) and expr.value in ("None", "True", "False")
+    )
 
 
 def parameter_defaults(positional: list[cst.Param]) -> tuple[frozenset[str], frozenset[str]]:

@@ -41,10 +41,9 @@ class Metadata:
         # from their scopes, not for every node as ``QualifiedNameProvider`` does in a walk of its own.
         resolved = wrapper.resolve_many([PositionProvider, ScopeProvider])
         self.module = wrapper.module
-        walked = _Parents()
-        wrapper.module.visit(walked)
-        self._parents: Mapping[cst.CSTNode, cst.CSTNode] = walked.parents
-        self._by_type = walked.by_type
+        self._parents, self._by_type = _walk_fields(wrapper.module)
+        #: The kinds whose list in ``_by_type`` is in the order of the source already.
+        self._sorted: set[type[cst.CSTNode]] = set()
         self._positions = cast(Mapping[cst.CSTNode, CodeRange], resolved[PositionProvider])
         self._scopes = cast(Mapping[cst.CSTNode, Scope | None], resolved[ScopeProvider])
         self._qualified: dict[cst.CSTNode, frozenset[str]] = {}
@@ -63,8 +62,8 @@ class Metadata:
         """Every node of the module whose type is one of ``kinds`` (exactly), in the order of the source,
         without walking the tree again."""
         if len(kinds) == 1:
-            return cast("list[_Node]", list(self._by_type.get(kinds[0], ())))
-        found = [n for kind in kinds for n in self._by_type.get(kind, ())]
+            return cast("list[_Node]", list(self._of_kind(kinds[0])))
+        found = [n for kind in kinds for n in self._of_kind(kind)]
         return cast("list[_Node]", sorted(found, key=self._start))
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
@@ -269,6 +268,19 @@ class Metadata:
                 continue
             raise AmbiguousRead("assigned-more-than-once", name=assignment.name)
 
+    def _of_kind(self, kind: type[cst.CSTNode]) -> list[cst.CSTNode]:
+        """The nodes of one type, put in the order of the source the first time they are asked for: a
+        node before the nodes it holds, which start where it does and end sooner."""
+        found = self._by_type.get(kind, [])
+        if kind not in self._sorted:
+            found.sort(key=self._source_order)
+            self._sorted.add(kind)
+        return found
+
+    def _source_order(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
+        where = self._positions[node]
+        return where.start.line, where.start.column, -where.end.line, -where.end.column
+
     def _start(self, node: cst.CSTNode) -> tuple[int, int]:
         start = self._positions[node].start
         return start.line, start.column
@@ -277,45 +289,36 @@ class Metadata:
         return any(a is outer for a in self.ancestors(inner))
 
 
-class _Parents(cst.CSTVisitor):
-    """Each node's parent, recorded on the way down: what ``ParentNodeProvider`` gives, at a fraction of
-    its cost (it asks every node for its ``children``, which visits them once more); and the nodes of
-    each type, in the order of the source, so that finding the calls or the strings of a module takes no
-    walk of its own."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.stack: list[cst.CSTNode] = []
-        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
-        self.by_type: dict[type[cst.CSTNode], list[cst.CSTNode]] = {}
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if self.stack:
-            self.parents[node] = self.stack[-1]
-        self.stack.append(node)
+def _walk_fields(
+    module: cst.Module,
+) -> tuple[dict[cst.CSTNode, cst.CSTNode], dict[type[cst.CSTNode], list[cst.CSTNode]]]:
+    """Each node's parent, and the nodes of each type, in one walk of the nodes' fields (``children``):
+    what ``ParentNodeProvider`` gives, at a fraction of its cost (LibCST's visit builds every node
+    again on the way up, and that provider asks every node for its ``children``, which visits them once
+    more). Fields are not all in the order of the source (a ``def``'s decorators come after its body),
+    so ``Metadata`` sorts the nodes of a type by position when they are asked for."""
+    parents: dict[cst.CSTNode, cst.CSTNode] = {}
+    by_type: dict[type[cst.CSTNode], list[cst.CSTNode]] = {}
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
         kind = type(node)
-        same = self.by_type.get(kind)
+        same = by_type.get(kind)
         if same is None:
-            self.by_type[kind] = [node]
+            by_type[kind] = [node]
         else:
             same.append(node)
-        return True
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        self.stack.pop()
-
-    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
-        pass
-
-    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
-        pass
+        below = list(children(node))
+        for child in below:
+            parents[child] = node
+        below.reverse()
+        stack.extend(below)
+    return parents, by_type
 
 
 def parents(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
     """The parent of every node of ``module`` but the module itself."""
-    collector = _Parents()
-    module.visit(collector)
-    return collector.parents
+    return _walk_fields(module)[0]
 
 
 def references(module: cst.Module) -> list[cst.Name | cst.Attribute]:

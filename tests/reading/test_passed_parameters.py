@@ -49,13 +49,50 @@ def test_the_call_value_or_the_default_reaches_the_rewritten_call(call: str, giv
 @pytest.mark.parametrize(
     "change",
     [
-        pytest.param(("timeout=20):", "timeout=TIMEOUT):"), id="default-not-literal"),
+        pytest.param(("timeout=20):", "timeout=LIMITS[0]):"), id="default-not-a-name"),
         pytest.param(("timeout=timeout)", "timeout=timeout * 2)"), id="computed"),
         pytest.param(("timeout=timeout)", "timeout=timeout, stream=timeout)"), id="given-twice"),
     ],
 )
 def test_a_parameter_that_shapes_the_request_otherwise_is_not_followed(change: tuple[str, str]) -> None:
-    source = HELPER.replace("CALL", "").replace(*change).replace("BASE = ", "TIMEOUT = 5\nBASE = ")
+    source = HELPER.replace("CALL", "").replace(*change).replace("BASE = ", "LIMITS = (5,)\nBASE = ")
     out, findings = _migrate(source)
     assert findings == [("needs_review", "unfollowed-url")]
     assert "get_json(f" in out
+
+
+@pytest.mark.parametrize(
+    ("constant", "followed"),
+    [
+        pytest.param("TIMEOUT = 45\n", True, id="assigned-a-literal-once"),
+        pytest.param("TIMEOUT = int(os.environ['T'])\n", False, id="computed"),
+        pytest.param(
+            "TIMEOUT = 45\n\n\ndef slower():\n    global TIMEOUT\n    TIMEOUT = 90\n", False, id="rebound"
+        ),
+    ],
+)
+def test_a_module_constant_default_is_read_as_its_literal(constant: str, followed: bool) -> None:
+    source = HELPER.replace("CALL", "").replace("timeout=20):", "timeout=TIMEOUT):")
+    out, findings = _migrate(source.replace("BASE = ", constant + "BASE = "))
+    if followed:
+        assert findings == [("rewrite", "rewrite")]
+        assert "        timeout=45,\n" in out.split("def minutes")[1]
+    else:
+        assert findings == [("needs_review", "unfollowed-url")]
+        assert "learning360_v2" not in out
+
+
+@pytest.mark.parametrize(
+    ("call", "status"),
+    [
+        pytest.param(", timeout=LIMIT * 3", "rewrite", id="pure-expression"),
+        pytest.param(", timeout=limits[0]", "rewrite", id="subscript"),
+        pytest.param(", timeout=pick()", "needs_review", id="a-call-runs-code"),
+    ],
+)
+def test_what_the_caller_passes_moves_with_it_when_it_has_no_effect(call: str, status: str) -> None:
+    source = HELPER.replace("CALL", call).replace("BASE = ", "LIMIT = 30\nlimits = [30]\nBASE = ")
+    out, findings = _migrate(source)
+    assert findings == [(status, "rewrite" if status == "rewrite" else "unsupported-argument")]
+    if status == "rewrite":
+        assert f"        {call.lstrip(', ')},\n" in out.split("def minutes")[1]
