@@ -19,6 +19,7 @@ the time per thousand modules at each size.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import re
@@ -229,6 +230,9 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2, help="worker processes [default: 2]")
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}", flush=True)
+    # Every run reads the package's bytecode, as an installed copy does (``pip install`` compiles it):
+    # under PYTHONDONTWRITEBYTECODE each process would otherwise compile every module again.
+    compileall.compile_dir(str(REPO / "codemods"), quiet=1)
     work = Path(tempfile.mkdtemp(prefix="bench-scaling-"))
     try:
         problems: list[str] = []

@@ -25,6 +25,7 @@ outputs of the two job counts differ.
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import re
 import resource
@@ -208,6 +209,9 @@ def main() -> int:
     args = parser.parse_args()
 
     print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}", flush=True)
+    # Every run reads the package's bytecode, as an installed copy does (``pip install`` compiles it):
+    # under PYTHONDONTWRITEBYTECODE each process would otherwise compile every module again.
+    compileall.compile_dir(str(REPO / "codemods"), quiet=1)
     work = Path(tempfile.mkdtemp(prefix="bench-360learning-"))
     problems: list[str] = []
     try:

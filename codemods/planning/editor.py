@@ -8,6 +8,7 @@ ours is replaced, never duplicated, so a second run leaves the file as it is.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
+from typing import cast
 
 import libcst as cst
 
@@ -36,33 +37,35 @@ class Editor(cst.CSTTransformer):
     def on_leave(  # type: ignore[override]
         self, original_node: cst.CSTNode, updated_node: cst.CSTNode
     ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
-        edits = self.plan.edits
+        # Exact types and the plan's own tables first: ``isinstance`` against LibCST's node classes
+        # goes through ``ABCMeta``, and this runs for every node on the edited paths.
+        edits, plan, kind = self.plan.edits, self.plan, type(original_node)
         if original_node in edits.replace:
             return edits.replace[original_node]
         if original_node in edits.remove:
             return cst.RemoveFromParent()
-        if isinstance(updated_node, cst.IndentedBlock) and not updated_node.body:
+        if type(updated_node) is cst.IndentedBlock and not updated_node.body:
             return updated_node.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
-        if isinstance(original_node, cst.For) and original_node in edits.flatten:
+        if kind is cst.For and original_node in edits.flatten:
             assert isinstance(updated_node, cst.For)
-            updated_node = _flatten(updated_node, edits.flatten[original_node])
-        if isinstance(original_node, cst.CompFor) and original_node in edits.flatten:
+            updated_node = _flatten(updated_node, edits.flatten[cast(cst.For, original_node)])
+        if kind is cst.CompFor and original_node in edits.flatten:
             assert isinstance(updated_node, cst.CompFor)
-            return _flatten_clauses(updated_node, edits.flatten[original_node])
-        if isinstance(original_node, cst.BaseStatement) and original_node in self.plan.markers:
+            return _flatten_clauses(updated_node, edits.flatten[cast(cst.CompFor, original_node)])
+        if plan.markers and isinstance(original_node, cst.BaseStatement) and original_node in plan.markers:
             assert isinstance(updated_node, cst.BaseStatement)
-            updated_node = _with_marker(updated_node, REVIEW_MARKER, self.plan.markers[original_node])
-        if isinstance(original_node, cst.BaseStatement) and original_node in self.plan.notes:
+            updated_node = _with_marker(updated_node, REVIEW_MARKER, plan.markers[original_node])
+        if plan.notes and isinstance(original_node, cst.BaseStatement) and original_node in plan.notes:
             assert isinstance(updated_node, cst.BaseStatement)
-            if original_node not in self.plan.markers:  # a site reviewed before, migrated now
+            if original_node not in plan.markers:  # a site reviewed before, migrated now
                 updated_node = _with_marker(updated_node, REVIEW_MARKER, ())
-            updated_node = _with_marker(updated_node, NOTE_MARKER, self.plan.notes[original_node])
-        if isinstance(original_node, cst.With) and original_node in edits.unwrap_with:
+            updated_node = _with_marker(updated_node, NOTE_MARKER, plan.notes[original_node])
+        if kind is cst.With and original_node in edits.unwrap_with:
             assert isinstance(updated_node, cst.With)
-            return _unwrap_with(updated_node, edits.unwrap_with[original_node])
-        if isinstance(original_node, cst.If) and original_node in edits.unwrap:
+            return _unwrap_with(updated_node, edits.unwrap_with[cast(cst.With, original_node)])
+        if kind is cst.If and original_node in edits.unwrap:
             assert isinstance(updated_node, cst.If)
-            return _unwrap(updated_node, edits.unwrap[original_node])
+            return _unwrap(updated_node, edits.unwrap[cast(cst.If, original_node)])
         return updated_node
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator, Mapping
-from typing import TypeVar, cast
+from typing import Final, TypeVar, cast
 
 import libcst as cst
 from libcst.metadata import (
@@ -308,7 +308,7 @@ def _walk_fields(
             by_type[kind] = [node]
         else:
             same.append(node)
-        below = list(children(node))
+        below = children(node)
         for child in below:
             parents[child] = node
         below.reverse()
@@ -378,24 +378,39 @@ def dotted(node: cst.BaseExpression | None) -> str:
     return ""
 
 
-#: Node type → the names of its fields that may hold nodes (every field, less what never does).
+#: Node type → the names of its fields that may hold nodes (every field, less those typed ``str``,
+#: ``bool`` or ``int``, which never do).
 _FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+_PLAIN: Final = (str, bool, int)
 
 
-def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """The nodes a node holds, read from its fields: what ``node.children`` gives, without the visit
     that property makes, in the order of the fields (a ``def``'s decorators come after its body)."""
     names = _FIELDS.get(type(node))
     if names is None:
-        names = _FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node))
+        names = _FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node) if f.type not in _PLAIN)
+    found: list[cst.CSTNode] = []
     for name in names:
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            yield value
-        elif isinstance(value, (tuple, list)):
-            for item in value:
-                if isinstance(item, cst.CSTNode):
-                    yield item
+        kind = type(value)
+        if kind is tuple or kind is list:
+            found.extend(item for item in value if _is_node(type(item)))
+        elif _is_node(kind):
+            found.append(value)
+    return found
+
+
+#: Whether a type is a LibCST node's, asked once per type: ``isinstance`` against ``CSTNode``, an
+#: abstract class, goes through ``ABCMeta`` each time, and ``children`` asks it of every field.
+_NODE_TYPES: dict[type, bool] = {}
+
+
+def _is_node(kind: type) -> bool:
+    found = _NODE_TYPES.get(kind)
+    if found is None:
+        found = _NODE_TYPES[kind] = issubclass(kind, cst.CSTNode)
+    return found
 
 
 def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -405,10 +420,10 @@ def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(reversed(list(children(current))))
+        stack.extend(reversed(children(current)))
 
 
 def is_bare_string(node: cst.CSTNode | None) -> bool:
     """Whether a small statement is a string alone (a docstring, or prose): it says what the code is
     about, it does nothing."""
-    return isinstance(node, cst.Expr) and isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString))
+    return type(node) is cst.Expr and type(node.value) in (cst.SimpleString, cst.ConcatenatedString)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Collection, Iterable, Sequence
+from typing import cast
 
 import libcst as cst
 from libcst.helpers import get_absolute_module_from_package_for_import
@@ -49,15 +50,16 @@ class _Gather:
         self._walk(module, [])
 
     def _walk(self, node: cst.CSTNode, above: list[cst.CSTNode]) -> None:
-        if isinstance(node, (cst.Import, cst.ImportFrom)):
-            self.imports.append(node)
+        kind = type(node)  # exact types: ``isinstance`` against LibCST's classes goes through ``ABCMeta``
+        if kind is cst.Import or kind is cst.ImportFrom:
+            self.imports.append(cast(_ImportNode, node))
             self.paths.add(node)
             self.paths.update(above)
             return
-        if isinstance(node, cst.Name):
-            self.names.add(node.value)
-        elif isinstance(node, (cst.SimpleString, cst.FormattedStringText)):
-            self.strings.append(node.value)
+        if kind is cst.Name:
+            self.names.add(cast(cst.Name, node).value)
+        elif kind is cst.SimpleString or kind is cst.FormattedStringText:
+            self.strings.append(cast("cst.SimpleString | cst.FormattedStringText", node).value)
         elif is_bare_string(node):
             return  # a docstring, or a bare string: prose, never a reference to a name
         above.append(node)
