@@ -294,6 +294,9 @@ UNFOLLOWED_REASONS: Final[Mapping[str, str]] = MappingProxyType(
         "named_table": "it is looked up in the table {name}",
         "runtime": "it is chosen at run time",
         "function": "it is passed to {callee}(), which the tool does not understand",
+        "decorated": (
+            "it is passed to {callee}(), whose decorator @{decorator} the rewritten call would leave out"
+        ),
         "http_unread": "it reaches {callee}(), whose URL the tool could not read",
         "function_value": "{name}(), which returns it, is used other than by a call",
         "stored": "it is stored in {target}",

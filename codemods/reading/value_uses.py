@@ -346,11 +346,25 @@ class ValueUses:
             return None
         code = cst.Module([]).code_for_node(call.func)
         on_self = isinstance(call.func, cst.Attribute) and _is_self(call.func.value)
+        decorated = self._decorated(call)
         if not on_self and clients.recognise(call, meta.qualified_names, lambda _: True, meta.single_value):
             described = because("http_unread", callee=code)
+        elif decorated is not None:
+            described = because("decorated", callee=code, decorator=decorated)
         else:
             described = because("function", callee=code)
         return f"{reason} and {described}" if reason else described
+
+    def _decorated(self, call: cst.Call) -> str | None:
+        """The first decorator of the function of the module a call calls by its name, if it has one
+        (``@functools.cache``, a retry): a request helper that is decorated is not followed, since the
+        call that replaced it would not do what the decorator does."""
+        if not isinstance(call.func, cst.Name):
+            return None
+        function = self.meta.definition(call.func)
+        if not isinstance(function, cst.FunctionDef) or not function.decorators:
+            return None
+        return cst.Module([]).code_for_node(function.decorators[0].decorator)
 
     def _attribute_reads(self, name: str) -> list[cst.Attribute]:
         """Every ``x.name`` of the module that is not assigned to."""
