@@ -212,11 +212,15 @@ def _run(options: RunOptions, workers: Workers, progress: Callable[[int, int], N
     data = options.stdin[1] if options.stdin is not None else None
     tasks = [Task(i, str(candidates[i].path), candidates[i].display_path, modules[i], data) for i in chosen]
     setup = _setup(options, module, index, style)
-    # The shipped helper is read and its code hashed (a parse of all of it) while the workers run.
+    skipped, rest = _prefiltered(tasks, [candidates[i].path for i in chosen], setup, sources)
+    if progress is not None and skipped:
+        progress(len(skipped), len(tasks))
+    # The shipped helper is read and its code hashed (a parse of all of it) while the workers run,
+    # once they have all their work: sooner, the two would share this process.
     warming = threading.Thread(target=_warm_helper, args=(options.helper_env,), daemon=True)
-    warming.start()
-    done = _transform(tasks, setup, sources, workers, progress)
-    warming.join()
+    done = skipped + transform_all(rest, setup, workers, _after(progress, len(skipped)), warming.start)
+    if warming.ident is not None:
+        warming.join()
     every_file = [Task(i, str(c.path), c.display_path, modules[i], data) for i, c in enumerate(candidates)]
     done = sorted(settle_wrappers(done, every_file, setup, workers), key=lambda d: d.index)
     workers.close()
@@ -280,30 +284,27 @@ def _setup(options: RunOptions, module: str, index: RepositoryIndex, style: Styl
     )
 
 
-def _transform(
-    tasks: list[Task],
-    setup: TransformSetup,
-    sources: Sources,
-    workers: Workers,
-    progress: Callable[[int, int], None] | None,
-) -> list[Done]:
-    """Every task done: those whose bytes, read for the index, the pre-filter rules out, here; the
-    others in the workers."""
+def _prefiltered(
+    tasks: Sequence[Task], paths: Sequence[Path], setup: TransformSetup, sources: Sources
+) -> tuple[list[Done], list[Task]]:
+    """The tasks whose bytes, read for the index, the pre-filter rules out, done here; and the others,
+    for the workers. ``paths``: each task's path."""
     skipped: list[Done] = []
     rest: list[Task] = []
-    for task in tasks:
-        path = Path(task.path)
+    for task, path in zip(tasks, paths, strict=True):
         kept = sources.kept(path) if task.data is None else None
         if kept is not None and ruled_out(kept, setup, sources.spelled(path)):
             skipped.append(Done(task.index, None))
         else:
             rest.append(task)
-    if progress is not None and skipped:
-        progress(len(skipped), len(tasks))
-    told = progress
-    if progress is not None:
-        told = lambda n, total: progress(len(skipped) + n, len(skipped) + total)  # noqa: E731
-    return skipped + transform_all(rest, setup, workers, told)
+    return skipped, rest
+
+
+def _after(progress: Callable[[int, int], None] | None, done: int) -> Callable[[int, int], None] | None:
+    """``progress`` told of ``done`` more files, done already."""
+    if progress is None:
+        return None
+    return lambda n, total: progress(done + n, done + total)
 
 
 def _warm_helper(env: Sequence[tuple[str, str]]) -> None:

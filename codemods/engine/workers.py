@@ -235,11 +235,16 @@ def transform_all(
     setup: TransformSetup,
     workers: Workers,
     progress: Callable[[int, int], None] | None,
+    waiting: Callable[[], None] | None = None,
 ) -> list[Done]:
-    """Process ``tasks`` in the run's ``workers``, or in this process when it started none."""
+    """Process ``tasks`` in the run's ``workers``, or in this process when it started none.
+    ``waiting``: what this process does while the workers work, once they have every task (at once
+    when there are no workers)."""
     total = len(tasks)
     done: list[Done] = []
     if not workers.started or not tasks:
+        if waiting is not None:
+            waiting()
         for task in tasks:
             done.append(_process(task, setup))
             if progress is not None:
@@ -252,6 +257,8 @@ def transform_all(
     futures: dict[Future[list[Done]], list[Task]] = {
         pool.submit(_process_chunk, shared, part): part for part in chunks
     }
+    if waiting is not None:
+        waiting()
     failed: list[Task] = []
     for future in as_completed(futures):
         try:
