@@ -271,8 +271,8 @@ def outstanding(result: RunResult) -> int:
 
 def exit_code(command: str, result: RunResult) -> int:
     """The exit code of ``command`` for ``result`` (see the module's documentation)."""
-    if command == "diff":
-        return 1 if json_report.unified_diff(result) else 0
+    if command == "diff":  # what the patch holds, without making it again
+        return 1 if result.changed or json_report.helper_pending(result) is not None else 0
     if command == "apply":
         return 1 if result.count(Status.NEEDS_REVIEW) or json_report.failures(result) else 0
     if command == "check":
