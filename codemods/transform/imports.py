@@ -31,7 +31,7 @@ from libcst.helpers import get_absolute_module_from_package_for_import
 from codemods.reading import visitor_cache
 from codemods.reading.metadata import children, dotted, is_bare_string
 
-visitor_cache.install()  # LibCST's matchers are imported now: their introspection is cached too
+visitor_cache.install()
 
 _Entry = tuple[str, str | None, str | None]  # (module, name imported from it or None, alias or None)
 _ImportNode = cst.Import | cst.ImportFrom
@@ -198,6 +198,7 @@ def remove_unused(module: cst.Module, entries: Collection[_Entry], package: str 
     from libcst.codemod import CodemodContext
     from libcst.codemod.visitors import RemoveImportsVisitor
 
+    visitor_cache.install()  # the matchers are imported now: their introspection is cached too
     context = CodemodContext(full_package_name=package)
     for module_name, obj, asname in sorted(entries, key=str):
         RemoveImportsVisitor.remove_unused_import(context, module_name, obj, asname)
