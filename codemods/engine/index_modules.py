@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from importlib.util import decode_source
@@ -79,9 +80,10 @@ def parse_module(path: Path, name: str, data: bytes) -> ParsedModule | None:
     except (SyntaxError, ValueError, UnicodeError, LookupError, RecursionError, MemoryError):
         return None
     module = ParsedModule(name, path.name == "__init__.py", {}, set())
+    lines = source_lines(text)
     for statement in tree.body:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            code = ast.get_source_segment(text, statement) or ""
+            code = _segment(lines, statement)
             if len(code) <= _MAX_FUNCTION_CHARS and _mentions_v1_path(code):
                 module.url_functions[statement.name] = (code, returned_expression(statement))
     counts: dict[str, int] = {}
@@ -89,7 +91,7 @@ def parse_module(path: Path, name: str, data: bytes) -> ParsedModule | None:
     for key, binding in bind_all(tree.body, module, owner=None):
         counts[key] = counts.get(key, 0) + 1
         found[key] = binding
-    for node in ast.walk(tree):
+    for node in ast.walk(tree) if "global" in text else ():
         if isinstance(node, ast.Global):
             for global_name in node.names:
                 counts[global_name] = counts.get(global_name, 0) + 2
@@ -100,7 +102,6 @@ def parse_module(path: Path, name: str, data: bytes) -> ParsedModule | None:
             module.ambiguous.add(key)
     if any(word in text for word in _REQUEST_WORDS):
         imports = _import_statements(tree.body, module)
-        lines = text.splitlines(keepends=True)
         read = [
             held
             for s in tree.body
@@ -118,6 +119,30 @@ def parse_module(path: Path, name: str, data: bytes) -> ParsedModule | None:
                 # A small function held code may call (``auth_headers()``), held only beside it.
                 module.held_code[held.name] = held
     return module
+
+
+#: A line as Python's parser counts lines, its end kept: ``\r\n``, ``\r`` or ``\n`` ends one; a form feed
+#: or a vertical tab, which ``str.splitlines`` takes for line ends, does not.
+_LINE: Final = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def source_lines(text: str) -> list[str]:
+    """The lines of a module's text, numbered as ``ast`` numbers them, each with its end."""
+    return _LINE.findall(text)
+
+
+def _segment(lines: list[str], node: ast.stmt) -> str:
+    """The source of a statement, as ``ast.get_source_segment`` gives it, from the module's lines
+    (``source_lines``) split once rather than at every call; column offsets count UTF-8 bytes."""
+    end_line, end_column = node.end_lineno, node.end_col_offset
+    if end_line is None or end_column is None:
+        return ""
+    first, last = node.lineno - 1, end_line - 1
+    if first == last:
+        return lines[first].encode()[node.col_offset : end_column].decode()
+    head = lines[first].encode()[node.col_offset :].decode()
+    tail = lines[last].encode()[:end_column].decode()
+    return "".join([head, *lines[first + 1 : last], tail])
 
 
 def _import_statements(body: Sequence[ast.stmt], module: ParsedModule) -> dict[str, str]:

@@ -541,3 +541,12 @@ def test_workers_receive_the_index(tmp_path: Path) -> None:
     assert [o.display_path for o in result.outcomes] == ["pkg/client.py", "report.py", "settings.py"]
     assert all(o.error is None for o in result.outcomes)
     assert result.files_skipped_by_filter == 12
+
+
+def test_held_code_is_cut_by_the_lines_python_counts_a_form_feed_included(tmp_path: Path) -> None:
+    """A form feed or a vertical tab, which ``str.splitlines`` takes for a line end, is none to Python:
+    held code is cut at the lines ``ast`` numbers, so it is the class itself."""
+    cls = "class BaseClient:\n    def get(self, path):\n        return requests.get(API + path).json()\n"
+    base = "import requests\n\x0c\nAPI = 'https://app.360learning.com'\n# page\x0bbreak\n\n\n" + cls
+    index = index_of(tmp_path, {"lms/__init__.py": "", "lms/base.py": base})
+    assert index.held_code["lms.base"]["BaseClient"].source == cls
