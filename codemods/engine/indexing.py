@@ -137,12 +137,12 @@ class _Builder:
     def __init__(
         self,
         files: Sequence[tuple[Path, str]],
-        hosts: Sequence[str] = (),
-        readers: Sequence[Path] = (),
-        sources: Sources | None = None,
+        hosts: Sequence[str],
+        readers: Sequence[Path],
+        sources: Sources,
     ) -> None:
         self.files = files
-        self.sources = sources or Sources()
+        self.sources = sources
         self.readers = readers
         self.hosts = tuple(h.lower().encode("utf-8", "ignore") for h in hosts if h)
         claims: dict[str, set[Path]] = {}

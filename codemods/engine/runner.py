@@ -219,8 +219,7 @@ def _run(options: RunOptions, workers: Workers, progress: Callable[[int, int], N
     # once they have all their work: sooner, the two would share this process.
     warming = threading.Thread(target=_warm_helper, args=(options.helper_env,), daemon=True)
     done = skipped + transform_all(rest, setup, workers, _after(progress, len(skipped)), warming.start)
-    if warming.ident is not None:
-        warming.join()
+    warming.join()
     every_file = [Task(i, str(c.path), c.display_path, modules[i], data) for i, c in enumerate(candidates)]
     done = sorted(settle_wrappers(done, every_file, setup, workers), key=lambda d: d.index)
     workers.close()

@@ -28,8 +28,7 @@ from codemods.engine.files import FileError, Snapshot, read_source
 from codemods.reading.index import RepositoryIndex
 from codemods.reading.notebooks import NOTEBOOK_SUFFIX
 from codemods.reading.precheck import TOO_DEEP
-from codemods.reading.prefilter import may_contain_site_parsed, spells_v1_path, uses_indexed_constant
-from codemods.reading.words import Words
+from codemods.reading.prefilter import may_contain_site, may_contain_site_parsed
 from codemods.results.findings import FileOutcome
 from codemods.results.wrappers import WrapperState
 
@@ -143,6 +142,10 @@ class _Shared:
     number: int
     pickled: bytes
 
+    @classmethod
+    def of(cls, setup: TransformSetup) -> _Shared:
+        return cls(next(_numbers), pickle.dumps(setup, protocol=pickle.HIGHEST_PROTOCOL))
+
     def setup(self) -> TransformSetup:
         global _worker_setup
         if _worker_setup is None or _worker_setup[0] != self.number:
@@ -172,13 +175,11 @@ def ruled_out(data: bytes, setup: TransformSetup, spells: bool | None = None) ->
     """Whether the pre-filter's first stage, on the bytes, rules the file out: it spells no v1 path,
     names no indexed constant with its module and calls no declared wrapper. ``spells``: whether it
     spells a v1 path, when that is known already (``Sources.spelled``)."""
-    if not setup.prefilter:
-        return False
-    if spells is None:
-        spells = spells_v1_path(Words(data.lower()))
-    if spells or (setup.needles and uses_indexed_constant(data, setup.needles)):
-        return False
-    return not any(name in data for name in setup.wrapper_needles)
+    return (
+        setup.prefilter
+        and not may_contain_site(data, setup.needles, spells=spells)
+        and not any(name in data for name in setup.wrapper_needles)
+    )
 
 
 def _process(task: Task, setup: TransformSetup) -> Done:
@@ -250,7 +251,7 @@ def transform_all(
             if progress is not None:
                 progress(len(done), total)
         return done
-    shared = _Shared(next(_numbers), pickle.dumps(setup, protocol=pickle.HIGHEST_PROTOCOL))
+    shared = _Shared.of(setup)
     chunk = max(1, min(MAX_CHUNK, total // (workers.jobs * 4)))
     chunks = [tasks[i : i + chunk] for i in range(0, total, chunk)]
     pool = workers.pool()
@@ -270,7 +271,7 @@ def transform_all(
         if progress is not None:
             progress(len(done), total)
     for task in sorted(failed, key=lambda t: t.index):
-        done.append(_isolated(task, setup))
+        done.append(_isolated(task, shared))
         if progress is not None:
             progress(len(done), total)
     return done
@@ -367,11 +368,10 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         manager.join(timeout=_MANAGER_JOIN_SECONDS)
 
 
-def _isolated(task: Task, setup: TransformSetup) -> Done:
+def _isolated(task: Task, shared: _Shared) -> Done:
     """Process one file in a process of its own, so a file that kills its worker harms no other."""
     pool = ProcessPoolExecutor(max_workers=1, initializer=_start_worker)
     try:
-        shared = _Shared(next(_numbers), pickle.dumps(setup, protocol=pickle.HIGHEST_PROTOCOL))
         return pool.submit(_process_chunk, shared, [task]).result()[0]
     except Exception as e:
         reason = one_line(f"internal error: the worker process failed: {type(e).__name__}: {e}")

@@ -316,11 +316,6 @@ def _walk_fields(
     return parents, by_type
 
 
-def parents(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
-    """The parent of every node of ``module`` but the module itself."""
-    return _walk_fields(module)[0]
-
-
 def references(module: cst.Module) -> list[cst.Name | cst.Attribute]:
     """Names and attribute reads outside import statements, an attribute before the names inside it."""
     found: list[cst.Name | cst.Attribute] = []

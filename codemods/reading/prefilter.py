@@ -92,7 +92,9 @@ def _by_name(needles: frozenset[tuple[bytes, bytes]]) -> tuple[tuple[bytes, re.P
     )
 
 
-def may_contain_site(data: bytes, needles: frozenset[tuple[bytes, bytes]] = frozenset()) -> bool:
+def may_contain_site(
+    data: bytes, needles: frozenset[tuple[bytes, bytes]] = frozenset(), *, spells: bool | None = None
+) -> bool:
     """Return False only when ``data`` provably holds no v1 course-statistics call site.
 
     Soundness: the transformer recognises a call site by the v1 path of its URL, which it must read
@@ -109,8 +111,12 @@ def may_contain_site(data: bytes, needles: frozenset[tuple[bytes, bytes]] = froz
     A module lacking, for every endpoint, at least one of that endpoint's words, and naming no indexed
     constant together with its module, therefore cannot hold a site the transformer would report, and
     skipping it changes no result.
+
+    ``spells``: whether ``data`` spells a v1 path (``spells_v1_path``), when that is known already.
     """
-    return spells_v1_path(Words(data.lower())) or (bool(needles) and uses_indexed_constant(data, needles))
+    if spells is None:
+        spells = spells_v1_path(Words(data.lower()))
+    return spells or (bool(needles) and uses_indexed_constant(data, needles))
 
 
 def spells_v1_path(words: Words) -> bool:

@@ -346,10 +346,9 @@ class ValueUses:
             return None
         code = cst.Module([]).code_for_node(call.func)
         on_self = isinstance(call.func, cst.Attribute) and _is_self(call.func.value)
-        decorated = self._decorated(call)
         if not on_self and clients.recognise(call, meta.qualified_names, lambda _: True, meta.single_value):
             described = because("http_unread", callee=code)
-        elif decorated is not None:
+        elif (decorated := self._decorated(call)) is not None:
             described = because("decorated", callee=code, decorator=decorated)
         else:
             described = because("function", callee=code)
