@@ -16,16 +16,15 @@ from libcst.metadata import (
     Access,
     Assignment,
     BaseAssignment,
-    CodeRange,
     ComprehensionScope,
     MetadataWrapper,
-    PositionProvider,
     Scope,
     ScopeProvider,
 )
 
 from codemods.mapping.reasons import Review
 from codemods.reading import visitor_cache
+from codemods.reading.positions import Positions
 
 _LOOPS = (cst.For, cst.While, cst.CompFor)
 _Node = TypeVar("_Node", bound=cst.CSTNode)
@@ -39,12 +38,14 @@ class Metadata:
     def __init__(self, wrapper: MetadataWrapper) -> None:
         # Qualified names are asked of a few nodes (the functions called): they are computed for those,
         # from their scopes, not for every node as ``QualifiedNameProvider`` does in a walk of its own.
-        resolved = wrapper.resolve_many([PositionProvider, ScopeProvider])
+        # Positions come from ``Positions``, not ``PositionProvider``: a line and a column are worked out
+        # only for the nodes asked about.
+        resolved = wrapper.resolve_many([ScopeProvider])
         self.module = wrapper.module
         self._parents, self._by_type = _walk_fields(wrapper.module)
         #: The kinds whose list in ``_by_type`` is in the order of the source already.
         self._sorted: set[type[cst.CSTNode]] = set()
-        self._positions = cast(Mapping[cst.CSTNode, CodeRange], resolved[PositionProvider])
+        self._positions = Positions(wrapper.module)
         self._scopes = cast(Mapping[cst.CSTNode, Scope | None], resolved[ScopeProvider])
         self._qualified: dict[cst.CSTNode, frozenset[str]] = {}
 
@@ -77,8 +78,8 @@ class Metadata:
 
     def position(self, node: cst.CSTNode) -> tuple[int, int]:
         """1-based line and 1-based column of the node's start."""
-        start = self._positions[node].start
-        return start.line, start.column + 1
+        line, column = self._positions.line_column(node)
+        return line, column + 1
 
     def qualified_names(self, node: cst.CSTNode) -> frozenset[str]:
         """What ``QualifiedNameProvider`` gives for the node, as names."""
@@ -247,7 +248,7 @@ class Metadata:
             {*assignment.references, *scope.accesses[assignment.name]}, key=lambda a: self._start(a.node)
         )
 
-    def _check_unambiguous(self, assignment: Assignment, access: Access, own: tuple[int, int]) -> None:
+    def _check_unambiguous(self, assignment: Assignment, access: Access, own: int) -> None:
         at = self._start(access.node)
         # LibCST's referents of a read are the assignments before it: one later in a loop around the
         # read (``for …: read(r); r = other()``) reaches it too, on the loop's next turn.
@@ -259,7 +260,7 @@ class Metadata:
         for other in (*access.referents, *later):
             if other is assignment:
                 continue
-            where = self._start(other.node) if isinstance(other, Assignment) else (0, 0)
+            where = self._start(other.node) if isinstance(other, Assignment) else -1
             if where < own:
                 continue
             loops = [a for a in self.ancestors(access.node) if isinstance(a, _LOOPS)]
@@ -277,13 +278,11 @@ class Metadata:
             self._sorted.add(kind)
         return found
 
-    def _source_order(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
-        where = self._positions[node]
-        return where.start.line, where.start.column, -where.end.line, -where.end.column
+    def _source_order(self, node: cst.CSTNode) -> tuple[int, int]:
+        return self._positions.order(node)
 
-    def _start(self, node: cst.CSTNode) -> tuple[int, int]:
-        start = self._positions[node].start
-        return start.line, start.column
+    def _start(self, node: cst.CSTNode) -> int:
+        return self._positions.start(node)
 
     def _contains(self, outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
         return any(a is outer for a in self.ancestors(inner))
