@@ -23,13 +23,14 @@ from libcst.metadata import (
 )
 
 from codemods.mapping.reasons import Review
-from codemods.reading import visitor_cache
+from codemods.reading import traversal, visitor_cache
 from codemods.reading.positions import Positions
 
 _LOOPS = (cst.For, cst.While, cst.CompFor)
 _Node = TypeVar("_Node", bound=cst.CSTNode)
 
 visitor_cache.install()
+traversal.install()
 
 
 class Metadata:

@@ -22,8 +22,9 @@ from codemods.reading.depth import depth_estimate
 #: Larger modules are not parsed. Hand-written modules stay far below it, generated ones of a few
 #: megabytes are migrated; past it a rewrite costs more than eight minutes and six gigabytes.
 MAX_SOURCE_BYTES: Final = 8 * 1024 * 1024
-#: Deeper syntax trees are not parsed: the rewrite gives up (``RecursionError``) at about 300 levels
-#: anyway, and the nesting estimate is a lower bound, so nothing the rewrite could handle is refused.
+#: Deeper syntax trees are not parsed: the rewrite gives up (``RecursionError``) within a few
+#: hundred levels anyway, and the nesting estimate is a lower bound, so nothing the rewrite could
+#: handle is refused.
 MAX_DEPTH_ESTIMATE: Final = 500
 #: Brackets nested deeper are not parsed; Python refuses them too ("too many nested parentheses").
 MAX_BRACKETS: Final = 200

@@ -75,7 +75,10 @@ ODD_FILES: dict[str, tuple[bytes, str | None]] = {
     # Ten thousand chained operators: LibCST's parser dies of a stack overflow (a signal, not an exception).
     "deep_chain.py": (b"import requests\nok = " + b"a and " * 10_000 + URL + b"\n", TOO_DEEP),
     # Shallow enough for the pre-check, too deep for the rewrite: it gives up with a RecursionError.
-    "deep_sum.py": (b"import requests\nn = " + b"1 + " * 450 + b"len(" + URL + b")\n", TOO_DEEP),
+    "deep_sum.py": (
+        b"import requests\nn = " + b"1 + " * 495 + b"len(requests.get(" + URL + b").json())\n",
+        TOO_DEEP,
+    ),
 }
 NORMAL = "normal.py"
 READ_ONLY = "read_only.py"

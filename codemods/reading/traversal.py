@@ -1,0 +1,158 @@
+"""A read-only visit of a LibCST tree that does not build the tree again.
+
+``CSTNode.visit`` walks a node's children through ``_visit_and_replace_children``, which builds a new
+node from the visited children and validates it, at every node, for a ``CSTVisitor`` as for a
+``CSTTransformer``. A visitor's result is the tree it was given, so for it that copy is thrown away.
+Every module the rewrite reads is visited twice that way by LibCST's own scope analysis (its expression
+contexts, then its scopes), and the copies cost about half of that analysis.
+
+``install`` puts a ``CSTNode.visit`` in place that, for a ``CSTVisitor``, calls the same methods in the
+same order (``on_visit``, each visited field's ``on_visit_attribute`` and ``on_leave_attribute``, the
+children, ``on_leave``) and builds nothing. A transformer is visited by LibCST's own code, unchanged.
+The order of a type's fields is the one its ``_visit_and_replace_children`` visits them in, noted the
+first time a node of that type is visited. ``tests/reading/test_traversal.py`` checks the calls are
+the same, in the same order, as LibCST's over the fixtures' modules, and that the scopes come out the
+same. A LibCST without ``_visit_and_replace_children`` is left as it is (this is a speed-up, never a
+condition).
+"""
+
+from __future__ import annotations
+
+import opcode
+from collections.abc import Callable
+from typing import Any, Final
+from weakref import WeakKeyDictionary
+
+import libcst as cst
+
+#: LibCST's own ``CSTNode.visit``.
+_ORIGINAL: Final[Callable[..., Any]] = cst.CSTNode.visit
+#: Set on the ``visit`` put in place, so that ``install`` replaces nothing twice.
+_INSTALLED: Final = "_migrate_360learning_read_only"
+#: Node type → whether its ``_visit_and_replace_children`` runs straight through: a type that visits
+#: some fields only at times (``format_spec`` when there is one) is walked by LibCST's own visit.
+_STRAIGHT: dict[type[cst.CSTNode], bool] = {}
+#: Node type → the names of its fields, in the order its ``_visit_and_replace_children`` visits them.
+_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+#: The opcodes that jump: code without them runs straight through.
+_JUMPS: Final = frozenset({*opcode.hasjrel, *opcode.hasjabs, *getattr(opcode, "hasjump", ())})
+#: Visitor type → node type → the fields whose visit the visitor hears of, ``None`` for every field.
+#: Weak: many visitors are classes made inside a function, a new one at each call.
+_ANNOUNCED: WeakKeyDictionary[type, dict[type[cst.CSTNode], frozenset[str] | None]] = WeakKeyDictionary()
+#: Whether a type is a LibCST node's, asked once per type (``CSTNode`` is abstract: ``isinstance``
+#: goes through ``ABCMeta``).
+_NODE_TYPES: dict[type, bool] = {}
+
+
+def install() -> None:
+    """Put the read-only visit in place (once; later calls change nothing)."""
+    if getattr(cst.CSTNode.visit, _INSTALLED, False) or not hasattr(
+        cst.CSTNode, "_visit_and_replace_children"
+    ):
+        return
+    setattr(cst.CSTNode, "visit", _visit)  # noqa: B010 (mypy refuses a method assigned)
+
+
+def _visit(self: cst.CSTNode, visitor: Any) -> Any:
+    if not isinstance(visitor, cst.CSTVisitor):
+        return _ORIGINAL(self, visitor)
+    walk(self, visitor)
+    return self
+
+
+setattr(_visit, _INSTALLED, True)
+
+
+def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
+    """Visit ``node`` and what it holds with ``visitor``, as ``node.visit(visitor)`` does, building
+    nothing."""
+    table = _ANNOUNCED.get(type(visitor))
+    if table is None:
+        table = _ANNOUNCED[type(visitor)] = {}
+    _walk(node, visitor, table)
+
+
+def _walk(
+    node: cst.CSTNode, visitor: cst.CSTVisitor, table: dict[type[cst.CSTNode], frozenset[str] | None]
+) -> None:
+    kind = type(node)
+    straight = _STRAIGHT.get(kind)
+    if straight is None:
+        straight = _STRAIGHT[kind] = _runs_straight(kind)
+    if not straight:
+        _ORIGINAL(node, visitor)
+        return
+    if visitor.on_visit(node):
+        fields = _FIELDS.get(kind)
+        if fields is None:
+            fields = _FIELDS[kind] = _visited_fields(node)
+        if kind in table:
+            announced = table[kind]
+        else:
+            announced = table[kind] = _announced(type(visitor), kind, fields)
+        for name in fields:
+            told = announced is None or name in announced
+            if told:
+                visitor.on_visit_attribute(node, name)
+            value = getattr(node, name)
+            value_kind = type(value)
+            if value_kind is tuple or value_kind is list:
+                for child in value:
+                    _walk(child, visitor, table)
+            elif _is_node(value_kind):
+                _walk(value, visitor, table)
+            if told:
+                visitor.on_leave_attribute(node, name)
+    visitor.on_leave(node)
+
+
+class _FieldOrder(cst.CSTVisitor):
+    """Notes the fields a node's ``_visit_and_replace_children`` visits, going no deeper."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return False
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        self.names.append(attribute)
+
+
+def _runs_straight(kind: type[cst.CSTNode]) -> bool:
+    """Whether a type's ``_visit_and_replace_children`` runs straight through: it then calls LibCST's
+    ``visit_*`` functions, which hear of a field whether it holds a node or not, in one order, and
+    builds the node."""
+    code = getattr(kind._visit_and_replace_children, "__code__", None)
+    return code is not None and not _JUMPS.intersection(code.co_code[0::2])
+
+
+def _visited_fields(node: cst.CSTNode) -> tuple[str, ...]:
+    """The fields a node's type visits, in order (those of a type that runs straight through)."""
+    order = _FieldOrder()
+    node._visit_and_replace_children(order)
+    return tuple(order.names)
+
+
+def _announced(visitor: type, kind: type[cst.CSTNode], fields: tuple[str, ...]) -> frozenset[str] | None:
+    """The fields whose ``visit_<Type>_<field>`` or ``leave_<Type>_<field>`` the visitor defines, when
+    it hears of fields as ``CSTVisitor`` does; ``None`` (tell it of every field) when it hears of them
+    in a way of its own."""
+    if (
+        visitor.on_visit_attribute is not cst.CSTVisitor.on_visit_attribute  # type: ignore[attr-defined]
+        or visitor.on_leave_attribute is not cst.CSTVisitor.on_leave_attribute  # type: ignore[attr-defined]
+    ):
+        return None
+    name = kind.__name__
+    return frozenset(
+        field
+        for field in fields
+        if hasattr(visitor, f"visit_{name}_{field}") or hasattr(visitor, f"leave_{name}_{field}")
+    )
+
+
+def _is_node(kind: type) -> bool:
+    found = _NODE_TYPES.get(kind)
+    if found is None:
+        found = _NODE_TYPES[kind] = issubclass(kind, cst.CSTNode)
+    return found
