@@ -14,6 +14,10 @@ first time a node of that type is visited. ``tests/reading/test_traversal.py`` c
 the same, in the same order, as LibCST's over the fixtures' modules, and that the scopes come out the
 same. A LibCST without ``_visit_and_replace_children`` is left as it is (this is a speed-up, never a
 condition).
+
+The scope analysis also asks of every node it leaves whether it is one of eighteen assignment-like
+classes, through ``ABCMeta`` for each: ``install`` puts in that tuple's place one class that answers
+from the node's type, what the tuple answered for the first node of that type.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any, Final
 from weakref import WeakKeyDictionary
 
 import libcst as cst
+from libcst.metadata import scope_provider
 
 #: LibCST's own ``CSTNode.visit``.
 _ORIGINAL: Final[Callable[..., Any]] = cst.CSTNode.visit
@@ -45,16 +50,23 @@ _NODE_TYPES: dict[type, bool] = {}
 
 
 def install() -> None:
-    """Put the read-only visit in place (once; later calls change nothing)."""
-    if getattr(cst.CSTNode.visit, _INSTALLED, False) or not hasattr(
+    """Put the read-only visit in place (once; later calls change nothing), and the scope analysis's
+    test of assignments answered by type."""
+    if not getattr(cst.CSTNode.visit, _INSTALLED, False) and hasattr(
         cst.CSTNode, "_visit_and_replace_children"
     ):
-        return
-    setattr(cst.CSTNode, "visit", _visit)  # noqa: B010 (mypy refuses a method assigned)
+        setattr(cst.CSTNode, "visit", _visit)  # noqa: B010 (mypy refuses a method assigned)
+    kinds = getattr(scope_provider, _ASSIGNMENT_LIKE, None)
+    if isinstance(kinds, tuple) and all(isinstance(k, type) and not isinstance(k, _ByType) for k in kinds):
+        setattr(
+            scope_provider,
+            _ASSIGNMENT_LIKE,
+            (_ByType("AssignmentLike", (), {"kinds": kinds, "answers": {}}),),
+        )
 
 
 def _visit(self: cst.CSTNode, visitor: Any) -> Any:
-    if not isinstance(visitor, cst.CSTVisitor):
+    if cst.CSTVisitor not in type(visitor).__mro__:  # ``isinstance`` would go through ``ABCMeta``
         return _ORIGINAL(self, visitor)
     walk(self, visitor)
     return self
@@ -149,6 +161,26 @@ def _announced(visitor: type, kind: type[cst.CSTNode], fields: tuple[str, ...]) 
         for field in fields
         if hasattr(visitor, f"visit_{name}_{field}") or hasattr(visitor, f"leave_{name}_{field}")
     )
+
+
+#: The node types whose leaving the scope analysis counts as an assignment (``ScopeVisitor.on_leave``
+#: asks it of every node, against eighteen classes, each through ``ABCMeta``).
+_ASSIGNMENT_LIKE: Final = "_ASSIGNMENT_LIKE_NODES"
+
+
+class _ByType(type):
+    """A class that stands for a tuple of node classes in ``isinstance``, answering from the instance's
+    type what ``isinstance(instance, kinds)`` answered for the first instance of that type."""
+
+    kinds: tuple[type, ...]
+    answers: dict[type, bool]
+
+    def __instancecheck__(cls, instance: object) -> bool:
+        kind = type(instance)
+        found = cls.answers.get(kind)
+        if found is None:
+            found = cls.answers[kind] = isinstance(instance, cls.kinds)
+        return found
 
 
 def _is_node(kind: type) -> bool:

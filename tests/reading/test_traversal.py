@@ -8,10 +8,11 @@ import sysconfig
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import libcst as cst
 import pytest
-from libcst.metadata import MetadataWrapper, ScopeProvider
+from libcst.metadata import MetadataWrapper, ScopeProvider, scope_provider
 
 from codemods.reading import traversal
 from codemods.reading.metadata import walk
@@ -44,13 +45,18 @@ def _modules() -> list[tuple[str, bytes]]:
 
 @contextmanager
 def _libcst_visit() -> Iterator[None]:
-    """LibCST's own ``CSTNode.visit`` in place for the duration."""
+    """LibCST's own ``CSTNode.visit``, and its own table of assignment-like nodes, in place for the
+    duration."""
     ours = cst.CSTNode.visit
+    ours_kinds: Any = scope_provider._ASSIGNMENT_LIKE_NODES
+    (by_type,) = ours_kinds
     setattr(cst.CSTNode, "visit", traversal._ORIGINAL)  # noqa: B010
+    scope_provider._ASSIGNMENT_LIKE_NODES = by_type.kinds
     try:
         yield
     finally:
         setattr(cst.CSTNode, "visit", ours)  # noqa: B010
+        scope_provider._ASSIGNMENT_LIKE_NODES = ours_kinds
 
 
 class Calls(cst.CSTVisitor):
@@ -166,6 +172,18 @@ def test_a_transformer_still_builds_the_tree() -> None:
 
 def test_installed_once() -> None:
     visit = cst.CSTNode.visit
+    kinds = scope_provider._ASSIGNMENT_LIKE_NODES
     assert visit is not traversal._ORIGINAL
     traversal.install()
     assert cst.CSTNode.visit is visit
+    assert scope_provider._ASSIGNMENT_LIKE_NODES is kinds
+
+
+def test_assignment_like_nodes_answered_by_type() -> None:
+    kinds: Any = scope_provider._ASSIGNMENT_LIKE_NODES
+    (by_type,) = kinds
+    assert cst.Assign in by_type.kinds and cst.Name not in by_type.kinds
+    assign = cst.Assign(targets=[cst.AssignTarget(cst.Name("x"))], value=cst.Integer("1"))
+    for _ in range(2):  # the first answer for a type, then the one kept
+        assert isinstance(assign, scope_provider._ASSIGNMENT_LIKE_NODES)
+        assert not isinstance(cst.Name("x"), scope_provider._ASSIGNMENT_LIKE_NODES)
