@@ -147,7 +147,7 @@ def _visited_fields(node: cst.CSTNode) -> tuple[str, ...]:
 
 
 def _announced(visitor: type, kind: type[cst.CSTNode], fields: tuple[str, ...]) -> frozenset[str] | None:
-    """The fields whose ``visit_<Type>_<field>`` or ``leave_<Type>_<field>`` the visitor defines, when
+    """The fields for which the visitor has a ``visit_<Type>_<field>`` or ``leave_<Type>_<field>``, when
     it hears of fields as ``CSTVisitor`` does; ``None`` (tell it of every field) when it hears of them
     in a way of its own."""
     if (
@@ -159,8 +159,15 @@ def _announced(visitor: type, kind: type[cst.CSTNode], fields: tuple[str, ...]) 
     return frozenset(
         field
         for field in fields
-        if hasattr(visitor, f"visit_{name}_{field}") or hasattr(visitor, f"leave_{name}_{field}")
+        if _hooked(visitor, f"visit_{name}_{field}") or _hooked(visitor, f"leave_{name}_{field}")
     )
+
+
+def _hooked(visitor: type, method: str) -> bool:
+    """Whether a visitor class has a method of that name that does something: LibCST's own, on every
+    visitor, are stubs marked as doing nothing (``mark_no_op``)."""
+    found = getattr(visitor, method, None)
+    return found is not None and not getattr(found, "_is_no_op", False)
 
 
 #: The node types whose leaving the scope analysis counts as an assignment (``ScopeVisitor.on_leave``
