@@ -297,6 +297,10 @@ UNFOLLOWED_REASONS: Final[Mapping[str, str]] = MappingProxyType(
         "decorated": (
             "it is passed to {callee}(), whose decorator @{decorator} the rewritten call would leave out"
         ),
+        "looped": (
+            "it is passed to {callee}(), which makes its request in a loop the tool does not read as"
+            " waiting and trying again"
+        ),
         "http_unread": "it reaches {callee}(), whose URL the tool could not read",
         "function_value": "{name}(), which returns it, is used other than by a call",
         "stored": "it is stored in {target}",

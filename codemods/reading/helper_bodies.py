@@ -39,6 +39,8 @@ def request_of(body: list[cst.BaseStatement]) -> tuple[cst.Call, bool] | None:
     statements: list[cst.BaseSmallStatement | cst.If] = []
     if body and isinstance(body[-1], cst.With):
         return _with_shape(body)
+    if any(isinstance(statement, (cst.For, cst.While)) for statement in body):
+        return _retry_loop(body)
     for statement in body:
         if isinstance(statement, cst.If):
             statements.append(statement)
@@ -122,6 +124,135 @@ def _with_shape(body: list[cst.BaseStatement]) -> tuple[cst.Call, bool] | None:
     ):
         return item.item, True  # json.load(resp)
     return None
+
+
+def _retry_loop(body: list[cst.BaseStatement]) -> tuple[cst.Call, bool] | None:
+    """A request sent again while it is refused: ``for attempt in range(n):`` (or ``while True:``)
+    around ``r = get(…)``, branches that only wait and go round again when the status says so
+    (``if r.status_code == 429: time.sleep(…); continue``), status checks and ``return r[.json()]``,
+    the loop followed by a ``raise``. The shipped helper tries again itself (after 429, 5xx, a dropped
+    connection or a timeout), so a call of such a helper is a call of its request."""
+    kept = [s for s in body if not _aside(s)]
+    if len(kept) != 2:
+        return None
+    loop, after = kept
+    if not (isinstance(one_statement(after), cst.Raise) and _retries(loop)):
+        return None
+    assert isinstance(loop, (cst.For, cst.While))
+    block = loop.body
+    if not isinstance(block, cst.IndentedBlock):
+        return None
+    inner = [s for s in block.body if not _aside(s)]
+    if len(inner) < 3:
+        return None
+    first, *checks, last = inner
+    assigned = one_statement(first)
+    returned = one_statement(last)
+    if not (
+        isinstance(assigned, cst.Assign)
+        and len(assigned.targets) == 1
+        and isinstance(assigned.targets[0].target, cst.Name)
+        and isinstance(unawaited(assigned.value), cst.Call)
+        and isinstance(returned, cst.Return)
+    ):
+        return None
+    name = assigned.targets[0].target.value
+    waits = [c for c in checks if _wait_and_retry(c, name)]
+    rest = [c if isinstance(c, cst.If) else one_statement(c) for c in checks if c not in waits]
+    if not waits or not all(c is not None and status_check(c, name) for c in rest):
+        return None
+    value, decoded = decoded_value(returned.value)
+    if not (isinstance(value, cst.Name) and value.value == name):
+        return None
+    request = unawaited(assigned.value)
+    assert isinstance(request, cst.Call)
+    if (
+        isinstance(loop, cst.For)
+        and isinstance(loop.target, cst.Name)
+        and mentions(request, loop.target.value)
+    ):
+        return None  # the request changes at each turn (``for page in range(…)``): not the same one again
+    return request, decoded
+
+
+def _aside(statement: cst.BaseStatement) -> bool:
+    """A docstring, an ``assert`` or ``pass``: what stands beside a helper's work."""
+    small = one_statement(statement)
+    return isinstance(small, (cst.Assert, cst.Pass)) or (small is not None and is_bare_string(small))
+
+
+def _retries(loop: cst.BaseStatement) -> bool:
+    """``for attempt in range(…):`` or ``while True:``, without an ``else``."""
+    if isinstance(loop, cst.While):
+        return loop.orelse is None and isinstance(loop.test, cst.Name) and loop.test.value == "True"
+    return (
+        isinstance(loop, cst.For)
+        and loop.orelse is None
+        and loop.asynchronous is None
+        and isinstance(loop.target, cst.Name)
+        and isinstance(loop.iter, cst.Call)
+        and isinstance(loop.iter.func, cst.Name)
+        and loop.iter.func.value == "range"
+    )
+
+
+def _wait_and_retry(statement: cst.BaseStatement, name: str) -> bool:
+    """``if`` a test of the response's status only: wait, or note it in a log, then ``continue``."""
+    if not (
+        isinstance(statement, cst.If)
+        and statement.orelse is None
+        and _reads_status_only(statement.test, name)
+    ):
+        return False
+    block = statement.body
+    if not isinstance(block, cst.IndentedBlock) or not block.body:
+        return False
+    *steps, last = (one_statement(s) for s in block.body)
+    return isinstance(last, cst.Continue) and all(
+        isinstance(step, cst.Expr) and _waits_or_logs(unawaited(step.value)) for step in steps
+    )
+
+
+def _reads_status_only(test: cst.BaseExpression, name: str) -> bool:
+    """Whether a test reads the response only as its status (``r.status_code``, ``r.status``) and
+    calls nothing."""
+    found: list[bool] = []
+
+    class Reads(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            if _attribute_of(node, name) in STATUS_CODE_ATTRIBUTES:
+                found.append(True)
+                return False
+            return True
+
+        def visit_Name(self, node: cst.Name) -> None:
+            if node.value == name:
+                found.append(False)
+
+        def visit_Call(self, node: cst.Call) -> None:
+            found.append(False)
+
+    test.visit(Reads())
+    return bool(found) and all(found)
+
+
+#: What a retry branch may call before it goes round again: a wait, or a log.
+_WAITS: frozenset[str] = frozenset({"sleep"})
+_LOGS: frozenset[str] = frozenset({"debug", "info", "warning", "warn", "error", "exception", "log"})
+
+
+def _waits_or_logs(call: cst.BaseExpression | None) -> bool:
+    if not isinstance(call, cst.Call):
+        return False
+    func = call.func
+    if isinstance(func, cst.Name):
+        return func.value in _WAITS
+    if not isinstance(func, cst.Attribute):
+        return False
+    owner = func.value.value if isinstance(func.value, cst.Name) else ""
+    return func.attr.value in _WAITS or (
+        func.attr.value in _LOGS and owner in ("log", "logger", "logging", "LOG", "LOGGER")
+    )
 
 
 def status_check(statement: cst.BaseSmallStatement | cst.If, name: str) -> bool:

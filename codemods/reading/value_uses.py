@@ -350,20 +350,60 @@ class ValueUses:
             described = because("http_unread", callee=code)
         elif (decorated := self._decorated(call)) is not None:
             described = because("decorated", callee=code, decorator=decorated)
+        elif self._looped(call):
+            described = because("looped", callee=code)
         else:
             described = because("function", callee=code)
         return f"{reason} and {described}" if reason else described
 
     def _decorated(self, call: cst.Call) -> str | None:
-        """The first decorator of the function of the module a call calls by its name, if it has one
-        (``@functools.cache``, a retry): a request helper that is decorated is not followed, since the
-        call that replaced it would not do what the decorator does."""
-        if not isinstance(call.func, cst.Name):
-            return None
-        function = self.meta.definition(call.func)
-        if not isinstance(function, cst.FunctionDef) or not function.decorators:
+        """The first decorator of the function of the module a call calls by its name, or of the
+        method of its class it calls on ``self``, if it has one (``@functools.cache``, a retry): a
+        request helper that is decorated is not followed, since the call that replaced it would not do
+        what the decorator does."""
+        function = self._callee(call)
+        if function is None or not function.decorators:
             return None
         return cst.Module([]).code_for_node(function.decorators[0].decorator)
+
+    def _looped(self, call: cst.Call) -> bool:
+        """Whether the function a call calls (as ``_decorated`` finds it) makes an HTTP request in a
+        loop of its body: a request helper that tries again is followed only when its loop does
+        nothing but wait and try again, then raise (``codemods.reading.helper_bodies``)."""
+        function = self._callee(call)
+        if function is None or not isinstance(function.body, cst.IndentedBlock):
+            return False
+        meta = self.meta
+        return any(
+            isinstance(loop, (cst.For, cst.While))
+            and any(
+                clients.recognise(inner, meta.qualified_names, lambda _: True, meta.single_value) is not None
+                for inner in meta.nodes(cst.Call)
+                if meta.contains(loop, inner)
+            )
+            for loop in function.body.body
+        )
+
+    def _callee(self, call: cst.Call) -> cst.FunctionDef | None:
+        """The function of the module a call calls by its name, or the method of the enclosing class it
+        calls on ``self``."""
+        func = call.func
+        if isinstance(func, cst.Name):
+            function = self.meta.definition(func)
+            return function if isinstance(function, cst.FunctionDef) else None
+        if not (isinstance(func, cst.Attribute) and _is_self(func.value)):
+            return None
+        owner = next((a for a in self.meta.ancestors(call) if isinstance(a, cst.ClassDef)), None)
+        if owner is None or not isinstance(owner.body, cst.IndentedBlock):
+            return None
+        return next(
+            (
+                f
+                for f in owner.body.body
+                if isinstance(f, cst.FunctionDef) and f.name.value == func.attr.value
+            ),
+            None,
+        )
 
     def _attribute_reads(self, name: str) -> list[cst.Attribute]:
         """Every ``x.name`` of the module that is not assigned to."""
