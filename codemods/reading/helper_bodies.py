@@ -130,13 +130,15 @@ def _retry_loop(body: list[cst.BaseStatement]) -> tuple[cst.Call, bool] | None:
     """A request sent again while it is refused: ``for attempt in range(n):`` (or ``while True:``)
     around ``r = get(…)``, branches that only wait and go round again when the status says so
     (``if r.status_code == 429: time.sleep(…); continue``), status checks and ``return r[.json()]``,
-    the loop followed by a ``raise``. The shipped helper tries again itself (after 429, 5xx, a dropped
+    the ``for`` loop followed by a ``raise``. The shipped helper tries again itself (after 429, 5xx, a dropped
     connection or a timeout), so a call of such a helper is a call of its request."""
     kept = [s for s in body if not _aside(s)]
-    if len(kept) != 2:
+    if not kept or not _retries(kept[0]):
         return None
-    loop, after = kept
-    if not (isinstance(one_statement(after), cst.Raise) and _retries(loop)):
+    loop, *after = kept
+    # A ``while True:`` is left only by its ``return``; after a ``for``, the helper must raise.
+    endless = isinstance(loop, cst.While)
+    if not ((endless and not after) or (len(after) == 1 and isinstance(one_statement(after[0]), cst.Raise))):
         return None
     assert isinstance(loop, (cst.For, cst.While))
     block = loop.body

@@ -276,10 +276,12 @@ def generic_helper_definition(b: Build, name: str) -> Lines:
     ``get(self, path, **kw)`` or ``request(self, method, path)``."""
     url = b.joined(b.root_in_method(), "path")
     if name == "get":
-        return [f"{b.adef} get(self, path, **kw):", *indent(b.request(url, "return ", forward_kw=True))]
+        body = b.request(url, "return ", forward_kw=True, may_retry=True)
+        return [f"{b.adef} get(self, path, **kw):", *indent(body)]
     if name == "request":
-        return [f"{b.adef} request(self, method, path):", *indent(b.request(url, "return ", method="method"))]
-    return [f"{b.adef} _get(self, path):", *indent(b.request(url, "return "))]
+        body = b.request(url, "return ", method="method", may_retry=True)
+        return [f"{b.adef} request(self, method, path):", *indent(body)]
+    return [f"{b.adef} _get(self, path):", *indent(b.request(url, "return ", may_retry=True))]
 
 
 def session_helper_definition(b: Build) -> Lines:
@@ -290,7 +292,7 @@ def session_helper_definition(b: Build) -> Lines:
     takes_url = b.spec.url in ("class_attribute", "constructor_parameter")
     url = "url" if takes_url else b.joined(b.root_module_level(), "path")
     b.session_override = "session" if has_session else None
-    body = b.request(url, "return ")
+    body = b.request(url, "return ", may_retry=True)
     b.session_override = None
     params = (["session"] if has_session else []) + ["url" if takes_url else "path"]
     return [f"{b.adef} {module_helper_name(b)}({', '.join(params)}):", *indent(body)]

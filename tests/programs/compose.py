@@ -550,13 +550,51 @@ class Build:
         return "aiohttp.ClientSession()", [f"self.session.headers.update({as_headers})"]
 
     def request(
-        self, url: str, sink: str, *, method: str | None = None, forward_kw: bool = False, suffix: str = ""
+        self,
+        url: str,
+        sink: str,
+        *,
+        method: str | None = None,
+        forward_kw: bool = False,
+        suffix: str = "",
+        may_retry: bool = False,
     ) -> Lines:
         """The statements of one GET (``request(method, …)`` with ``method``) that put the decoded
         answer, followed by ``suffix``, in ``sink`` (``"data = "``, ``"return "``, ``"results[k] = "``).
 
-        ``forward_kw``: the keywords of a generic ``get(path, **kw)`` are passed on.
+        ``forward_kw``: the keywords of a generic ``get(path, **kw)`` are passed on. ``may_retry``: a
+        request helper's GET, which some programs send again while 360Learning answers 429.
         """
+        lines = self._request(url, sink, method=method, forward_kw=forward_kw, suffix=suffix)
+        if not (
+            may_retry
+            and sink == "return "
+            and self.spec.client not in ("urllib", "aiohttp")
+            and self.flag("retry_loop", 0.35)
+        ):
+            return lines
+        endless = self.choose("retry_loop_shape", ("range", "while")) == "while"
+        delay = "0.5" if endless else "0.5 * attempt"
+        if self.is_async:
+            self.client_module.imports.add("import asyncio")
+            wait = f"await asyncio.sleep({delay})"
+        else:
+            self.client_module.imports.add("import time")
+            wait = f"time.sleep({delay})"
+        r = self.resp
+        first, *rest = lines
+        retry = [f"if {r}.status_code == 429:", f"    {wait}", "    continue"]
+        if endless:
+            return ["while True:", *indent([first, *retry, *rest])]
+        return [
+            "for attempt in range(1, 4):",
+            *indent([first, *retry, *rest]),
+            'raise RuntimeError("360Learning kept answering 429")',
+        ]
+
+    def _request(
+        self, url: str, sink: str, *, method: str | None = None, forward_kw: bool = False, suffix: str = ""
+    ) -> Lines:
         client = self.spec.client
         module = self.client_module
         where, creds = self.credentials()

@@ -32,7 +32,6 @@ FOLLOWED = {
             if r.status_code != 200:
                 raise ValueError(r.text)
             return r
-        raise AssertionError
     """,
     "a docstring and the response returned": '''
         """Retry."""
@@ -104,6 +103,14 @@ UNFOLLOWED = {
                 continue
             return r.json()
         raise RuntimeError
+    """,
+    "a statement after while True that is not a raise": """
+        while True:
+            r = requests.get(path)
+            if r.status_code == 429:
+                continue
+            return r.json()
+        return None
     """,
     "a loop with an else": """
         for _ in range(3):
