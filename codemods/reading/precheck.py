@@ -1,10 +1,10 @@
 """What a module's bytes must pass before LibCST parses them; each refusal is a one-line reason.
 
 LibCST is the right parser for a rewrite, not one to meet everything a repository may hold. Its cost
-grows with a module's size, linearly but steeply: the whole rewrite takes about a minute of CPU and
-800 MiB of memory per megabyte of code (``benchmarks/bench_scaling.py``), so a 5 MB generated module is
-migrated in five minutes, and a 50 MB one would hold a worker for the better part of an hour and take more
-memory than most machines have. Its native parser overflows
+grows with a module's size, linearly but steeply: the whole rewrite takes about twenty seconds of CPU
+and 560 MiB of memory per megabyte of code (``benchmarks/bench_scaling.py``), so a 5 MB generated module
+is migrated in under two minutes, and a 50 MB one would hold a worker for a quarter of an hour and take
+more memory than most machines have. Its native parser overflows
 the C stack, killing the process with a signal, on a couple of thousand nested brackets or a few
 thousand chained operators, and slows down well before. So ``refusal`` checks first what is cheap to
 check: the size, NUL bytes (Python refuses them too), the encoding (with the line of the first byte that
@@ -20,7 +20,7 @@ from typing import Final
 from codemods.reading.depth import depth_estimate
 
 #: Larger modules are not parsed. Hand-written modules stay far below it, generated ones of a few
-#: megabytes are migrated; past it a rewrite costs more than eight minutes and six gigabytes.
+#: megabytes are migrated; past it a rewrite costs more than three minutes and four gigabytes.
 MAX_SOURCE_BYTES: Final = 8 * 1024 * 1024
 #: Deeper syntax trees are not parsed: the rewrite gives up (``RecursionError``) within a few
 #: hundred levels anyway, and the nesting estimate is a lower bound, so nothing the rewrite could
