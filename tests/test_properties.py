@@ -390,6 +390,19 @@ def test_a_mutated_fixture_gets_the_same_findings() -> None:
     assert {kind for _, kind in tried} == set(MUTATIONS)
 
 
+@pytest.mark.parametrize("kind", MUTATIONS)
+def test_every_fixture_changed_at_every_place_gets_the_same_findings(kind: str) -> None:
+    """The sampled test above, made whole for each kind of change: every fixture with a site, changed
+    at every place the kind applies to at once."""
+    for case in SITE_CASES:
+        module = cst.parse_module(case.before)
+        counter = _Mutate(kind, frozenset())
+        module.visit(counter)
+        source = module.visit(_Mutate(kind, frozenset(range(max(counter.seen, 1))))).bytes
+        result = migrate_source(source, display_path="before.py", options=OPTIONS)
+        assert _kinds(result.findings) == _kinds_of(case), case.id
+
+
 def test_a_mutated_lookalike_is_left_alone() -> None:
     tried: list[str] = []
 

@@ -94,9 +94,13 @@ def _with_shape(body: list[cst.BaseStatement]) -> tuple[cst.Call, bool] | None:
         small = one_statement(made)
         if isinstance(small, (cst.Assert, cst.Pass)) or is_bare_string(small):
             continue  # as in a body without ``with``: an assertion, ``pass``, a docstring
-        if not (isinstance(small, cst.Assign) and isinstance(small.value, cst.Call)):
+        if isinstance(small, cst.AnnAssign) and isinstance(small.value, cst.Call):
+            targets = [small.target]  # ``req: Request = Request(url, headers=…)``
+        elif isinstance(small, cst.Assign) and isinstance(small.value, cst.Call):
+            targets = [t.target for t in small.targets]
+        else:
             return None
-        names = [t.target.value for t in small.targets if isinstance(t.target, cst.Name)]
+        names = [t.value for t in targets if isinstance(t, cst.Name)]
         if len(names) != 1 or not mentions(item.item, names[0]):
             return None
     block = statement.body
@@ -130,8 +134,9 @@ def _retry_loop(body: list[cst.BaseStatement]) -> tuple[cst.Call, bool] | None:
     """A request sent again while it is refused: ``for attempt in range(n):`` (or ``while True:``)
     around ``r = get(…)``, branches that only wait and go round again when the status says so
     (``if r.status_code == 429: time.sleep(…); continue``), status checks and ``return r[.json()]``,
-    the ``for`` loop followed by a ``raise``. The shipped helper tries again itself (after 429, 5xx, a dropped
-    connection or a timeout), so a call of such a helper is a call of its request."""
+    the ``for`` loop followed by a ``raise``; the response may be annotated. The shipped helper tries
+    again itself (after 429, 5xx, a dropped connection or a timeout), so a call of such a helper is a
+    call of its request."""
     kept = [s for s in body if not _aside(s)]
     if not kept or not _retries(kept[0]):
         return None
@@ -150,24 +155,25 @@ def _retry_loop(body: list[cst.BaseStatement]) -> tuple[cst.Call, bool] | None:
     first, *checks, last = inner
     assigned = one_statement(first)
     returned = one_statement(last)
+    target: cst.BaseExpression | None = None
+    value: cst.BaseExpression | None = None
+    if isinstance(assigned, cst.Assign) and len(assigned.targets) == 1:
+        target, value = assigned.targets[0].target, assigned.value
+    elif isinstance(assigned, cst.AnnAssign):  # ``response: requests.Response = session.get(…)``
+        target, value = assigned.target, assigned.value
+    request = unawaited(value)
     if not (
-        isinstance(assigned, cst.Assign)
-        and len(assigned.targets) == 1
-        and isinstance(assigned.targets[0].target, cst.Name)
-        and isinstance(unawaited(assigned.value), cst.Call)
-        and isinstance(returned, cst.Return)
+        isinstance(target, cst.Name) and isinstance(request, cst.Call) and isinstance(returned, cst.Return)
     ):
         return None
-    name = assigned.targets[0].target.value
+    name = target.value
     waits = [c for c in checks if _wait_and_retry(c, name)]
     rest = [c if isinstance(c, cst.If) else one_statement(c) for c in checks if c not in waits]
     if not waits or not all(c is not None and status_check(c, name) for c in rest):
         return None
-    value, decoded = decoded_value(returned.value)
-    if not (isinstance(value, cst.Name) and value.value == name):
+    answer, decoded = decoded_value(returned.value)
+    if not (isinstance(answer, cst.Name) and answer.value == name):
         return None
-    request = unawaited(assigned.value)
-    assert isinstance(request, cst.Call)
     if (
         isinstance(loop, cst.For)
         and isinstance(loop.target, cst.Name)

@@ -33,6 +33,14 @@ FOLLOWED = {
                 raise ValueError(r.text)
             return r
     """,
+    "an annotated response": """
+        for attempt in range(3):
+            r: requests.Response = requests.get(path)
+            if r.status_code == 429:
+                continue
+            return r.json()
+        raise RuntimeError
+    """,
     "a docstring and the response returned": '''
         """Retry."""
         for _ in range(3):
