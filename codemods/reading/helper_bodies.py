@@ -48,11 +48,8 @@ def request_of(body: list[cst.BaseStatement]) -> tuple[cst.Call, bool] | None:
         small = one_statement(statement)
         if small is None:
             return None
-        if isinstance(small, (cst.Assert, cst.Pass)):
-            continue
-        if is_bare_string(small):
-            continue  # a docstring
-        statements.append(small)
+        if not _aside(statement):
+            statements.append(small)
     if len(statements) == 1 and isinstance(statements[0], cst.Return):
         returned, decoded = decoded_value(statements[0].value)
         returned = unawaited(returned)
@@ -60,16 +57,10 @@ def request_of(body: list[cst.BaseStatement]) -> tuple[cst.Call, bool] | None:
     if len(statements) < 2:
         return None
     first, *checks, last = statements
-    target: cst.BaseExpression | None = None
-    value: cst.BaseExpression | None = None
-    if isinstance(first, cst.Assign) and len(first.targets) == 1:
-        target, value = first.targets[0].target, first.value
-    elif isinstance(first, cst.AnnAssign):  # ``response: requests.Response = requests.get(…)``
-        target, value = first.target, first.value
-    request = unawaited(value)
-    if not (isinstance(target, cst.Name) and isinstance(request, cst.Call) and isinstance(last, cst.Return)):
+    sent = _sent(first)
+    if sent is None or not isinstance(last, cst.Return):
         return None
-    name = target.value
+    name, request = sent
     if not all(status_check(check, name) for check in checks):
         return None
     returned, decoded = decoded_value(last.value)
@@ -91,9 +82,9 @@ def _with_shape(body: list[cst.BaseStatement]) -> tuple[cst.Call, bool] | None:
     if not (isinstance(item.item, cst.Call) and isinstance(target, cst.Name)):
         return None
     for made in before:
-        small = one_statement(made)
-        if isinstance(small, (cst.Assert, cst.Pass)) or is_bare_string(small):
+        if _aside(made):
             continue  # as in a body without ``with``: an assertion, ``pass``, a docstring
+        small = one_statement(made)
         if isinstance(small, cst.AnnAssign) and isinstance(small.value, cst.Call):
             targets = [small.target]  # ``req: Request = Request(url, headers=…)``
         elif isinstance(small, cst.Assign) and isinstance(small.value, cst.Call):
@@ -153,20 +144,11 @@ def _retry_loop(body: list[cst.BaseStatement]) -> tuple[cst.Call, bool] | None:
     if len(inner) < 3:
         return None
     first, *checks, last = inner
-    assigned = one_statement(first)
+    sent = _sent(one_statement(first))
     returned = one_statement(last)
-    target: cst.BaseExpression | None = None
-    value: cst.BaseExpression | None = None
-    if isinstance(assigned, cst.Assign) and len(assigned.targets) == 1:
-        target, value = assigned.targets[0].target, assigned.value
-    elif isinstance(assigned, cst.AnnAssign):  # ``response: requests.Response = session.get(…)``
-        target, value = assigned.target, assigned.value
-    request = unawaited(value)
-    if not (
-        isinstance(target, cst.Name) and isinstance(request, cst.Call) and isinstance(returned, cst.Return)
-    ):
+    if sent is None or not isinstance(returned, cst.Return):
         return None
-    name = target.value
+    name, request = sent
     waits = [c for c in checks if _wait_and_retry(c, name)]
     rest = [c if isinstance(c, cst.If) else one_statement(c) for c in checks if c not in waits]
     if not waits or not all(c is not None and status_check(c, name) for c in rest):
@@ -181,6 +163,21 @@ def _retry_loop(body: list[cst.BaseStatement]) -> tuple[cst.Call, bool] | None:
     ):
         return None  # the request changes at each turn (``for page in range(…)``): not the same one again
     return request, decoded
+
+
+def _sent(statement: cst.BaseSmallStatement | cst.If | None) -> tuple[str, cst.Call] | None:
+    """``r = get(…)``, awaited or not, annotated or not (``r: requests.Response = get(…)``): the name
+    and the request."""
+    target: cst.BaseExpression | None = None
+    value: cst.BaseExpression | None = None
+    if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
+        target, value = statement.targets[0].target, statement.value
+    elif isinstance(statement, cst.AnnAssign):
+        target, value = statement.target, statement.value
+    request = unawaited(value)
+    if isinstance(target, cst.Name) and isinstance(request, cst.Call):
+        return target.value, request
+    return None
 
 
 def _aside(statement: cst.BaseStatement) -> bool:

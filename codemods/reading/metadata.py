@@ -25,6 +25,7 @@ from libcst.metadata import (
 from codemods.mapping.reasons import Review
 from codemods.reading import traversal, visitor_cache
 from codemods.reading.positions import Positions
+from codemods.reading.traversal import is_node
 
 _LOOPS = (cst.For, cst.While, cst.CompFor)
 _Node = TypeVar("_Node", bound=cst.CSTNode)
@@ -390,21 +391,9 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
         value = getattr(node, name)
         kind = type(value)
         if kind is tuple or kind is list:
-            found.extend(item for item in value if _is_node(type(item)))
-        elif _is_node(kind):
+            found.extend(item for item in value if is_node(type(item)))
+        elif is_node(kind):
             found.append(value)
-    return found
-
-
-#: Whether a type is a LibCST node's, asked once per type: ``isinstance`` against ``CSTNode``, an
-#: abstract class, goes through ``ABCMeta`` each time, and ``children`` asks it of every field.
-_NODE_TYPES: dict[type, bool] = {}
-
-
-def _is_node(kind: type) -> bool:
-    found = _NODE_TYPES.get(kind)
-    if found is None:
-        found = _NODE_TYPES[kind] = issubclass(kind, cst.CSTNode)
     return found
 
 

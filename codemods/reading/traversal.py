@@ -66,22 +66,18 @@ def install() -> None:
 
 
 def _visit(self: cst.CSTNode, visitor: Any) -> Any:
+    """``CSTNode.visit``: a visitor visits ``self`` and what it holds as LibCST's visit has it do,
+    building nothing; a transformer goes through LibCST's own."""
     if cst.CSTVisitor not in type(visitor).__mro__:  # ``isinstance`` would go through ``ABCMeta``
         return _ORIGINAL(self, visitor)
-    walk(self, visitor)
+    table = _ANNOUNCED.get(type(visitor))
+    if table is None:
+        table = _ANNOUNCED[type(visitor)] = {}
+    _walk(self, visitor, table)
     return self
 
 
 setattr(_visit, _INSTALLED, True)
-
-
-def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
-    """Visit ``node`` and what it holds with ``visitor``, as ``node.visit(visitor)`` does, building
-    nothing."""
-    table = _ANNOUNCED.get(type(visitor))
-    if table is None:
-        table = _ANNOUNCED[type(visitor)] = {}
-    _walk(node, visitor, table)
 
 
 def _walk(
@@ -111,7 +107,7 @@ def _walk(
             if value_kind is tuple or value_kind is list:
                 for child in value:
                     _walk(child, visitor, table)
-            elif _is_node(value_kind):
+            elif is_node(value_kind):
                 _walk(value, visitor, table)
             if told:
                 visitor.on_leave_attribute(node, name)
@@ -190,7 +186,8 @@ class _ByType(type):
         return found
 
 
-def _is_node(kind: type) -> bool:
+def is_node(kind: type) -> bool:
+    """Whether a type is a LibCST node's (asked once per type)."""
     found = _NODE_TYPES.get(kind)
     if found is None:
         found = _NODE_TYPES[kind] = issubclass(kind, cst.CSTNode)
