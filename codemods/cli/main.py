@@ -33,6 +33,7 @@ import click
 
 from codemods import __version__
 from codemods.cli import console
+from codemods.cli.entry import EXIT_INTERRUPTED, INTERRUPTED, INTERRUPTED_APPLY
 from codemods.cli.options import (
     STDIN,
     STDOUT,
@@ -110,12 +111,6 @@ def _disabled(select: tuple[str, ...], ignore: tuple[str, ...]) -> frozenset[str
         return rules.disabled_rules(select, ignore)
     except rules.UnknownRule as exc:
         raise click.UsageError(str(exc)) from exc
-
-
-#: Exit code of a run interrupted by SIGINT (Ctrl-C), as shells report one: 128 + the signal's number.
-EXIT_INTERRUPTED = 130
-INTERRUPTED = "Interrupted; nothing was written."
-INTERRUPTED_APPLY = "Interrupted. Each file is as it was or wholly migrated; run apply again to finish."
 
 
 def _run(

@@ -45,6 +45,7 @@ from codemods.engine.workers import (
     Task,
     TransformSetup,
     Workers,
+    jobs_for,
     ruled_out,
     transform_all,
 )
@@ -173,11 +174,12 @@ def run(options: RunOptions, progress: Callable[[int, int], None] | None = None)
     """
     if not options.paths:
         raise DiscoveryError("no PATH given")
-    jobs = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
-    # The workers start before the files are found, when a directory may hold many, and load LibCST
-    # while this process finds the files and builds the index; too few files, and they stop.
+    jobs = jobs_for(options.jobs)
+    # The workers start before the files are found, when a directory may hold many (or earlier still:
+    # ``workers.start_early``), and load LibCST while this process finds the files and builds the
+    # index; too few files, and they stop.
     many = options.stdin is None and any(p.is_dir() for p in options.paths)
-    with Workers(jobs if many else 1) as workers:
+    with Workers.of(jobs if many else 1) as workers:
         return _run(options, workers, progress)
 
 

@@ -129,9 +129,39 @@ def _start_worker() -> None:
 
 
 def _warm() -> None:
-    """Load LibCST and the transform, the half second a worker's first file would otherwise wait for.
-    It runs as the worker's first task, while the parent is still building the repository index."""
-    import codemods.transform.migrate  # noqa: F401
+    """Load LibCST and the transform, and migrate a sample (``codemods.engine.preload``): the half second
+    a worker's first file would otherwise wait for. It runs as the worker's first task, while the parent
+    is still building the repository index."""
+    import codemods.engine.preload  # noqa: F401
+
+
+def jobs_for(requested: int | None) -> int:
+    """The worker processes of a run that asks for ``requested`` (None: one per core)."""
+    return requested if requested is not None else (os.cpu_count() or 1)
+
+
+#: Workers started before the run that takes them knows its options (``start_early``).
+_early: Workers | None = None
+
+
+def start_early(jobs: int) -> None:
+    """Start ``jobs`` workers now, for a run about to ask for them (``Workers.of``).
+
+    The command line calls it before it loads click, rich and its own modules, once its arguments name a
+    directory: the workers load LibCST meanwhile, on the core this process leaves idle, and do not
+    inherit modules they never use. A run that asks for another number, or for none, stops them."""
+    global _early
+    if _early is None and jobs > 1:
+        _early = Workers(jobs)
+        _early.pool()
+
+
+def discard_early() -> None:
+    """Stop the workers ``start_early`` started, when no run took them."""
+    global _early
+    early, _early = _early, None
+    if early is not None:
+        early.stop()
 
 
 @dataclass(frozen=True)
@@ -290,6 +320,17 @@ class Workers:
         self.jobs = jobs
         self._executor: ProcessPoolExecutor | None = None
         self._warming: list[Future[None]] = []
+
+    @classmethod
+    def of(cls, jobs: int) -> Workers:
+        """The workers of a run: those ``start_early`` started, when they are ``jobs``; else new ones."""
+        global _early
+        early, _early = _early, None
+        if early is not None and early.jobs == jobs:
+            return early
+        if early is not None:
+            early.stop()
+        return cls(jobs)
 
     @property
     def started(self) -> bool:
