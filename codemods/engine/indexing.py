@@ -19,10 +19,9 @@ endpoint its URL names.
 from __future__ import annotations
 
 import ast
-import functools
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final, TypeVar
 
@@ -187,12 +186,10 @@ class _Builder:
             needles = RepositoryIndex(kept).needles()
             if not needles:
                 break
-            uses_one = functools.partial(uses_indexed_constant, needles=needles)
             pending = [
                 (path, name)
                 for path, name in files
-                if (path not in self.parsed or name in self.spelling_only)
-                and self._may_matter(path, uses_one)
+                if (path not in self.parsed or name in self.spelling_only) and self._uses_one(path, needles)
             ]
             # A module read for its spellings that uses an indexed constant takes part in URLs too.
             self.spelling_only.difference_update(name for _, name in pending)
@@ -315,9 +312,10 @@ class _Builder:
                     out[key] = values
         return out
 
-    def _may_matter(self, path: Path, test: Callable[[bytes], object]) -> bool:
+    def _uses_one(self, path: Path, needles: frozenset[tuple[bytes, bytes]]) -> bool:
+        """Whether the file names one of ``needles``' constants with its module."""
         data = self.sources.read(path)
-        return data is not None and bool(test(data))
+        return data is not None and uses_indexed_constant(data, needles, self.sources.known(path))
 
     def _module_at(self, path: Path) -> ParsedModule | None:
         if path not in self.parsed:

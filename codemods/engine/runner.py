@@ -294,7 +294,7 @@ def _prefiltered(
     rest: list[Task] = []
     for task, path in zip(tasks, paths, strict=True):
         kept = sources.kept(path) if task.data is None else None
-        if kept is not None and ruled_out(kept, setup, sources.spelled(path)):
+        if kept is not None and ruled_out(kept, setup, sources.spelled(path), sources.known(path)):
             skipped.append(Done(task.index, None))
         else:
             rest.append(task)

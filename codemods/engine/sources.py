@@ -5,7 +5,8 @@ and some modules again in its later rounds; the pre-filter then asks the same by
 hold a site. Kept here, they are read from disk once, and the files the pre-filter rules out are
 never sent to a worker process. Past ``budget`` bytes, a file is read again where it is needed, so a
 repository of any size costs bounded memory. Whether a module spells a v1 path (``spells``) is asked
-once, when it is first read, since it does not depend on the index.
+once, when it is first read, since it does not depend on the index; whether it names an indexed
+constant with its module (``known``), once per constant.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Final
 
 from codemods.engine.files import FileError, read_source
-from codemods.reading.prefilter import spells_v1_path
+from codemods.reading.prefilter import Known, spells_v1_path
 from codemods.reading.words import Words
 
 #: The bytes kept at most: about ten thousand modules of 10 kB.
@@ -29,6 +30,7 @@ class Sources:
         self._held = 0
         self._data: dict[Path, bytes | None] = {}
         self._spells: dict[Path, bool] = {}
+        self._known: dict[Path, Known] = {}
 
     def read(self, path: Path) -> bytes | None:
         """The file's bytes, or None when it cannot be read (the transform reports it on its own)."""
@@ -56,3 +58,8 @@ class Sources:
     def spelled(self, path: Path) -> bool | None:
         """What ``spells`` found for ``path``, or None when it was not asked."""
         return self._spells.get(path)
+
+    def known(self, path: Path) -> Known:
+        """Which indexed constants the file names with their modules, as far as asked
+        (``uses_indexed_constant``): the index asks first, the pre-filter then, with more needles."""
+        return self._known.setdefault(path, {})

@@ -28,7 +28,7 @@ from codemods.engine.files import FileError, Snapshot, read_source
 from codemods.reading.index import RepositoryIndex
 from codemods.reading.notebooks import NOTEBOOK_SUFFIX
 from codemods.reading.precheck import TOO_DEEP
-from codemods.reading.prefilter import may_contain_site, may_contain_site_parsed
+from codemods.reading.prefilter import Known, may_contain_site, may_contain_site_parsed
 from codemods.results.findings import FileOutcome
 from codemods.results.wrappers import WrapperState
 
@@ -201,13 +201,16 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def ruled_out(data: bytes, setup: TransformSetup, spells: bool | None = None) -> bool:
+def ruled_out(
+    data: bytes, setup: TransformSetup, spells: bool | None = None, known: Known | None = None
+) -> bool:
     """Whether the pre-filter's first stage, on the bytes, rules the file out: it spells no v1 path,
     names no indexed constant with its module and calls no declared wrapper. ``spells``: whether it
-    spells a v1 path, when that is known already (``Sources.spelled``)."""
+    spells a v1 path, when that is known already (``Sources.spelled``); ``known``: which constants it
+    was found to name or not (``Sources.known``)."""
     return (
         setup.prefilter
-        and not may_contain_site(data, setup.needles, spells=spells)
+        and not may_contain_site(data, setup.needles, spells=spells, known=known)
         and not any(name in data for name in setup.wrapper_needles)
     )
 

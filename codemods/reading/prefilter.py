@@ -52,21 +52,33 @@ _NEEDLE_GROUPS: Final = _needles()
 PATH_WORDS: Final = frozenset(word.decode("ascii") for group in _NEEDLE_GROUPS for word in group)
 
 
-def uses_indexed_constant(data: bytes, needles: frozenset[tuple[bytes, bytes]]) -> bool:
+#: What ``uses_indexed_constant`` found of one module, kept to be asked again with other needles: for a
+#: constant's name and the pattern of its modules, whether the module names both.
+Known = dict[tuple[bytes, bytes], bool]
+
+
+def uses_indexed_constant(
+    data: bytes, needles: frozenset[tuple[bytes, bytes]], known: Known | None = None
+) -> bool:
     """Whether ``data`` names an indexed constant and may import the module that holds it.
 
     ``needles`` are ``(constant name, last segment of its module's name)``, as
-    ``RepositoryIndex.needles`` gives them.
+    ``RepositoryIndex.needles`` gives them. ``known``: what was found of ``data`` before, for needles
+    that share some of these (the repository index asks first, the pre-filter then), and is added to.
     """
     from_package: bool | None = None
     for name, modules in _by_name(needles):
-        if name not in data:
-            continue
-        if modules.search(data) is not None:
-            return True
-        if from_package is None:
-            from_package = _imports_from_package(data)
-        if from_package:
+        key = (name, modules.pattern)
+        found = known.get(key) if known is not None else None
+        if found is None:
+            found = name in data and modules.search(data) is not None
+            if name in data and not found:
+                if from_package is None:
+                    from_package = _imports_from_package(data)
+                found = from_package
+            if known is not None:
+                known[key] = found
+        if found:
             return True
     return False
 
@@ -93,7 +105,11 @@ def _by_name(needles: frozenset[tuple[bytes, bytes]]) -> tuple[tuple[bytes, re.P
 
 
 def may_contain_site(
-    data: bytes, needles: frozenset[tuple[bytes, bytes]] = frozenset(), *, spells: bool | None = None
+    data: bytes,
+    needles: frozenset[tuple[bytes, bytes]] = frozenset(),
+    *,
+    spells: bool | None = None,
+    known: Known | None = None,
 ) -> bool:
     """Return False only when ``data`` provably holds no v1 course-statistics call site.
 
@@ -112,11 +128,12 @@ def may_contain_site(
     constant together with its module, therefore cannot hold a site the transformer would report, and
     skipping it changes no result.
 
-    ``spells``: whether ``data`` spells a v1 path (``spells_v1_path``), when that is known already.
+    ``spells``: whether ``data`` spells a v1 path (``spells_v1_path``), when that is known already;
+    ``known``: see ``uses_indexed_constant``.
     """
     if spells is None:
         spells = spells_v1_path(Words(data.lower()))
-    return spells or (bool(needles) and uses_indexed_constant(data, needles))
+    return spells or (bool(needles) and uses_indexed_constant(data, needles, known))
 
 
 def spells_v1_path(words: Words) -> bool:
