@@ -66,14 +66,20 @@ def helper_path(options: RunOptions) -> Path:
     return Path(os.path.abspath(base / DEFAULT_HELPER_FILE))
 
 
-def import_root(path: Path) -> Path:
+def import_root(path: Path, known: dict[Path, Path] | None = None) -> Path:
     """The directory a module is imported from: the one above its outermost package (its own
     directory, for a module in no package). Code imports a module of another import root only when
-    that root happens to be on ``sys.path``."""
+    that root happens to be on ``sys.path``. ``known``: the import roots of directories found before
+    (by the same run), added to."""
     directory = Path(os.path.abspath(path)).parent
-    while (directory / "__init__.py").is_file() and directory.parent != directory:
-        directory = directory.parent
-    return directory
+    if known is not None and directory in known:
+        return known[directory]
+    root = directory
+    while (root / "__init__.py").is_file() and root.parent != root:
+        root = root.parent
+    if known is not None:
+        known[directory] = root
+    return root
 
 
 #: Why a file is not rewritten when the import of the helper written into it would not resolve.
@@ -84,15 +90,18 @@ HELPER_UNRESOLVED: Final = (
 )
 
 
-def unresolved_import(file: Path, helper: Path, module: str, base: Path, repository: Path) -> str | None:
+def unresolved_import(
+    file: Path, helper: Path, module: str, base: Path, repository: Path, known: dict[Path, Path] | None = None
+) -> str | None:
     """Why the import of the helper (dotted name ``module``) written into ``file`` would not resolve from
     that file's package, or ``None`` when it would.
 
     It resolves when the helper is imported from a directory on the file's ``sys.path``: the one the
     file itself is imported from, or the repository's import root (``src/`` for the code of a src
     layout, the repository's root for any other). A helper outside the repository was placed there on
-    purpose (``--allow-helper-outside``): it is not checked."""
-    mine, theirs = import_root(file), import_root(helper)
+    purpose (``--allow-helper-outside``): it is not checked. ``known``: see ``import_root``; a run
+    that rewrites thousands of files asks each directory once."""
+    mine, theirs = import_root(file, known), import_root(helper, known)
     if not Path(os.path.abspath(helper)).is_relative_to(repository):
         return None
     src = repository / SRC_LAYOUT

@@ -93,9 +93,11 @@ def _write_unless_held(
     return _write(done, outcome) if write else outcome
 
 
-def _held_if_unresolved(done: Done, helper: Path, module: str, base: Path, repository: Path) -> Done:
+def _held_if_unresolved(
+    done: Done, helper: Path, module: str, base: Path, repository: Path, known: dict[Path, Path]
+) -> Done:
     """A file whose new import of the helper would not resolve from its package is not rewritten, and
-    says why: this is settled before anything is written."""
+    says why: this is settled before anything is written. ``known``: the import roots found so far."""
     outcome = done.outcome
     if outcome is None or not outcome.changed or outcome.path.endswith(NOTEBOOK_SUFFIX):
         return done
@@ -111,7 +113,7 @@ def _held_if_unresolved(done: Done, helper: Path, module: str, base: Path, repos
     )
     if not adds:
         return done
-    reason = unresolved_import(Path(outcome.path), helper, module, base, repository)
+    reason = unresolved_import(Path(outcome.path), helper, module, base, repository, known)
     if reason is None:
         return done
     return replace(done, outcome=replace(outcome, error=reason))
@@ -227,7 +229,8 @@ def _run(options: RunOptions, workers: Workers, progress: Callable[[int, int], N
     workers.close()
     if os.path.isdir(helper_at.parent):  # else the helper's own error says why nothing is rewritten
         repository = repository_root(options.paths[0]) or _run_root(options)
-        done = [_held_if_unresolved(d, helper_at, module, found.base, repository) for d in done]
+        roots: dict[Path, Path] = {}
+        done = [_held_if_unresolved(d, helper_at, module, found.base, repository, roots) for d in done]
     # The helper module is written before the files that import it: a run stopped in between leaves a
     # helper nothing uses yet, never migrated code importing a helper that does not exist.
     needs_helper = any(

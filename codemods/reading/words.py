@@ -4,8 +4,7 @@ The repository index and the pre-filter take a first look at every file of a run
 the hosts, the API root, the credential names, the words of the v1 paths. That is the one scan over
 the whole repository, so each word is looked for once per file, and only after the longest run of
 letters inside it is found: ``360learning`` and ``learning360`` are not looked for in a file without
-``learning``, nor ``x-apikey`` in one without ``apikey``; nor any word in a file that lacks a word it
-holds, asked before (``apikey`` once ``api`` is missing). Most files lack them all, and cost a few
+``learning``, nor ``x-apikey`` in one without ``apikey``. Most files lack them all, and cost a few
 scans rather than one per word.
 """
 
@@ -39,11 +38,6 @@ class Words:
         found = self._seen.get(word)
         if found is None:
             gate = _gate(word)
-            found = (
-                (gate is None or gate in self)
-                # A word that holds one found missing is missing too: ``apikey`` after ``api``.
-                and not any(not there and seen in word for seen, there in self._seen.items())
-                and word in self.lowered
-            )
+            found = (gate is None or gate in self) and word in self.lowered
             self._seen[word] = found
         return found

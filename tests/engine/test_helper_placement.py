@@ -19,7 +19,7 @@ from click.testing import Result
 from support.command_line import make_tree, output, run, snapshot
 from support.sources import SITE
 
-from codemods.engine.helper_module import helper_source
+from codemods.engine.helper_module import helper_source, import_root
 from codemods.mapping import DEFAULT_HELPER_FILE
 
 STATS = "app/stats.py"
@@ -189,3 +189,24 @@ def test_a_configured_helper_outside_the_repository_is_refused(
     assert result.exit_code == 2
     assert f"helper-module {given!r} is outside the directory of this file" in output(result)
     assert files_under(tmp_path) == before
+
+
+def test_the_import_roots_a_run_found_before_are_the_ones_found_again(tmp_path: Path) -> None:
+    """A run that rewrites thousands of files asks each directory for its import root once; what it
+    keeps gives what a fresh look gives, for files of the same package, of a subpackage and of none."""
+    for name in ("pkg/__init__.py", "pkg/sub/__init__.py", "pkg/sub/a.py", "pkg/b.py", "loose/c.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+    known: dict[Path, Path] = {}
+    for name, root in (
+        ("pkg/sub/a.py", tmp_path),
+        ("pkg/b.py", tmp_path),
+        ("loose/c.py", tmp_path / "loose"),
+    ):
+        assert import_root(tmp_path / name, known) == import_root(tmp_path / name) == root
+        assert import_root(tmp_path / name, known) == root
+    assert known == {
+        tmp_path / "pkg" / "sub": tmp_path,
+        tmp_path / "pkg": tmp_path,
+        tmp_path / "loose": tmp_path / "loose",
+    }
