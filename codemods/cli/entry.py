@@ -16,16 +16,10 @@ import sys
 from collections.abc import Sequence
 from typing import Final
 
+from codemods.cli.interruption import EXIT_INTERRUPTED, INTERRUPTED, INTERRUPTED_APPLY
+
 #: The commands that run over files.
 _RUNS: Final = frozenset({"diff", "apply", "check", "report"})
-
-#: The exit status of a run stopped by Ctrl-C (SIGINT), as shells report one: 128 + the signal's number;
-#: and what the run says, wherever it was stopped.
-EXIT_INTERRUPTED: Final = 130
-INTERRUPTED: Final = "Interrupted; nothing was written."
-INTERRUPTED_APPLY: Final = (
-    "Interrupted. Each file is as it was or wholly migrated; run apply again to finish."
-)
 
 
 def glance(argv: Sequence[str]) -> tuple[bool, int | None]:
@@ -50,8 +44,9 @@ def glance(argv: Sequence[str]) -> tuple[bool, int | None]:
 def main() -> None:
     """``migrate-360learning``."""
     argv = sys.argv[1:]
-    directory, jobs = glance(argv)
+    directory = False
     try:
+        directory, jobs = glance(argv)
         if directory:
             from codemods.engine import workers
 

@@ -33,7 +33,7 @@ import click
 
 from codemods import __version__
 from codemods.cli import console
-from codemods.cli.entry import EXIT_INTERRUPTED, INTERRUPTED, INTERRUPTED_APPLY
+from codemods.cli.interruption import EXIT_INTERRUPTED, INTERRUPTED, INTERRUPTED_APPLY
 from codemods.cli.options import (
     STDIN,
     STDOUT,

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 from typing import Final
 
-import codemods.engine.workers
 import codemods.reading.index
 import codemods.transform.migrate
 import codemods.transform.notebook  # what a notebook's migration needs, loaded too
@@ -36,12 +35,9 @@ def stats(course_id, email):
 
 def warm() -> bool:
     """Migrate ``SAMPLE`` once; whether it was migrated."""
-    index = codemods.reading.index.RepositoryIndex()
-    setup = codemods.engine.workers.TransformSetup.of("learning360_v2", index)
+    options = codemods.transform.migrate.TransformOptions(index=codemods.reading.index.RepositoryIndex())
     with contextlib.suppress(Exception):
-        result = codemods.transform.migrate.migrate_source(
-            SAMPLE, display_path="sample.py", options=setup.options("sample")
-        )
+        result = codemods.transform.migrate.migrate_source(SAMPLE, display_path="sample.py", options=options)
         return result.source != SAMPLE
     return False
 

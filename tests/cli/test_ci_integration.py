@@ -24,6 +24,7 @@ from support.paths import ROOT
 from support.sources import SITE
 
 import codemods
+from codemods.cli import entry as entry_module
 from codemods.cli import main as cli_module
 from codemods.reports.json_report import FORMATS, TOOL_NAME
 
@@ -65,10 +66,11 @@ def load_yaml(name: str) -> Any:
 
 
 def console_script() -> str:
-    """The name of the command pyproject.toml installs (and checks that it runs ``cli.main``)."""
+    """The name of the command pyproject.toml installs (and checks that it runs ``cli.entry.main``, which
+    starts the command line of ``cli.main``)."""
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
     [(name, target)] = scripts.items()
-    assert target == f"{cli_module.__name__}:main"
+    assert target == f"{entry_module.__name__}:main"
     return str(name)
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from codemods.cli.entry import EXIT_INTERRUPTED, INTERRUPTED, INTERRUPTED_APPLY, glance
+from codemods.cli.entry import glance
+from codemods.cli.interruption import EXIT_INTERRUPTED, INTERRUPTED, INTERRUPTED_APPLY
 from codemods.engine import workers
 from codemods.engine.workers import Workers, discard_early, start_early
 
@@ -123,3 +124,9 @@ def test_a_ctrl_c_before_the_command_line_is_loaded_says_so(tmp_path: Path, comm
             process.communicate()
     assert process.returncode == EXIT_INTERRUPTED
     assert err.decode().strip() == (INTERRUPTED_APPLY if command == "apply" else INTERRUPTED)
+
+
+def test_a_worker_warms_up_on_a_sample_it_migrates() -> None:
+    from codemods.engine import preload
+
+    assert preload.warm()

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from support.paths import FIXTURES, ROOT
 
-from codemods.cli.main import EXIT_INTERRUPTED, INTERRUPTED_APPLY
+from codemods.cli.interruption import EXIT_INTERRUPTED, INTERRUPTED_APPLY
 from codemods.engine.files import TEMPORARY_SUFFIX
 from codemods.engine.journal import JOURNAL_NAME
 

@@ -17,7 +17,7 @@ import pytest
 from support.command_line import output, run, snapshot
 from support.sources import SITE
 
-from codemods.cli.main import EXIT_INTERRUPTED
+from codemods.cli.interruption import EXIT_INTERRUPTED
 from codemods.engine import files, runner
 from codemods.engine.files import TEMPORARY_SUFFIX
 from codemods.engine.journal import JOURNAL_NAME
