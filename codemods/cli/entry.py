@@ -43,22 +43,23 @@ def glance(argv: Sequence[str]) -> tuple[bool, int | None]:
 
 def main() -> None:
     """``migrate-360learning``."""
+    from codemods.engine.signals import held_interrupts
+
     argv = sys.argv[1:]
-    directory = False
     try:
-        directory, jobs = glance(argv)
-        if directory:
+        # A Ctrl-C while modules load is raised once they have (``codemods.engine.signals``).
+        with held_interrupts():
             from codemods.engine import workers
-
-            workers.start_early(workers.jobs_for(jobs))
         try:
-            from codemods.cli.main import main as command_line
-
+            with held_interrupts():
+                directory, jobs = glance(argv)
+                if directory:
+                    workers.start_early(workers.jobs_for(jobs))
+                from codemods.cli.main import main as command_line
             command_line()
         finally:
-            if directory:
-                workers.discard_early()
+            workers.discard_early()
     except KeyboardInterrupt:
-        # A Ctrl-C before the command line is loaded, which answers one itself once it runs.
+        # A Ctrl-C before the command line runs, which answers one itself once it does.
         sys.stderr.write((INTERRUPTED_APPLY if argv[:1] == ["apply"] else INTERRUPTED) + "\n")
         raise SystemExit(EXIT_INTERRUPTED) from None

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from codemods.engine.files import FileError, Snapshot, read_source
+from codemods.engine.signals import held_interrupts, release_interrupts
 from codemods.reading.index import RepositoryIndex
 from codemods.reading.notebooks import NOTEBOOK_SUFFIX
 from codemods.reading.precheck import TOO_DEEP
@@ -125,6 +126,7 @@ _worker_setup: tuple[int, TransformSetup] | None = None
 def _start_worker() -> None:
     # Ctrl-C signals the whole process group: the parent alone answers it, by stopping the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    release_interrupts()  # held while it was forked
     _end_with_parent()
 
 
@@ -350,8 +352,9 @@ class Workers:
             _stop(self._executor)
             self._executor = None
         if self._executor is None:
-            self._executor = ProcessPoolExecutor(max_workers=self.jobs, initializer=_start_worker)
-            self._warming = [self._executor.submit(_warm) for _ in range(self.jobs)]
+            with held_interrupts():
+                self._executor = ProcessPoolExecutor(max_workers=self.jobs, initializer=_start_worker)
+                self._warming = [self._executor.submit(_warm) for _ in range(self.jobs)]
         return self._executor
 
     def stop(self) -> None:
@@ -416,7 +419,9 @@ def _isolated(task: Task, shared: _Shared) -> Done:
     """Process one file in a process of its own, so a file that kills its worker harms no other."""
     pool = ProcessPoolExecutor(max_workers=1, initializer=_start_worker)
     try:
-        return pool.submit(_process_chunk, shared, [task]).result()[0]
+        with held_interrupts():
+            started = pool.submit(_process_chunk, shared, [task])
+        return started.result()[0]
     except Exception as e:
         reason = one_line(f"internal error: the worker process failed: {type(e).__name__}: {e}")
         return Done(task.index, FileOutcome(task.path, task.display_path, error=reason))
