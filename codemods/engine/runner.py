@@ -220,9 +220,9 @@ def _run(options: RunOptions, workers: Workers, progress: Callable[[int, int], N
     if progress is not None and skipped:
         progress(len(skipped), len(tasks))
     # The shipped helper is read and its code hashed (a parse of all of it) while the workers run,
-    # once they have all their work: sooner, the two would share this process.
-    # Only beside workers: in this process, the two would take turns, and two threads building ``ast``
-    # trees at once can make Python 3.11's fail ("AST constructor recursion depth mismatch").
+    # once they have all their work: sooner, the two would share this process. Without workers it is
+    # not: the two would take turns, and two threads building ``ast`` trees at once can make Python
+    # 3.11's fail ("AST constructor recursion depth mismatch").
     warming = threading.Thread(target=_warm_helper, args=(options.helper_env,), daemon=True)
     beside = warming.start if workers.started and rest else None
     done = skipped + transform_all(rest, setup, workers, _after(progress, len(skipped)), beside)

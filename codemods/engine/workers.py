@@ -330,11 +330,11 @@ class Workers:
     def of(cls, jobs: int) -> Workers:
         """The workers of a run: those ``start_early`` started, when they are ``jobs``; else new ones."""
         global _early
-        early, _early = _early, None
+        early = _early
         if early is not None and early.jobs == jobs:
+            _early = None
             return early
-        if early is not None:
-            early.stop()
+        discard_early()
         return cls(jobs)
 
     @property

@@ -71,8 +71,8 @@ def uses_indexed_constant(
         key = (name, modules.pattern)
         found = known.get(key) if known is not None else None
         if found is None:
-            found = name in data and modules.search(data) is not None
-            if name in data and not found:
+            found = name in data
+            if found and modules.search(data) is None:
                 if from_package is None:
                     from_package = _imports_from_package(data)
                 found = from_package
